@@ -1,0 +1,296 @@
+"""case.toml → one validated, immutable CaseConfig (case-format.md).
+
+Everything is checked before any evidence is read: unknown keys, unknown
+kinds, globs that leave the case folder or match nothing, bad time zones,
+bad money literals. Each error names the file and the key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fundtrail.errors import CaseConfigError
+from fundtrail.kinds import KINDS, LIABILITY_BASES, ROLES
+
+CASE_KEYS = {"id", "title", "timezone", "currency"}
+MATCHING_DEFAULTS: dict[str, Any] = {
+    "window_minutes": 30,
+    "amount_tolerance": "0.00",
+    "max_split": 3,
+    "mirror_window_minutes": 10,
+    "ledger_window_days": 1,
+}
+LIABILITY_DEFAULTS = {
+    "financier": "gang",
+    "shareholder": "gang",
+    "leader": "unit",
+    "staff": "own",
+    "support": "gang",
+}
+SOURCE_KEYS = {
+    "kind",
+    "path",
+    "format",
+    "encoding",
+    "timezone",
+    "skip_rows",
+    "sheet",
+    "account_no",
+    "columns",
+    "values",
+}
+FILE_FORMATS = {"csv", "xlsx", "xls"}
+CASE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@dataclass(frozen=True)
+class Matching:
+    window_minutes: int = 30
+    amount_tolerance: Decimal = Decimal("0.00")
+    max_split: int = 3
+    mirror_window_minutes: int = 10
+    ledger_window_days: int = 1
+
+
+@dataclass(frozen=True)
+class Source:
+    """One [[source]] table; ``files`` are the glob's matches, sorted, relative to the case folder."""
+
+    index: int
+    kind: str
+    path: str
+    files: tuple[str, ...]
+    format: str | None = None
+    encoding: str = "utf-8"
+    timezone: str = "Asia/Shanghai"
+    skip_rows: int = 0
+    sheet: str | None = None
+    account_no: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseConfig:
+    case_dir: Path
+    id: str
+    title: str
+    timezone: str
+    currency: str
+    matching: Matching
+    liability: dict[str, str]
+    insiders: tuple[str, ...]
+    sources: tuple[Source, ...]
+    raw: dict[str, Any]
+
+    def sources_of(self, kind: str) -> list[Source]:
+        return [s for s in self.sources if s.kind == kind]
+
+
+def load_case(case_dir: str | Path) -> CaseConfig:
+    case_dir = Path(case_dir).resolve()
+    toml_path = case_dir / "case.toml"
+    if not toml_path.is_file():
+        raise CaseConfigError(f"{toml_path}: no case.toml in the case folder")
+    try:
+        raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CaseConfigError(f"{toml_path}: not valid TOML: {exc}") from None
+    return parse_case(raw, case_dir)
+
+
+def parse_case(raw: dict[str, Any], case_dir: Path) -> CaseConfig:
+    where = case_dir / "case.toml"
+    _no_unknown(raw, {"case", "matching", "liability", "info", "source"}, "", where)
+
+    case = _table(raw, "case", where)
+    _no_unknown(case, CASE_KEYS, "case.", where)
+    case_id = str(case.get("id", ""))
+    if not CASE_ID.match(case_id):
+        raise CaseConfigError(
+            f"{where}: [case].id = {case_id!r} must be letters, digits, '-' or '_'"
+        )
+    timezone = _timezone(case.get("timezone", "Asia/Shanghai"), "case.timezone", where)
+    currency = str(case.get("currency", "CNY"))
+
+    matching_raw = _table(raw, "matching", where)
+    _no_unknown(matching_raw, set(MATCHING_DEFAULTS), "matching.", where)
+    matching = Matching(
+        window_minutes=_non_negative_int(matching_raw, "window_minutes", where),
+        amount_tolerance=_money_literal(
+            matching_raw.get("amount_tolerance", MATCHING_DEFAULTS["amount_tolerance"]),
+            "matching.amount_tolerance",
+            where,
+        ),
+        max_split=_non_negative_int(matching_raw, "max_split", where),
+        mirror_window_minutes=_non_negative_int(matching_raw, "mirror_window_minutes", where),
+        ledger_window_days=_non_negative_int(matching_raw, "ledger_window_days", where),
+    )
+
+    liability_raw = _table(raw, "liability", where)
+    _no_unknown(liability_raw, set(ROLES), "liability.", where)
+    liability = dict(LIABILITY_DEFAULTS)
+    for role, basis in liability_raw.items():
+        if basis not in LIABILITY_BASES:
+            raise CaseConfigError(
+                f"{where}: liability.{role} = {basis!r} must be one of {', '.join(LIABILITY_BASES)}"
+            )
+        liability[role] = basis
+
+    info = _table(raw, "info", where)
+    _no_unknown(info, {"insiders"}, "info.", where)
+    insiders = info.get("insiders", [])
+    if not isinstance(insiders, list) or not all(isinstance(i, str) for i in insiders):
+        raise CaseConfigError(f"{where}: info.insiders must be a list of defendant ids")
+
+    sources_raw = raw.get("source", [])
+    if not isinstance(sources_raw, list):
+        raise CaseConfigError(f"{where}: [[source]] must be an array of tables")
+    sources = tuple(
+        _source(i, s, case_dir, timezone, where) for i, s in enumerate(sources_raw, start=1)
+    )
+    return CaseConfig(
+        case_dir=case_dir,
+        id=case_id,
+        title=str(case.get("title", case_id)),
+        timezone=timezone,
+        currency=currency,
+        matching=matching,
+        liability=liability,
+        insiders=tuple(insiders),
+        sources=sources,
+        raw=raw,
+    )
+
+
+def _source(
+    index: int, raw: Any, case_dir: Path, case_tz: str, where: Path
+) -> Source:
+    label = f"source #{index}"
+    if not isinstance(raw, dict):
+        raise CaseConfigError(f"{where}: {label} must be a table")
+    _no_unknown(raw, SOURCE_KEYS, f"{label}.", where)
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise CaseConfigError(
+            f"{where}: {label}.kind = {kind!r} is not one of {', '.join(KINDS)}"
+        )
+    pattern = raw.get("path")
+    if not isinstance(pattern, str) or not pattern:
+        raise CaseConfigError(f"{where}: {label}.path is required")
+    files = _glob_inside(case_dir, pattern, f"{label}.path", where)
+
+    fmt = raw.get("format")
+    if fmt is not None and not isinstance(fmt, str):
+        raise CaseConfigError(f"{where}: {label}.format must be a string")
+    encoding = raw.get("encoding", "utf-8")
+    try:
+        "".encode(encoding)
+    except LookupError:
+        raise CaseConfigError(
+            f"{where}: {label}.encoding = {encoding!r} is not a known codec"
+        ) from None
+
+    skip_rows = raw.get("skip_rows", 0)
+    if not isinstance(skip_rows, int) or skip_rows < 0:
+        raise CaseConfigError(f"{where}: {label}.skip_rows = {skip_rows!r} must be a whole number ≥ 0")
+
+    columns = raw.get("columns", {})
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise CaseConfigError(f"{where}: {label}.columns must map canonical names to header texts")
+    known = {c.name for c in KINDS[kind]}
+    for name in columns:
+        if name not in known:
+            raise CaseConfigError(
+                f"{where}: {label}.columns.{name}: {kind} has no column {name!r} "
+                f"(known: {', '.join(sorted(known))})"
+            )
+
+    values = raw.get("values", {})
+    if not isinstance(values, dict):
+        raise CaseConfigError(f"{where}: {label}.values must be a table of tables")
+    for name, mapping in values.items():
+        if name not in known:
+            raise CaseConfigError(f"{where}: {label}.values.{name}: {kind} has no column {name!r}")
+        if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            raise CaseConfigError(f"{where}: {label}.values.{name} must map raw values to canonical values")
+
+    account_no = raw.get("account_no")
+    if account_no is not None and not isinstance(account_no, str):
+        raise CaseConfigError(f"{where}: {label}.account_no must be a string (quote long numbers)")
+
+    return Source(
+        index=index,
+        kind=kind,
+        path=pattern,
+        files=files,
+        format=fmt,
+        encoding=encoding,
+        timezone=_timezone(raw.get("timezone", case_tz), f"{label}.timezone", where),
+        skip_rows=skip_rows,
+        sheet=raw.get("sheet"),
+        account_no=account_no,
+        columns=dict(columns),
+        values={k: dict(v) for k, v in values.items()},
+    )
+
+
+def _glob_inside(case_dir: Path, pattern: str, key: str, where: Path) -> tuple[str, ...]:
+    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        raise CaseConfigError(f"{where}: {key} = {pattern!r} must stay inside the case folder")
+    matches = []
+    for path in case_dir.glob(pattern):
+        resolved = path.resolve()
+        if not resolved.is_relative_to(case_dir):
+            raise CaseConfigError(f"{where}: {key} = {pattern!r} leads outside the case folder ({path})")
+        if resolved.is_file():
+            matches.append(path.relative_to(case_dir).as_posix())
+    if not matches:
+        raise CaseConfigError(f"{where}: {key} = {pattern!r} matches no file under {case_dir}")
+    return tuple(sorted(matches))
+
+
+def _table(raw: dict[str, Any], key: str, where: Path) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise CaseConfigError(f"{where}: [{key}] must be a table")
+    return value
+
+
+def _no_unknown(table: dict[str, Any], allowed: set[str], prefix: str, where: Path) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise CaseConfigError(
+            f"{where}: unknown key {prefix}{unknown[0]} (allowed: {', '.join(sorted(allowed))})"
+        )
+
+
+def _timezone(name: Any, key: str, where: Path) -> str:
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CaseConfigError(f"{where}: {key} = {name!r} is not an IANA time zone") from None
+    return str(name)
+
+
+def _non_negative_int(table: dict[str, Any], key: str, where: Path) -> int:
+    value = table.get(key, MATCHING_DEFAULTS[key])
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise CaseConfigError(f"{where}: matching.{key} = {value!r} must be a whole number ≥ 0")
+    return value
+
+
+def _money_literal(value: Any, key: str, where: Path) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise CaseConfigError(f"{where}: {key} = {value!r} is not an amount") from None
+    if amount < 0:
+        raise CaseConfigError(f"{where}: {key} = {value!r} must not be negative")
+    return amount

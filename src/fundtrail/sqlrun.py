@@ -1,0 +1,114 @@
+"""The one place that executes SQL files.
+
+Every file under ``sql/<layer>/`` defines one table or view named after the
+file (``sql/core/transfers.sql`` → ``transfers``) and starts with a header
+comment stating its grain and inputs. Dependencies are read from the SQL
+itself (any other model's name used as a word), so ``build(con, targets)``
+runs just the models a step needs, in dependency order, like ``dbt run
+--select +target``. A failure is re-raised as SqlStepError naming the file
+and the statement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from fundtrail.errors import SqlStepError
+from fundtrail.resources import resource_dir
+
+LAYERS = ("staging", "core", "marts", "info")
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+LINE_COMMENT = re.compile(r"--[^\n]*")
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    depends_on: frozenset[str]
+
+
+@cache
+def models(sql_root: Path | None = None) -> dict[str, Model]:
+    root = sql_root or resource_dir("sql")
+    found: dict[str, tuple[str, Path, str]] = {}
+    for layer in LAYERS:
+        for path in sorted((root / layer).glob("*.sql")):
+            if path.stem in found:
+                raise SqlStepError(f"{path}: model {path.stem} is also defined in {found[path.stem][1]}")
+            found[path.stem] = (layer, path, path.read_text(encoding="utf-8"))
+    result = {}
+    for name, (layer, path, sql) in found.items():
+        words = set(WORD.findall(LINE_COMMENT.sub("", sql)))
+        result[name] = Model(name, layer, path, sql, frozenset((words & set(found)) - {name}))
+    return result
+
+
+def build_order(targets: list[str], sql_root: Path | None = None) -> list[Model]:
+    """The targets and every model they depend on, dependencies first."""
+    known = models(sql_root)
+    missing = [t for t in targets if t not in known]
+    if missing:
+        raise SqlStepError(f"no SQL file defines {', '.join(missing)}")
+    needed: set[str] = set()
+    stack = list(targets)
+    while stack:
+        name = stack.pop()
+        if name not in needed:
+            needed.add(name)
+            stack.extend(known[name].depends_on)
+    sorter = TopologicalSorter({n: known[n].depends_on for n in sorted(needed)})
+    try:
+        return [known[n] for n in sorter.static_order()]
+    except CycleError as exc:
+        raise SqlStepError(f"SQL models depend on each other in a cycle: {exc.args[1]}") from None
+
+
+def build(
+    con: duckdb.DuckDBPyConnection,
+    targets: list[str],
+    skip_existing: bool = True,
+    sql_root: Path | None = None,
+) -> list[str]:
+    """Create the targets (and what they need that does not exist yet); returns what was run."""
+    existing = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    ran = []
+    for model in build_order(targets, sql_root):
+        if skip_existing and model.name in existing and model.name not in targets:
+            continue
+        execute_file(con, model)
+        ran.append(model.name)
+    return ran
+
+
+def execute_file(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    for statement in split_statements(model.sql):
+        try:
+            con.execute(statement)
+        except duckdb.Error as exc:
+            first_line = next((ln for ln in statement.splitlines() if ln.strip() and not ln.strip().startswith("--")), "")
+            raise SqlStepError(
+                f"{model.path.relative_to(model.path.parents[2])}: {type(exc).__name__}: {exc}\n"
+                f"  in the statement starting: {first_line.strip()[:120]}"
+            ) from None
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split on ';' at line ends; our SQL files keep one statement per ';'-terminated block."""
+    parts = re.split(r";[ \t]*(?:\n|$)", sql)
+    return [p for p in parts if LINE_COMMENT.sub("", p).strip()]
+
+
+def set_parameters(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
+    """Expose case settings to SQL as ``getvariable('name')``."""
+    for name, value in params.items():
+        con.execute(f"SET VARIABLE {name} = ?", [value])
