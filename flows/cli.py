@@ -1,0 +1,176 @@
+"""`fundtrail` command line: run, demo, generate, inspect.
+
+Exit codes (outputs.md): 0 the run finished (quarantined rows included),
+1 the case could not be read or broke a balancing rule, 2 a usage error.
+Prefect is imported only by the commands that run a flow, after its
+environment is set: no telemetry, no server to configure, quiet logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from fundtrail.errors import FundtrailError
+
+STAGES = ("config", "ingest", "load", "transfers", "match", "marts", "validate", "publish")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.command(args)
+    except FundtrailError as exc:
+        print(f"fundtrail: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("fundtrail: interrupted; earlier outputs are untouched", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fundtrail", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="reconcile one case folder")
+    run.add_argument("case_dir", type=Path)
+    run.add_argument("--out", type=Path, required=True, help="output folder (replaced as a whole at the end)")
+    _add_output_options(run)
+    run.set_defaults(command=_run)
+
+    demo = commands.add_parser("demo", help="generate the two seed cases, reconcile them, show the summary")
+    demo.add_argument("--out", type=Path, default=Path("demo-out"))
+    demo.add_argument("--scale", type=float, default=1.0)
+    demo.add_argument("--seed", type=int, default=729)
+    _add_output_options(demo)
+    demo.set_defaults(command=_demo)
+
+    generate = commands.add_parser("generate", help="write a synthetic case folder with its answer key")
+    generate.add_argument("case_kind", choices=("fraud", "info"))
+    generate.add_argument("--out", type=Path, required=True)
+    generate.add_argument("--scale", type=float, default=1.0)
+    generate.add_argument("--seed", type=int, default=729)
+    generate.set_defaults(command=_generate)
+    return parser
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="column titles of report.xlsx")
+    parser.add_argument("--unmask", action="store_true", help="show victims' names and accounts in the reports")
+    parser.add_argument("--verbose", action="store_true", help="show Prefect's own logs")
+
+
+def _run(args: argparse.Namespace) -> int:
+    summary = _reconcile(args.case_dir, args.out, args)
+    _print_summary(summary, args.out)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from fundtrail.generate import generate_fraud, generate_info
+
+    cases = args.out / "cases"
+    results = args.out / "results"
+    for kind, generate in (("fraud", generate_fraud), ("info", generate_info)):
+        case_dir = cases / kind
+        print(f"generating the {kind} case → {case_dir}")
+        generate(case_dir, scale=args.scale, seed=args.seed)
+        summary = _reconcile(case_dir, results / kind, args)
+        _print_summary(summary, results / kind)
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from fundtrail.generate import generate_fraud, generate_info
+
+    generate = generate_fraud if args.case_kind == "fraud" else generate_info
+    out = generate(args.out, scale=args.scale, seed=args.seed)
+    print(f"wrote {args.case_kind} case to {out} (answer key: {out / 'truth.json'})")
+    return 0
+
+
+def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
+    _quiet_prefect(verbose=args.verbose)
+    from flows import progress
+    from flows.case_flow import reconcile
+
+    display = _StageDisplay(enabled=sys.stderr.isatty() and not args.verbose)
+    progress.listen(display.stage)
+    try:
+        return reconcile(str(case_dir), str(out_dir), lang=args.lang, unmask=args.unmask)
+    finally:
+        display.close()
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    """Prefect settings must be in the environment before prefect is imported."""
+    defaults = {
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "GX_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+        "PREFECT_HOME": str(Path.home() / ".cache" / "fundtrail" / "prefect"),
+        "PREFECT_LOGGING_LEVEL": "INFO" if verbose else "ERROR",
+        "PREFECT_LOGGING_SERVER_LEVEL": "INFO" if verbose else "ERROR",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+
+
+class _StageDisplay:
+    """One line per stage with its time, on a terminal only; no personal data ever goes here."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.current: str | None = None
+        self.since = time.monotonic()
+
+    def stage(self, name: str) -> None:
+        self._finish_current()
+        self.current, self.since = name, time.monotonic()
+        if self.enabled:
+            position = STAGES.index(name) + 1 if name in STAGES else 0
+            print(f"  [{position}/{len(STAGES)}] {name} …", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        self._finish_current()
+
+    def _finish_current(self) -> None:
+        if self.enabled and self.current is not None:
+            print(f" {time.monotonic() - self.since:.1f} s", file=sys.stderr, flush=True)
+        self.current = None
+
+
+def _print_summary(summary: dict, out_dir: Path) -> None:
+    totals = summary["totals"]
+    print(f"\n{summary['case_id']}: {summary['title']}")
+    if totals["entries"]:
+        print(
+            f"  deposit entries {totals['entries']:,}: validated {totals['entries_validated']:,} "
+            f"({float(totals['validated_share']) * 100:.1f}% of the amount), "
+            f"validated amount {totals['validated_amount']:,.2f} CNY, unvalidated {totals['unvalidated_amount']:,.2f} CNY"
+        )
+        tiers = ", ".join(f"{tier} {count}" for tier, count in totals["defendants_by_tier"].items())
+        print(f"  defendants by tier: {tiers}")
+        print(
+            f"  victims identified {totals['victims_identified']:,}, unidentified paying accounts "
+            f"{totals['payers_unidentified']:,}; unattributed payments {totals['unattributed_amount']:,.2f} CNY"
+        )
+    if totals.get("info_defendants"):
+        print(f"  information-sale defendants: {totals['info_defendants']} (see info_defendants.csv)")
+    print(
+        f"  statement rows {totals['statement_rows']:,}; quarantined rows {totals['quarantined_rows']:,}; "
+        f"duplicate rows {totals['duplicate_rows']:,}"
+    )
+    failed = [v["suite"] for v in summary.get("validation", []) if v.get("success") is False]
+    print(f"  expectations: {'all passed' if not failed else 'FAILED in ' + ', '.join(failed)}")
+    out = out_dir.resolve()
+    print(f"  outputs: {out}\n  report: {out / 'report.html'}\n  validation: {out / 'validation' / 'index.html'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+-- postings: one row per statement row loaded, with its identity and whether it repeats a row of an earlier export.
+-- Inputs: stg_bank_statement, input_files (file_order: source order, then path).
+-- Rule (rules.md §1): rows with the same account_no, ts, amount, counterparty_account and
+-- txn_ref (and balance, where both have one) in two files are one posting; the copy in the
+-- later file is the duplicate. Within one file identical rows stay distinct postings (a bank
+-- does not export one posting twice in one file), so the k-th copy in a later file repeats the
+-- k-th copy in an earlier one: overlapping exports collapse to the larger file's count.
+create or replace table postings as
+with numbered as (
+    select
+        s.*,
+        s.source || ':' || s.source_row as posting_id,
+        f.file_order,
+        row_number() over (
+            partition by s.source, s.account_no, s.ts, s.amount, s.counterparty_account, s.txn_ref, s.balance
+            order by s.source_row
+        ) as occurrence
+    from stg_bank_statement as s
+    join input_files as f on f.path = s.source
+),
+repeats as (
+    select
+        later.posting_id,
+        arg_min(earlier.posting_id, earlier.file_order) as duplicate_of
+    from numbered as later
+    join numbered as earlier
+        on later.account_no = earlier.account_no
+        and later.ts = earlier.ts
+        and later.amount = earlier.amount
+        and later.counterparty_account is not distinct from earlier.counterparty_account
+        and later.txn_ref is not distinct from earlier.txn_ref
+        and later.occurrence = earlier.occurrence
+        and earlier.file_order < later.file_order
+    where later.balance is null or earlier.balance is null or later.balance = earlier.balance
+    group by later.posting_id
+)
+select
+    n.posting_id,
+    n.source,
+    n.source_row,
+    n.file_order,
+    n.account_no,
+    n.account_name,
+    n.ts,
+    n.amount,
+    n.balance,
+    n.counterparty_account,
+    n.counterparty_name,
+    n.txn_ref,
+    n.memo,
+    r.posting_id is not null as is_duplicate,
+    r.duplicate_of
+from numbered as n
+left join repeats as r using (posting_id);

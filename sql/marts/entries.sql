@@ -1,0 +1,37 @@
+-- entries: one row per deposit-sheet entry (outputs.md `entries`).
+-- Inputs: deposit_entries, entry_candidates, entry_matches (single matches and splits), case_payments.
+-- candidates counts the single payments rules.md §3 allows for the entry; ambiguous marks a
+-- validated entry that had more than one. seconds_apart is the largest gap among its payments.
+create or replace table entries as
+with candidate_counts as (
+    select "left" as entry_id, count(*) as candidates from entry_candidates group by 1
+),
+matched as (
+    select
+        m.entry_id,
+        min(p.victim_id) as victim_id,
+        string_agg(m.payment_id, ';' order by m.payment_id) as payment_ids,
+        max(abs(epoch(p.ts) - epoch(e.ts)))::BIGINT as seconds_apart
+    from entry_matches as m
+    join case_payments as p on p.payment_id = m.payment_id
+    join deposit_entries as e on e.entry_id = m.entry_id
+    group by m.entry_id
+)
+select
+    e.entry_id,
+    e.source,
+    e.source_row,
+    e.ts,
+    e.amount,
+    e.member_code,
+    e.defendant_id,
+    e.unit_id,
+    case when m.entry_id is null then 'unvalidated' else 'validated' end as status,
+    coalesce(c.candidates, 0) as candidates,
+    m.entry_id is not null and coalesce(c.candidates, 0) > 1 as ambiguous,
+    m.victim_id,
+    m.payment_ids,
+    m.seconds_apart
+from deposit_entries as e
+left join candidate_counts as c using (entry_id)
+left join matched as m using (entry_id);

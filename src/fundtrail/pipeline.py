@@ -1,0 +1,412 @@
+"""The steps of one reconciliation run, as plain functions (no Prefect here).
+
+``run_case`` runs them in order for tests and scripts; ``flows/case_flow.py``
+runs the same steps as Prefect tasks. Steps hand each other paths, never
+open connections, so each can run in its own task.
+
+Outputs are written into a hidden folder beside OUT_DIR and moved into place
+only when everything succeeded: an interrupted run leaves the previous
+outputs whole (outputs.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from fundtrail import __version__, ingest, match, sqlrun
+from fundtrail.config import CaseConfig, load_case
+from fundtrail.errors import InvariantError, RosterError
+from fundtrail.kinds import KINDS
+
+OUTPUT_TABLES = ("defendants", "victims", "entries", "payments", "info_defendants", "quarantine")
+FRAUD_MARTS = ["entries", "payments", "victims", "defendants", "quarantine", "file_controls"]
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    out_dir: Path
+    staging_dir: Path
+
+    @property
+    def db(self) -> Path:
+        return self.staging_dir / "case.duckdb"
+
+    @property
+    def scratch(self) -> Path:
+        return self.staging_dir / "_scratch"
+
+    @classmethod
+    def for_output(cls, out_dir: str | Path) -> RunPaths:
+        out_dir = Path(out_dir).resolve()
+        return cls(out_dir, out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}")
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    source_index: int
+    kind: str
+    path: str
+    sha256: str
+    file_order: int
+    duplicate_of: str | None
+
+
+# ---------------------------------------------------------------- steps
+
+
+def start_run(out_dir: str | Path) -> RunPaths:
+    paths = RunPaths.for_output(out_dir)
+    if paths.staging_dir.exists():
+        shutil.rmtree(paths.staging_dir)
+    paths.scratch.mkdir(parents=True)
+    return paths
+
+
+def plan_inputs(case: CaseConfig) -> list[PlannedFile]:
+    """Every file of every source, in source then path order; identical files (SHA-256) are read once."""
+    planned: list[PlannedFile] = []
+    first_by_hash: dict[str, str] = {}
+    for source in case.sources:
+        for rel_path in source.files:
+            digest = ingest.file_sha256(case.case_dir / rel_path)
+            planned.append(
+                PlannedFile(
+                    source_index=source.index,
+                    kind=source.kind,
+                    path=rel_path,
+                    sha256=digest,
+                    file_order=len(planned) + 1,
+                    duplicate_of=first_by_hash.get(digest),
+                )
+            )
+            first_by_hash.setdefault(digest, rel_path)
+    return planned
+
+
+def ingest_file(case: CaseConfig, planned: PlannedFile, paths: RunPaths) -> ingest.FileStats | None:
+    if planned.duplicate_of is not None:
+        return None
+    source = case.sources[planned.source_index - 1]
+    return ingest.load_file(case, source, planned.path, paths.scratch, sha256=planned.sha256)
+
+
+def load_database(
+    case: CaseConfig, planned: list[PlannedFile], stats: list[ingest.FileStats | None], paths: RunPaths
+) -> None:
+    """Landing tables from the ingest Parquet files, plus input_files; then staging views."""
+    with _connect(case, paths) as con:
+        for kind in KINDS:
+            files = sorted((paths.scratch / "landing" / kind).glob("*.parquet"))
+            if files:
+                con.execute(
+                    f"create or replace table landing_{kind} as select * from read_parquet(?, union_by_name = true)",
+                    [[str(f) for f in files]],
+                )
+            else:
+                _create_table(con, f"landing_{kind}", pl.DataFrame(schema=ingest.landing_schema(kind)))
+        quarantine_files = sorted((paths.scratch / "quarantine").glob("*.parquet"))
+        if quarantine_files:
+            con.execute(
+                "create or replace table landing_quarantine as select * from read_parquet(?)",
+                [[str(f) for f in quarantine_files]],
+            )
+        else:
+            _create_table(con, "landing_quarantine", pl.DataFrame(schema=ingest.QUARANTINE_SCHEMA))
+
+        input_files = pl.DataFrame(
+            [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)],
+            schema={
+                "path": pl.String,
+                "sha256": pl.String,
+                "kind": pl.String,
+                "source_index": pl.Int64,
+                "file_order": pl.Int64,
+                "rows_read": pl.Int64,
+                "rows_quarantined": pl.Int64,
+                "amount_in": pl.Decimal(18, 2),
+                "amount_out": pl.Decimal(18, 2),
+                "amount_quarantined": pl.Decimal(18, 2),
+                "placeholder_cells": pl.Int64,
+                "duplicate_of": pl.String,
+            },
+        )
+        _create_table(con, "input_files", input_files)
+        sqlrun.build(con, [f"stg_{kind}" for kind in KINDS])
+
+
+def check_roster(case: CaseConfig, paths: RunPaths) -> None:
+    with _connect(case, paths) as con:
+        sqlrun.build(con, ["roster_conflicts"])
+        conflicts = con.execute(
+            "select roster_row, other_row, problem from roster_conflicts order by all limit 5"
+        ).fetchall()
+    if conflicts:
+        lines = [
+            f"  {row} / {other}: {problem}" if other else f"  {row}: {problem}"
+            for row, other, problem in conflicts
+        ]
+        raise RosterError("roster error (fix the roster and run again):\n" + "\n".join(lines))
+
+
+def build_transfers(case: CaseConfig, paths: RunPaths) -> None:
+    """Postings → mirror pairs (one transfer seen from both accounts) → transfers, payments, returns."""
+    with _connect(case, paths) as con:
+        sqlrun.build(con, ["postings", "mirror_candidates"])
+        pairs = match.max_matching(con.sql("select * from mirror_candidates").pl())
+        _create_table(
+            con,
+            "mirror_pairs",
+            pairs.select(pl.col("left").alias("out_posting"), pl.col("right").alias("in_posting")),
+        )
+        sqlrun.build(con, ["transfers", "unplaced_postings", "case_payments", "case_returns"])
+
+
+def match_entries(case: CaseConfig, paths: RunPaths) -> None:
+    """rules.md §3: one-to-one pairing first, then splits for what is left."""
+    with _connect(case, paths) as con:
+        sqlrun.build(con, ["deposit_entries", "entry_candidates"])
+        singles = match.max_matching(con.sql("select * from entry_candidates").pl())
+        _create_table(con, "entry_single_matches", singles)
+        sqlrun.build(con, ["split_candidates"])
+        candidates = con.sql("select * from split_candidates").pl()
+        open_entries = candidates.select("entry_id", pl.col("entry_amount").alias("amount"), "entry_order").unique()
+        splits = match.find_splits(
+            open_entries,
+            candidates.select("entry_id", "payment_id", "payer_account", "ts", "amount"),
+            case.matching.max_split,
+            case.matching.amount_tolerance,
+        )
+        entry_matches = pl.concat(
+            [
+                singles.select(
+                    pl.col("left").alias("entry_id"),
+                    pl.col("right").alias("payment_id"),
+                    pl.lit("single").alias("match_kind"),
+                ),
+                splits.select("entry_id", "payment_id", pl.lit("split").alias("match_kind")),
+            ]
+        )
+        _create_table(con, "entry_matches", entry_matches)
+
+
+def build_marts(case: CaseConfig, paths: RunPaths) -> None:
+    with _connect(case, paths) as con:
+        sqlrun.build(con, FRAUD_MARTS)
+        sqlrun.build(con, ["info_defendants"])
+
+
+def check_invariants(case: CaseConfig, paths: RunPaths) -> None:
+    """Balancing rules that must hold before anything is published (rules.md §1, §3)."""
+    with _connect(case, paths) as con:
+        broken = con.execute(
+            """
+            select path, rows_read, rows_loaded, rows_quarantined, rows_duplicate
+            from file_controls
+            where rows_read <> rows_loaded + rows_quarantined + rows_duplicate or rows_loaded < 0
+            order by path
+            """
+        ).fetchall()
+        if broken:
+            path, read, loaded, quarantined, duplicate = broken[0]
+            raise InvariantError(
+                f"{path}: rows read {read} ≠ loaded {loaded} + quarantined {quarantined} + duplicate {duplicate}"
+            )
+        reused = con.execute(
+            "select payment_id, count(*) from entry_matches group by 1 having count(*) > 1 limit 1"
+        ).fetchall()
+        if reused:
+            raise InvariantError(f"payment {reused[0][0]} serves {reused[0][1]} entries")
+        entry_count, staged = con.execute(
+            "select (select count(*) from entries), (select count(*) from stg_deposit_sheet)"
+        ).fetchone()
+        if entry_count != staged:
+            raise InvariantError(f"{staged} deposit rows loaded but {entry_count} entries: a roster period overlaps")
+
+
+def validate(paths: RunPaths) -> dict:
+    from fundtrail import validate as gx_validate  # GX import costs ~3 s; only runs that validate pay it
+
+    return gx_validate.validate_database(paths.db, paths.staging_dir / "validation")
+
+
+def publish(
+    case: CaseConfig,
+    paths: RunPaths,
+    planned: list[PlannedFile],
+    validation: dict,
+    started: datetime,
+    lang: str = "zh",
+    unmask: bool = False,
+) -> dict:
+    """CSV + Parquet per table, the reports and manifest.json, all into the staging folder."""
+    from fundtrail import publish as writer
+
+    with _connect(case, paths) as con:
+        con.execute(f"SET TimeZone = '{case.timezone}'")
+        for table in OUTPUT_TABLES:
+            writer.write_table(con, table, paths.staging_dir)
+        summary = writer.summary(con, case, started, validation)
+        writer.write_reports(con, summary, paths.staging_dir, lang=lang, unmask=unmask)
+        inputs = writer.input_controls(con)
+    manifest = {
+        "case_id": case.id,
+        "title": case.title,
+        "started": started.isoformat(),
+        "finished": datetime.now(timezone.utc).isoformat(),
+        "code_version": __version__,
+        "case_toml": case.raw,
+        "inputs": inputs,
+        "totals": summary["totals"],
+        "expectations": validation,
+    }
+    (paths.staging_dir / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, default=_json_default) + "\n", encoding="utf-8"
+    )
+    return summary
+
+
+def finish_run(paths: RunPaths) -> Path:
+    """Move the finished outputs into place; the previous outputs survive until this moment."""
+    shutil.rmtree(paths.scratch, ignore_errors=True)
+    out = paths.out_dir
+    previous = out.parent / f".{out.name}.previous-{os.getpid()}"
+    if out.exists():
+        out.rename(previous)
+    paths.staging_dir.rename(out)
+    if previous.exists():
+        shutil.rmtree(previous)
+    return out
+
+
+def abandon_run(paths: RunPaths) -> None:
+    shutil.rmtree(paths.staging_dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- whole run
+
+
+def run_case(
+    case_dir: str | Path,
+    out_dir: str | Path,
+    lang: str = "zh",
+    unmask: bool = False,
+    on_stage: Callable[[str], None] = lambda stage: None,
+) -> dict:
+    """Every step in order, without Prefect; returns the run summary."""
+    started = datetime.now(timezone.utc)
+    on_stage("config")
+    case = load_case(case_dir)
+    paths = start_run(out_dir)
+    try:
+        on_stage("ingest")
+        planned = plan_inputs(case)
+        stats = [ingest_file(case, p, paths) for p in planned]
+        on_stage("load")
+        load_database(case, planned, stats, paths)
+        check_roster(case, paths)
+        on_stage("transfers")
+        build_transfers(case, paths)
+        on_stage("match")
+        match_entries(case, paths)
+        on_stage("marts")
+        build_marts(case, paths)
+        check_invariants(case, paths)
+        on_stage("validate")
+        validation = validate(paths)
+        on_stage("publish")
+        summary = publish(case, paths, planned, validation, started, lang=lang, unmask=unmask)
+        finish_run(paths)
+    except BaseException:
+        abandon_run(paths)
+        raise
+    return summary
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _connect(case: CaseConfig, paths: RunPaths) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(paths.db))
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"SET temp_directory = '{paths.scratch / 'duckdb_tmp'}'")
+    m = case.matching
+    sqlrun.set_parameters(
+        con,
+        {
+            "case_tz": case.timezone,
+            "currency": case.currency,
+            "window_minutes": m.window_minutes,
+            "mirror_window_minutes": m.mirror_window_minutes,
+            "max_split": m.max_split,
+            "ledger_window_days": m.ledger_window_days,
+            "insiders": list(case.insiders),
+        },
+    )
+    con.execute("SET VARIABLE amount_tolerance = ?::DECIMAL(18, 2)", [str(m.amount_tolerance)])
+    con.execute(
+        "SET VARIABLE liability = MAP(?::VARCHAR[], ?::VARCHAR[])",
+        [list(case.liability), list(case.liability.values())],
+    )
+    return con
+
+
+def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+    con.register("_frame", frame)
+    try:
+        con.execute(f"create or replace table {name} as select * from _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def _input_file_row(planned: PlannedFile, stats: ingest.FileStats | None) -> dict:
+    if stats is None:
+        return {
+            "path": planned.path,
+            "sha256": planned.sha256,
+            "kind": planned.kind,
+            "source_index": planned.source_index,
+            "file_order": planned.file_order,
+            "rows_read": 0,
+            "rows_quarantined": 0,
+            "amount_in": Decimal("0.00"),
+            "amount_out": Decimal("0.00"),
+            "amount_quarantined": Decimal("0.00"),
+            "placeholder_cells": 0,
+            "duplicate_of": planned.duplicate_of,
+        }
+    return {
+        "path": planned.path,
+        "sha256": planned.sha256,
+        "kind": planned.kind,
+        "source_index": planned.source_index,
+        "file_order": planned.file_order,
+        "rows_read": stats.rows_read,
+        "rows_quarantined": stats.rows_quarantined,
+        "amount_in": stats.amount_in,
+        "amount_out": stats.amount_out,
+        "amount_quarantined": stats.amount_quarantined,
+        "placeholder_cells": stats.placeholder_cells,
+        "duplicate_of": None,
+    }
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)  # type: ignore[arg-type]
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")

@@ -1,0 +1,165 @@
+"""Writing what a run shows people: CSV + Parquet per table, reports, control totals (outputs.md).
+
+CSV is formatted in DuckDB, so tables of millions of rows stream to disk:
+amounts with two decimals, times ISO 8601 with the case offset (the
+connection's TimeZone is the case timezone here), empty for NULL. Rows are
+sorted by their first column; ids of the form ``<file>:<row>`` sort by file,
+then row number, so ``a.csv:9`` comes before ``a.csv:10``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from fundtrail.config import CaseConfig
+
+BOM = "\ufeff".encode()
+TIERS = ("especially_huge", "huge", "large", "none")
+
+
+def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> None:
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns where table_name = ? order by ordinal_position",
+        [table],
+    ).fetchall()
+    first = _quote(columns[0][0])
+    order = (
+        f"regexp_extract({first}::VARCHAR, '^(.*):([0-9]+)$', 1), "
+        f"try_cast(regexp_extract({first}::VARCHAR, ':([0-9]+)$', 1) as HUGEINT), "
+        f"{first}, " + ", ".join(_quote(c) for c, _ in columns[1:])
+    ).rstrip(", ")
+    formatted = ", ".join(f"{_text(name, dtype)} as {_quote(name)}" for name, dtype in columns)
+    csv_path = out_dir / f"{table}.csv"
+    plain = out_dir / f".{table}.csv.nobom"
+    con.execute(f"copy (select {formatted} from {table} order by {order}) to '{plain}' (header, delimiter ',')")
+    with open(csv_path, "wb") as target, open(plain, "rb") as body:
+        target.write(BOM)
+        shutil.copyfileobj(body, target, length=1 << 20)
+    plain.unlink()
+    con.execute(f"copy (select * from {table} order by {order}) to '{out_dir / f'{table}.parquet'}' (format parquet)")
+
+
+def frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pl.DataFrame]:
+    """Typed frames of whole tables, for the reports; times carry the case timezone."""
+    return {t: con.sql(f"select * from {t} order by 1").pl() for t in tables}
+
+
+def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime, validation: dict) -> dict:
+    entries = con.execute(
+        """
+        select
+            count(*),
+            coalesce(sum(amount) filter (where status = 'validated'), 0),
+            coalesce(sum(amount) filter (where status = 'unvalidated'), 0),
+            count(*) filter (where status = 'validated'),
+            count(*) filter (where defendant_id is null)
+        from entries
+        """
+    ).fetchone()
+    payments = con.execute(
+        "select count(*), coalesce(sum(amount), 0), coalesce(sum(amount) filter (where status = 'unattributed'), 0) from payments"
+    ).fetchone()
+    victims = con.execute(
+        "select count(*) filter (where victim_id not like 'unidentified:%'), count(*) filter (where victim_id like 'unidentified:%') from victims"
+    ).fetchone()
+    by_tier = dict(con.execute("select tier, count(*) from defendants group by tier").fetchall())
+    quarantined = con.execute("select count(*) from quarantine").fetchone()[0]
+    duplicates = con.execute("select coalesce(sum(rows_duplicate), 0) from file_controls").fetchone()[0]
+    statement_rows = con.execute("select count(*) from stg_bank_statement").fetchone()[0]
+    validated_amount, entries_amount = entries[1], entries[1] + entries[2]
+    info_rows = con.execute("select count(*) from info_defendants").fetchone()[0]
+    return {
+        "case_id": case.id,
+        "title": case.title,
+        "timezone": case.timezone,
+        "started": started.isoformat(),
+        "code_version": _version(),
+        "totals": {
+            "entries": entries[0],
+            "entries_validated": entries[3],
+            "entries_unknown_code": entries[4],
+            "validated_amount": validated_amount,
+            "unvalidated_amount": entries[2],
+            "validated_share": (validated_amount / entries_amount).quantize(Decimal("0.0001"))
+            if entries_amount
+            else Decimal("0"),
+            "payments": payments[0],
+            "payments_amount": payments[1],
+            "unattributed_amount": payments[2],
+            "victims_identified": victims[0],
+            "payers_unidentified": victims[1],
+            "defendants_by_tier": {tier: by_tier.get(tier, 0) for tier in TIERS},
+            "statement_rows": statement_rows,
+            "quarantined_rows": quarantined,
+            "duplicate_rows": duplicates,
+            "info_defendants": info_rows,
+        },
+        "validation": [
+            {"suite": name, "success": result.get("success"), "failed": result.get("failed", 0)}
+            for name, result in sorted(validation.get("suites", {}).items())
+        ],
+    }
+
+
+def input_controls(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    rows = con.execute(
+        """
+        select path, sha256, kind, rows_read, rows_loaded, rows_quarantined, rows_duplicate,
+               amount_in::VARCHAR, amount_out::VARCHAR, amount_quarantined::VARCHAR, placeholder_cells, duplicate_of
+        from file_controls order by path
+        """
+    ).fetchall()
+    keys = (
+        "path sha256 kind rows_read rows_loaded rows_quarantined rows_duplicate "
+        "amount_in amount_out amount_quarantined placeholder_cells duplicate_of"
+    ).split()
+    controls = []
+    for row in rows:
+        item = dict(zip(keys, row, strict=True))
+        if item["duplicate_of"] is None:
+            del item["duplicate_of"]
+        controls.append(item)
+    return controls
+
+
+def write_reports(
+    con: duckdb.DuckDBPyConnection, run_summary: dict, out_dir: Path, lang: str, unmask: bool
+) -> None:
+    from fundtrail.reports import write_html_report, write_workbook
+
+    tables = frames(con, ["defendants", "victims", "entries", "payments", "quarantine", "info_defendants"])
+    if tables["info_defendants"].is_empty():
+        del tables["info_defendants"]
+    tables["units"] = con.sql("select unit_id, name, kind, parent_id from stg_units order by 1").pl()
+    tables["transfers"] = con.sql("select * from transfers order by amount desc, transfer_id limit 5000").pl()
+    write_workbook(tables, run_summary, out_dir / "report.xlsx", lang=lang, unmask=unmask)
+    write_html_report(tables, run_summary, out_dir / "report.html", unmask=unmask)
+
+
+def _text(name: str, dtype: str) -> str:
+    col = _quote(name)
+    if dtype.startswith("TIMESTAMP WITH TIME ZONE"):
+        return (
+            f"regexp_replace(strftime({col}, '%Y-%m-%dT%H:%M:%S%z'), '([+-][0-9]{{2}})([0-9]{{2}})$', '\\1:\\2')"
+        )
+    if dtype == "DATE":
+        return f"strftime({col}, '%Y-%m-%d')"
+    if dtype.startswith("DECIMAL"):
+        return f"{col}::DECIMAL(18, 2)::VARCHAR"
+    return f"{col}::VARCHAR"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _version() -> str:
+    from fundtrail import __version__
+
+    return __version__
