@@ -1,0 +1,365 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from unittest import mock
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fundtrail import match
+from fundtrail.errors import FundtrailError
+from fundtrail.match import MatchingTooLargeError, find_splits, max_matching
+
+EDGE_SCHEMA = {
+    "left": pl.String,
+    "right": pl.String,
+    "cost": pl.Int64,
+    "left_order": pl.Int64,
+    "right_order": pl.Int64,
+}
+
+
+def edges(rows, left_order=None, right_order=None):
+    """Edges from (left, right, cost); node ranks follow name order unless given."""
+    left_order = left_order or {n: i for i, n in enumerate(sorted({r[0] for r in rows}))}
+    right_order = right_order or {n: i for i, n in enumerate(sorted({r[1] for r in rows}))}
+    return pl.DataFrame(
+        [(l, r, c, left_order[l], right_order[r]) for l, r, c in rows],
+        schema=EDGE_SCHEMA,
+        orient="row",
+    )
+
+
+def pairs(result):
+    return result.rows()
+
+
+# --- max_matching ---------------------------------------------------------
+
+
+def test_greedy_trap_matches_both_entries():
+    # Nearest-first takes A-1 (cost 0) and strands B, whose only candidate is 1.
+    result = max_matching(edges([("A", "1", 0), ("A", "2", 100), ("B", "1", 10)]))
+    assert pairs(result) == [("A", "2", 100), ("B", "1", 10)]
+
+
+def test_more_pairs_beat_lower_cost():
+    # {A-1} costs 0 with one pair; {A-2, B-1} costs 2000 with two pairs.
+    result = max_matching(edges([("A", "1", 0), ("A", "2", 1000), ("B", "1", 1000)]))
+    assert pairs(result) == [("A", "2", 1000), ("B", "1", 1000)]
+
+
+def test_equal_pairs_lower_total_cost_wins_over_order():
+    # {A-1, B-2} = 5 + 9 = 14; {A-2, B-1} = 1 + 2 = 3. Tie-break alone would give A-1.
+    result = max_matching(
+        edges([("A", "1", 5), ("A", "2", 1), ("B", "1", 2), ("B", "2", 9)])
+    )
+    assert pairs(result) == [("A", "2", 1), ("B", "1", 2)]
+
+
+def test_tie_first_entry_by_order_gets_first_payment_by_order():
+    rows = [("E1", "P1", 60), ("E1", "P2", 60), ("E2", "P1", 60), ("E2", "P2", 60)]
+    assert pairs(max_matching(edges(rows))) == [("E1", "P1", 60), ("E2", "P2", 60)]
+    # Ranks, not names, decide: E2 comes first and P2 is the lower-ranked payment.
+    reordered = edges(rows, left_order={"E1": 1, "E2": 0}, right_order={"P1": 1, "P2": 0})
+    assert pairs(max_matching(reordered)) == [("E2", "P2", 60), ("E1", "P1", 60)]
+
+
+def test_tie_break_settles_every_left_in_turn():
+    # Complete 3x3 at equal cost: every perfect matching is optimal.
+    rows = [(l, r, 7) for l in "ABC" for r in "123"]
+    assert pairs(max_matching(edges(rows))) == [("A", "1", 7), ("B", "2", 7), ("C", "3", 7)]
+    reversed_rights = edges(rows, right_order={"1": 2, "2": 1, "3": 0})
+    assert pairs(max_matching(reversed_rights)) == [("A", "3", 7), ("B", "2", 7), ("C", "1", 7)]
+
+
+def test_tie_break_prefers_matching_an_earlier_left():
+    # One pair is possible either way (A-1 or B-1 at equal cost); A comes first.
+    # C-2/C-3 and D-2 make the component not a star, so it goes through the solver.
+    rows = [("A", "1", 3), ("B", "1", 3), ("B", "2", 50), ("C", "2", 1), ("D", "2", 1)]
+    # Two pairs at most (right 1 and right 2); {A-1, C-2} = 4 and {A-1, D-2} = 4
+    # beat {B-2, A-1} = 53; C precedes D.
+    assert pairs(max_matching(edges(rows))) == [("A", "1", 3), ("C", "2", 1)]
+
+
+def test_tie_between_lefts_inside_a_larger_component():
+    # Two pairs at most: C must take 2 (else nobody can), so 1 goes to A or B at
+    # equal cost 1. A comes first by order.
+    rows = [("C", "1", 0), ("A", "1", 1), ("B", "1", 1), ("C", "2", 0)]
+    assert pairs(max_matching(edges(rows))) == [("A", "1", 1), ("C", "2", 0)]
+
+
+def test_stars_take_cheapest_then_first_in_order():
+    rows = [
+        ("L", "R2", 4), ("L", "R1", 4), ("L", "R3", 9),  # one left: R1 ranks before R2
+        ("M", "S", 6), ("N", "S", 5), ("O", "S", 5),  # one right: N and O cheapest, N first
+    ]
+    result = max_matching(edges(rows))
+    assert pairs(result) == [("L", "R1", 4), ("N", "S", 5)]
+
+
+def test_single_edges_and_larger_components_together():
+    rows = [
+        ("A", "1", 0), ("A", "2", 100), ("B", "1", 10),  # greedy trap
+        ("C", "9", 42),  # 1x1
+        ("D", "7", 3), ("D", "8", 1),  # star
+        ("E", "5", 2), ("E", "6", 2), ("F", "5", 2), ("F", "6", 2),  # tie, 2x2
+        ("G", "4", 0),  # 1x1
+    ]
+    assert pairs(max_matching(edges(rows))) == [
+        ("A", "2", 100),
+        ("B", "1", 10),
+        ("C", "9", 42),
+        ("D", "8", 1),
+        ("E", "5", 2),
+        ("F", "6", 2),
+        ("G", "4", 0),
+    ]
+
+
+def test_output_sorted_by_left_order_not_name():
+    rows = [("A", "1", 1), ("B", "2", 1)]
+    result = max_matching(edges(rows, left_order={"A": 5, "B": 2}))
+    assert pairs(result) == [("B", "2", 1), ("A", "1", 1)]
+
+
+def test_duplicate_pair_counts_once_with_lower_cost():
+    result = max_matching(edges([("A", "1", 50), ("A", "1", 5), ("B", "1", 8)]))
+    assert pairs(result) == [("A", "1", 5)]
+
+
+def test_empty_edges_give_empty_typed_frame():
+    result = max_matching(pl.DataFrame(schema=EDGE_SCHEMA))
+    assert result.height == 0
+    assert result.schema == pl.Schema({"left": pl.String, "right": pl.String, "cost": pl.Int64})
+
+
+def test_large_component_solved_in_exact_chunks():
+    # 30 lefts x 30 rights, all at cost 0: the tie-break digits need 30^30 >> 2**53,
+    # so the solver must settle lefts in several rounds. Lex-first answer: Li-Ri.
+    names = [f"{i:02d}" for i in range(30)]
+    result = max_matching(edges([("L" + a, "R" + b, 0) for a in names for b in names]))
+    assert pairs(result) == [("L" + n, "R" + n, 0) for n in names]
+
+
+def test_giant_component_stops_with_clear_error():
+    rows = [("E1", "P1", 1), ("E1", "P2", 1), ("E2", "P1", 1)]
+    with pytest.raises(MatchingTooLargeError, match=r"link 2 records to 2 others.*limit 3.*E1, E2"):
+        max_matching(edges(rows), max_component_nodes=3)
+    assert issubclass(MatchingTooLargeError, FundtrailError)
+
+
+def test_bad_edges_rejected():
+    with pytest.raises(ValueError, match="cost must be ≥ 0"):
+        max_matching(edges([("A", "1", -1)]))
+    with pytest.raises(ValueError, match=r"lack columns \['right_order'\]"):
+        max_matching(edges([("A", "1", 1)]).drop("right_order"))
+
+
+def brute_force(rows, left_order, right_order):
+    """Every matching: most pairs, then least cost, then lefts in order take the lowest right."""
+    adjacent = {}
+    for l, r, c in rows:
+        adjacent.setdefault(l, {})
+        adjacent[l][r] = min(c, adjacent[l].get(r, c))
+    lefts = sorted(adjacent, key=lambda n: left_order[n])
+    unmatched = float("inf")
+    best = None
+
+    def walk(i, used, chosen):
+        nonlocal best
+        if i == len(lefts):
+            key = (
+                -len([c for c in chosen if c]),
+                sum(c[1] for c in chosen if c),
+                tuple(right_order[c[0]] if c else unmatched for c in chosen),
+            )
+            if best is None or key < best[0]:
+                best = (key, list(chosen))
+            return
+        walk(i + 1, used, [*chosen, None])
+        for r, c in adjacent[lefts[i]].items():
+            if r not in used:
+                walk(i + 1, used | {r}, [*chosen, (r, c)])
+
+    walk(0, frozenset(), [])
+    return [(l, c[0], c[1]) for l, c in zip(lefts, best[1]) if c]
+
+
+@st.composite
+def small_graphs(draw):
+    n_left = draw(st.integers(1, 5))
+    n_right = draw(st.integers(1, 5))
+    cells = [(f"L{i}", f"R{j}") for i in range(n_left) for j in range(n_right)]
+    present = draw(st.lists(st.sampled_from(cells), min_size=1, max_size=len(cells) + 3))
+    rows = [(l, r, draw(st.integers(0, 4))) for l, r in present]
+    left_ranks = draw(st.permutations(range(n_left)))
+    right_ranks = draw(st.permutations(range(n_right)))
+    left_order = {f"L{i}": left_ranks[i] for i in range(n_left)}
+    right_order = {f"R{j}": right_ranks[j] for j in range(n_right)}
+    return rows, left_order, right_order
+
+
+@pytest.mark.parametrize("exact_limit", [match.EXACT_LIMIT, 2**12], ids=["one-shot", "chunked"])
+@settings(max_examples=300, deadline=None)
+@given(graph=small_graphs())
+def test_matches_brute_force(exact_limit, graph):
+    rows, left_order, right_order = graph
+    with mock.patch.object(match, "EXACT_LIMIT", exact_limit):
+        result = max_matching(edges(rows, left_order, right_order))
+    assert pairs(result) == brute_force(rows, left_order, right_order)
+
+
+# --- find_splits ----------------------------------------------------------
+
+T0 = datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc)
+PAYMENT_SCHEMA = {
+    "entry_id": pl.String,
+    "payment_id": pl.String,
+    "payer_account": pl.String,
+    "ts": pl.Datetime("us", "UTC"),
+    "amount": pl.Decimal(18, 2),
+}
+
+
+def entry_frame(*rows):
+    """(entry_id, amount, entry_order)"""
+    return pl.DataFrame(
+        [(e, Decimal(a), o) for e, a, o in rows],
+        schema={"entry_id": pl.String, "amount": pl.Decimal(18, 2), "entry_order": pl.Int64},
+        orient="row",
+    )
+
+
+def payment_frame(entry_ids, *payments):
+    """Each payment (payment_id, payer, minutes after T0, amount) is a candidate of every entry."""
+    return pl.DataFrame(
+        [
+            (e, p, payer, T0 + timedelta(minutes=m), Decimal(a))
+            for e in entry_ids
+            for p, payer, m, a in payments
+        ],
+        schema=PAYMENT_SCHEMA,
+        orient="row",
+    )
+
+
+def splits(result):
+    return result.rows()
+
+
+def test_two_split():
+    result = find_splits(
+        entry_frame(("E1", "1000.00", 0)),
+        payment_frame(["E1"], ("P1", "V", 1, "600.00"), ("P2", "V", 2, "400.00"), ("P3", "V", 3, "250.00")),
+        max_split=3,
+        tolerance=Decimal("0.00"),
+    )
+    assert splits(result) == [("E1", "P1"), ("E1", "P2")]
+
+
+THREE_WAY = (("P1", "V", 1, "500.00"), ("P2", "V", 2, "300.00"), ("P3", "V", 3, "200.00"))
+
+
+def test_single_payment_is_not_a_split():
+    payments = payment_frame(
+        ["E1"], ("P1", "V", 1, "1000.00"), ("P2", "V", 2, "600.00"), ("P3", "V", 3, "400.00")
+    )
+    result = find_splits(entry_frame(("E1", "1000.00", 0)), payments, 3, Decimal("0"))
+    assert splits(result) == [("E1", "P2"), ("E1", "P3")]
+
+
+def test_three_split():
+    result = find_splits(
+        entry_frame(("E1", "1000.00", 0)), payment_frame(["E1"], *THREE_WAY), 3, Decimal("0")
+    )
+    assert splits(result) == [("E1", "P1"), ("E1", "P2"), ("E1", "P3")]
+
+
+def test_max_split_two_refuses_three_payments():
+    result = find_splits(
+        entry_frame(("E1", "1000.00", 0)), payment_frame(["E1"], *THREE_WAY), 2, Decimal("0")
+    )
+    assert result.height == 0
+    assert result.schema == pl.Schema({"entry_id": pl.String, "payment_id": pl.String})
+
+
+def test_payments_of_two_payers_do_not_combine():
+    result = find_splits(
+        entry_frame(("E1", "1000.00", 0)),
+        payment_frame(["E1"], ("P1", "A", 1, "600.00"), ("P2", "B", 2, "400.00")),
+        3,
+        Decimal("0"),
+    )
+    assert result.height == 0
+
+
+def test_tolerance_in_fen():
+    entries = entry_frame(("E1", "1000.00", 0))
+    payments = payment_frame(["E1"], ("P1", "V", 1, "600.00"), ("P2", "V", 2, "399.95"))
+    # Short by 0.05.
+    assert splits(find_splits(entries, payments, 3, Decimal("0.05"))) == [("E1", "P1"), ("E1", "P2")]
+    assert find_splits(entries, payments, 3, Decimal("0.04")).height == 0
+    assert find_splits(entries, payments, 3, Decimal("0.049")).height == 0
+
+
+def test_payment_used_by_earlier_entry_is_gone():
+    # Listed E2 first, but E1 comes first by entry_order and takes both payments.
+    entries = entry_frame(("E2", "1000.00", 1), ("E1", "1000.00", 0))
+    payments = payment_frame(["E1", "E2"], ("P1", "V", 1, "600.00"), ("P2", "V", 2, "400.00"))
+    assert splits(find_splits(entries, payments, 3, Decimal("0"))) == [("E1", "P1"), ("E1", "P2")]
+
+    more = payment_frame(
+        ["E1", "E2"],
+        ("P1", "V", 1, "600.00"), ("P2", "V", 2, "400.00"),
+        ("P3", "V", 3, "600.00"), ("P4", "V", 4, "400.00"),
+    )
+    assert splits(find_splits(entries, more, 3, Decimal("0"))) == [
+        ("E1", "P1"), ("E1", "P2"), ("E2", "P3"), ("E2", "P4"),
+    ]
+
+
+def test_earliest_set_by_first_payment_wins():
+    # {P1, P3} at minutes (1, 5) and {P2, P4} at (2, 4) both make 1000.00.
+    # The set starting earlier wins even though the other one completes earlier.
+    payments = payment_frame(
+        ["E1"],
+        ("P1", "V", 1, "100.00"), ("P2", "V", 2, "500.00"),
+        ("P4", "V", 4, "500.00"), ("P3", "V", 5, "900.00"),
+    )
+    result = find_splits(entry_frame(("E1", "1000.00", 0)), payments, 3, Decimal("0"))
+    assert splits(result) == [("E1", "P1"), ("E1", "P3")]
+
+
+def test_earliest_set_across_payers_and_prefix_rule():
+    # Payer A's set starts at minute 2, payer B's at minute 1: B's set wins.
+    # Within B, {Q1, Q2} (700 + 300) is a prefix of {Q1, Q2, Q3} (+0.00) and so earlier.
+    payments = payment_frame(
+        ["E1"],
+        ("PA1", "A", 2, "500.00"), ("PA2", "A", 3, "500.00"),
+        ("Q1", "B", 1, "700.00"), ("Q2", "B", 6, "300.00"), ("Q3", "B", 7, "0.00"),
+    )
+    result = find_splits(entry_frame(("E1", "1000.00", 0)), payments, 3, Decimal("0"))
+    assert splits(result) == [("E1", "Q1"), ("E1", "Q2")]
+
+
+def test_same_time_payments_ordered_by_id():
+    # PB and PA share a timestamp; (ts, payment_id) puts PA first, so {PA, PC} beats {PB, PC}.
+    payments = payment_frame(
+        ["E1"], ("PB", "V", 1, "400.00"), ("PA", "V", 1, "400.00"), ("PC", "V", 2, "600.00")
+    )
+    result = find_splits(entry_frame(("E1", "1000.00", 0)), payments, 3, Decimal("0"))
+    assert splits(result) == [("E1", "PA"), ("E1", "PC")]
+
+
+def test_only_the_first_payments_of_a_payer_are_searched():
+    # The only fitting pair needs P3, beyond a cap of two candidates per payer.
+    payments = payment_frame(
+        ["E1"], ("P1", "V", 1, "1.00"), ("P2", "V", 2, "2.00"), ("P3", "V", 3, "999.00")
+    )
+    entries = entry_frame(("E1", "1000.00", 0))
+    assert find_splits(entries, payments, 3, Decimal("0"), candidates_per_payer=2).height == 0
+    assert splits(find_splits(entries, payments, 3, Decimal("0"))) == [("E1", "P1"), ("E1", "P3")]
