@@ -1,0 +1,102 @@
+-- info_defendants: one row per seller_id of records (outputs.md): defendant_id,
+-- records_passed, records_valid, records_unique, records_corroborated, received,
+-- paid_upstream, net_gain, tier.
+-- Inputs: info_records, info_unique_records, info_category_thresholds, info_payments;
+-- getvariable('insiders').
+-- Who: every seller_id; the records contract names the seller as "defendant who passed
+-- the record on", and a case may hold a roster for other evidence only. Buyers who
+-- never sold are not defendants of this table.
+-- Gains: received = counted payments from the seller's buyers to the seller;
+-- paid_upstream = counted payments from the seller to those who sold to the seller;
+-- who bought from whom is read from all record rows, valid or not.
+-- Tier (2017 interpretation art. 5): points = sum over unique records of
+-- 5000 / threshold of its category, so sum(count / threshold) >= 1 is points >= 5000;
+-- or net gain >= 5,000 CNY; ten times either gives especially_serious; the higher tier
+-- of the two routes wins. Insiders' thresholds are halved: their points and net gain
+-- are compared at half the marks.
+create or replace table info_defendants as
+with
+sellers as (
+    select
+        seller_id as defendant_id,
+        count(*) as records_passed,
+        count(*) filter (where is_valid) as records_valid
+    from info_records
+    group by seller_id
+),
+unique_counts as (
+    select
+        u.seller_id as defendant_id,
+        count(*) as records_unique,
+        count(*) filter (where u.corroborated) as records_corroborated,
+        sum(t.points_per_record) as points
+    from info_unique_records as u
+    join info_category_thresholds as t on t.category = u.category
+    group by u.seller_id
+),
+trades as (
+    select distinct seller_id, buyer_id
+    from info_records
+),
+received as (
+    select t.seller_id as defendant_id, sum(p.amount) as amount
+    from info_payments as p
+    join trades as t on t.seller_id = p.payee and t.buyer_id = p.payer
+    where p.counted
+    group by t.seller_id
+),
+paid_upstream as (
+    select t.buyer_id as defendant_id, sum(p.amount) as amount
+    from info_payments as p
+    join trades as t on t.buyer_id = p.payer and t.seller_id = p.payee
+    where p.counted
+    group by t.buyer_id
+),
+measured as (
+    select
+        s.defendant_id,
+        s.records_passed,
+        s.records_valid,
+        coalesce(u.records_unique, 0) as records_unique,
+        coalesce(u.records_corroborated, 0) as records_corroborated,
+        coalesce(r.amount, 0)::decimal(18, 2) as received,
+        coalesce(p.amount, 0)::decimal(18, 2) as paid_upstream,
+        (coalesce(r.amount, 0) - coalesce(p.amount, 0))::decimal(18, 2) as net_gain,
+        coalesce(u.points, 0) as points,
+        case
+            when list_contains(coalesce(getvariable('insiders')::varchar[], []::varchar[]), s.defendant_id)
+            then 2 else 1
+        end as threshold_divisor
+    from sellers as s
+    left join unique_counts as u using (defendant_id)
+    left join received as r using (defendant_id)
+    left join paid_upstream as p using (defendant_id)
+),
+tiered as (
+    select
+        *,
+        greatest(
+            case
+                when points * threshold_divisor >= 50000 then 2
+                when points * threshold_divisor >= 5000 then 1
+                else 0
+            end,
+            case
+                when net_gain * threshold_divisor >= 50000 then 2
+                when net_gain * threshold_divisor >= 5000 then 1
+                else 0
+            end
+        ) as tier_rank
+    from measured
+)
+select
+    defendant_id,
+    records_passed,
+    records_valid,
+    records_unique,
+    records_corroborated,
+    received,
+    paid_upstream,
+    net_gain,
+    ['none', 'serious', 'especially_serious'][tier_rank + 1] as tier
+from tiered;
