@@ -1,0 +1,129 @@
+"""Figures shared by the workbook and the HTML report: exact money text and the case totals.
+
+Totals come from ``summary["totals"]`` when the pipeline gives them and are
+computed from the tables otherwise, so a report never shows a blank where
+the tables hold the answer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+MONEY_TOTALS = (
+    "entries_total",
+    "validated_amount",
+    "unvalidated_amount",
+    "payments_total",
+    "unattributed_amount",
+)
+TOTALS_ORDER = (
+    "entries_count",
+    "entries_total",
+    "validated_amount",
+    "unvalidated_amount",
+    "validated_share",
+    "payments_count",
+    "payments_total",
+    "unattributed_amount",
+    "victims",
+    "defendants",
+    "quarantined_rows",
+)
+TIER_ORDER = ("especially_huge", "huge", "large", "especially_serious", "serious", "none")
+
+
+def money(value: Decimal | None) -> str:
+    """``12345.6`` → ``12,345.60``; formatted from the Decimal, never through a float."""
+    if value is None:
+        return ""
+    return f"{Decimal(value):,.2f}"
+
+
+def share(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{Decimal(value) * 100:.2f}%"
+
+
+def _sum(frame: pl.DataFrame | None, column: str, status: str | None = None) -> Decimal | None:
+    if frame is None or column not in frame.columns:
+        return None
+    if status is not None:
+        if "status" not in frame.columns:
+            return None
+        frame = frame.filter(pl.col("status") == status)
+    total = frame.get_column(column).sum()
+    return Decimal(total) if total is not None else Decimal("0.00")
+
+
+def totals(tables: dict[str, pl.DataFrame], summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary's totals, with every known key the tables can answer filled in."""
+    given = dict(summary.get("totals") or {})
+    entries = tables.get("entries")
+    payments = tables.get("payments")
+    computed: dict[str, Any] = {
+        "entries_count": entries.height if entries is not None else None,
+        "entries_total": _sum(entries, "amount"),
+        "validated_amount": _sum(entries, "amount", "validated"),
+        "unvalidated_amount": _sum(entries, "amount", "unvalidated"),
+        "payments_count": payments.height if payments is not None else None,
+        "payments_total": _sum(payments, "amount"),
+        "unattributed_amount": _sum(payments, "amount", "unattributed"),
+        "victims": tables["victims"].height if "victims" in tables else None,
+        "defendants": tables["defendants"].height if "defendants" in tables else None,
+        "quarantined_rows": tables["quarantine"].height if "quarantine" in tables else None,
+    }
+    total, validated = computed["entries_total"], computed["validated_amount"]
+    if total and validated is not None:
+        computed["validated_share"] = validated / total
+    result = {k: v for k, v in computed.items() if v is not None}
+    result.update({k: v for k, v in given.items() if k != "defendants_by_tier"})
+    ordered = {k: result[k] for k in TOTALS_ORDER if k in result}
+    ordered.update({k: v for k, v in result.items() if k not in ordered})
+    return ordered
+
+
+def tiers(tables: dict[str, pl.DataFrame], summary: dict[str, Any]) -> dict[str, int]:
+    given = (summary.get("totals") or {}).get("defendants_by_tier")
+    if given:
+        counts = {str(k): int(v) for k, v in given.items()}
+    else:
+        counts = {}
+        for name in ("defendants", "info_defendants"):
+            frame = tables.get(name)
+            if frame is not None and "tier" in frame.columns and frame.height:
+                grouped = frame.group_by("tier").len()
+                counts.update(dict(zip(grouped["tier"].to_list(), grouped["len"].to_list())))
+    rank = {t: i for i, t in enumerate(TIER_ORDER)}
+    return dict(sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
+
+
+def quarantine_counts(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Rows rejected per source file and reason, most first."""
+    frame = tables.get("quarantine")
+    if frame is None or frame.height == 0:
+        return pl.DataFrame(schema={"source": pl.String, "reason": pl.String, "rows": pl.Int64})
+    return (
+        frame.group_by("source", "reason")
+        .agg(pl.len().cast(pl.Int64).alias("rows"))
+        .sort(["rows", "source", "reason"], descending=[True, False, False])
+    )
+
+
+def is_money_key(key: str) -> bool:
+    return key in MONEY_TOTALS or key.endswith(("_amount", "_total"))
+
+
+def in_case_time(frame: pl.DataFrame, timezone: str | None) -> pl.DataFrame:
+    """Every zoned time column converted to the case time zone (the tables may carry UTC)."""
+    if not timezone:
+        return frame
+    exprs = [
+        pl.col(c).dt.convert_time_zone(timezone)
+        for c, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+    ]
+    return frame.with_columns(exprs) if exprs else frame

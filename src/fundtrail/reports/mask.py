@@ -1,0 +1,154 @@
+"""Masking of personal data in the reports (both workbook and HTML), as polars expressions.
+
+Masked by default, shown only with ``unmask=True`` (the CLI's ``--unmask``):
+
+- victims' names: the first character and one star, whatever the length
+  (``张三`` and ``张三丰`` → ``张*``), so the length does not narrow the person down;
+- phone numbers: first 3 and last 4 digits (``138****1234``), after
+  dropping spaces, dashes and a ``+86``/``0086`` prefix;
+- ID numbers: first 4 and last 4 characters around ten stars;
+- account numbers, every account in every table, victims' and the gang's
+  receiving cards alike: first 4 and last 4 (``6222 **** **** 1234``). The
+  gang's cards are masked too because a receiving card is often a bought or
+  borrowed card of an uninvolved person, and the reader identifies a card
+  well enough by its ends;
+- values shorter than the kept parts become ``****`` entirely;
+- ``unidentified:<account>`` victim ids keep the prefix and mask the account;
+- row ids (``<file>:<row>``), file names, posting lists and raw quarantined
+  values: any run of 9 or more digits becomes its first 4 and last 4 digits
+  around ``****``, because statement exports are commonly named after the
+  account. A quarantined value of a name, account, phone or ID column is
+  masked by that column's rule. (Roster names rejected into quarantine are
+  masked too: quarantine does not say which kind a row came from.)
+
+Defendants' names are never masked: they are the accused, named in the
+indictment, and the prosecutor's workbook must name them.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+UNIDENTIFIED = "unidentified:"
+ACCOUNT_GAP = " **** **** "
+ID_GAP = "*" * 10
+LONG_DIGITS = r"(\d{4})\d+(\d{4})"
+
+NAME_COLUMNS = ("name", "account_name", "counterparty_name", "holder_name")
+ACCOUNT_COLUMNS = (
+    "account_no",
+    "counterparty_account",
+    "receiving_account",
+    "from_account",
+    "to_account",
+    "payer_account",
+    "payee_account",
+    "payer",
+    "payee",
+)
+PHONE_COLUMNS = ("phone",)
+ID_NUMBER_COLUMNS = ("id_number",)
+VICTIM_ID_COLUMNS = ("victim_id", "victim_ref")
+ROW_ID_COLUMNS = ("entry_id", "payment_id", "transfer_id", "source", "sources", "payment_ids")
+
+
+def _keep_ends(value: pl.Expr, head: int, gap: str, tail: int) -> pl.Expr:
+    return (
+        pl.when(value.str.len_chars() > head + tail)
+        .then(pl.concat_str(value.str.slice(0, head), pl.lit(gap), value.str.slice(-tail)))
+        .otherwise(pl.lit("****"))
+    )
+
+
+def _blank_stays(value: pl.Expr, masked: pl.Expr) -> pl.Expr:
+    return pl.when(value.is_null() | (value == "")).then(value).otherwise(masked)
+
+
+def name_expr(value: pl.Expr) -> pl.Expr:
+    trimmed = value.str.strip_chars()
+    return _blank_stays(trimmed, pl.concat_str(trimmed.str.slice(0, 1), pl.lit("*")))
+
+
+def phone_expr(value: pl.Expr) -> pl.Expr:
+    digits = value.str.replace_all(r"[\s\-]", "").str.replace(r"^(\+86|0086)", "")
+    return _blank_stays(digits, _keep_ends(digits, 3, "****", 4))
+
+
+def id_number_expr(value: pl.Expr) -> pl.Expr:
+    compact = value.str.replace_all(r"\s", "")
+    return _blank_stays(compact, _keep_ends(compact, 4, ID_GAP, 4))
+
+
+def account_expr(value: pl.Expr) -> pl.Expr:
+    compact = value.str.replace_all(r"\s", "")
+    return _blank_stays(compact, _keep_ends(compact, 4, ACCOUNT_GAP, 4))
+
+
+def victim_id_expr(value: pl.Expr) -> pl.Expr:
+    account = value.str.strip_prefix(UNIDENTIFIED)
+    return (
+        pl.when(value.str.starts_with(UNIDENTIFIED))
+        .then(pl.concat_str(pl.lit(UNIDENTIFIED), account_expr(account)))
+        .otherwise(value)
+    )
+
+
+def digit_runs_expr(value: pl.Expr) -> pl.Expr:
+    return value.str.replace_all(LONG_DIGITS, "${1}****${2}")
+
+
+def quarantine_value_expr(column: pl.Expr, value: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(column.is_in(NAME_COLUMNS))
+        .then(name_expr(value))
+        .when(column.is_in(ACCOUNT_COLUMNS))
+        .then(account_expr(value))
+        .when(column.is_in(PHONE_COLUMNS))
+        .then(phone_expr(value))
+        .when(column.is_in(ID_NUMBER_COLUMNS))
+        .then(id_number_expr(value))
+        .when(column.is_in(VICTIM_ID_COLUMNS))
+        .then(victim_id_expr(value))
+        .otherwise(digit_runs_expr(value))
+    )
+
+
+def _column_rule(table: str, column: str):
+    if column in ROW_ID_COLUMNS:
+        return digit_runs_expr
+    if column in VICTIM_ID_COLUMNS:
+        return victim_id_expr
+    if column in ACCOUNT_COLUMNS:
+        return account_expr
+    if column in PHONE_COLUMNS:
+        return phone_expr
+    if column in ID_NUMBER_COLUMNS:
+        return id_number_expr
+    if column == "name" and table == "victims":
+        return name_expr
+    return None
+
+
+def mask_table(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with every personal column of ``table`` masked; other columns untouched."""
+    exprs = []
+    for column, dtype in frame.schema.items():
+        if dtype != pl.String:
+            continue
+        rule = _column_rule(table, column)
+        if table == "quarantine" and column == "value" and "column" in frame.columns:
+            exprs.append(quarantine_value_expr(pl.col("column"), pl.col("value")).alias("value"))
+        elif rule is not None:
+            exprs.append(rule(pl.col(column)).alias(column))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def mask_tables(tables: dict[str, pl.DataFrame], unmask: bool) -> dict[str, pl.DataFrame]:
+    if unmask:
+        return dict(tables)
+    return {name: mask_table(name, frame) for name, frame in tables.items()}
+
+
+def mask_one(rule, value: str | None) -> str | None:
+    """Apply one of the ``*_expr`` rules to a single value (summary lines, tests)."""
+    return pl.select(rule(pl.lit(value, dtype=pl.String))).item()

@@ -1,0 +1,350 @@
+"""report.xlsx: the prosecutor's workbook (outputs.md), written with xlsxwriter.
+
+A summary sheet, then one sheet per table (defendants, victims, entries,
+payments, info_defendants when present, quarantine), columns in the
+outputs.md order, Chinese titles by default (``lang="en"`` for English),
+header row and id column frozen, autofilter on every table sheet.
+
+Cells:
+- money: a number with format ``#,##0.00`` when the amount has at most 15
+  significant digits (below 10^13 at two places), the precision within
+  which a spreadsheet's binary double shows the Decimal exactly; a larger
+  amount is written as its exact text, right-aligned, rather than as a
+  rounded number;
+- text: always a string cell, never a formula, link or number; text that
+  starts with ``= + - @``, a tab or a carriage return also gets Excel's
+  quote prefix, so even editing the cell does not turn it into a formula;
+- times: date-time cells in the case time zone (``summary["timezone"]``),
+  named in the column title; dates as dates;
+- code values (role, basis, tier, status) and yes/no flags in the reader's language.
+
+A table longer than a sheet's 1,048,575 data rows continues on sheets
+named ``<title> (2)``, ``(3)``… . Personal data is masked unless
+``unmask`` (see ``mask.py``). The ``summary`` keys read are those of
+``fundtrail.reports`` (package docstring); missing ones are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from fundtrail.reports import figures, labels
+from fundtrail.reports.mask import digit_runs_expr, mask_one, mask_tables
+
+TABLE_ORDER = ("defendants", "victims", "entries", "payments", "info_defendants", "quarantine")
+MAX_DATA_ROWS = 1_048_575
+EXACT_NUMBER_LIMIT = Decimal(10) ** 13
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+WIDTH_SAMPLE_ROWS = 500
+MIN_WIDTH, MAX_WIDTH = 8, 50
+
+MONEY_FORMAT = "#,##0.00"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def exact_as_number(amount: Decimal) -> bool:
+    """A two-place amount under 10^13 has ≤ 15 significant digits: a double and its display keep it exactly."""
+    return abs(amount) < EXACT_NUMBER_LIMIT
+
+
+def write_workbook(
+    tables: dict[str, pl.DataFrame],
+    summary: dict[str, Any],
+    path: Path,
+    lang: str = "zh",
+    unmask: bool = False,
+) -> None:
+    labels.check_lang(lang)
+    shown = mask_tables(tables, unmask)
+    timezone = summary.get("timezone")
+    total_rows = sum(f.height for f in shown.values())
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "constant_memory": True,
+            "use_zip64": total_rows > MAX_DATA_ROWS,
+        },
+    )
+    formats = _formats(workbook)
+    try:
+        _summary_sheet(workbook, formats, tables, shown, summary, lang, unmask)
+        for name in TABLE_ORDER:
+            frame = shown.get(name)
+            if frame is not None:
+                _table_sheets(workbook, formats, name, _prepared(frame, timezone, lang), lang, timezone)
+    finally:
+        workbook.close()
+
+
+def _formats(workbook: xlsxwriter.Workbook) -> dict[str, Any]:
+    return {
+        "header": workbook.add_format(
+            {"bold": True, "bg_color": "#DDE4EE", "text_wrap": True, "valign": "top", "bottom": 1}
+        ),
+        "section": workbook.add_format({"bold": True, "font_size": 12, "bottom": 1}),
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "note": workbook.add_format({"italic": True, "font_color": "#7A3E00"}),
+        "money": workbook.add_format({"num_format": MONEY_FORMAT}),
+        "money_text": workbook.add_format({"align": "right"}),
+        "share": workbook.add_format({"num_format": "0.00%"}),
+        "count": workbook.add_format({"num_format": "#,##0"}),
+        "datetime": workbook.add_format({"num_format": DATETIME_FORMAT}),
+        "date": workbook.add_format({"num_format": DATE_FORMAT}),
+        "quoted": workbook.add_format({"quote_prefix": True}),
+    }
+
+
+def _prepared(frame: pl.DataFrame, timezone: str | None, lang: str) -> pl.DataFrame:
+    """Times as naive case-zone wall clock (what a spreadsheet can hold); codes and flags as words."""
+    frame = figures.in_case_time(frame, timezone)
+    exprs = []
+    for column, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+            exprs.append(pl.col(column).dt.replace_time_zone(None))
+        elif dtype == pl.Boolean:
+            exprs.append(
+                pl.col(column).replace_strict(
+                    {True: labels.value_label(lang, True), False: labels.value_label(lang, False)},
+                    default=None,
+                    return_dtype=pl.String,
+                )
+            )
+        elif dtype == pl.String and column in labels.TRANSLATED_COLUMNS:
+            exprs.append(pl.col(column).replace(labels.VALUES[lang]))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _write_text(sheet: Worksheet, row: int, col: int, value: str, formats: dict[str, Any]) -> None:
+    if value.startswith(FORMULA_TRIGGERS):
+        sheet.write_string(row, col, value, formats["quoted"])
+    else:
+        sheet.write_string(row, col, value)
+
+
+def _write_money(sheet: Worksheet, row: int, col: int, value: Decimal, formats: dict[str, Any]) -> None:
+    if exact_as_number(value):
+        sheet.write_number(row, col, float(value), formats["money"])
+    else:
+        sheet.write_string(row, col, str(value), formats["money_text"])
+
+
+def _cell_writer(dtype: pl.DataType, formats: dict[str, Any]) -> Callable[[Worksheet, int, int, Any], None]:
+    if isinstance(dtype, pl.Decimal):
+        return lambda s, r, c, v: _write_money(s, r, c, v, formats)
+    if dtype.is_integer():
+        return lambda s, r, c, v: s.write_number(r, c, v)
+    if isinstance(dtype, pl.Datetime):
+        return lambda s, r, c, v: s.write_datetime(r, c, v, formats["datetime"])
+    if dtype == pl.Date:
+        return lambda s, r, c, v: s.write_datetime(r, c, v, formats["date"])
+    return lambda s, r, c, v: _write_text(s, r, c, str(v), formats)
+
+
+def _title(lang: str, column: str, dtype: pl.DataType, timezone: str | None) -> str:
+    title = labels.column_title(lang, column)
+    if isinstance(dtype, pl.Datetime) and timezone:
+        title = f"{title} ({timezone})"
+    return title
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _widths(frame: pl.DataFrame, titles: list[str]) -> list[int]:
+    sample = frame.head(WIDTH_SAMPLE_ROWS)
+    widths = []
+    for column, title in zip(frame.columns, titles):
+        dtype = frame.schema[column]
+        if isinstance(dtype, pl.Datetime):
+            longest = len("2023-06-01 14:03:22")
+        elif isinstance(dtype, pl.Decimal):
+            longest = len("9,999,999,999.99")
+        else:
+            values = sample.get_column(column).cast(pl.String).drop_nulls().to_list()
+            longest = max((_display_width(v) for v in values), default=0)
+        header = max(_display_width(part) for part in title.split(" ("))
+        widths.append(min(MAX_WIDTH, max(MIN_WIDTH, longest + 2, header + 2)))
+    return widths
+
+
+def _table_sheets(
+    workbook: xlsxwriter.Workbook,
+    formats: dict[str, Any],
+    name: str,
+    frame: pl.DataFrame,
+    lang: str,
+    timezone: str | None,
+) -> None:
+    titles = [_title(lang, c, frame.schema[c], timezone) for c in frame.columns]
+    widths = _widths(frame, titles)
+    writers = [_cell_writer(frame.schema[c], formats) for c in frame.columns]
+    base = labels.sheet_title(lang, name)
+    chunks = max(1, -(-frame.height // MAX_DATA_ROWS))
+    for chunk in range(chunks):
+        sheet_name = base if chunk == 0 else f"{base[:25]} ({chunk + 1})"
+        sheet = workbook.add_worksheet(sheet_name)
+        for col, width in enumerate(widths):
+            sheet.set_column(col, col, width)
+        sheet.freeze_panes(1, 1)
+        part = frame.slice(chunk * MAX_DATA_ROWS, MAX_DATA_ROWS)
+        sheet.autofilter(0, 0, max(part.height, 1), len(titles) - 1)
+        for col, title in enumerate(titles):
+            sheet.write_string(0, col, title, formats["header"])
+        for row, values in enumerate(part.iter_rows(), start=1):
+            for col, value in enumerate(values):
+                if value is not None:
+                    writers[col](sheet, row, col, value)
+
+
+def _write_any(sheet: Worksheet, row: int, col: int, value: Any, formats: dict[str, Any], money: bool = False) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool):
+        _write_text(sheet, row, col, "yes" if value else "no", formats)
+    elif isinstance(value, Decimal) and money:
+        _write_money(sheet, row, col, value, formats)
+    elif isinstance(value, (int, Decimal)):
+        sheet.write_number(row, col, float(value), formats["count"] if isinstance(value, int) else None)
+    elif isinstance(value, dt.datetime):
+        _write_text(sheet, row, col, value.isoformat(), formats)
+    elif isinstance(value, (dict, list)):
+        _write_text(sheet, row, col, json.dumps(value, ensure_ascii=False, default=str), formats)
+    else:
+        _write_text(sheet, row, col, str(value), formats)
+
+
+def _summary_sheet(
+    workbook: xlsxwriter.Workbook,
+    formats: dict[str, Any],
+    tables: dict[str, pl.DataFrame],
+    shown: dict[str, pl.DataFrame],
+    summary: dict[str, Any],
+    lang: str,
+    unmask: bool,
+) -> None:
+    sheet = workbook.add_worksheet(labels.sheet_title(lang, "summary"))
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 1, 44)
+    sheet.set_column(2, 3, 16)
+    label = lambda key: labels.summary_label(lang, key)  # noqa: E731
+    row = 0
+    sheet.write_string(row, 0, str(summary.get("title") or summary.get("case_id") or ""), formats["title"])
+    row += 1
+    sheet.write_string(row, 0, label("unmasked" if unmask else "masked"), formats["note"])
+    row += 2
+
+    sheet.write_string(row, 0, label("case"), formats["section"])
+    row += 1
+    for key in ("case_id", "title", "timezone", "started", "finished", "code_version"):
+        if summary.get(key) is not None:
+            sheet.write_string(row, 0, label(key))
+            _write_any(sheet, row, 1, summary[key], formats)
+            row += 1
+    row += 1
+
+    sheet.write_string(row, 0, label("totals"), formats["section"])
+    row += 1
+    for key, value in figures.totals(tables, summary).items():
+        sheet.write_string(row, 0, label(key))
+        if key == "validated_share" and value is not None:
+            sheet.write_number(row, 1, float(value), formats["share"])
+        else:
+            _write_any(sheet, row, 1, value, formats, money=figures.is_money_key(key))
+        row += 1
+    row += 1
+
+    tier_counts = figures.tiers(tables, summary)
+    if tier_counts:
+        sheet.write_string(row, 0, label("tiers"), formats["section"])
+        row += 1
+        sheet.write_string(row, 0, label("tier"), formats["header"])
+        sheet.write_string(row, 1, label("count"), formats["header"])
+        row += 1
+        for tier, count in tier_counts.items():
+            sheet.write_string(row, 0, labels.value_label(lang, tier))
+            sheet.write_number(row, 1, count, formats["count"])
+            row += 1
+        row += 1
+
+    rejected = figures.quarantine_counts(shown)
+    sheet.write_string(row, 0, label("quarantine"), formats["section"])
+    row += 1
+    for col, key in enumerate(("source", "reason")):
+        sheet.write_string(row, col, labels.column_title(lang, key), formats["header"])
+    sheet.write_string(row, 2, label("rows"), formats["header"])
+    row += 1
+    for source, reason, count in rejected.iter_rows():
+        _write_text(sheet, row, 0, source or "", formats)
+        _write_text(sheet, row, 1, reason or "", formats)
+        sheet.write_number(row, 2, count, formats["count"])
+        row += 1
+    row += 1
+
+    validation = summary.get("validation") or []
+    if validation:
+        sheet.write_string(row, 0, label("validation"), formats["section"])
+        row += 1
+        for col, key in enumerate(("suite", "success", "failed")):
+            sheet.write_string(row, col, label(key), formats["header"])
+        row += 1
+        for result in validation:
+            _write_any(sheet, row, 0, result.get("suite"), formats)
+            success = result.get("success")
+            if success is not None:
+                _write_text(sheet, row, 1, labels.value_label(lang, bool(success)), formats)
+            _write_any(sheet, row, 2, result.get("failed"), formats)
+            row += 1
+        row += 1
+
+    integrity = summary.get("integrity")
+    if integrity:
+        sheet.write_string(row, 0, label("integrity"), formats["section"])
+        row += 1
+        _integrity_rows(sheet, row, integrity, formats, unmask)
+
+
+def _integrity_rows(sheet: Worksheet, row: int, integrity: Any, formats: dict[str, Any], unmask: bool) -> None:
+    """Integrity results in whatever shape the pipeline gives: a mapping, or a list of records."""
+    def shown(value: Any) -> Any:
+        if isinstance(value, (str, dict, list)):
+            text = _plain(value)
+            return text if unmask else mask_one(digit_runs_expr, text)
+        return value
+
+    if isinstance(integrity, dict):
+        for key, value in integrity.items():
+            _write_text(sheet, row, 0, shown(str(key)), formats)
+            _write_any(sheet, row, 1, shown(value), formats, money=isinstance(value, Decimal))
+            row += 1
+        return
+    records = [r for r in integrity if isinstance(r, dict)] if isinstance(integrity, list) else []
+    keys = list(dict.fromkeys(k for r in records for k in r))
+    for col, key in enumerate(keys):
+        sheet.write_string(row, col, key, formats["header"])
+    row += 1
+    for record in records:
+        for col, key in enumerate(keys):
+            value = record.get(key)
+            if value is not None:
+                _write_any(sheet, row, col, shown(value), formats, money=isinstance(value, Decimal))
+        row += 1
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)

@@ -1,0 +1,509 @@
+"""The workbook and the HTML report, opened the way their readers open them.
+
+The case below is small enough to add up by hand:
+
+    units: G1 gang > D1 department > T1, T2 groups
+    D03 (staff, T1, own):   E1 12,000.00 + E2 345.60 validated, E4 800.00 unvalidated
+    D04 (staff, T2, own):   E3 5,000.00 validated (a split of P3 2,500.00 + P4 2,500.00)
+    code ZZ (unknown):      E5 1,000.00 validated
+    D02 (leader of T1, unit basis): T1 validated = 12,345.60
+    D01 (financier, gang basis):    all validated = 12,000.00 + 345.60 + 5,000.00 + 1,000.00 = 18,345.60
+    entries total = 18,345.60 + 800.00 = 19,145.60
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from fundtrail.reports import ReportLanguageError, write_html_report, write_workbook
+from fundtrail.reports.mask import (
+    account_expr,
+    digit_runs_expr,
+    id_number_expr,
+    mask_one,
+    name_expr,
+    phone_expr,
+    victim_id_expr,
+)
+from fundtrail.reports.xlsx import exact_as_number
+
+MONEY = pl.Decimal(18, 2)
+TS = pl.Datetime("us", "UTC")
+CARD_A = "6222021234561234"
+CARD_B = "6222029999888877776"
+ZHANG_ACCOUNT = "6217001111222233334"
+LI_ACCOUNT = "6217002222333344445"
+UNKNOWN_PAYER = "6228480000111122223"
+ONWARD = "6230001234567890123"
+
+
+def utc(hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2023, 6, 1, hour, minute, tzinfo=dt.timezone.utc)
+
+
+def d(text: str) -> Decimal:
+    return Decimal(text)
+
+
+@pytest.fixture
+def tables() -> dict[str, pl.DataFrame]:
+    defendants = pl.DataFrame(
+        {
+            "defendant_id": ["D01", "D02", "D03", "D04"],
+            "name": ["王老板", "孙组长", "赵六", "钱七"],
+            "role": ["financier", "leader", "staff", "staff"],
+            "unit_ids": ["G1", "T1", "T1", "T2"],
+            "codes": [None, None, "A1", "B1"],
+            "first_day": [dt.date(2023, 5, 1)] * 4,
+            "last_day": [None, None, None, None],
+            "own": [d("0.00"), d("0.00"), d("12345.60"), d("5000.00")],
+            "own_unvalidated": [d("0.00"), d("0.00"), d("800.00"), d("0.00")],
+            "unit": [d("18345.60"), d("12345.60"), d("12345.60"), d("5000.00")],
+            "gang": [d("18345.60")] * 4,
+            "liable": [d("18345.60"), d("12345.60"), d("12345.60"), d("5000.00")],
+            "liable_basis": ["gang", "unit", "own", "own"],
+            "tier": ["large", "large", "large", "large"],
+            "entries": [0, 0, 3, 1],
+            "victims": [0, 0, 2, 1],
+        },
+        schema_overrides={
+            "own": MONEY, "own_unvalidated": MONEY, "unit": MONEY, "gang": MONEY, "liable": MONEY,
+            "last_day": pl.Date, "codes": pl.String, "entries": pl.Int64, "victims": pl.Int64,
+        },
+    )
+    victims = pl.DataFrame(
+        {
+            "victim_id": ["V001", "V002", f"unidentified:{UNKNOWN_PAYER}"],
+            "name": ["张三", "李四丰", None],
+            "paid": [d("13000.00"), d("1045.60"), d("5000.00")],
+            "returned": [d("100.00"), d("0.00"), d("0.00")],
+            "net_loss": [d("12900.00"), d("1045.60"), d("5000.00")],
+            "validated": [d("13000.00"), d("345.60"), d("5000.00")],
+            "unattributed": [d("0.00"), d("700.00"), d("0.00")],
+            "reported_loss": [d("13000.00"), None, None],
+            "payments": [2, 2, 2],
+        },
+        schema_overrides={k: MONEY for k in ("paid", "returned", "net_loss", "validated", "unattributed", "reported_loss")}
+        | {"payments": pl.Int64, "name": pl.String},
+    )
+    sheet = "deposits/sheet.xlsx"
+    p1, p2, p6 = (f"bank/{CARD_A}.csv:{r}" for r in (3, 4, 5))
+    p3, p4, p5 = (f"bank/{CARD_B}.csv:{r}" for r in (3, 4, 5))
+    entries = pl.DataFrame(
+        {
+            "entry_id": [f"{sheet}:{r}" for r in (5, 6, 7, 8, 9)],
+            "source": [sheet] * 5,
+            "source_row": [5, 6, 7, 8, 9],
+            "ts": [utc(6), utc(7), utc(8), utc(9), utc(10)],
+            "amount": [d("12000.00"), d("345.60"), d("5000.00"), d("800.00"), d("1000.00")],
+            "member_code": ["A1", "A1", "B1", "A1", "ZZ"],
+            "defendant_id": ["D03", "D03", "D04", "D03", None],
+            "unit_id": ["T1", "T1", "T2", "T1", None],
+            "status": ["validated", "validated", "validated", "unvalidated", "validated"],
+            "candidates": [1, 2, 1, 0, 1],
+            "ambiguous": [False, True, False, False, False],
+            "victim_id": ["V001", "V002", f"unidentified:{UNKNOWN_PAYER}", None, "V001"],
+            "payment_ids": [p1, p2, f"{p3};{p4}", None, p5],
+            "seconds_apart": [60, 120, 30, None, 10],
+        },
+        schema_overrides={"ts": TS, "amount": MONEY, "source_row": pl.Int64, "candidates": pl.Int64, "seconds_apart": pl.Int64},
+    )
+    payments = pl.DataFrame(
+        {
+            "payment_id": [p1, p2, p3, p4, p5, p6],
+            "victim_id": ["V001", "V002", f"unidentified:{UNKNOWN_PAYER}", f"unidentified:{UNKNOWN_PAYER}", "V001", "V002"],
+            "from_account": [ZHANG_ACCOUNT, LI_ACCOUNT, UNKNOWN_PAYER, UNKNOWN_PAYER, ZHANG_ACCOUNT, LI_ACCOUNT],
+            "to_account": [CARD_A, CARD_A, CARD_B, CARD_B, CARD_B, CARD_A],
+            "ts": [utc(6, 1), utc(7, 2), utc(8), utc(8, 1), utc(10), utc(11)],
+            "amount": [d("12000.00"), d("345.60"), d("2500.00"), d("2500.00"), d("1000.00"), d("700.00")],
+            "status": ["validated"] * 5 + ["unattributed"],
+            "entry_id": [f"{sheet}:5", f"{sheet}:6", f"{sheet}:7", f"{sheet}:7", f"{sheet}:9", None],
+            "sources": [f"{p1};bank/{ZHANG_ACCOUNT}.csv:10", p2, p3, p4, p5, p6],
+        },
+        schema_overrides={"ts": TS, "amount": MONEY},
+    )
+    quarantine = pl.DataFrame(
+        {
+            "source": ["bank/other.csv", "victims.csv"],
+            "source_row": [7, 4],
+            "column": ["memo", "account_no"],
+            "value": ["=SUM(A1)", "6222 0212 3456 9999"],
+            "reason": ["not a number", "duplicate account"],
+        },
+        schema_overrides={"source_row": pl.Int64},
+    )
+    units = pl.DataFrame(
+        {
+            "unit_id": ["G1", "D1", "T1", "T2"],
+            "name": ["金盾集团", "一部", "一组", "二组"],
+            "kind": ["gang", "department", "group", "group"],
+            "parent_id": [None, "G1", "D1", "D1"],
+        }
+    )
+    transfers = pl.concat(
+        [
+            payments.select(
+                pl.col("payment_id").alias("transfer_id"),
+                pl.col("from_account").alias("payer_account"),
+                pl.col("to_account").alias("payee_account"),
+                "ts", "amount", "sources", pl.lit("both").alias("seen_on"),
+            ),
+            pl.DataFrame(
+                {
+                    "transfer_id": [f"bank/{CARD_A}.csv:9", f"bank/{CARD_B}.csv:9", f"bank/{CARD_A}.csv:10"],
+                    "payer_account": [CARD_A, CARD_B, CARD_A],
+                    "payee_account": [ONWARD, ONWARD, ZHANG_ACCOUNT],
+                    "ts": [utc(12), utc(12), utc(13)],
+                    "amount": [d("10000.00"), d("5000.00"), d("100.00")],
+                    "sources": [f"bank/{CARD_A}.csv:9", f"bank/{CARD_B}.csv:9", f"bank/{CARD_A}.csv:10"],
+                    "seen_on": ["payer", "payer", "payer"],
+                },
+                schema_overrides={"ts": TS, "amount": MONEY},
+            ),
+        ]
+    )
+    return {
+        "defendants": defendants,
+        "victims": victims,
+        "entries": entries,
+        "payments": payments,
+        "quarantine": quarantine,
+        "units": units,
+        "transfers": transfers,
+    }
+
+
+@pytest.fixture
+def summary() -> dict:
+    return {
+        "case_id": "729-fraud",
+        "title": "7·29 跨境电信诈骗案",
+        "timezone": "Asia/Shanghai",
+        "started": "2023-07-01T10:00:00+08:00",
+        "finished": "2023-07-01T10:00:09+08:00",
+        "code_version": "0.1.0",
+        "totals": {},
+        "integrity": {},
+        "validation": [{"suite": "entries", "success": True, "failed": 0}],
+    }
+
+
+def header(sheet) -> list:
+    return [c.value for c in next(sheet.iter_rows(min_row=1, max_row=1))]
+
+
+def row_of(sheet, column: int, key: str) -> int:
+    for row in sheet.iter_rows(min_row=2):
+        if row[column].value == key:
+            return row[column].row
+    raise AssertionError(f"{key} not found in column {column} of {sheet.title}")
+
+
+# ---------------------------------------------------------------- workbook
+
+
+def test_workbook_in_chinese_has_the_sheets_titles_frozen_headers_and_filters(tables, summary, tmp_path):
+    path = tmp_path / "report.xlsx"
+    write_workbook(tables, summary, path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["汇总", "被告人", "被害人", "入金记录", "被害人付款", "剔除数据"]
+    defendants = book["被告人"]
+    assert header(defendants)[:3] == ["被告人编号", "姓名", "角色"]
+    assert header(defendants)[11] == "应担责金额"
+    assert header(book["入金记录"])[3] == "时间 (Asia/Shanghai)"
+    assert defendants.freeze_panes == "B2"
+    assert defendants.auto_filter.ref == "A1:P5"
+
+
+def test_workbook_money_is_a_number_with_two_places_and_times_are_in_the_case_zone(tables, summary, tmp_path):
+    path = tmp_path / "report.xlsx"
+    write_workbook(tables, summary, path)
+    book = openpyxl.load_workbook(path)
+    defendants = book["被告人"]
+    d03 = row_of(defendants, 0, "D03")
+    liable = defendants.cell(row=d03, column=12)
+    assert liable.value == 12345.6
+    assert liable.number_format == "#,##0.00"
+    assert defendants.cell(row=d03, column=14).value == "数额较大"
+    entries = book["入金记录"]
+    first = row_of(entries, 0, "deposits/sheet.xlsx:5")
+    # 06:00 UTC is 14:00 in Shanghai.
+    assert entries.cell(row=first, column=4).value == dt.datetime(2023, 6, 1, 14, 0)
+    assert entries.cell(row=row_of(entries, 0, "deposits/sheet.xlsx:6"), column=11).value == "是"
+
+
+def test_workbook_in_english(tables, summary, tmp_path):
+    path = tmp_path / "report.xlsx"
+    write_workbook(tables, summary, path, lang="en")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Summary", "Defendants", "Victims", "Entries", "Payments", "Quarantine"]
+    assert header(book["Defendants"])[:2] == ["Defendant ID", "Name"]
+    assert header(book["Payments"])[2:4] == ["From account", "To account"]
+    assert book["Defendants"].cell(row=row_of(book["Defendants"], 0, "D03"), column=14).value == "large"
+
+
+def test_a_formula_looking_text_stays_text(tables, summary, tmp_path):
+    path = tmp_path / "report.xlsx"
+    write_workbook(tables, summary, path)
+    sheet = openpyxl.load_workbook(path)["剔除数据"]
+    cell = sheet.cell(row=row_of(sheet, 0, "bank/other.csv"), column=4)
+    assert cell.value == "=SUM(A1)"
+    assert cell.data_type == "s"
+    assert cell.quotePrefix
+    # The raw XML must not hold a formula element either.
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        xml = b"".join(archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
+    assert b"<f>" not in xml
+
+
+def test_workbook_summary_totals_are_computed_from_the_tables_when_missing(tables, summary, tmp_path):
+    path = tmp_path / "report.xlsx"
+    write_workbook(tables, summary, path, lang="en")
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    values = {row[0].value: row[1].value for row in sheet.iter_rows() if row[0].value}
+    assert values["Entries, total amount"] == 19145.6
+    assert values["Validated entries"] == 18345.6
+    assert values["Unvalidated entries"] == 800.0
+    assert values["Unattributed payments"] == 700.0
+    assert values["Quarantined rows"] == 2
+    assert values["Case ID"] == "729-fraud"
+    assert values["large"] == 4
+
+
+def test_amount_too_long_for_a_double_is_written_as_exact_text(tables, summary, tmp_path):
+    big = Decimal("12345678901234.56")
+    assert not exact_as_number(big)
+    assert exact_as_number(Decimal("9999999999999.99"))
+    assert Decimal(repr(float(Decimal("9999999999999.99")))) == Decimal("9999999999999.99")
+    tables["defendants"] = tables["defendants"].with_columns(
+        pl.when(pl.col("defendant_id") == "D01").then(pl.lit(big, dtype=MONEY)).otherwise(pl.col("liable")).alias("liable")
+    )
+    path = tmp_path / "report.xlsx"
+    write_workbook(tables, summary, path)
+    sheet = openpyxl.load_workbook(path)["被告人"]
+    assert sheet.cell(row=row_of(sheet, 0, "D01"), column=12).value == "12345678901234.56"
+
+
+def test_workbook_masks_victims_by_default_and_shows_them_on_request(tables, summary, tmp_path):
+    masked, plain = tmp_path / "masked.xlsx", tmp_path / "plain.xlsx"
+    write_workbook(tables, summary, masked)
+    write_workbook(tables, summary, plain, unmask=True)
+    victims = openpyxl.load_workbook(masked)["被害人"]
+    assert [c.value for c in victims["B"][1:3]] == ["张*", "李*"]
+    assert victims["A4"].value == "unidentified:6228 **** **** 2223"
+    payments = openpyxl.load_workbook(masked)["被害人付款"]
+    assert payments["C2"].value == "6217 **** **** 3334"
+    assert payments["D2"].value == "6222 **** **** 1234"
+    assert payments["A2"].value == "bank/6222****1234.csv:3"
+    quarantine = openpyxl.load_workbook(masked)["剔除数据"]
+    assert quarantine.cell(row=row_of(quarantine, 0, "victims.csv"), column=4).value == "6222 **** **** 9999"
+    defendants = openpyxl.load_workbook(masked)["被告人"]
+    assert defendants["B2"].value == "王老板"
+
+    victims = openpyxl.load_workbook(plain)["被害人"]
+    assert [c.value for c in victims["B"][1:3]] == ["张三", "李四丰"]
+    assert openpyxl.load_workbook(plain)["被害人付款"]["C2"].value == ZHANG_ACCOUNT
+
+
+def test_unknown_language_is_a_usage_error(tables, summary, tmp_path):
+    with pytest.raises(ReportLanguageError, match="--lang 'fr'"):
+        write_workbook(tables, summary, tmp_path / "report.xlsx", lang="fr")
+
+
+def test_info_defendants_sheet_appears_when_present(tables, summary, tmp_path):
+    tables["info_defendants"] = pl.DataFrame(
+        {
+            "defendant_id": ["D09"], "records_passed": [600], "records_valid": [550], "records_unique": [520],
+            "records_corroborated": [100], "received": [d("8000.00")], "paid_upstream": [d("1500.50")],
+            "net_gain": [d("6499.50")], "tier": ["serious"],
+        },
+        schema_overrides={"received": MONEY, "paid_upstream": MONEY, "net_gain": MONEY},
+    )
+    path = tmp_path / "report.xlsx"
+    write_workbook(tables, summary, path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[-2:] == ["信息类被告人", "剔除数据"]
+    assert book["信息类被告人"]["H2"].value == 6499.5
+    assert book["信息类被告人"]["I2"].value == "情节严重"
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice (soffice) is not on PATH")
+def test_libreoffice_converts_the_workbook_to_pdf(tables, summary, tmp_path):
+    path = tmp_path / "report.xlsx"
+    write_workbook(tables, summary, path)
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    subprocess.run(
+        [office, "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(path)],
+        check=True, capture_output=True, timeout=180,
+    )
+    pdf = tmp_path / "report.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+# ---------------------------------------------------------------- masking
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "expected"),
+    [
+        (name_expr, "张三", "张*"),
+        (name_expr, "张三丰", "张*"),
+        (name_expr, " 欧阳娜娜 ", "欧*"),
+        (name_expr, None, None),
+        (name_expr, "", ""),
+        (phone_expr, "13812341234", "138****1234"),
+        (phone_expr, "+86 138-1234-5678", "138****5678"),
+        (phone_expr, "12345", "****"),
+        (id_number_expr, "11010519491231002X", "1101**********002X"),
+        (account_expr, "6222021234561234", "6222 **** **** 1234"),
+        (account_expr, "6222 0212 3456 1234", "6222 **** **** 1234"),
+        (account_expr, "62220212345612345678", "6222 **** **** 5678"),
+        (account_expr, "12345678", "****"),
+        (victim_id_expr, "unidentified:6222021234561234", "unidentified:6222 **** **** 1234"),
+        (victim_id_expr, "V001", "V001"),
+        (digit_runs_expr, "bank/6222021234561234.csv:12", "bank/6222****1234.csv:12"),
+        (digit_runs_expr, "deposits/2023-06.xlsx:123456", "deposits/2023-06.xlsx:123456"),
+    ],
+)
+def test_masking_rules(rule, value, expected):
+    assert mask_one(rule, value) == expected
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def test_html_is_self_contained(tables, summary, tmp_path):
+    path = tmp_path / "report.html"
+    write_html_report(tables, summary, path)
+    page = path.read_text(encoding="utf-8")
+    assert "http://" not in page and "https://" not in page and "//cdn" not in page
+    assert "<script src" not in page and "<link" not in page and "@import" not in page
+    assert "<svg" in page and "<style>" in page
+    assert 'href="validation/index.html"' in page
+
+
+def test_html_shows_each_defendant_with_the_exact_liable_amount(tables, summary, tmp_path):
+    path = tmp_path / "report.html"
+    write_html_report(tables, summary, path, validation_href="validation/index.html")
+    page = path.read_text(encoding="utf-8")
+    for defendant, liable in [("D01", "18,345.60"), ("D02", "12,345.60"), ("D03", "12,345.60"), ("D04", "5,000.00")]:
+        anchor = page.index(f'<details id="d-{int(defendant[1:]) - 1}"')
+        block = page[anchor : page.index("</details>", anchor)]
+        assert f"<b>{defendant} " in block
+        assert f'<b class="liable">{liable}</b>' in block
+        assert "✓" in block, f"{defendant}: the listed entries do not add up to the liable amount"
+    assert page.count('class="tier tier-large"') >= 4
+    # Totals computed from the tables, formatted from the Decimals.
+    assert "19,145.60" in page and "95.82%" in page
+
+
+def test_html_drilldown_reaches_payments_and_source_rows(tables, summary, tmp_path):
+    path = tmp_path / "report.html"
+    write_html_report(tables, summary, path, unmask=True)
+    page = path.read_text(encoding="utf-8")
+    start = page.index('<details id="d-3"')  # D04: E3 split over P3 + P4
+    block = page[start : page.index("</details>", start)]
+    assert "deposits/sheet.xlsx</code> 第 7 行" in block
+    assert f"bank/{CARD_B}.csv</code> 第 3 行" in block and f"bank/{CARD_B}.csv</code> 第 4 行" in block
+    assert block.count('class="payment"') == 2
+    assert "2,500.00" in block
+    d03 = page[page.index('<details id="d-2"') :]
+    d03 = d03[: d03.index("</details>")]
+    # E1's payment was seen on both statements: both source rows are cited.
+    assert f"bank/{ZHANG_ACCOUNT}.csv</code> 第 10 行" in d03
+    assert "800.00" in d03  # own unvalidated, stated as not counted
+
+
+def test_html_masks_by_default_and_unmasks_on_request(tables, summary, tmp_path):
+    masked, plain = tmp_path / "masked.html", tmp_path / "plain.html"
+    write_html_report(tables, summary, masked)
+    write_html_report(tables, summary, plain, unmask=True)
+    page = masked.read_text(encoding="utf-8")
+    for secret in ("张三", "李四丰", CARD_A, ZHANG_ACCOUNT, UNKNOWN_PAYER, ONWARD):
+        assert secret not in page
+    assert "张*" in page and "6222 **** **** 1234" in page and "王老板" in page
+    page = plain.read_text(encoding="utf-8")
+    for secret in ("张三", "李四丰", CARD_A, ZHANG_ACCOUNT, UNKNOWN_PAYER, ONWARD):
+        assert secret in page
+
+
+def test_html_org_chart_and_fund_flow_carry_the_amounts(tables, summary, tmp_path):
+    path = tmp_path / "report.html"
+    write_html_report(tables, summary, path)
+    page = path.read_text(encoding="utf-8")
+    org = page[page.index('<section id="org">') : page.index('<section id="flow">')]
+    # The department holds T1 (12,345.60) and T2 (5,000.00); the unknown code's 1,000.00 sits outside any unit.
+    department = org[org.index('id="u-D1"') :]
+    assert "17,345.60" in department[: department.index("</div>")]
+    gang = org[org.index('id="u-G1"') :]
+    assert "<b>18,345.60</b> (4 笔)" in gang[: gang.index("</div>")]
+    assert "1,000.00" in org
+    flow = page[page.index('<section id="flow">') : page.index('<section id="drill">')]
+    # Card A took 12,000.00 + 345.60 + 700.00 = 13,045.60 and passed on 10,000.00 and returned 100.00.
+    assert "6222 **** **** 1234  收 in 13,045.60 · 出 out 10,100.00" in flow
+    assert "6230 **** **** 0123  15,000.00" in flow
+    assert "returned to payers  100.00" in flow
+
+
+def test_reports_of_an_empty_case_are_written(tables, summary, tmp_path):
+    empty = {name: frame.clear() for name, frame in tables.items()}
+    write_workbook(empty, {}, tmp_path / "report.xlsx")
+    write_html_report(empty, {}, tmp_path / "report.html")
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    assert header(book["入金记录"])[0] == "入金记录编号"
+    assert book["入金记录"].max_row == 1
+    assert "<h1></h1>" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_many_small_flows_fold_into_others(tables, summary, tmp_path):
+    many = pl.DataFrame(
+        {
+            "payment_id": [f"p.csv:{i}" for i in range(30)],
+            "victim_id": [f"V{i:03d}" for i in range(30)],
+            "from_account": [f"62170000000000{i:05d}" for i in range(30)],
+            "to_account": [CARD_A] * 30,
+            "ts": [utc(6)] * 30,
+            "amount": [d("10.00")] * 30,
+            "status": ["unattributed"] * 30,
+            "entry_id": [None] * 30,
+            "sources": [f"p.csv:{i}" for i in range(30)],
+        },
+        schema=tables["payments"].schema,
+    )
+    tables["payments"] = many
+    write_html_report(tables, summary, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    flow = page[page.index('<section id="flow">') : page.index('<section id="drill">')]
+    # 30 victims of 10.00 each: the 20 first by id are drawn, 10 fold into one node of 100.00.
+    assert "10 others  100.00" in flow
+    assert "V019  10.00" in flow and "V020  10.00" not in flow
+    assert "6222 **** **** 1234  收 in 300.00 · 出 out 10,100.00" in flow
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
+def test_chromium_renders_the_report_offline(tables, summary, tmp_path):
+    path = tmp_path / "report.html"
+    write_html_report(tables, summary, path)
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,2400",
+         f"--screenshot={shot}", path.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.stat().st_size > 10_000
