@@ -93,6 +93,9 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
+    from fundtrail.config import load_case
+
+    load_case(case_dir)  # a bad case.toml is reported before Prefect starts its server
     _quiet_prefect(verbose=args.verbose)
     from flows import progress
     from flows.case_flow import reconcile
@@ -119,6 +122,7 @@ def _quiet_prefect(verbose: bool) -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 
 class _StageDisplay:

@@ -202,7 +202,7 @@ def match_entries(case: CaseConfig, paths: RunPaths) -> None:
 def build_marts(case: CaseConfig, paths: RunPaths) -> None:
     with _connect(case, paths) as con:
         sqlrun.build(con, FRAUD_MARTS)
-        sqlrun.build(con, ["info_defendants"])
+        sqlrun.build(con, ["info_defendants", "info_record_checks"])
 
 
 def check_invariants(case: CaseConfig, paths: RunPaths) -> None:

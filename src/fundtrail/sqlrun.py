@@ -53,8 +53,15 @@ def models(sql_root: Path | None = None) -> dict[str, Model]:
     return result
 
 
-def build_order(targets: list[str], sql_root: Path | None = None) -> list[Model]:
-    """The targets and every model they depend on, dependencies first."""
+def build_order(
+    targets: list[str], sql_root: Path | None = None, existing: frozenset[str] = frozenset()
+) -> list[Model]:
+    """The targets and every model they need, dependencies first.
+
+    A model that already exists (and is not a target) is used as it is, and
+    what lies beneath it is not rebuilt: tests hand-make such tables, and
+    pipeline steps build on what earlier steps left.
+    """
     known = models(sql_root)
     missing = [t for t in targets if t not in known]
     if missing:
@@ -63,28 +70,22 @@ def build_order(targets: list[str], sql_root: Path | None = None) -> list[Model]
     stack = list(targets)
     while stack:
         name = stack.pop()
-        if name not in needed:
-            needed.add(name)
-            stack.extend(known[name].depends_on)
-    sorter = TopologicalSorter({n: known[n].depends_on for n in sorted(needed)})
+        if name in needed or (name in existing and name not in targets):
+            continue
+        needed.add(name)
+        stack.extend(known[name].depends_on)
+    sorter = TopologicalSorter({n: known[n].depends_on & needed for n in sorted(needed)})
     try:
         return [known[n] for n in sorter.static_order()]
     except CycleError as exc:
         raise SqlStepError(f"SQL models depend on each other in a cycle: {exc.args[1]}") from None
 
 
-def build(
-    con: duckdb.DuckDBPyConnection,
-    targets: list[str],
-    skip_existing: bool = True,
-    sql_root: Path | None = None,
-) -> list[str]:
-    """Create the targets (and what they need that does not exist yet); returns what was run."""
-    existing = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+def build(con: duckdb.DuckDBPyConnection, targets: list[str], sql_root: Path | None = None) -> list[str]:
+    """Create the targets and whatever they need that does not exist yet; returns what was run."""
+    existing = frozenset(r[0] for r in con.execute("select table_name from information_schema.tables").fetchall())
     ran = []
-    for model in build_order(targets, sql_root):
-        if skip_existing and model.name in existing and model.name not in targets:
-            continue
+    for model in build_order(targets, sql_root, existing):
         execute_file(con, model)
         ran.append(model.name)
     return ran

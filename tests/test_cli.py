@@ -1,0 +1,29 @@
+"""The command line: exit codes of outputs.md and messages without tracebacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.cli import main
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run"])
+    assert exc.value.code == 2
+    assert "usage" in capsys.readouterr().err
+
+
+def test_missing_case_toml_exits_1_naming_the_file(tmp_path, capsys):
+    code = main(["run", str(tmp_path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "case.toml" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_key_exits_1_naming_the_key(tmp_path, capsys):
+    (tmp_path / "case.toml").write_text('[case]\nid = "x"\ncolour = "red"\n', encoding="utf-8")
+    code = main(["run", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert code == 1
+    assert "unknown key case.colour" in capsys.readouterr().err

@@ -1,0 +1,236 @@
+"""rules.md §1-§5 on hand-made rows, through the SQL models and the matching step.
+
+Every expected figure below is worked out in the comment beside it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlcase import build_case, rows
+
+GANG = "6222000000000001"
+GANG_2 = "6222000000000002"
+VICTIM_A = "6217000000000011"
+VICTIM_B = "6217000000000022"
+STRANGER = "6217000000000099"
+ONWARD = "6230000000000777"
+
+
+def statement(account, ts, amount, counterparty, ref, source="bank.csv", **extra):
+    return {"source": source, "account_no": account, "ts": ts, "amount": amount,
+            "counterparty_account": counterparty, "txn_ref": ref, **extra}
+
+
+def member(defendant, code, unit, frm, to=None, role="staff", name=None):
+    return {"defendant_id": defendant, "name": name or defendant, "role": role, "unit_id": unit,
+            "member_code": code, "valid_from": frm, "valid_to": to}
+
+
+UNITS = [
+    {"unit_id": "G", "name": "gang", "kind": "gang", "parent_id": None},
+    {"unit_id": "D1", "name": "dept 1", "kind": "department", "parent_id": "G"},
+    {"unit_id": "G1", "name": "group 1", "kind": "group", "parent_id": "D1"},
+    {"unit_id": "G2", "name": "group 2", "kind": "group", "parent_id": "D1"},
+]
+VICTIMS = [
+    {"victim_id": "V1", "name": "张三", "account_no": VICTIM_A, "reported_loss": "9000.00"},
+    {"victim_id": "V2", "name": "李四", "account_no": VICTIM_B},
+]
+
+
+def test_mirror_pair_is_one_transfer_carrying_the_receiving_side(tmp_path):
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "victims": VICTIMS,
+        "bank_statement": [
+            statement(VICTIM_A, "2023-06-01 10:00:00+08", "-5000.00", GANG, "A1", source="victim.csv"),
+            statement(GANG, "2023-06-01 10:00:07+08", "5000.00", VICTIM_A, "G1", source="card.csv"),
+        ],
+    })
+    # card.csv row 2 is the payee side: it names the payment; both postings are its sources.
+    assert rows(con, "select payment_id, victim_id, amount, sources from payments") == [
+        ("card.csv:2", "V1", Decimal("5000.00"), "victim.csv:2;card.csv:2")
+    ]
+    assert rows(con, "select count(*) from transfers") == [(1,)]
+
+
+def test_mirror_outside_the_window_stays_two_sightings(tmp_path):
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "bank_statement": [
+            statement(VICTIM_A, "2023-06-01 10:00:00+08", "-5000.00", GANG, "A1", source="victim.csv"),
+            # 10 min 1 s later: one second past mirror_window_minutes = 10
+            statement(GANG, "2023-06-01 10:10:01+08", "5000.00", VICTIM_A, "G1", source="card.csv"),
+        ],
+    })
+    assert rows(con, "select count(*), sum(amount) from payments") == [(2, Decimal("10000.00"))]
+
+
+def test_overlapping_exports_count_a_posting_once_but_keep_repeats_within_a_file(tmp_path):
+    same = dict(account=GANG, ts="2023-06-01 11:00:00+08", amount="800.00", counterparty=VICTIM_B, ref=None)
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "victims": VICTIMS,
+        "bank_statement": [
+            # two genuine identical payments in the first export ...
+            statement(**same, source="export-1.csv"),
+            statement(**same, source="export-1.csv"),
+            # ... the second export overlaps and shows one of them again, plus a new one
+            statement(**same, source="export-2.csv"),
+            statement(GANG, "2023-06-02 09:00:00+08", "300.00", VICTIM_B, None, source="export-2.csv"),
+        ],
+    })
+    assert rows(con, "select posting_id, duplicate_of from postings where is_duplicate") == [
+        ("export-2.csv:2", "export-1.csv:2")
+    ]
+    # 800 + 800 + 300
+    assert rows(con, "select paid, payments from victims where victim_id = 'V2'") == [(Decimal("1900.00"), 3)]
+    assert rows(con, "select path, rows_read, rows_loaded, rows_duplicate from file_controls order by path") == [
+        ("export-1.csv", 2, 2, 0),
+        ("export-2.csv", 2, 1, 1),
+    ]
+
+
+def test_differing_balances_are_two_postings(tmp_path):
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "bank_statement": [
+            statement(GANG, "2023-06-01 11:00:00+08", "800.00", VICTIM_B, None, source="e1.csv", balance="1800.00"),
+            statement(GANG, "2023-06-01 11:00:00+08", "800.00", VICTIM_B, None, source="e2.csv", balance="2600.00"),
+        ],
+    })
+    assert rows(con, "select count(*) from postings where is_duplicate") == [(0,)]
+
+
+def test_greedy_trap_both_entries_validated(tmp_path):
+    # E_A 10:00 could take P1 (10:05, 5 min) or P2 (09:35, 25 min); E_B 10:30 only P1 (25 min;
+    # P2 is 55 min away). Nearest-first gives E_A→P1 and strands E_B; the rule pairs E_A→P2, E_B→P1.
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "victims": VICTIMS,
+        "roster": [member("D01", "阿龙", "G1", "2023-01-01")],
+        "units": UNITS,
+        "bank_statement": [
+            statement(GANG, "2023-06-01 10:05:00+08", "1000.00", VICTIM_A, "P1"),
+            statement(GANG, "2023-06-01 09:35:00+08", "1000.00", VICTIM_B, "P2"),
+        ],
+        "deposit_sheet": [
+            {"ts": "2023-06-01 10:00:00+08", "amount": "1000.00", "member_code": "阿龙"},
+            {"ts": "2023-06-01 10:30:00+08", "amount": "1000.00", "member_code": "阿龙"},
+        ],
+    })
+    assert rows(con, "select entry_id, status, payment_ids, candidates, ambiguous, seconds_apart from entries order by entry_id") == [
+        ("deposit_sheet.csv:2", "validated", "bank.csv:3", 2, True, 25 * 60),
+        ("deposit_sheet.csv:3", "validated", "bank.csv:2", 1, False, 25 * 60),
+    ]
+
+
+def test_split_payment_validates_an_entry(tmp_path):
+    # 3,000.00 booked at 12:00, paid as 1,000.00 (11:50) + 2,000.00 (12:10) from one account.
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "victims": VICTIMS,
+        "bank_statement": [
+            statement(GANG, "2023-06-01 11:50:00+08", "1000.00", VICTIM_A, "S1"),
+            statement(GANG, "2023-06-01 12:10:00+08", "2000.00", VICTIM_A, "S2"),
+            statement(GANG, "2023-06-01 12:05:00+08", "500.00", VICTIM_B, "S3"),
+        ],
+        "deposit_sheet": [{"ts": "2023-06-01 12:00:00+08", "amount": "3000.00", "member_code": "X"}],
+    })
+    assert rows(con, "select status, payment_ids, candidates, victim_id, seconds_apart from entries") == [
+        ("validated", "bank.csv:2;bank.csv:3", 0, "V1", 600)
+    ]
+    assert rows(con, "select payment_id, status from payments order by payment_id") == [
+        ("bank.csv:2", "validated"), ("bank.csv:3", "validated"), ("bank.csv:4", "unattributed"),
+    ]
+
+
+def test_returns_laundering_and_unidentified_payers(tmp_path):
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}, {"account_no": GANG_2}],
+        "victims": VICTIMS,
+        "bank_statement": [
+            statement(GANG, "2023-06-01 09:00:00+08", "-200.00", VICTIM_A, "R1"),    # "profit" back to V1: a return
+            statement(GANG, "2023-06-01 10:00:00+08", "6000.00", VICTIM_A, "P1"),    # V1 pays
+            statement(GANG, "2023-06-01 10:30:00+08", "2500.00", STRANGER, "P2"),    # nobody identified yet
+            statement(GANG, "2023-06-01 11:00:00+08", "-5000.00", ONWARD, "L1"),     # laundering: neither
+            statement(GANG, "2023-06-01 11:30:00+08", "-1000.00", GANG_2, "I1"),     # between gang cards: neither
+        ],
+    })
+    assert rows(con, "select victim_id, name, paid, returned, net_loss, validated, unattributed, reported_loss, payments from victims order by victim_id") == [
+        ("V1", "张三", Decimal("6000.00"), Decimal("200.00"), Decimal("5800.00"), Decimal("0.00"), Decimal("6000.00"), Decimal("9000.00"), 1),
+        ("V2", "李四", Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), None, 0),
+        (f"unidentified:{STRANGER}", None, Decimal("2500.00"), Decimal("0.00"), Decimal("2500.00"), Decimal("0.00"), Decimal("2500.00"), None, 1),
+    ]
+    assert rows(con, "select count(*) from case_returns") == [(1,)]
+
+
+def test_code_passes_to_a_new_holder_at_midnight_and_unknown_codes_count_for_the_gang(tmp_path):
+    # 阿龙 is D01's until 2023-06-01 and D02's from 2023-06-02 (Shanghai days).
+    # Entry 1: 2023-06-01 23:59:00+08 → D01.  Entry 2: 2023-06-02 00:00:30+08 → D02.
+    # Entry 3: code 无名 on 2023-06-02: nobody's; counts only in gang measures.
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "victims": VICTIMS,
+        "units": UNITS,
+        "roster": [
+            member("D01", "阿龙", "G1", "2023-05-01", "2023-06-01"),
+            member("D02", "阿龙", "G2", "2023-06-02"),
+            member("L01", "老板", "G1", "2023-05-01", role="leader"),
+            member("F01", None, "G", "2023-05-01", role="financier"),
+        ],
+        "bank_statement": [
+            statement(GANG, "2023-06-01 23:58:00+08", "1111.00", VICTIM_A, "1"),
+            statement(GANG, "2023-06-02 00:01:00+08", "2222.00", VICTIM_A, "2"),
+            statement(GANG, "2023-06-02 08:00:00+08", "4444.00", VICTIM_B, "3"),
+        ],
+        "deposit_sheet": [
+            # kept in Laos time (UTC+7): 22:59 Vientiane = 23:59 Shanghai
+            {"ts": "2023-06-01 22:59:00+07", "amount": "1111.00", "member_code": "阿龙"},
+            {"ts": "2023-06-01 23:00:30+07", "amount": "2222.00", "member_code": "阿龙"},
+            {"ts": "2023-06-02 08:00:00+08", "amount": "4444.00", "member_code": "无名"},
+        ],
+    })
+    assert rows(con, "select entry_id, defendant_id, unit_id, status from entries order by entry_id") == [
+        ("deposit_sheet.csv:2", "D01", "G1", "validated"),
+        ("deposit_sheet.csv:3", "D02", "G2", "validated"),
+        ("deposit_sheet.csv:4", None, None, "validated"),
+    ]
+    # D01: own 1111 (06-01), unit G1 on 05-01..06-01 = 1111, gang over its days = 1111.
+    # D02: own 2222, unit G2 from 06-02 = 2222, gang from 06-02 = 2222 + 4444 = 6666.
+    # L01 (leader → unit): G1's entries while in G1 = 1111; gang = all 7777.
+    # F01 (financier → gang): unit G covers every group = 1111 + 2222 = 3333; gang 7777.
+    assert rows(con, "select defendant_id, own, unit, gang, liable, liable_basis, tier from defendants order by defendant_id") == [
+        ("D01", Decimal("1111.00"), Decimal("1111.00"), Decimal("1111.00"), Decimal("1111.00"), "own", "none"),
+        ("D02", Decimal("2222.00"), Decimal("2222.00"), Decimal("6666.00"), Decimal("2222.00"), "own", "none"),
+        ("F01", Decimal("0.00"), Decimal("3333.00"), Decimal("7777.00"), Decimal("7777.00"), "gang", "large"),
+        ("L01", Decimal("0.00"), Decimal("1111.00"), Decimal("7777.00"), Decimal("1111.00"), "unit", "none"),
+    ]
+
+
+def test_leader_who_was_staff_first_takes_the_widest_basis_over_both_periods(tmp_path):
+    # S01 is staff in G1 with code 小王 until 06-10, then leads G1 (no code) from 06-11.
+    # Entries: 小王 on 06-05 (3,000.00), 小李 (staff P01 in G1) on 06-12 (40,000.00).
+    # S01: own 3,000; unit = G1 while serving there (both periods) = 43,000 → leader basis unit → huge.
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "units": UNITS,
+        "roster": [
+            member("S01", "小王", "G1", "2023-06-01", "2023-06-10"),
+            member("S01", None, "G1", "2023-06-11", role="leader"),
+            member("P01", "小李", "G1", "2023-06-01"),
+        ],
+        "bank_statement": [
+            statement(GANG, "2023-06-05 10:00:00+08", "3000.00", VICTIM_A, "1"),
+            statement(GANG, "2023-06-12 10:00:00+08", "40000.00", VICTIM_B, "2"),
+        ],
+        "deposit_sheet": [
+            {"ts": "2023-06-05 10:01:00+08", "amount": "3000.00", "member_code": "小王"},
+            {"ts": "2023-06-12 10:01:00+08", "amount": "40000.00", "member_code": "小李"},
+        ],
+    })
+    assert rows(con, "select defendant_id, role, codes, first_day::VARCHAR, last_day, own, unit, liable, liable_basis, tier, entries, victims from defendants order by 1") == [
+        ("P01", "staff", "小李", "2023-06-01", None, Decimal("40000.00"), Decimal("40000.00"), Decimal("40000.00"), "own", "huge", 1, 1),
+        ("S01", "leader;staff", "小王", "2023-06-01", None, Decimal("3000.00"), Decimal("43000.00"), Decimal("43000.00"), "unit", "huge", 1, 1),
+    ]
