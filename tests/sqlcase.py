@@ -29,8 +29,11 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
             ddl = ", ".join(f'"{c.name}" {TYPES[c.type]}' for c in columns if c.type != "direction")
             con.execute(f"create table landing_{kind} (source VARCHAR, source_row BIGINT, {ddl})")
             rows = tables.get(kind, [])
-            for number, row in enumerate(rows, start=2):
-                row = {"source": f"{kind}.csv", "source_row": number, **row}
+            next_row: dict[str, int] = {}
+            for row in rows:
+                row = {"source": f"{kind}.csv", **row}
+                next_row[row["source"]] = next_row.get(row["source"], 1) + 1  # line 1 is the header
+                row["source_row"] = next_row[row["source"]]
                 sources[row["source"]] = kind
                 names = ", ".join(f'"{k}"' for k in row)
                 marks = ", ".join("?" for _ in row)

@@ -86,7 +86,7 @@ def test_overlapping_exports_count_a_posting_once_but_keep_repeats_within_a_file
     ]
     # 800 + 800 + 300
     assert rows(con, "select paid, payments from victims where victim_id = 'V2'") == [(Decimal("1900.00"), 3)]
-    assert rows(con, "select path, rows_read, rows_loaded, rows_duplicate from file_controls order by path") == [
+    assert rows(con, "select path, rows_read, rows_loaded, rows_duplicate from file_controls where kind = 'bank_statement' order by path") == [
         ("export-1.csv", 2, 2, 0),
         ("export-2.csv", 2, 1, 1),
     ]
@@ -213,6 +213,7 @@ def test_leader_who_was_staff_first_takes_the_widest_basis_over_both_periods(tmp
     # S01 is staff in G1 with code 小王 until 06-10, then leads G1 (no code) from 06-11.
     # Entries: 小王 on 06-05 (3,000.00), 小李 (staff P01 in G1) on 06-12 (40,000.00).
     # S01: own 3,000; unit = G1 while serving there (both periods) = 43,000 → leader basis unit → huge.
+    # P01: own 40,000; unit = G1 from 06-01 = 43,000, but staff are liable for their own: 40,000.
     con, _, _ = build_case(tmp_path, {
         "gang_accounts": [{"account_no": GANG}],
         "units": UNITS,
@@ -231,6 +232,6 @@ def test_leader_who_was_staff_first_takes_the_widest_basis_over_both_periods(tmp
         ],
     })
     assert rows(con, "select defendant_id, role, codes, first_day::VARCHAR, last_day, own, unit, liable, liable_basis, tier, entries, victims from defendants order by 1") == [
-        ("P01", "staff", "小李", "2023-06-01", None, Decimal("40000.00"), Decimal("40000.00"), Decimal("40000.00"), "own", "huge", 1, 1),
+        ("P01", "staff", "小李", "2023-06-01", None, Decimal("40000.00"), Decimal("43000.00"), Decimal("40000.00"), "own", "huge", 1, 1),
         ("S01", "leader;staff", "小王", "2023-06-01", None, Decimal("3000.00"), Decimal("43000.00"), Decimal("43000.00"), "unit", "huge", 1, 1),
     ]
