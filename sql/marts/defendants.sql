@@ -5,7 +5,8 @@
 -- gang: all validated entries, unknown codes included, on days the defendant was in the organisation.
 -- Days are counted once however many roster rows cover them, so overlapping periods never add twice.
 -- liable: the widest basis among the defendant's roles per [liability] (own < unit < gang).
--- entries / victims: the defendant's own validated entries and the distinct victims behind them.
+-- entries: every entry under the defendant's codes (validated or not); victims: the distinct
+-- payers behind their validated entries.
 create or replace table defendants as
 with validated_by_day as (
     select timezone(getvariable('case_tz'), ts)::DATE as case_day, unit_id, sum(amount) as amount
@@ -18,7 +19,7 @@ own as (
         defendant_id,
         sum(amount) filter (where status = 'validated') as own,
         sum(amount) filter (where status = 'unvalidated') as own_unvalidated,
-        count(*) filter (where status = 'validated') as entries,
+        count(*) as entries,
         count(distinct victim_id) filter (where status = 'validated') as victims
     from entries
     where defendant_id is not null
