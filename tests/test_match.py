@@ -213,6 +213,20 @@ def test_matches_brute_force(exact_limit, graph):
     assert pairs(result) == brute_force(rows, left_order, right_order)
 
 
+@settings(max_examples=100, deadline=None)
+@given(graphs=st.lists(small_graphs(), min_size=2, max_size=6))
+def test_many_disjoint_graphs_match_brute_force_each(graphs):
+    # Several components at once: each is solved as if alone.
+    rows, left_order, right_order, expected = [], {}, {}, []
+    for g, (g_rows, g_left, g_right) in enumerate(graphs):
+        tag = f"g{g}"
+        rows += [(tag + l, tag + r, c) for l, r, c in g_rows]
+        left_order |= {tag + n: 10 * g + k for n, k in g_left.items()}
+        right_order |= {tag + n: 10 * g + k for n, k in g_right.items()}
+        expected += [(tag + l, tag + r, c) for l, r, c in brute_force(g_rows, g_left, g_right)]
+    assert pairs(max_matching(edges(rows, left_order, right_order))) == expected
+
+
 # --- find_splits ----------------------------------------------------------
 
 T0 = datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc)

@@ -70,7 +70,10 @@ def max_matching(
     or one right are settled vectorised, every other component by exact
     assignment (scipy ``linear_sum_assignment``) on a dense matrix whose
     integer weights encode the three criteria at once, in chunks of lefts
-    small enough to stay exact in float64.
+    small enough to stay exact in float64. A component of more than
+    ``max_component_nodes`` lefts and rights raises MatchingTooLargeError
+    (measured, 2 cores: ~0.5 s for 1,000 x 1,000 nodes at 5 edges per left,
+    ~8 s at 2,000 x 2,000, ~90 s at 4,000 x 4,000).
     """
     _check_edges(edges)
     if edges.height == 0:
@@ -111,20 +114,27 @@ def max_matching(
         rest = rest[np.lexsort((right_code[rest], left_code[rest], component[rest]))]
         local_left = _rank_within_component(labels[:n_left])
         local_right = _rank_within_component(labels[n_left:])
-        comp = component[rest]
-        starts = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1]])
-        ends = np.r_[starts[1:], rest.size]
-        for start, end in zip(starts.tolist(), ends.tolist()):
-            part = rest[start:end]
-            c = comp[start]
+        rows = local_left[left_code[rest]]
+        cols = local_right[right_code[rest]]
+        one_shot = _fits_one_shot(labels[:n_left], left_code[rest], cost[rest], lefts_in, rights_in)[
+            component[rest]
+        ]
+        small = rest[one_shot]
+        picked = _solve_small_components(
+            component[small], left_code[small], rows[one_shot], cols[one_shot], cost[small],
+            lefts_in, rights_in,
+        )
+        chosen.append(small[picked])
+
+        large = rest[~one_shot]
+        rows, cols = rows[~one_shot], cols[~one_shot]
+        for start, end in _runs(component[large]):
+            c = component[large[start]]
             picked = _solve_component(
-                local_left[left_code[part]],
-                local_right[right_code[part]],
-                cost[part],
-                int(lefts_in[c]),
-                int(rights_in[c]),
+                rows[start:end], cols[start:end], cost[large[start:end]],
+                int(lefts_in[c]), int(rights_in[c]),
             )
-            chosen.append(part[picked])
+            chosen.append(large[start:end][picked])
 
     pick = np.concatenate(chosen)
     pick = pick[np.argsort(left_code[pick], kind="stable")]
@@ -189,6 +199,88 @@ def _settle_stars(
     idx = idx[np.lexsort((right_code[idx], left_code[idx], cost[idx], component[idx]))]
     comp = component[idx]
     return idx[np.r_[True, comp[1:] != comp[:-1]]]
+
+
+def _runs(keys: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each run of equal values in a sorted array."""
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if keys.size else keys
+    return list(zip(starts.tolist(), np.r_[starts[1:], keys.size].tolist()))
+
+
+def _fits_one_shot(
+    left_labels: np.ndarray,
+    edge_left: np.ndarray,
+    edge_cost: np.ndarray,
+    lefts_in: np.ndarray,
+    rights_in: np.ndarray,
+) -> np.ndarray:
+    """Per component: can all its lefts go in one chunk of ``_solve_component``'s weights?
+
+    Estimated in log2 with two bits to spare, so float rounding cannot
+    admit a component whose weights would not be exact.
+    """
+    deg = np.bincount(edge_left, minlength=left_labels.size)
+    max_cost = np.zeros(left_labels.size, dtype=np.int64)
+    np.maximum.at(max_cost, edge_left, edge_cost)
+    cost_bound = np.bincount(left_labels, weights=max_cost, minlength=lefts_in.size) + 1
+    log_width = np.bincount(left_labels, weights=np.log2(deg + 1), minlength=lefts_in.size)
+    needed = log_width + np.log2(cost_bound + 1) + np.log2(lefts_in + rights_in + 2)
+    return needed <= np.log2(EXACT_LIMIT) - 2
+
+
+def _solve_small_components(
+    comp: np.ndarray,
+    edge_left: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    costs: np.ndarray,
+    lefts_in: np.ndarray,
+    rights_in: np.ndarray,
+) -> np.ndarray:
+    """``_solve_component`` for many components that each fit one chunk, weights built vectorised.
+
+    Edges are sorted by component, row, col. Only the assignment itself
+    runs once per component.
+    """
+    if comp.size == 0:
+        return comp
+    left_start = np.flatnonzero(np.r_[True, edge_left[1:] != edge_left[:-1]])
+    deg = np.diff(np.r_[left_start, edge_left.size])
+    left_comp = comp[left_start]
+    left_row = rows[left_start]
+    max_cost = np.maximum.reduceat(costs, left_start)
+
+    cost_bound = np.zeros(lefts_in.size, dtype=np.int64)
+    np.add.at(cost_bound, left_comp, max_cost)
+    cost_bound += 1
+    # place[i] = product of (deg + 1) over the later lefts of i's component.
+    place = np.ones(left_start.size, dtype=np.int64)
+    later = np.flatnonzero(np.r_[left_comp[1:] == left_comp[:-1], False])
+    for row in np.unique(left_row[later])[::-1]:
+        at = later[left_row[later] == row]
+        place[at] = place[at + 1] * (deg[at + 1] + 1)
+    first = np.r_[True, left_comp[1:] != left_comp[:-1]]
+    width = np.zeros(lefts_in.size, dtype=np.int64)
+    width[left_comp[first]] = place[first] * (deg[first] + 1)
+
+    edge_rank = np.repeat(np.arange(left_start.size), deg)
+    position = np.arange(edge_left.size) - left_start[edge_rank]
+    w = width[comp]
+    weight = (
+        -w * cost_bound[comp] + w * costs + (position - deg[edge_rank]) * place[edge_rank]
+    ).astype(np.float64)
+    cell = rows * rights_in[comp] + cols
+
+    chosen = []
+    for start, end in _runs(comp):
+        c = comp[start]
+        matrix = np.zeros((lefts_in[c], rights_in[c]), dtype=np.float64)
+        matrix[rows[start:end], cols[start:end]] = weight[start:end]
+        assigned_rows, assigned_cols = linear_sum_assignment(matrix)
+        real = matrix[assigned_rows, assigned_cols] < 0
+        picked_cells = assigned_rows[real] * rights_in[c] + assigned_cols[real]
+        chosen.append(start + np.searchsorted(cell[start:end], picked_cells))
+    return np.concatenate(chosen)
 
 
 def _solve_component(
