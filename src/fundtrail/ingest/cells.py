@@ -1,0 +1,184 @@
+"""Cell parsers as polars expressions: trimmed text in, typed value (or null) out.
+
+A parser never raises on bad data: it yields null, and the loader turns "text
+present but value null" into a quarantine reason. Patterns use [0-9] rather
+than \\d because \\d also matches full-width digits, which the casts reject.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fundtrail.kinds import CURRENCY_ALIASES
+
+MONEY = pl.Decimal(18, 2)
+UTC_TS = pl.Datetime("us", "UTC")
+
+# Runs of dashes (ASCII, full-width, en/em), a lone slash, null, N/A: what
+# exports put in a cell that has no value.
+PLACEHOLDER = r"^(?:[-－–—]+|/|(?i:null|n/a))$"
+
+MONEY_NOISE = r"(?i)[,，\s¥￥元]|rmb|cny"
+# At most two decimal places that matter; trailing zeros change nothing.
+MONEY_TEXT = r"^[+-]?(?:[0-9]+(?:\.[0-9]{0,2}0*)?|\.[0-9]{1,2}0*)$"
+FLOAT_LIKE = r"^[+-]?[0-9]+\.[0-9]{3,}$"
+
+DATE_PART = r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})"
+TS_PATTERN = (
+    rf"^{DATE_PART}"
+    r"(?:[ T]+([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{1,2})(?:[.,]([0-9]{1,9}))?)?)?"
+    r"\s*(Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$"
+)
+DATE_PATTERN = rf"^{DATE_PART}(?:[ T]+0{{1,2}}:0{{1,2}}(?::0{{1,2}}(?:\.0+)?)?)?$"
+# Compact forms some bank systems export: 20230601, 20230601 140322, 20230601140322.
+COMPACT_DATE = (r"^([0-9]{4})([0-9]{2})([0-9]{2})$", "$1-$2-$3")
+COMPACT_TS = (
+    r"^([0-9]{4})([0-9]{2})([0-9]{2})[ T]?([0-9]{2}):?([0-9]{2}):?([0-9]{2})$",
+    "$1-$2-$3 $4:$5:$6",
+)
+
+DIRECTION_WORDS = {
+    **{w: "in" for w in ("in", "进", "收", "收入", "贷", "贷方", "转入", "c", "cr", "+")},
+    **{w: "out" for w in ("out", "出", "支", "支出", "借", "借方", "转出", "d", "dr", "-")},
+}
+
+
+def trimmed(raw: pl.Expr) -> pl.Expr:
+    """Surrounding whitespace removed (Unicode: tabs, full-width spaces, NBSP); empty → null."""
+    text = raw.str.strip_chars()
+    return pl.when(text != "").then(text)
+
+
+def is_placeholder(text: pl.Expr) -> pl.Expr:
+    return text.str.contains(PLACEHOLDER).fill_null(False)
+
+
+def money_text(text: pl.Expr, from_spreadsheet: bool = False) -> pl.Expr:
+    """The amount with separators and currency marks removed (stage 1 of money).
+
+    Spreadsheet readers print some float cells with binary noise
+    (9099250.47 → "9099250.470000001"). Such text is replaced by the float's
+    cent value only when it lies within float precision of a cent; a real
+    third decimal (1234.567) stays and is quarantined.
+    """
+    cleaned = text.str.replace_all(MONEY_NOISE, "")
+    if not from_spreadsheet:
+        return cleaned
+    as_float = cleaned.cast(pl.Float64, strict=False)
+    cents = as_float.round(2)
+    float_noise = cleaned.str.contains(FLOAT_LIKE) & (
+        (as_float - cents).abs() <= as_float.abs() * 1e-14 + 1e-9
+    )
+    return pl.when(float_noise.fill_null(False)).then(cents.cast(pl.String)).otherwise(cleaned)
+
+
+def money_from_text(cleaned: pl.Expr) -> pl.Expr:
+    """Exact Decimal(18,2) from ``money_text``, or null when it is not an amount with ≤ 2 decimals."""
+    return pl.when(cleaned.str.contains(MONEY_TEXT)).then(cleaned.cast(MONEY, strict=False))
+
+
+def sign_from_text(cleaned: pl.Expr) -> pl.Expr:
+    """'+', '-' or null: the sign written in the cell, if any."""
+    return cleaned.str.extract(r"^([+-])", 1)
+
+
+def timestamp_parts(text: pl.Expr) -> pl.Expr:
+    """Stage 1 of a timestamp: a struct of the date, time, fraction and offset texts."""
+    return text.str.replace(*COMPACT_TS).str.replace(*COMPACT_DATE).str.extract_groups(TS_PATTERN)
+
+
+def wall_time(parts: pl.Expr) -> pl.Expr:
+    """Stage 2: the naive date-time written in the cell (null if no such calendar time)."""
+    field = parts.struct.field
+
+    def two(i: int) -> pl.Expr:
+        return field(str(i)).fill_null("0").str.zfill(2)
+
+    wall_text = pl.concat_str(
+        [field("1"), two(2), two(3), pl.lit(" "), two(4), pl.lit(":"), two(5), pl.lit(":"), two(6)]
+    )
+    fraction_us = field("7").str.pad_end(6, "0").str.slice(0, 6).cast(pl.Int64).fill_null(0)
+    return wall_text.str.strptime(pl.Datetime("us"), "%Y%m%d %H:%M:%S", strict=False) + pl.duration(
+        microseconds=fraction_us
+    )
+
+
+def offset_minutes(parts: pl.Expr) -> pl.Expr:
+    """Stage 2: minutes east of UTC written in the cell, or null for a naive time."""
+    offset = parts.struct.field("8")
+    digits = offset.str.replace_all(":", "")
+    magnitude = digits.str.slice(1, 2).cast(pl.Int64, strict=False) * 60 + digits.str.slice(3, 2).str.zfill(2).cast(
+        pl.Int64, strict=False
+    ).fill_null(0)
+    return (
+        pl.when(offset == "Z")
+        .then(0)
+        .when(offset.str.starts_with("-"))
+        .then(-magnitude)
+        .otherwise(magnitude)
+    )
+
+
+def instant(wall: pl.Expr, offset: pl.Expr, timezone: str) -> pl.Expr:
+    """Stage 3: the UTC instant. Naive times are read in ``timezone``.
+
+    An ambiguous local time (a DST fall-back hour) takes the earlier instant;
+    a time that does not exist locally (spring-forward gap) is a bad time.
+    """
+    with_offset = wall.dt.replace_time_zone("UTC") - pl.duration(minutes=offset)
+    local = wall.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+    return pl.when(offset.is_not_null()).then(with_offset).otherwise(local.dt.convert_time_zone("UTC"))
+
+
+def date_parts(text: pl.Expr) -> pl.Expr:
+    """Stage 1 of a date: a struct of year, month and day texts."""
+    return text.str.replace(*COMPACT_DATE).str.extract_groups(DATE_PATTERN)
+
+
+def date_from_parts(parts: pl.Expr) -> pl.Expr:
+    """Stage 2: the calendar date; a spreadsheet date cell (its midnight) counts as the date."""
+    field = parts.struct.field
+    date_text = pl.concat_str([field("1"), field("2").str.zfill(2), field("3").str.zfill(2)])
+    return date_text.str.strptime(pl.Date, "%Y%m%d", strict=False)
+
+
+def parse_money(values: pl.Series, from_spreadsheet: bool = False) -> pl.Series:
+    return _staged(values, money_text(pl.col("v"), from_spreadsheet), money_from_text(pl.col("v")))
+
+
+def parse_timestamps(values: pl.Series, timezone: str) -> pl.Series:
+    return _staged(
+        values,
+        timestamp_parts(pl.col("v")),
+        pl.struct(wall=wall_time(pl.col("v")), offset=offset_minutes(pl.col("v"))),
+        instant(pl.col("v").struct.field("wall"), pl.col("v").struct.field("offset"), timezone),
+    )
+
+
+def parse_dates(values: pl.Series) -> pl.Series:
+    return _staged(values, date_parts(pl.col("v")), date_from_parts(pl.col("v")))
+
+
+def _staged(values: pl.Series, *stages: pl.Expr) -> pl.Series:
+    """Run one column through parser stages, each materialised.
+
+    Polars evaluates a struct expression once per ``struct.field`` call, so
+    an unstaged timestamp parse runs its regex eight times.
+    """
+    frame = pl.LazyFrame({"v": values.cast(pl.String)})
+    for stage in stages:
+        frame = frame.with_columns(stage.alias("v"))
+    return frame.collect().get_column("v").alias(values.name)
+
+
+def direction_value(text: pl.Expr) -> pl.Expr:
+    """'in', 'out', or null for a value that is not a known direction word."""
+    return text.str.to_lowercase().replace_strict(DIRECTION_WORDS, default=None, return_dtype=pl.String)
+
+
+def accepted_currency(text: pl.Expr, case_currency: str) -> pl.Expr:
+    """True where the cell names the case currency; an empty cell means the case currency."""
+    if case_currency.upper() == "CNY":
+        names = sorted({a.upper() for a in CURRENCY_ALIASES})
+        return text.is_null() | text.str.to_uppercase().is_in(names)
+    return text.is_null() | (text == case_currency)

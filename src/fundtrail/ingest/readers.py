@@ -1,0 +1,216 @@
+"""Evidence file → header texts + a frame of raw text cells, each row tagged with its physical row.
+
+Everything is read as text: 19-digit account numbers and amounts must reach
+the typed parsers exactly as written. ``source_row`` is what a text editor
+(CSV line) or spreadsheet program (sheet row) shows, counted from 1 with the
+preamble and header included. A record whose quoted field spans several
+lines gets the line it starts on. Blank lines produce (all-empty) rows here,
+so they never shift the numbering; the loader sets them aside.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from fundtrail.config import Source
+from fundtrail.errors import InputSchemaError
+
+FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
+SPREADSHEET_FORMATS = {"xlsx", "xls"}
+# gb18030 is a superset of both; exports labelled GBK often hold a few
+# characters only gb18030 has (rare surnames).
+CODEC_UPGRADES = {"gbk": "gb18030", "gb2312": "gb18030", "utf-8": "utf-8-sig"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one file is read and named: a [[source]]'s settings (a preset may supply them later)."""
+
+    format: str
+    encoding: str = "utf-8"
+    skip_rows: int = 0
+    sheet: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    account_no: str | None = None
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """``cells`` has String columns c0..cN (one per header) and ``source_row`` (Int64)."""
+
+    headers: list[str]
+    cells: pl.DataFrame
+
+
+def layout_of(source: Source, rel_path: str) -> Layout:
+    fmt = source.format or FORMAT_BY_SUFFIX.get(Path(rel_path).suffix.lower())
+    if fmt is None:
+        raise InputSchemaError(
+            f"{rel_path}: cannot tell the format from the file ending; "
+            f"set format = \"csv\", \"xlsx\" or \"xls\" in source #{source.index}"
+        )
+    if fmt not in {"csv", *SPREADSHEET_FORMATS}:
+        raise InputSchemaError(
+            f"{rel_path}: source #{source.index} format = {fmt!r} is not csv, xlsx or xls"
+        )
+    return Layout(
+        format=fmt,
+        encoding=source.encoding,
+        skip_rows=source.skip_rows,
+        sheet=source.sheet,
+        columns=dict(source.columns),
+        values={k: dict(v) for k, v in source.values.items()},
+        account_no=source.account_no,
+    )
+
+
+def clean_header(text: str | None) -> str:
+    return (text or "").strip().strip("\ufeff").strip()
+
+
+def read_table(path: Path, rel_path: str, layout: Layout) -> RawTable:
+    if layout.format in SPREADSHEET_FORMATS:
+        grid = _sheet_grid(path, rel_path, layout)
+        rows = grid.with_columns(source_row=pl.int_range(1, grid.height + 1, dtype=pl.Int64))
+        rows = rows.slice(layout.skip_rows)
+    else:
+        text = _decode(path, rel_path, layout.encoding)
+        body, header_line = _after_preamble(text, layout.skip_rows, rel_path)
+        rows = _csv_rows(body, header_line)
+    if rows.height == 0:
+        raise InputSchemaError(f"{rel_path}: no header row at row {layout.skip_rows + 1}")
+    width = rows.width - 1
+    headers = [clean_header(h) for h in rows.row(0)[:width]]
+    return RawTable(headers=headers, cells=rows.slice(1))
+
+
+def read_header_texts(path: Path, rel_path: str, layout: Layout) -> list[str]:
+    """Only the header row, for checking every file's columns before anything is loaded."""
+    if layout.format in SPREADSHEET_FORMATS:
+        grid = _sheet_grid(path, rel_path, layout, n_rows=layout.skip_rows + 1)
+        if grid.height <= layout.skip_rows:
+            raise InputSchemaError(f"{rel_path}: no header row at row {layout.skip_rows + 1}")
+        return [clean_header(h) for h in grid.row(layout.skip_rows)]
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=_codec(layout.encoding), newline="") as handle:
+        try:
+            lines = [handle.readline() for _ in range(layout.skip_rows + 1)]
+        except UnicodeDecodeError as exc:
+            raise InputSchemaError(
+                f"{rel_path}: the header is not valid {layout.encoding} ({exc.reason}); "
+                "set encoding in the [[source]]"
+            ) from None
+    header = next(csv.reader([lines[-1]]), [])
+    if not lines[-1] or not header:
+        raise InputSchemaError(f"{rel_path}: no header row at line {layout.skip_rows + 1}")
+    return [clean_header(h) for h in header]
+
+
+def _codec(encoding: str) -> str:
+    name = codecs.lookup(encoding).name
+    return CODEC_UPGRADES.get(name, name)
+
+
+def _decode(path: Path, rel_path: str, encoding: str) -> str:
+    data = path.read_bytes()
+    try:
+        text = data.decode(_codec(encoding))
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputSchemaError(
+            f"{rel_path}: line {line}: bytes {data[exc.start:exc.end].hex(' ')} are not valid "
+            f"{encoding}; set encoding in the [[source]] (gb18030 for Chinese bank exports)"
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _after_preamble(text: str, skip_rows: int, rel_path: str) -> tuple[str, int]:
+    start = 0
+    for _ in range(skip_rows):
+        newline = text.find("\n", start)
+        if newline < 0:
+            raise InputSchemaError(f"{rel_path}: no header row at line {skip_rows + 1}")
+        start = newline + 1
+    return text[start:], skip_rows + 1
+
+
+def _csv_rows(body: str, first_line: int) -> pl.DataFrame:
+    """Parse with polars; fall back to the csv module for quoting polars rejects.
+
+    Every record spans at least one line and blank lines are records too, so
+    when there are as many records as lines each record is one line. Otherwise
+    (a quoted field holds a newline) a line starts a record when the quotes
+    before it are balanced. The fallback (stray quotes inside unquoted fields,
+    which polars refuses) is a row-wise Python loop, acceptable for the rare
+    malformed export.
+    """
+    quoted = '"' in body
+    try:
+        frame = pl.read_csv(
+            body.encode("utf-8"),
+            has_header=False,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            quote_char='"' if quoted else None,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        return _csv_rows_by_module(body, first_line)
+    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+    line_count = body.count("\n") + (0 if body.endswith("\n") or not body else 1)
+    if frame.height == line_count:
+        return frame.with_columns(source_row=pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64))
+    lines = pl.Series([body]).str.split("\n").explode().slice(0, line_count)
+    quotes = lines.str.count_matches('"', literal=True).cast(pl.Int64)
+    starts_record = ((quotes.cum_sum() - quotes) % 2) == 0
+    record_lines = pl.int_range(first_line, first_line + line_count, dtype=pl.Int64, eager=True).filter(
+        starts_record
+    )
+    if len(record_lines) != frame.height:
+        return _csv_rows_by_module(body, first_line)
+    return frame.with_columns(source_row=record_lines)
+
+
+def _csv_rows_by_module(body: str, first_line: int) -> pl.DataFrame:
+    reader = csv.reader(io.StringIO(body, newline=""))
+    records: list[list[str]] = []
+    start_lines: list[int] = []
+    lines_before = 0
+    for record in reader:
+        records.append(record)
+        start_lines.append(first_line + lines_before)
+        lines_before = reader.line_num
+    width = len(records[0]) if records else 0
+    padded = [r[:width] + [""] * (width - len(r)) for r in records]
+    frame = pl.DataFrame(padded, schema=[(f"c{i}", pl.String) for i in range(width)], orient="row")
+    return frame.with_columns(source_row=pl.Series(start_lines, dtype=pl.Int64))
+
+
+def _sheet_grid(path: Path, rel_path: str, layout: Layout, n_rows: int | None = None) -> pl.DataFrame:
+    """The sheet from cell A1 on, every cell as text; row i of the frame is sheet row i + 1.
+
+    ``skip_rows=0`` matters: without it calamine starts at the first used
+    row, and leading empty rows would shift every row number.
+    """
+    try:
+        reader = fastexcel.read_excel(path)
+    except Exception as exc:  # fastexcel raises its own error types per failure
+        raise InputSchemaError(f"{rel_path}: not a readable {layout.format} workbook: {exc}") from None
+    sheet = layout.sheet if layout.sheet is not None else reader.sheet_names[0]
+    if sheet not in reader.sheet_names:
+        raise InputSchemaError(
+            f"{rel_path}: no sheet {sheet!r}; sheets found: {', '.join(reader.sheet_names)}"
+        )
+    try:
+        loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, n_rows=n_rows, dtypes="string")
+        grid = loaded.to_polars()
+    except Exception as exc:
+        raise InputSchemaError(f"{rel_path}: sheet {sheet!r} cannot be read: {exc}") from None
+    return grid.select(pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(grid.columns))
