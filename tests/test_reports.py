@@ -280,6 +280,25 @@ def test_workbook_summary_totals_are_computed_from_the_tables_when_missing(table
     assert values["large"] == 4
 
 
+def test_workbook_summary_takes_the_pipeline_totals_when_given(tables, summary, tmp_path):
+    summary["totals"] = {
+        "entries_total": "19145.60",
+        "validated_share": Decimal("0.5"),
+        "defendants_by_tier": {"huge": 1, "none": 3},
+        "statements_checked": 7,
+    }
+    path = tmp_path / "report.xlsx"
+    write_workbook(tables, summary, path, lang="en")
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    cells = {row[0].value: row[1] for row in sheet.iter_rows() if row[0].value}
+    assert cells["Entries, total amount"].value == 19145.6
+    assert cells["Entries, total amount"].number_format == "#,##0.00"
+    assert cells["Validated share"].value == 0.5
+    assert cells["Validated share"].number_format == "0.00%"
+    assert cells["statements_checked"].value == 7
+    assert cells["huge"].value == 1 and cells["none"].value == 3 and "large" not in cells
+
+
 def test_amount_too_long_for_a_double_is_written_as_exact_text(tables, summary, tmp_path):
     big = Decimal("12345678901234.56")
     assert not exact_as_number(big)

@@ -7,7 +7,7 @@ the tables hold the answer.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import polars as pl
@@ -80,10 +80,20 @@ def totals(tables: dict[str, pl.DataFrame], summary: dict[str, Any]) -> dict[str
     if total and validated is not None:
         computed["validated_share"] = validated / total
     result = {k: v for k, v in computed.items() if v is not None}
-    result.update({k: v for k, v in given.items() if k != "defendants_by_tier"})
+    result.update({k: _as_decimal(k, v) for k, v in given.items() if k != "defendants_by_tier"})
     ordered = {k: result[k] for k in TOTALS_ORDER if k in result}
     ordered.update({k: v for k, v in result.items() if k not in ordered})
     return ordered
+
+
+def _as_decimal(key: str, value: Any) -> Any:
+    """Amounts given as decimal strings (as manifest.json holds them) become Decimals."""
+    if isinstance(value, str) and (is_money_key(key) or key == "validated_share"):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    return value
 
 
 def tiers(tables: dict[str, pl.DataFrame], summary: dict[str, Any]) -> dict[str, int]:

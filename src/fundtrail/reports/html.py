@@ -575,7 +575,7 @@ def _drilldown(
     shown: _Masker,
 ) -> str:
     basis = defendant.get("liable_basis") or "own"
-    chosen = _basis_entries(raw, defendant).sort("ts", "entry_id")
+    chosen = _basis_entries(raw, defendant)
     total = _sum(chosen)
     liable = defendant.get("liable")
     agrees = liable is not None and total == Decimal(liable)
@@ -593,7 +593,7 @@ def _drilldown(
         "unit": "所在单位（含下级单位）在起止日期间的已核实入金 · validated entries of the defendant's units and those below them, first to last day",
         "gang": "起止日期间全团伙的已核实入金 · validated entries of the whole organisation, first to last day",
     }.get(basis, basis)
-    listed = chosen.head(MAX_DRILL_ENTRIES)
+    listed = chosen.bottom_k(MAX_DRILL_ENTRIES, by=["ts", "entry_id"]).sort("ts", "entry_id")
     matched = _matched_payments(listed, payments, shown)
     rows = []
     masked_entries = shown.table("entries", listed)
