@@ -323,7 +323,7 @@ def test_source_row_counts_preamble_header_blank_and_multiline_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Well-formed quoting must be numbered by the polars path, not the row-wise fallback.
-    def no_fallback(body: str, first_line: int) -> pl.DataFrame:
+    def no_fallback(copy: readers.Utf8Copy, first_line: int) -> pl.DataFrame:
         raise AssertionError("csv-module fallback used for a well-formed file")
 
     monkeypatch.setattr(readers, "_csv_rows_by_module", no_fallback)
@@ -359,7 +359,11 @@ def test_stray_quote_inside_a_field_still_loads_with_right_rows(tmp_path: Path) 
     assert landing.select("source_row", "memo").rows() == [(2, '5"寸屏'), (4, "quoted, with comma")]
 
 
-def test_gbk_file_with_mapped_headers_padding_and_a_gb18030_only_character(tmp_path: Path) -> None:
+def test_gbk_file_with_mapped_headers_padding_and_a_gb18030_only_character(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tiny decode chunks split multi-byte characters and the preamble across chunks.
+    monkeypatch.setattr(readers, "DECODE_CHUNK_BYTES", 5)
     text = (
         "交易明细\n"
         " 账号\t,交易时间,\u3000交易金额,借贷,对方户名\n"
@@ -396,7 +400,8 @@ def test_gbk_file_with_mapped_headers_padding_and_a_gb18030_only_character(tmp_p
     assert len(stats.sha256) == 64
 
 
-def test_undecodable_bytes_name_the_file_and_line(tmp_path: Path) -> None:
+def test_undecodable_bytes_name_the_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(readers, "DECODE_CHUNK_BYTES", 8)
     data = "account_no,ts,amount\n".encode() + "A,2023-06-01,1\n".encode() + "张三\n".encode("gb18030")
     case = make_case(tmp_path / "case", {"b.csv": data}, [{"kind": "bank_statement", "path": "b.csv"}])
     with pytest.raises(InputSchemaError, match=r"b\.csv: line 3: .* not valid utf-8"):
@@ -568,3 +573,20 @@ def test_every_row_read_is_loaded_or_quarantined(picks: list[tuple[bool, int]]) 
     assert sorted(landing["source_row"].to_list() + quarantine["source_row"].to_list()) == list(
         range(2, len(lines) + 2)
     )
+
+
+def test_utf8_bom_and_canonical_headers_in_any_case_need_no_mapping(tmp_path: Path) -> None:
+    data = "\ufeffAccount_No,TS,Amount\n6222,2023-06-01,1\n".encode("utf-8")
+    case = make_case(tmp_path / "case", {"b.csv": data}, [{"kind": "bank_statement", "path": "b.csv"}])
+    _, landing, _ = load(case, tmp_path / "work")
+    assert landing.select("account_no", "amount").rows() == [("6222", Decimal("1.00"))]
+
+
+def test_a_header_that_appears_twice_is_ambiguous(tmp_path: Path) -> None:
+    case = make_case(
+        tmp_path / "case",
+        {"b.csv": "account_no,ts,amount,amount\n6222,2023-06-01,1,2\n"},
+        [{"kind": "bank_statement", "path": "b.csv"}],
+    )
+    with pytest.raises(InputSchemaError, match=r"b\.csv: column 'amount' is ambiguous: header 'amount' appears 2 times"):
+        load(case, tmp_path / "work")

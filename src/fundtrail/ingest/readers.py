@@ -24,6 +24,7 @@ from fundtrail.errors import InputSchemaError
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
 SPREADSHEET_FORMATS = {"xlsx", "xls"}
+DECODE_CHUNK_BYTES = 16 << 20
 # gb18030 is a superset of both; exports labelled GBK often hold a few
 # characters only gb18030 has (rare surnames).
 CODEC_UPGRADES = {"gbk": "gb18030", "gb2312": "gb18030", "utf-8": "utf-8-sig"}
@@ -76,15 +77,15 @@ def clean_header(text: str | None) -> str:
     return (text or "").strip().strip("\ufeff").strip()
 
 
-def read_table(path: Path, rel_path: str, layout: Layout) -> RawTable:
+def read_table(path: Path, rel_path: str, layout: Layout, scratch_dir: Path) -> RawTable:
+    """The whole file; ``scratch_dir`` takes a temporary UTF-8 copy of a CSV."""
     if layout.format in SPREADSHEET_FORMATS:
         grid = _sheet_grid(path, rel_path, layout)
         rows = grid.with_columns(source_row=pl.int_range(1, grid.height + 1, dtype=pl.Int64))
         rows = rows.slice(layout.skip_rows)
     else:
-        text = _decode(path, rel_path, layout.encoding)
-        body, header_line = _after_preamble(text, layout.skip_rows, rel_path)
-        rows = _csv_rows(body, header_line)
+        copy = _utf8_copy(path, rel_path, layout, scratch_dir / "utf8.csv")
+        rows = _csv_rows(copy, first_line=layout.skip_rows + 1)
     if rows.height == 0:
         raise InputSchemaError(f"{rel_path}: no header row at row {layout.skip_rows + 1}")
     width = rows.width - 1
@@ -118,30 +119,59 @@ def _codec(encoding: str) -> str:
     return CODEC_UPGRADES.get(name, name)
 
 
-def _decode(path: Path, rel_path: str, encoding: str) -> str:
-    data = path.read_bytes()
-    try:
-        text = data.decode(_codec(encoding))
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputSchemaError(
-            f"{rel_path}: line {line}: bytes {data[exc.start:exc.end].hex(' ')} are not valid "
-            f"{encoding}; set encoding in the [[source]] (gb18030 for Chinese bank exports)"
-        ) from None
-    return text.removeprefix("\ufeff")
+@dataclass(frozen=True)
+class Utf8Copy:
+    """A CSV after its preamble, re-encoded as UTF-8 for polars."""
+
+    path: Path
+    lines: int
+    has_quotes: bool
 
 
-def _after_preamble(text: str, skip_rows: int, rel_path: str) -> tuple[str, int]:
-    start = 0
-    for _ in range(skip_rows):
-        newline = text.find("\n", start)
-        if newline < 0:
-            raise InputSchemaError(f"{rel_path}: no header row at line {skip_rows + 1}")
-        start = newline + 1
-    return text[start:], skip_rows + 1
+def _utf8_copy(path: Path, rel_path: str, layout: Layout, target: Path) -> Utf8Copy:
+    """Decode in chunks (bounded memory for 10M-row files), dropping the preamble lines.
+
+    Lines are counted in the decoded text so any codec works (UTF-16 too); a
+    last line without a newline counts.
+    """
+    decoder = codecs.getincrementaldecoder(_codec(layout.encoding))()
+    preamble_left = layout.skip_rows
+    newlines = 0
+    has_quotes = False
+    last_char = ""
+    source_lines_before = 0
+    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as copy:
+        while True:
+            chunk = source.read(DECODE_CHUNK_BYTES)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                line = source_lines_before + exc.object.count(b"\n", 0, exc.start) + 1
+                raise InputSchemaError(
+                    f"{rel_path}: line {line}: bytes {exc.object[exc.start:exc.end].hex(' ')} are not "
+                    f"valid {layout.encoding}; set encoding in the [[source]] (gb18030 for Chinese bank exports)"
+                ) from None
+            source_lines_before += chunk.count(b"\n")
+            while preamble_left and text:
+                newline = text.find("\n")
+                if newline < 0:
+                    text = ""
+                else:
+                    text = text[newline + 1 :]
+                    preamble_left -= 1
+            if text:
+                copy.write(text)
+                newlines += text.count("\n")
+                has_quotes = has_quotes or '"' in text
+                last_char = text[-1]
+            if not chunk:
+                break
+    if preamble_left:
+        raise InputSchemaError(f"{rel_path}: no header row at line {layout.skip_rows + 1}")
+    return Utf8Copy(target, newlines + (last_char not in ("", "\n")), has_quotes)
 
 
-def _csv_rows(body: str, first_line: int) -> pl.DataFrame:
+def _csv_rows(copy: Utf8Copy, first_line: int) -> pl.DataFrame:
     """Parse with polars; fall back to the csv module for quoting polars rejects.
 
     Every record spans at least one line and blank lines are records too, so
@@ -151,35 +181,33 @@ def _csv_rows(body: str, first_line: int) -> pl.DataFrame:
     which polars refuses) is a row-wise Python loop, acceptable for the rare
     malformed export.
     """
-    quoted = '"' in body
     try:
         frame = pl.read_csv(
-            body.encode("utf-8"),
+            copy.path,
             has_header=False,
             infer_schema=False,
             truncate_ragged_lines=True,
-            quote_char='"' if quoted else None,
+            quote_char='"' if copy.has_quotes else None,
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError:
-        return _csv_rows_by_module(body, first_line)
+        return _csv_rows_by_module(copy, first_line)
     frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
-    line_count = body.count("\n") + (0 if body.endswith("\n") or not body else 1)
-    if frame.height == line_count:
+    if frame.height == copy.lines:
         return frame.with_columns(source_row=pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64))
-    lines = pl.Series([body]).str.split("\n").explode().slice(0, line_count)
+    lines = pl.Series([copy.path.read_text(encoding="utf-8")]).str.split("\n").explode().slice(0, copy.lines)
     quotes = lines.str.count_matches('"', literal=True).cast(pl.Int64)
     starts_record = ((quotes.cum_sum() - quotes) % 2) == 0
-    record_lines = pl.int_range(first_line, first_line + line_count, dtype=pl.Int64, eager=True).filter(
+    record_lines = pl.int_range(first_line, first_line + copy.lines, dtype=pl.Int64, eager=True).filter(
         starts_record
     )
     if len(record_lines) != frame.height:
-        return _csv_rows_by_module(body, first_line)
+        return _csv_rows_by_module(copy, first_line)
     return frame.with_columns(source_row=record_lines)
 
 
-def _csv_rows_by_module(body: str, first_line: int) -> pl.DataFrame:
-    reader = csv.reader(io.StringIO(body, newline=""))
+def _csv_rows_by_module(copy: Utf8Copy, first_line: int) -> pl.DataFrame:
+    reader = csv.reader(io.StringIO(copy.path.read_text(encoding="utf-8"), newline=""))
     records: list[list[str]] = []
     start_lines: list[int] = []
     lines_before = 0
