@@ -537,6 +537,7 @@ def test_a_header_only_file_writes_empty_typed_tables(tmp_path: Path) -> None:
     stats, landing, quarantine = load(case, tmp_path / "work")
     assert (stats.rows_read, landing.height, quarantine.height) == (0, 0, 0)
     assert landing.schema == pl.Schema(landing_schema("bank_statement"))
+    assert quarantine.schema == pl.Schema(QUARANTINE_SCHEMA)
     assert stats.landing_path == tmp_path / "work" / "landing" / "bank_statement" / "001-00001.parquet"
 
 

@@ -166,12 +166,10 @@ def load_file(
     landing = rows.filter(~failed).select(
         [pl.col(name).cast(dtype) for name, dtype in landing_schema(source.kind).items()]
     )
-    quarantine = rows.filter(failed).select(
-        pl.col("source"),
-        pl.col("source_row"),
-        pl.col("_failure").struct.field("column"),
-        pl.col("_failure").struct.field("value"),
-        pl.col("_failure").struct.field("reason"),
+    quarantine = (
+        rows.filter(failed)
+        .select(pl.col("source", "source_row"), pl.col("_failure").struct.unnest())
+        .cast(QUARANTINE_SCHEMA)
     )
     if rows.height != landing.height + quarantine.height:
         raise InvariantError(
