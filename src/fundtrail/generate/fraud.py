@@ -411,6 +411,7 @@ def _regular_instalments(
             "named_victim": named_victim,
             "first": k == 0,
             "pick_second": rng.random(total) < 0.5,
+            "amount_group": pl.Series([None] * total, dtype=pl.String),
         }
     )
     return frame.filter(pl.Series(keep))
