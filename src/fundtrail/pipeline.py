@@ -226,9 +226,9 @@ def check_invariants(case: CaseConfig, paths: RunPaths) -> None:
         ).fetchall()
         if reused:
             raise InvariantError(f"payment {reused[0][0]} serves {reused[0][1]} entries")
-        entry_count, staged = con.execute(
+        [(entry_count, staged)] = con.execute(
             "select (select count(*) from entries), (select count(*) from stg_deposit_sheet)"
-        ).fetchone()
+        ).fetchall()
         if entry_count != staged:
             raise InvariantError(f"{staged} deposit rows loaded but {entry_count} entries: a roster period overlaps")
 

@@ -51,8 +51,7 @@ def frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pl.Da
 
 
 def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime, validation: dict) -> dict:
-    entries = con.execute(
-        """
+    entries = _one(con, """
         select
             count(*),
             coalesce(sum(amount) filter (where status = 'validated'), 0),
@@ -60,20 +59,15 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
             count(*) filter (where status = 'validated'),
             count(*) filter (where defendant_id is null)
         from entries
-        """
-    ).fetchone()
-    payments = con.execute(
-        "select count(*), coalesce(sum(amount), 0), coalesce(sum(amount) filter (where status = 'unattributed'), 0) from payments"
-    ).fetchone()
-    victims = con.execute(
-        "select count(*) filter (where victim_id not like 'unidentified:%'), count(*) filter (where victim_id like 'unidentified:%') from victims"
-    ).fetchone()
+        """)
+    payments = _one(con, "select count(*), coalesce(sum(amount), 0), coalesce(sum(amount) filter (where status = 'unattributed'), 0) from payments")
+    victims = _one(con, "select count(*) filter (where victim_id not like 'unidentified:%'), count(*) filter (where victim_id like 'unidentified:%') from victims")
     by_tier = dict(con.execute("select tier, count(*) from defendants group by tier").fetchall())
-    quarantined = con.execute("select count(*) from quarantine").fetchone()[0]
-    duplicates = con.execute("select coalesce(sum(rows_duplicate), 0) from file_controls").fetchone()[0]
-    statement_rows = con.execute("select count(*) from stg_bank_statement").fetchone()[0]
+    quarantined = _one(con, "select count(*) from quarantine")[0]
+    duplicates = _one(con, "select coalesce(sum(rows_duplicate), 0) from file_controls")[0]
+    statement_rows = _one(con, "select count(*) from stg_bank_statement")[0]
     validated_amount, entries_amount = entries[1], entries[1] + entries[2]
-    info_rows = con.execute("select count(*) from info_defendants").fetchone()[0]
+    info_rows = _one(con, "select count(*) from info_defendants")[0]
     return {
         "case_id": case.id,
         "title": case.title,
@@ -145,14 +139,22 @@ def write_reports(
 def _text(name: str, dtype: str) -> str:
     col = _quote(name)
     if dtype.startswith("TIMESTAMP WITH TIME ZONE"):
+        # strftime's %z drops ":00" for whole hours ("+08"); ISO 8601 wants "+08:00" always.
+        minutes = f"(timezone_hour({col}) * 60 + timezone_minute({col}))"
         return (
-            f"regexp_replace(strftime({col}, '%Y-%m-%dT%H:%M:%S%z'), '([+-][0-9]{{2}})([0-9]{{2}})$', '\\1:\\2')"
+            f"strftime({col}, '%Y-%m-%dT%H:%M:%S') || case when {minutes} < 0 then '-' else '+' end"
+            f" || lpad((abs({minutes}) // 60)::VARCHAR, 2, '0') || ':' || lpad((abs({minutes}) % 60)::VARCHAR, 2, '0')"
         )
     if dtype == "DATE":
         return f"strftime({col}, '%Y-%m-%d')"
     if dtype.startswith("DECIMAL"):
         return f"{col}::DECIMAL(18, 2)::VARCHAR"
     return f"{col}::VARCHAR"
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple:
+    """The single row of a query; fetched whole so the connection is free for the next one."""
+    return con.execute(sql).fetchall()[0]
 
 
 def _quote(name: str) -> str:
