@@ -1,0 +1,65 @@
+"""The Prefect flow end to end on the hand-made fixture (figures checked in test_fixture_case.py)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+FIXTURE = REPO / "data" / "fixture-fraud"
+
+pytestmark = pytest.mark.slow
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_flow_reconciles_the_fixture_and_replaces_outputs_whole(prefect_harness, tmp_path):
+    from flows.case_flow import reconcile
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.csv").write_text("from an earlier run", encoding="utf-8")
+
+    summary = reconcile(str(FIXTURE), str(out))
+
+    assert not (out / "stale.csv").exists()
+    assert summary["totals"]["validated_amount"] == pytest.approx(522800)  # EXPECTED.md step 4
+    defendants = {row["defendant_id"]: row for row in read_csv(out / "defendants.csv")}
+    assert defendants["P05"]["liable"] == "489000.00"
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["case_id"] == "fixture-fraud"
+    assert all(i["rows_read"] == i["rows_loaded"] + i["rows_quarantined"] + i["rows_duplicate"] for i in manifest["inputs"])
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_failed_run_leaves_previous_outputs_whole(prefect_harness, tmp_path):
+    from flows.case_flow import reconcile
+    from fundtrail.errors import RosterError
+
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "roster.csv").write_text(
+        "defendant_id,name,role,unit_id,member_code,valid_from,valid_to\n"
+        "D1,甲,staff,T1,K7,2023-01-01,2023-06-01\n"
+        "D2,乙,staff,T1,K7,2023-06-01,\n",
+        encoding="utf-8",
+    )
+    (case / "case.toml").write_text(
+        '[case]\nid = "clash"\n[[source]]\nkind = "roster"\npath = "roster.csv"\n', encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "defendants.csv").write_text("previous", encoding="utf-8")
+
+    with pytest.raises(RosterError, match=r"roster.csv:2 / roster.csv:3: code held by D1 and D2 on 2023-06-01"):
+        reconcile(str(case), str(out))
+
+    assert (out / "defendants.csv").read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
