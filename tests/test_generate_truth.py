@@ -1,0 +1,74 @@
+"""End to end: the pipeline reproduces, exactly, the truth the generator planted.
+
+Slow: each case is generated and run through fundtrail.pipeline.run_case
+(no Prefect). Compares every defendant's and victim's figures in the
+published CSVs (UTF-8 with BOM, outputs.md) with truth.json.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from fundtrail.generate import generate_fraud, generate_info
+
+pytestmark = pytest.mark.slow
+
+DEFENDANT_FIELDS = ["own", "own_unvalidated", "unit", "gang", "liable", "liable_basis", "tier"]
+VICTIM_FIELDS = ["paid", "returned", "net_loss", "validated", "unattributed"]
+INFO_FIELDS = [
+    "records_passed", "records_valid", "records_unique", "records_corroborated",
+    "received", "paid_upstream", "net_gain", "tier",
+]
+
+
+def published(out_dir: Path, table: str) -> dict[str, dict[str, str]]:
+    path = out_dir / f"{table}.csv"
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf"), f"{path} has no BOM"
+    frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
+    frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
+    key = frame.columns[0]
+    return {row[key]: {k: (v or "") for k, v in row.items() if k != key} for row in frame.iter_rows(named=True)}
+
+
+def differences(truth: dict[str, dict], got: dict[str, dict[str, str]], fields: list[str]) -> list[str]:
+    problems = [f"missing {k}" for k in sorted(set(truth) - set(got))]
+    problems += [f"unexpected {k}" for k in sorted(set(got) - set(truth))]
+    for key in sorted(set(truth) & set(got)):
+        for field in fields:
+            if str(truth[key][field]) != got[key][field]:
+                problems.append(f"{key}.{field}: truth {truth[key][field]} pipeline {got[key][field]}")
+    return problems
+
+
+def run(case: Path, out: Path) -> Path:
+    from fundtrail.pipeline import run_case
+
+    run_case(case, out)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("scale", "seed"), [(0.1, 729), (0.1, 1), (0.1, 2024), (1.0, 729)], ids=["0.1-729", "0.1-1", "0.1-2024", "1-729"]
+)
+def test_pipeline_reproduces_fraud_truth(tmp_path, scale, seed):
+    case = generate_fraud(tmp_path / "case", scale=scale, seed=seed)
+    out = run(case, tmp_path / "out")
+    truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
+    problems = differences(truth["defendants"], published(out, "defendants"), DEFENDANT_FIELDS)
+    problems += differences(truth["victims"], published(out, "victims"), VICTIM_FIELDS)
+    assert not problems, "\n".join(problems[:40])
+    quarantine = pl.read_csv(out / "quarantine.csv", infer_schema=False)
+    assert quarantine.height == truth["totals"]["quarantined_rows"]
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0])
+def test_pipeline_reproduces_info_truth(tmp_path, scale):
+    case = generate_info(tmp_path / "case", scale=scale)
+    out = run(case, tmp_path / "out")
+    truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
+    problems = differences(truth["info_defendants"], published(out, "info_defendants"), INFO_FIELDS)
+    assert not problems, "\n".join(problems)
