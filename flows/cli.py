@@ -9,7 +9,6 @@ environment is set: no telemetry, no server to configure, quiet logs.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
@@ -124,9 +123,6 @@ def _quiet_prefect(verbose: bool) -> None:
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-    if not verbose:
-        # Prefect's log handler would otherwise show GX's INFO chatter about temporary folders.
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 class _StageDisplay:

@@ -27,6 +27,7 @@ import os
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
 import contextlib  # noqa: E402
+import logging  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from typing import Any, Literal  # noqa: E402
 
@@ -37,6 +38,9 @@ import sqlalchemy as sa  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 from great_expectations.datasource.fluent import SQLDatasource  # noqa: E402
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine  # noqa: E402
+
+# GX pins this module's logger at INFO, so every run announced its temporary docs folder.
+logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
 
 class _OneConnectionEngine(SqlAlchemyExecutionEngine):
