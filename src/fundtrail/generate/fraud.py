@@ -267,11 +267,13 @@ def _plan_batch(
         .group_by("payer_key")
         .agg(pl.col("amount").sum().alias("paid"))
     )
+    identified = payers.filter("identified")
+    # One victim in ten has not put a figure on the loss; the figure stands on the first account's row.
     victims_csv = (
-        payers.filter("identified")
-        .join(reported, on="payer_key", how="left")
+        identified.join(reported, on="payer_key", how="left", maintain_order="left")
+        .with_columns(pl.Series("reports", rng.random(identified.height) >= 0.1))
         .with_columns(
-            pl.when(pl.col("primary") & (pl.col("account_no").hash(seed) % 10 != 0))
+            pl.when(pl.col("primary") & pl.col("reports"))
             .then(money_text((pl.col("paid").fill_null(0) + 9_999) // 10_000 * 10_000))
             .alias("reported_loss")
         )
@@ -315,8 +317,10 @@ def _special_instalments(specials: pl.DataFrame, org: Organisation, b: int) -> p
     # Entry E1 (t0) and E2 (t0+20 min), one amount; payments at t0-25 min and t0+10 min.
     # Nearest-first gives E1 the t0+10 payment and leaves E2 alone; the maximum matching
     # pairs E1 with t0-25 and E2 with t0+10, so both are validated.
-    rows.append(("trap_a", "阿龙", t0, t0 - 25 * 60, SINGLE, "trap"))
-    rows.append(("trap_b", "阿杰", t0 + 20 * 60, t0 + 10 * 60, SINGLE, "trap"))
+    trap_day = (t0 + SHANGHAI * 3600) // DAY
+    held = org.codes.filter((pl.col("first_day") <= trap_day) & (pl.col("last_day") >= trap_day))["member_code"]
+    rows.append(("trap_a", held[0], t0, t0 - 25 * 60, SINGLE, "trap"))
+    rows.append(("trap_b", held[1], t0 + 20 * 60, t0 + 10 * 60, SINGLE, "trap"))
     # Codes passing at the reshuffle: a deposit booked 22:30 Laos time on the old holder's
     # last day is 23:30 in Shanghai (old holder); one booked 23:30 is 00:30 next day (new holder).
     last_day = datetime.combine(RESHUFFLE - timedelta(days=1), datetime.min.time())
@@ -515,7 +519,7 @@ def _transfers(
     singles = inst.filter(pl.col("mode").is_in([SINGLE, PAYMENT_ONLY])).select(
         "inst", "account_no", "card", "amount", "t_pay"
     )
-    split_parts = parts.join(inst.select("inst", "account_no", "card"), on="inst").select(
+    split_parts = parts.join(inst.select("inst", "account_no", "card"), on="inst", maintain_order="left").select(
         "inst", "account_no", "card", "amount", "t_pay"
     )
     payments = pl.concat([singles, split_parts]).select(
@@ -608,8 +612,10 @@ def _transfers(
         transfers.with_columns(
             (pl.col("ts_payee") - pl.Series(rng.integers(0, 31, transfers.height))).alias("ts_payer")
         )
-        .join(statement_accounts.rename({"account_no": "payer", "vis": "payer_vis"}), on="payer", how="left")
-        .join(statement_accounts.rename({"account_no": "payee", "vis": "payee_vis"}), on="payee", how="left")
+        .join(statement_accounts.rename({"account_no": "payer", "vis": "payer_vis"}), on="payer", how="left",
+              maintain_order="left")
+        .join(statement_accounts.rename({"account_no": "payee", "vis": "payee_vis"}), on="payee", how="left",
+              maintain_order="left")
         .with_columns(pl.col("payer_vis").fill_null(False), pl.col("payee_vis").fill_null(False))
     )
     extra = pl.concat(
@@ -703,7 +709,7 @@ def _write_sheets(out: Path, batch: Batch, entries: pl.DataFrame, counters: Coun
         pl.Series("card", card_no[entries["card_index"].to_numpy()]),
     ).sort("t_entry", "inst")
     departments = batch.code_departments
-    frame = frame.join(departments, left_on="code", right_on="member_code", how="left").with_columns(
+    frame = frame.join(departments, left_on="code", right_on="member_code", how="left", maintain_order="left").with_columns(
         pl.col("department").fill_null("DEP1")
     )
     for dept in ("DEP1", "DEP2", "DEP3"):
@@ -791,7 +797,7 @@ def _postings(batch: Batch) -> pl.DataFrame:
     accounts = accounts.with_columns(pl.Series("opening", rng.integers(20_000_00, 300_000_00, accounts.height)))
     names = batch.holders
     return (
-        postings.join(accounts, on="account_no")
+        postings.join(accounts, on="account_no", maintain_order="left")
         .with_columns((pl.col("opening") + pl.col("amount").cum_sum().over("account_no")).alias("balance"))
         .with_row_index("seq")
         .with_columns(
@@ -801,8 +807,9 @@ def _postings(batch: Batch) -> pl.DataFrame:
                 pl.col("seq").cast(pl.String).str.zfill(9),
             ).alias("txn_ref")
         )
-        .join(names.rename({"holder_name": "account_name"}), on="account_no", how="left")
-        .join(names.rename({"account_no": "counterparty", "holder_name": "counterparty_name"}), on="counterparty", how="left")
+        .join(names.rename({"holder_name": "account_name"}), on="account_no", how="left", maintain_order="left")
+        .join(names.rename({"account_no": "counterparty", "holder_name": "counterparty_name"}), on="counterparty", how="left",
+              maintain_order="left")
         .sort("seq")
     )
 

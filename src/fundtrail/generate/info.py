@@ -106,8 +106,7 @@ def _people(rng: np.random.Generator, n_valid: int, n_invalid: int) -> pl.DataFr
     ident = id_numbers(rng, n)
     kind = np.where(np.arange(n) >= n_valid, "invalid", np.where(rng.random(n) < 0.04, "phone_bad",
                     np.where(rng.random(n) < 0.03, "id_bad", "good")))
-    wrong_check = np.char.add(np.char.ljust(ident, 17).astype("<U17"), np.where(
-        np.char.endswith(ident, "1"), "2", "1"))
+    wrong_check = np.char.add(np.array([i[:17] for i in ident.tolist()]), np.where(np.char.endswith(ident, "1"), "2", "1"))
     # Unusable as typed: masked, a digit short, a landline, or a 12- prefix.
     masked = np.array([p[:3] + "****" + p[7:] for p in phone.tolist()])
     short = np.array([p[:10] for p in phone.tolist()])
@@ -196,7 +195,8 @@ def generate_info(out: Path, scale: float = 1.0, seed: int = 729) -> Path:
     frames = {"upstream": upstream, "d02_phone": d02_phone, "to_studio": to_studio, "to_centre": to_centre}
     record_rows = []
     for key, frame in frames.items():
-        frame = frame.join(people, on="person").with_columns(_format_phone(rng, frame.join(people, on="person")["phone"]).alias("phone_text"))
+        frame = frame.join(people, on="person", maintain_order="left")
+        frame = frame.with_columns(_format_phone(rng, frame["phone"]).alias("phone_text"))
         tag = "D02-" if key == "d02_phone" else "D01-"
         for batch, part in frame.sort("batch", "ts", "person").partition_by("batch", maintain_order=True, as_dict=True).items():
             table = part.select(
@@ -212,7 +212,7 @@ def generate_info(out: Path, scale: float = 1.0, seed: int = 729) -> Path:
             )
             write_csv(out / folders[key] / f"batch_{batch[0]:03d}.csv", table, encoding="utf-8-sig")
         record_rows.append(frame.select("seller", "buyer", "person", pl.lit(key).alias("source"), pl.lit("health").alias("category")))
-    book = book.join(people, on="person")
+    book = book.join(people, on="person", maintain_order="left")
     _write_book(out / "book" / "studio_customers.xlsx", book.with_columns(_format_phone(rng, book["phone"]).alias("phone_text")))
     record_rows.append(book.select("seller", "buyer", "person", pl.lit("book").alias("source"), pl.lit("other").alias("category")))
     records = pl.concat(record_rows).join(people.select("person", "valid"), on="person")
