@@ -152,9 +152,9 @@ class _StageDisplay:
 def _print_summary(summary: dict, out_dir: Path) -> None:
     totals = summary["totals"]
     print(f"\n{summary['case_id']}: {summary['title']}")
-    if totals["entries"]:
+    if totals["entries_count"]:
         print(
-            f"  deposit entries {totals['entries']:,}: validated {totals['entries_validated']:,} "
+            f"  deposit entries {totals['entries_count']:,}: validated {totals['entries_validated']:,} "
             f"({float(totals['validated_share']) * 100:.1f}% of the amount), "
             f"validated amount {totals['validated_amount']:,.2f} CNY, unvalidated {totals['unvalidated_amount']:,.2f} CNY"
         )

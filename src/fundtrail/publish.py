@@ -20,6 +20,9 @@ import polars as pl
 from fundtrail.config import CaseConfig
 
 BOM = "\ufeff".encode()
+# xlsxwriter writes ~100k cells/s: detail sheets past this many rows would make a 10M-row case's
+# workbook take many minutes. The CSV and Parquet files always hold every row.
+WORKBOOK_ROW_LIMIT = 100_000
 TIERS = ("especially_huge", "huge", "large", "none")
 
 
@@ -75,7 +78,8 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
         "started": started.isoformat(),
         "code_version": _version(),
         "totals": {
-            "entries": entries[0],
+            "entries_count": entries[0],
+            "entries_total": entries_amount,
             "entries_validated": entries[3],
             "entries_unknown_code": entries[4],
             "validated_amount": validated_amount,
@@ -83,11 +87,13 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
             "validated_share": (validated_amount / entries_amount).quantize(Decimal("0.0001"))
             if entries_amount
             else Decimal("0"),
-            "payments": payments[0],
-            "payments_amount": payments[1],
+            "payments_count": payments[0],
+            "payments_total": payments[1],
             "unattributed_amount": payments[2],
+            "victims": victims[0] + victims[1],
             "victims_identified": victims[0],
             "payers_unidentified": victims[1],
+            "defendants": sum(by_tier.values()),
             "defendants_by_tier": {tier: by_tier.get(tier, 0) for tier in TIERS},
             "statement_rows": statement_rows,
             "quarantined_rows": quarantined,
@@ -132,7 +138,24 @@ def write_reports(
         del tables["info_defendants"]
     tables["units"] = con.sql("select unit_id, name, kind, parent_id from stg_units order by 1").pl()
     tables["transfers"] = con.sql("select * from transfers order by amount desc, transfer_id limit 5000").pl()
-    write_workbook(tables, run_summary, out_dir / "report.xlsx", lang=lang, unmask=unmask)
+    cut = {name for name, frame in tables.items() if frame.height > WORKBOOK_ROW_LIMIT}
+    workbook_summary = run_summary
+    if cut:
+        workbook_summary = {
+            **run_summary,
+            "totals": {
+                **run_summary["totals"],
+                "workbook_rows_per_sheet": f"first {WORKBOOK_ROW_LIMIT:,} rows of {', '.join(sorted(cut))}; "
+                "every row is in the CSV files",
+            },
+        }
+    write_workbook(
+        {name: frame.head(WORKBOOK_ROW_LIMIT) for name, frame in tables.items()},
+        workbook_summary,
+        out_dir / "report.xlsx",
+        lang=lang,
+        unmask=unmask,
+    )
     write_html_report(tables, run_summary, out_dir / "report.html", unmask=unmask)
 
 

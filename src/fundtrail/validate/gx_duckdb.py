@@ -25,6 +25,9 @@ import os
 # PostHog client, nothing reads GX_ANALYTICS_ENABLED); setting the variable keeps
 # a future version that reads it quiet as well.
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
+# GX's validator ignores an ephemeral context's progress-bar setting on large tables and
+# draws tqdm bars over the CLI's stage display; tqdm itself honours this variable.
+os.environ.setdefault("TQDM_DISABLE", "1")
 
 import contextlib  # noqa: E402
 import logging  # noqa: E402
