@@ -189,6 +189,8 @@ def _source(
     fmt = raw.get("format")
     if fmt is not None and not isinstance(fmt, str):
         raise CaseConfigError(f"{where}: {label}.format must be a string")
+    if fmt is not None and fmt not in FILE_FORMATS:
+        _check_preset(fmt, kind, f"{label}.format", where)
     encoding = raw.get("encoding", "utf-8")
     try:
         "".encode(encoding)
@@ -239,6 +241,19 @@ def _source(
         columns=dict(columns),
         values={k: dict(v) for k, v in values.items()},
     )
+
+
+def _check_preset(name: str, kind: str, key: str, where: Path) -> None:
+    # Imported here: the ingest package imports this module.
+    from fundtrail.ingest.presets import get_preset, preset_names
+
+    preset = get_preset(name)
+    if preset is None:
+        raise CaseConfigError(
+            f"{where}: {key} = {name!r} is not csv, xlsx, xls nor a preset ({', '.join(preset_names())})"
+        )
+    if preset.kind != kind:
+        raise CaseConfigError(f"{where}: {key} = {name!r} is a {preset.kind} layout, but the source is {kind}")
 
 
 def _glob_inside(case_dir: Path, pattern: str, key: str, where: Path) -> tuple[str, ...]:

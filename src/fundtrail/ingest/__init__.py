@@ -10,10 +10,11 @@ Blank rows (every cell empty) are not data rows: they are counted in
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import tempfile
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +27,7 @@ from fundtrail.ingest.readers import (
     Layout,
     RawTable,
     clean_header,
+    header_index,
     layout_of,
     read_header_texts,
     read_table,
@@ -41,6 +43,8 @@ __all__ = [
     "load_file",
     "map_columns",
     "read_header",
+    "STATEMENT_SUMMARY_SCHEMA",
+    "statement_summaries",
 ]
 
 LANDING_TYPES: dict[str, pl.DataType] = {
@@ -58,6 +62,19 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
 }
 POSITIVE_AMOUNT_KINDS = {"deposit_sheet", "payment_ledger"}
 CENT = Decimal("0.01")
+SUMMARY_ITEMS = ("count", "in_count", "in_amount", "out_count", "out_amount", "neutral_count", "neutral_amount")
+STATEMENT_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
+    "path": pl.String(),
+    "account_no": pl.String(),
+    "preset": pl.String(),
+    "period_start": cells.UTC_TS,
+    "period_end": cells.UTC_TS,
+    **{
+        f"{side}_{item}": cells.MONEY if item.endswith("amount") else pl.Int64()
+        for side in ("stated", "rows")
+        for item in SUMMARY_ITEMS
+    },
+}
 
 
 class Reason:
@@ -88,6 +105,17 @@ class FileStats:
     blank_rows: int = 0
     landing_path: Path | None = None
     quarantine_path: Path | None = None
+    # Footer lines a preset recognises (以上数据仅供参考…): like preamble lines, not data rows.
+    footer_rows: int = 0
+    preset: str | None = None
+    # The account the whole file belongs to, and where it came from ("source" or "preamble").
+    account_no: str | None = None
+    account_from: str | None = None
+    # What the export's preamble says about its rows (SUMMARY_ITEMS, period_start/period_end as
+    # UTC datetimes), and the same items counted from the rows read: each row by its own in/out
+    # label, whatever its status, as the platforms count. Never trusted over the rows.
+    stated_summary: dict[str, object] = field(default_factory=dict)
+    row_summary: dict[str, object] = field(default_factory=dict)
 
 
 def file_sha256(path: Path) -> str:
@@ -105,34 +133,56 @@ def landing_schema(kind: str) -> dict[str, pl.DataType]:
 
 def read_header(case: CaseConfig, source: Source, rel_path: str) -> list[str]:
     """The file's header texts, cleaned as the loader sees them."""
-    return read_header_texts(case.case_dir / rel_path, rel_path, layout_of(source, rel_path))
+    path = case.case_dir / rel_path
+    return read_header_texts(path, rel_path, layout_of(source, rel_path, path))
 
 
 def check_file(case: CaseConfig, source: Source, rel_path: str) -> dict[str, int]:
     """Raise InputSchemaError now if the file cannot be loaded for want of a column."""
-    layout = layout_of(source, rel_path)
-    headers = read_header_texts(case.case_dir / rel_path, rel_path, layout)
-    return map_columns(source, layout, headers, rel_path)
+    path = case.case_dir / rel_path
+    layout = layout_of(source, rel_path, path)
+    headers = read_header_texts(path, rel_path, layout)
+    positions = map_columns(source, layout, headers, rel_path)
+    _split_positions(layout, headers, rel_path)
+    return positions
 
 
 def map_columns(source: Source, layout: Layout, headers: list[str], rel_path: str) -> dict[str, int]:
-    """Canonical column → position in the file. A mapping wins over a header that is already canonical."""
+    """Canonical column → position in the file. A mapping wins over a header that is already canonical.
+
+    A preset's mapping may list several header texts (the first present wins)
+    and may name optional columns some versions of the export lack. Columns a
+    preset builds from two file columns (``[split]``) are not looked up here.
+    """
     found = ", ".join(repr(h) for h in headers) or "none"
     where = f"(header row {layout.skip_rows + 1}; headers found: {found})"
+    derived = layout.preset.derived if layout.preset else set()
     positions: dict[str, int] = {}
     for col in KINDS[source.kind]:
+        if col.name in derived and col.name not in layout.columns:
+            continue
+        account_given = col.name == "account_no" and layout.account_no is not None
         if col.name in layout.columns:
-            wanted = clean_header(layout.columns[col.name])
-            matches = [i for i, h in enumerate(headers) if h == wanted]
-            if not matches:
+            wanted = layout.columns[col.name]
+            alternatives = (wanted,) if isinstance(wanted, str) else wanted
+            index = header_index(headers, alternatives)
+            if index is None:
+                if col.name in layout.preset_columns and (not col.required or account_given):
+                    continue
+                if col.name == "account_no" and layout.preset is not None:
+                    raise _no_account(source, layout, rel_path)
+                shown = " or ".join(repr(clean_header(a)) for a in alternatives)
                 raise InputSchemaError(
-                    f"{rel_path}: column {col.name!r} is mapped to header {wanted!r} in source "
+                    f"{rel_path}: column {col.name!r} is mapped to header {shown} in source "
                     f"#{source.index}, but the file has no such header {where}"
                 )
+            matches = [i for i, h in enumerate(headers) if h == headers[index]]
         else:
             matches = [i for i, h in enumerate(headers) if h.lower() == col.name]
             if not matches:
-                if col.required and not (col.name == "account_no" and layout.account_no):
+                if col.required and not account_given:
+                    if col.name == "account_no" and layout.preset is not None:
+                        raise _no_account(source, layout, rel_path)
                     raise InputSchemaError(
                         f"{rel_path}: required column {col.name!r} of {source.kind} is missing: no "
                         f"header {col.name!r} and no columns.{col.name} mapping in source "
@@ -148,20 +198,53 @@ def map_columns(source: Source, layout: Layout, headers: list[str], rel_path: st
     return positions
 
 
+def _no_account(source: Source, layout: Layout, rel_path: str) -> InputSchemaError:
+    assert layout.preset is not None
+    return InputSchemaError(
+        f"{rel_path}: this {layout.preset.name} export does not name its account (no account column, "
+        f"none in its preamble): set account_no = \"…\" in source #{source.index}"
+    )
+
+
+def _split_positions(layout: Layout, headers: list[str], rel_path: str) -> dict[str, int]:
+    """Positions of a preset's [split] columns; a time column may be missing (date only)."""
+    if layout.preset is None:
+        return {}
+    positions: dict[str, int] = {}
+    for key, alternatives in layout.preset.split.items():
+        if key in ("amount_in", "amount_out") and "amount" in layout.columns:
+            continue
+        if key in ("date", "time") and "ts" in layout.columns:
+            continue
+        index = header_index(headers, alternatives)
+        if index is None:
+            if key == "time":
+                continue
+            raise InputSchemaError(
+                f"{rel_path}: the {layout.preset.name} layout needs a column "
+                f"{' or '.join(repr(a) for a in alternatives)} ({key}); headers found: "
+                f"{', '.join(repr(h) for h in headers)}"
+            )
+        positions[key] = index
+    return positions
+
+
 def load_file(
     case: CaseConfig, source: Source, rel_path: str, work_dir: Path, sha256: str | None = None
 ) -> FileStats:
     path = case.case_dir / rel_path
     name = _output_name(source, rel_path)
-    layout = layout_of(source, rel_path)
+    layout = layout_of(source, rel_path, path)
     Path(work_dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=work_dir, prefix="ingest-") as scratch:
         table = read_table(path, rel_path, layout, Path(scratch))
     positions = map_columns(source, layout, table.headers, rel_path)
+    table, positions = _with_split_columns(table, positions, layout, rel_path)
     parsed = _parse(table, positions, layout, source, case, rel_path)
 
     blank = parsed.filter(pl.col("_blank"))
-    rows = parsed.filter(~pl.col("_blank"))
+    footer = parsed.filter(~pl.col("_blank") & pl.col("_footer"))
+    rows = parsed.filter(~pl.col("_blank") & ~pl.col("_footer"))
     failed = pl.col("_failure").is_not_null()
     landing = rows.filter(~failed).select(
         [pl.col(name).cast(dtype) for name, dtype in landing_schema(source.kind).items()]
@@ -191,6 +274,7 @@ def load_file(
         else Decimal("0.00")
     )
     placeholder_flags = rows.select(pl.col("^_placeholder_.*$").cast(pl.Int64))
+    stated = _stated_summary(layout.stated, source.timezone)
     return FileStats(
         path=rel_path,
         sha256=sha256 or file_sha256(path),
@@ -206,6 +290,139 @@ def load_file(
         blank_rows=blank.height,
         landing_path=landing_path,
         quarantine_path=quarantine_path,
+        footer_rows=footer.height,
+        preset=layout.preset.name if layout.preset else None,
+        account_no=layout.account_no,
+        account_from=layout.account_from,
+        stated_summary=stated,
+        row_summary=_row_summary(rows) if stated and "_flow" in rows.columns else {},
+    )
+
+
+def statement_summaries(stats: list[FileStats | None]) -> pl.DataFrame:
+    """One row per file whose preamble states a summary or a period: what it states and what its rows hold.
+
+    The pipeline stores this as the table ``statement_summaries`` that
+    sql/core/statement_integrity.sql compares.
+    """
+    records = []
+    for stat in stats:
+        if stat is None or not stat.stated_summary:
+            continue
+        stated, counted = stat.stated_summary, stat.row_summary
+        record: dict[str, object] = {
+            "path": stat.path,
+            "account_no": stat.account_no,
+            "preset": stat.preset,
+            "period_start": stated.get("period_start"),
+            "period_end": stated.get("period_end"),
+        }
+        for item in SUMMARY_ITEMS:
+            record[f"stated_{item}"] = stated.get(item)
+            record[f"rows_{item}"] = counted.get(item)
+        records.append(record)
+    return pl.DataFrame(records, schema=STATEMENT_SUMMARY_SCHEMA)
+
+
+def _stated_summary(found: dict[str, str], timezone: str) -> dict[str, object]:
+    """Preamble texts → typed values; a text that does not parse is left out rather than guessed."""
+    stated: dict[str, object] = {}
+    for key, text in found.items():
+        if key.startswith("period_"):
+            instant = cells.parse_timestamps(pl.Series([text]), timezone).item()
+            if instant is not None:
+                stated[key] = instant
+        elif key.endswith("amount"):
+            try:
+                stated[key] = Decimal(text.replace(",", "")).quantize(CENT)
+            except InvalidOperation:
+                continue
+        else:
+            stated[key] = int(text)
+    return stated
+
+
+def _row_summary(rows: pl.DataFrame) -> dict[str, object]:
+    flows = rows.group_by("_flow").agg(pl.len().alias("n"), pl.col("_amount_abs").sum().alias("total"))
+    by_flow = {flow: (n, total) for flow, n, total in flows.iter_rows()}
+    summary: dict[str, object] = {"count": rows.height}
+    for item, flow in (("in", "in"), ("out", "out"), ("neutral", None)):
+        n, total = by_flow.get(flow, (0, None))
+        summary[f"{item}_count"] = n
+        summary[f"{item}_amount"] = _decimal(total)
+    return summary
+
+
+def _with_split_columns(
+    table: RawTable, positions: dict[str, int], layout: Layout, rel_path: str
+) -> tuple[RawTable, dict[str, int]]:
+    """Build ``amount`` from separate in/out columns and ``ts`` from date + time columns (a preset's [split]).
+
+    The built text goes through the ordinary parsers as if the file held it,
+    so quarantine shows it as the value: ``-515.02`` from 支出 515.02, or
+    ``20240103 12:34:56`` from 20240103 and 123456.
+    """
+    split = _split_positions(layout, table.headers, rel_path)
+    if not split:
+        return table, positions
+    width = len(table.headers)
+    built: list[pl.Expr] = []
+    positions = dict(positions)
+    from_spreadsheet = layout.format in SPREADSHEET_FORMATS
+    if "date" in split:
+        date = cells.trimmed(pl.col(f"c{split['date']}")).str.replace(r"[ T]0{1,2}:0{1,2}(?::0{1,2}(?:\.0+)?)?$", "")
+        ts = date
+        if "time" in split:
+            time = cells.trimmed(pl.col(f"c{split['time']}"))
+            time = pl.when(time.str.contains(r"^[0-9]{1,6}$")).then(
+                time.str.zfill(6).str.replace(r"^([0-9]{2})([0-9]{2})([0-9]{2})$", "$1:$2:$3")
+            ).otherwise(time)
+            ts = pl.when(time.is_null() | cells.is_placeholder(time)).then(date).otherwise(
+                pl.concat_str(date, pl.lit(" "), time)
+            )
+        positions["ts"] = width + len(built)
+        built.append(ts.alias(f"c{width + len(built)}"))
+    if "amount_in" in split or "amount_out" in split:
+        positions["amount"] = width + len(built)
+        built.append(_in_out_amount(split, from_spreadsheet).alias(f"c{width + len(built)}"))
+    cells_frame = table.cells.with_columns(built)
+    return RawTable(headers=[*table.headers, *(f"_split_{i}" for i in range(len(built)))], cells=cells_frame), positions
+
+
+def _in_out_amount(split: dict[str, int], from_spreadsheet: bool) -> pl.Expr:
+    """One signed amount text from an unsigned in column and an unsigned out column.
+
+    Zero or empty on one side takes the other; zero on both is 0.00; money on
+    both sides, or text that is not money, yields both cells' text, which the
+    money parser then rejects (quarantined as a bad amount, both values shown).
+    """
+
+    def side(key: str) -> tuple[pl.Expr, pl.Expr]:
+        if key not in split:
+            return pl.lit(None, pl.String), pl.lit(None, cells.MONEY)
+        text = cells.trimmed(pl.col(f"c{split[key]}"))
+        text = pl.when(~cells.is_placeholder(text)).then(text)
+        return text, cells.money_from_text(cells.money_text(text, from_spreadsheet)).abs()
+
+    in_text, in_value = side("amount_in")
+    out_text, out_value = side("amount_out")
+    in_money = in_value.fill_null(0) != 0
+    out_money = out_value.fill_null(0) != 0
+    readable = (in_text.is_null() | in_value.is_not_null()) & (out_text.is_null() | out_value.is_not_null())
+    return (
+        pl.when(in_money & ~out_money)
+        .then(in_value.cast(pl.String))
+        .when(out_money & ~in_money)
+        .then(pl.concat_str(pl.lit("-"), out_value.cast(pl.String)))
+        .when(in_text.is_null() & out_text.is_null())
+        .then(pl.lit(None, pl.String))
+        .when(readable & ~in_money & ~out_money)
+        .then(pl.lit("0.00"))
+        .otherwise(
+            pl.concat_str(
+                pl.lit("in "), in_text.fill_null(""), pl.lit(" / out "), out_text.fill_null("")
+            )
+        )
     )
 
 
@@ -236,6 +453,8 @@ def _parse(
 
     trimmed = [cells.trimmed(pl.col(c)).alias(c) for c in file_columns]
     blank = pl.all_horizontal(pl.col(c).is_null() for c in file_columns) if file_columns else pl.lit(True)
+    footer_pattern = layout.preset.footer if layout.preset else None
+    footer = pl.col("c0").str.contains(footer_pattern).fill_null(False) if footer_pattern and file_columns else pl.lit(False)
 
     # Per canonical column: the trimmed raw text (what quarantine shows), the
     # text after value mapping with placeholders removed, and a placeholder flag.
@@ -285,24 +504,31 @@ def _parse(
     money_name = _stats_money_column(source.kind)
     if money_name is not None:
         third.append(pl.col(f"_value_{money_name}").abs().alias("_amount_abs"))
+    if source.kind == "bank_statement":
+        value = pl.col("_value_amount")
+        by_sign = pl.when(value > 0).then(pl.lit("in")).when(value < 0).then(pl.lit("out"))
+        third.append((pl.col("_direction") if has_direction else by_sign).alias("_flow"))
 
     reasons = [
         _reason(col, source, case, has_direction).alias(f"_why_{col.name}") for col in kind_columns
     ]
     failure = pl.coalesce(
-        pl.when(pl.col(f"_why_{col.name}").is_not_null()).then(
+        *_exclusions(layout, table.headers),
+        *(
+            pl.when(pl.col(f"_why_{col.name}").is_not_null()).then(
             pl.struct(
                 pl.lit(col.name).alias("column"),
                 pl.col(f"_raw_{col.name}").alias("value"),
                 pl.col(f"_why_{col.name}").alias("reason"),
+                )
             )
-        )
-        for col in kind_columns
+            for col in kind_columns
+        ),
     )
     return (
         table.cells.lazy()
         .select(pl.lit(rel_path, pl.String).alias("source"), pl.col("source_row"), *trimmed)
-        .with_columns(blank.alias("_blank"), *texts)
+        .with_columns(blank.alias("_blank"), footer.alias("_footer"), *texts)
         .with_columns(first)
         .with_columns(second)
         .with_columns(third)
@@ -311,15 +537,38 @@ def _parse(
         # Naming only what is needed lets polars free the intermediate columns early.
         .select(
             pl.col(list(landing_schema(source.kind))),
-            pl.col("_blank", "_failure"),
-            pl.col("^_(placeholder_.*|amount_abs)$"),
+            pl.col("_blank", "_footer", "_failure"),
+            pl.col("^_(placeholder_.*|amount_abs|flow)$"),
         )
         .collect()
     )
 
 
+def _exclusions(layout: Layout, headers: list[str]) -> list[pl.Expr]:
+    """A preset's [[exclude]] rules as quarantine structs (null where the rule does not apply)."""
+    if layout.preset is None:
+        return []
+    rules = []
+    for rule in layout.preset.exclude:
+        index = header_index(headers, rule.headers)
+        if index is None:
+            continue
+        cell = pl.col(f"c{index}")
+        before, marker, after = rule.reason.partition("{value}")
+        reason = pl.concat_str(pl.lit(before), cell.fill_null(""), pl.lit(after)) if marker else pl.lit(rule.reason)
+        rules.append(
+            pl.when(cell.fill_null("").is_in(sorted(rule.values))).then(
+                pl.struct(pl.lit(headers[index]).alias("column"), cell.alias("value"), reason.alias("reason"))
+            )
+        )
+    return rules
+
+
 def _raw_cell(col: Column, positions: dict[str, int], layout: Layout) -> pl.Expr:
     constant = layout.account_no if col.name == "account_no" else None
+    if constant is not None and layout.account_no_wins:
+        # A [[source]] that names the account of a preset's export overrides masked numbers in its rows.
+        return pl.lit(constant, pl.String)
     if col.name in positions:
         cell = pl.col(f"c{positions[col.name]}")
         # The file's own value wins; the constant fills cells the file left empty.

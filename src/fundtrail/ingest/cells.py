@@ -14,9 +14,10 @@ from fundtrail.kinds import CURRENCY_ALIASES
 MONEY = pl.Decimal(18, 2)
 UTC_TS = pl.Datetime("us", "UTC")
 
-# Runs of dashes (ASCII, full-width, en/em), a lone slash, null, N/A: what
-# exports put in a cell that has no value.
-PLACEHOLDER = r"^(?:[-－–—]+|/|(?i:null|n/a))$"
+# Runs of dashes (ASCII, full-width, en/em), a lone slash, null, N/A, and
+# masked amounts such as ICBC's xx,yyyy.zz: what exports put in a cell that
+# has no value.
+PLACEHOLDER = r"^(?:[-－–—]+|/|(?i:null|n/a)|[xX]+(?:,[yY]+)*\.[zZ]+)$"
 
 MONEY_NOISE = r"(?i)[,，\s¥￥元]|rmb|cny"
 # At most two decimal places that matter; trailing zeros change nothing.

@@ -13,7 +13,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import fastexcel
@@ -21,10 +22,14 @@ import polars as pl
 
 from fundtrail.config import Source
 from fundtrail.errors import InputSchemaError
+from fundtrail.ingest.presets import Preset, get_preset, preset_names
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
 SPREADSHEET_FORMATS = {"xlsx", "xls"}
 DECODE_CHUNK_BYTES = 16 << 20
+# How far down a preset looks for its header row.
+SCAN_ROWS = 100
+SCAN_BYTES = 256 << 10
 # gb18030 is a superset of both; exports labelled GBK often hold a few
 # characters only gb18030 has (rare surnames).
 CODEC_UPGRADES = {"gbk": "gb18030", "gb2312": "gb18030", "utf-8": "utf-8-sig"}
@@ -32,15 +37,28 @@ CODEC_UPGRADES = {"gbk": "gb18030", "gb2312": "gb18030", "utf-8": "utf-8-sig"}
 
 @dataclass(frozen=True)
 class Layout:
-    """How one file is read and named: a [[source]]'s settings (a preset may supply them later)."""
+    """How one file is read and named: a [[source]]'s settings, filled in by its preset if it names one.
+
+    A column maps to one header text, or (from a preset) to several of which
+    the first present is used. With a preset, ``skip_rows`` and ``encoding``
+    are what header detection found, ``account_no`` is the [[source]]'s (which
+    then wins over the rows) or the preamble's, and ``stated`` holds what the
+    preamble says about the rows.
+    """
 
     format: str
     encoding: str = "utf-8"
     skip_rows: int = 0
     sheet: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     account_no: str | None = None
+    preset: Preset | None = None
+    # Columns the preset maps whose header may be missing in some versions of the export.
+    preset_columns: frozenset[str] = frozenset()
+    account_no_wins: bool = False
+    account_from: str | None = None
+    stated: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -51,8 +69,10 @@ class RawTable:
     cells: pl.DataFrame
 
 
-def layout_of(source: Source, rel_path: str) -> Layout:
-    fmt = source.format or FORMAT_BY_SUFFIX.get(Path(rel_path).suffix.lower())
+def layout_of(source: Source, rel_path: str, path: Path | None = None) -> Layout:
+    """The layout of one file. With a preset and the file's ``path``, the header row is found by its names."""
+    preset = get_preset(source.format) if source.format else None
+    fmt = FORMAT_BY_SUFFIX.get(Path(rel_path).suffix.lower()) if preset or not source.format else source.format
     if fmt is None:
         raise InputSchemaError(
             f"{rel_path}: cannot tell the format from the file ending; "
@@ -60,21 +80,116 @@ def layout_of(source: Source, rel_path: str) -> Layout:
         )
     if fmt not in {"csv", *SPREADSHEET_FORMATS}:
         raise InputSchemaError(
-            f"{rel_path}: source #{source.index} format = {fmt!r} is not csv, xlsx or xls"
+            f"{rel_path}: source #{source.index} format = {fmt!r} is not csv, xlsx or xls nor a preset "
+            f"({', '.join(preset_names())})"
         )
-    return Layout(
+    if preset is None:
+        return Layout(
+            format=fmt,
+            encoding=source.encoding,
+            skip_rows=source.skip_rows,
+            sheet=source.sheet,
+            columns=dict(source.columns),
+            values={k: dict(v) for k, v in source.values.items()},
+            account_no=source.account_no,
+        )
+    values = {k: dict(v) for k, v in preset.values.items()}
+    for name, mapping in source.values.items():
+        values[name] = {**values.get(name, {}), **mapping}
+    layout = Layout(
         format=fmt,
         encoding=source.encoding,
         skip_rows=source.skip_rows,
         sheet=source.sheet,
-        columns=dict(source.columns),
-        values={k: dict(v) for k, v in source.values.items()},
+        columns={**preset.columns, **source.columns},
+        values=values,
         account_no=source.account_no,
+        preset=preset,
+        preset_columns=frozenset(set(preset.columns) - set(source.columns)),
+        account_no_wins=source.account_no is not None,
+        account_from="source" if source.account_no is not None else None,
     )
+    return layout if path is None else locate_header(layout, path, rel_path, source)
+
+
+def locate_header(layout: Layout, path: Path, rel_path: str, source: Source) -> Layout:
+    """Find the preset's header row (by its names) and read the preamble above it.
+
+    ``skip_rows`` set in the [[source]] fixes the header row instead. For a CSV
+    the [[source]]'s encoding is tried first, then the preset's: the right one
+    is the one in which the header names appear.
+    """
+    preset = layout.preset
+    assert preset is not None
+    if layout.format in SPREADSHEET_FORMATS:
+        attempts = [(layout.encoding, _sheet_grid(path, rel_path, layout, n_rows=SCAN_ROWS).rows())]
+    else:
+        attempts = []
+        for encoding in dict.fromkeys([layout.encoding, *preset.encodings]):
+            rows = _csv_head(path, encoding)
+            if rows is not None:
+                attempts.append((encoding, rows))
+    for encoding, rows in attempts:
+        cleaned = [[clean_header(c) for c in row] for row in rows]
+        if layout.skip_rows:
+            at = layout.skip_rows if layout.skip_rows < len(cleaned) else None
+        else:
+            at = find_header(cleaned, preset.header)
+        if at is None:
+            continue
+        preamble = "\n".join(" ".join(c for c in row if c) for row in cleaned[:at])
+        found = {key: m.group(1).strip() for key, pattern in {**preset.preamble, **preset.summary}.items()
+                 if (m := re.search(pattern, preamble))}
+        account = layout.account_no
+        account_from = layout.account_from
+        if account is None and "account_no" in found:
+            account, account_from = found["account_no"], "preamble"
+        found.pop("account_no", None)
+        return replace(
+            layout, encoding=encoding, skip_rows=at, account_no=account, account_from=account_from, stated=found
+        )
+    wanted = ", ".join("/".join(h) for h in preset.header)
+    tried = ", ".join(e for e, _ in attempts) or ", ".join(dict.fromkeys([layout.encoding, *preset.encodings]))
+    raise InputSchemaError(
+        f"{rel_path}: not a {preset.name} export: no row among the first {SCAN_ROWS} holds the headers "
+        f"{wanted} (encodings tried: {tried}); `fundtrail inspect {rel_path}` shows what the file holds"
+    )
+
+
+def find_header(rows: list[list[str]], header: tuple[tuple[str, ...], ...]) -> int | None:
+    """Index of the first row holding one of each group of header names."""
+    for i, row in enumerate(rows):
+        cells = set(row)
+        if all(any(name in cells for name in group) for group in header):
+            return i
+    return None
+
+
+def _csv_head(path: Path, encoding: str) -> list[list[str]] | None:
+    """The first SCAN_ROWS lines as cells, or None when they are not valid in ``encoding``."""
+    with path.open("rb") as handle:
+        head = handle.read(SCAN_BYTES)
+    try:
+        text = codecs.getincrementaldecoder(_codec(encoding))().decode(head, final=len(head) < SCAN_BYTES)
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\n")
+    if len(head) == SCAN_BYTES:
+        lines = lines[:-1]  # the last line may be cut
+    return [next(csv.reader([line.rstrip("\r")]), []) for line in lines[:SCAN_ROWS]]
 
 
 def clean_header(text: str | None) -> str:
     return (text or "").strip().strip("\ufeff").strip()
+
+
+def header_index(headers: list[str], alternatives: tuple[str, ...]) -> int | None:
+    """Position of the first of ``alternatives`` that is a header, or None."""
+    for name in alternatives:
+        wanted = clean_header(name)
+        if wanted in headers:
+            return headers.index(wanted)
+    return None
 
 
 def read_table(path: Path, rel_path: str, layout: Layout, scratch_dir: Path) -> RawTable:
