@@ -18,7 +18,19 @@ from fundtrail.config import CaseConfig, load_case
 
 
 def _step(name: str, retries: int = 0):
-    return task(name=name, cache_policy=NO_CACHE, retries=retries, persist_result=False)
+    return task(
+        name=name,
+        cache_policy=NO_CACHE,
+        retries=retries,
+        retry_condition_fn=_only_io_errors,
+        persist_result=False,
+    )
+
+
+def _only_io_errors(task, task_run, state) -> bool:
+    """A flaky disk or network share is worth a second try; bad evidence is not."""
+    error = state.result(raise_on_failure=False)
+    return isinstance(error, OSError)
 
 
 @_step("read case.toml")

@@ -116,8 +116,9 @@ def _quiet_prefect(verbose: bool) -> None:
         "GX_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
         "PREFECT_HOME": str(Path.home() / ".cache" / "fundtrail" / "prefect"),
-        "PREFECT_LOGGING_LEVEL": "INFO" if verbose else "ERROR",
-        "PREFECT_LOGGING_SERVER_LEVEL": "INFO" if verbose else "ERROR",
+        # Failed task runs are logged at ERROR with a traceback; the CLI reports the error itself.
+        "PREFECT_LOGGING_LEVEL": "INFO" if verbose else "CRITICAL",
+        "PREFECT_LOGGING_SERVER_LEVEL": "INFO" if verbose else "CRITICAL",
         "PREFECT_UI_ENABLED": "false",
     }
     for key, value in defaults.items():
@@ -160,12 +161,18 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         )
         tiers = ", ".join(f"{tier} {count}" for tier, count in totals["defendants_by_tier"].items())
         print(f"  defendants by tier: {tiers}")
+        for d in summary["top_defendants"]:
+            print(f"    {d['defendant_id']:<8} {d['role']:<22} liable {d['liable']:>18,.2f} ({d['liable_basis']}) {d['tier']}")
         print(
             f"  victims identified {totals['victims_identified']:,}, unidentified paying accounts "
             f"{totals['payers_unidentified']:,}; unattributed payments {totals['unattributed_amount']:,.2f} CNY"
         )
-    if totals.get("info_defendants"):
-        print(f"  information-sale defendants: {totals['info_defendants']} (see info_defendants.csv)")
+    for d in summary["info_defendants"]:
+        print(
+            f"  {d['defendant_id']}: {d['records_unique']:,} unique valid records "
+            f"({d['records_corroborated']:,} corroborated), received {d['received']:,.2f}, "
+            f"paid upstream {d['paid_upstream']:,.2f}, net gain {d['net_gain']:,.2f} CNY: {d['tier']}"
+        )
     print(
         f"  statement rows {totals['statement_rows']:,}; quarantined rows {totals['quarantined_rows']:,}; "
         f"duplicate rows {totals['duplicate_rows']:,}"

@@ -71,6 +71,13 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
     statement_rows = _one(con, "select count(*) from stg_bank_statement")[0]
     validated_amount, entries_amount = entries[1], entries[1] + entries[2]
     info_rows = _one(con, "select count(*) from info_defendants")[0]
+    top_defendants = con.execute(
+        "select defendant_id, role, liable, liable_basis, tier from defendants order by liable desc, defendant_id limit 5"
+    ).fetchall()
+    info = con.execute(
+        "select defendant_id, records_unique, records_corroborated, received, paid_upstream, net_gain, tier "
+        "from info_defendants order by defendant_id limit 20"
+    ).fetchall()
     return {
         "case_id": case.id,
         "title": case.title,
@@ -100,6 +107,20 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
             "duplicate_rows": duplicates,
             "info_defendants": info_rows,
         },
+        "top_defendants": [
+            dict(zip(("defendant_id", "role", "liable", "liable_basis", "tier"), row, strict=True))
+            for row in top_defendants
+        ],
+        "info_defendants": [
+            dict(
+                zip(
+                    ("defendant_id", "records_unique", "records_corroborated", "received", "paid_upstream", "net_gain", "tier"),
+                    row,
+                    strict=True,
+                )
+            )
+            for row in info
+        ],
         "validation": [
             {"suite": name, "success": result.get("success"), "failed": result.get("failed", 0)}
             for name, result in sorted(validation.get("suites", {}).items())
