@@ -63,3 +63,17 @@ def test_failed_run_leaves_previous_outputs_whole(prefect_harness, tmp_path):
 
     assert (out / "defendants.csv").read_text(encoding="utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_demo_generates_reconciles_and_summarises_both_cases(prefect_harness, tmp_path, capsys):
+    from flows.cli import main
+
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--scale", "0.05"]) == 0
+
+    printed = capsys.readouterr().out
+    assert "729-fraud" in printed and "maternity-info" in printed
+    assert "defendants by tier:" in printed
+    assert "unique valid records" in printed
+    for case in ("fraud", "info"):
+        out = tmp_path / "demo" / "results" / case
+        assert (out / "report.html").is_file() and (out / "validation" / "index.html").is_file()
