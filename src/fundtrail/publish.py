@@ -13,6 +13,7 @@ import shutil
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -82,7 +83,7 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
         "case_id": case.id,
         "title": case.title,
         "timezone": case.timezone,
-        "started": started.isoformat(),
+        "started": started.astimezone(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
         "code_version": _version(),
         "totals": {
             "entries_count": entries[0],
