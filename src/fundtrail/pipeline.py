@@ -369,34 +369,21 @@ def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame
 
 
 def _input_file_row(planned: PlannedFile, stats: ingest.FileStats | None) -> dict:
-    if stats is None:
-        return {
-            "path": planned.path,
-            "sha256": planned.sha256,
-            "kind": planned.kind,
-            "source_index": planned.source_index,
-            "file_order": planned.file_order,
-            "rows_read": 0,
-            "rows_quarantined": 0,
-            "amount_in": Decimal("0.00"),
-            "amount_out": Decimal("0.00"),
-            "amount_quarantined": Decimal("0.00"),
-            "placeholder_cells": 0,
-            "duplicate_of": planned.duplicate_of,
-        }
+    """A file skipped as identical to an earlier one contributes no rows of its own here."""
+    zero = Decimal("0.00")
     return {
         "path": planned.path,
         "sha256": planned.sha256,
         "kind": planned.kind,
         "source_index": planned.source_index,
         "file_order": planned.file_order,
-        "rows_read": stats.rows_read,
-        "rows_quarantined": stats.rows_quarantined,
-        "amount_in": stats.amount_in,
-        "amount_out": stats.amount_out,
-        "amount_quarantined": stats.amount_quarantined,
-        "placeholder_cells": stats.placeholder_cells,
-        "duplicate_of": None,
+        "rows_read": stats.rows_read if stats else 0,
+        "rows_quarantined": stats.rows_quarantined if stats else 0,
+        "amount_in": stats.amount_in if stats else zero,
+        "amount_out": stats.amount_out if stats else zero,
+        "amount_quarantined": stats.amount_quarantined if stats else zero,
+        "placeholder_cells": stats.placeholder_cells if stats else 0,
+        "duplicate_of": planned.duplicate_of,
     }
 
 
