@@ -16,7 +16,7 @@ from pathlib import Path
 
 from fundtrail.errors import FundtrailError
 
-STAGES = ("config", "ingest", "load", "transfers", "match", "marts", "validate", "publish")
+STAGES = ("prefect", "config", "ingest", "load", "transfers", "match", "marts", "validate", "publish")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +102,7 @@ def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
 
     display = _StageDisplay(enabled=sys.stderr.isatty() and not args.verbose)
     progress.listen(display.stage)
+    display.stage("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
     try:
         return reconcile(str(case_dir), str(out_dir), lang=args.lang, unmask=args.unmask)
     finally:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -261,8 +262,8 @@ def publish(
     manifest = {
         "case_id": case.id,
         "title": case.title,
-        "started": started.isoformat(),
-        "finished": datetime.now(timezone.utc).isoformat(),
+        "started": started.astimezone(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
+        "finished": datetime.now(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
         "code_version": __version__,
         "case_toml": case.raw,
         "inputs": inputs,
