@@ -129,6 +129,25 @@ def test_alipay_columns_found_by_name_whatever_their_order_and_preamble(tmp_path
     assert stats.account_no == "a@b.cn"
 
 
+def test_alipay_older_layout_with_footer_summary(tmp_path):
+    text = (
+        "支付宝交易记录明细查询\n账号:[a@b.cn]\n起始日期:[2019-08-01 00:00:00]    终止日期:[2019-08-13 09:40:44]\n"
+        "---------------------------------交易记录明细列表------------------------------------\n"
+        "交易号,商家订单号,交易创建时间,付款时间,最近修改时间,交易来源地,类型,交易对方,商品名称,金额（元）,收/支,"
+        "交易状态,服务费（元）,成功退款（元）,备注,资金状态,\n"
+        "2019081222001,T1,2019-08-12 10:00:00,2019-08-12 10:00:01,2019-08-12 10:00:01,其他,即时到账交易,店,货,"
+        "2.84,支出,交易成功,0.00,0.00,,已支出,\n"
+        "2019081122002,T2,2019-08-11 10:00:00,,2019-08-11 10:00:00,其他,即时到账交易,余额宝,转入,"
+        "5.00,,交易成功,0.00,0.00,,资金转移,\n"
+        "------------------------------------------------------------------------------------\n"
+        "共2笔记录\n已收入:0笔,0.00元\n已支出:1笔,2.84元\n导出时间:[2019-08-13 09:40:44]    用户:x\n"
+    )
+    stats, landing, quarantine = load(text_case(tmp_path, "old.csv", text.encode("gb18030"), format="alipay", account_no="a@b.cn"), tmp_path)
+    assert amounts(landing) == {6: D("-2.84")}
+    assert reasons(quarantine) == {7: "neutral transaction (收/支 empty)"}  # a move between own balances
+    assert (stats.rows_read, stats.footer_rows) == (2, 5)
+
+
 def test_source_account_no_wins_over_the_preamble(tmp_path, samples):
     stats, landing, _ = load(
         sample_case(tmp_path, samples, "alipay-records.csv", format="alipay", account_no="2088000000000001"), tmp_path
