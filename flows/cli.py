@@ -1,4 +1,4 @@
-"""`fundtrail` command line: run, demo, generate, inspect.
+"""`fundtrail` command line: run, demo, schedule, generate.
 
 Exit codes (outputs.md): 0 the run finished (quarantined rows included),
 1 the case could not be read or broke a balancing rule, 2 a usage error.
@@ -48,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     _add_output_options(demo)
     demo.set_defaults(command=_demo)
 
+    schedule = commands.add_parser(
+        "schedule", help="reconcile a case on a cron schedule (serves a Prefect deployment until stopped)"
+    )
+    schedule.add_argument("case_dir", type=Path)
+    schedule.add_argument("--out", type=Path, required=True)
+    schedule.add_argument("--cron", required=True, help='e.g. "0 2 * * *" for 02:00 every day')
+    _add_output_options(schedule)
+    schedule.set_defaults(command=_schedule)
+
     generate = commands.add_parser("generate", help="write a synthetic case folder with its answer key")
     generate.add_argument("case_kind", choices=("fraud", "info"))
     generate.add_argument("--out", type=Path, required=True)
@@ -80,6 +89,35 @@ def _demo(args: argparse.Namespace) -> int:
         generate(case_dir, scale=args.scale, seed=args.seed)
         summary = _reconcile(case_dir, results / kind, args)
         _print_summary(summary, results / kind)
+    return 0
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from fundtrail.config import load_case
+
+    case = load_case(args.case_dir)
+    if not os.environ.get("PREFECT_API_URL"):
+        # The temporary server of a plain run has no scheduler: nothing would ever start.
+        print(
+            "fundtrail: schedule needs a running Prefect server: start `prefect server start` "
+            "and set PREFECT_API_URL=http://127.0.0.1:4200/api",
+            file=sys.stderr,
+        )
+        return 2
+    _quiet_prefect(verbose=args.verbose)
+    from flows.case_flow import reconcile
+
+    print(f"serving {case.id} on cron {args.cron!r}; outputs → {args.out.resolve()} (Ctrl-C stops)")
+    reconcile.serve(
+        name=f"reconcile-{case.id}",
+        cron=args.cron,
+        parameters={
+            "case_dir": str(args.case_dir.resolve()),
+            "out_dir": str(args.out.resolve()),
+            "lang": args.lang,
+            "unmask": args.unmask,
+        },
+    )
     return 0
 
 
