@@ -25,9 +25,7 @@ from fundtrail.ingest.readers import (
     FORMAT_BY_SUFFIX,
     SPREADSHEET_FORMATS,
     Layout,
-    _csv_head,
-    _sheet_grid,
-    clean_header,
+    head_rows,
     header_index,
     layout_of,
     read_header_texts,
@@ -187,18 +185,14 @@ def _unknown(path: Path, file_format: str) -> dict[str, Any]:
     """No preset fits: the likeliest header row (the first of the widest rows) and the closest preset."""
     rows: list[list[str]] = []
     encoding = None
-    if file_format in SPREADSHEET_FORMATS:
-        layout = Layout(format=file_format)
+    for candidate in [None] if file_format in SPREADSHEET_FORMATS else PLAIN_ENCODINGS:
         try:
-            rows = [[clean_header(c) for c in row] for row in _sheet_grid(path, path.name, layout, n_rows=100).rows()]
+            head = head_rows(path, path.name, Layout(format=file_format, encoding=candidate or "utf-8"))
         except FundtrailError:
-            rows = []
-    else:
-        for candidate in PLAIN_ENCODINGS:
-            head = _csv_head(path, candidate)
-            if head is not None:
-                rows, encoding = [[clean_header(c) for c in row] for row in head], candidate
-                break
+            head = None
+        if head is not None:
+            rows, encoding = head, candidate
+            break
     widths = [sum(bool(c) for c in row) for row in rows]
     at = widths.index(max(widths)) if widths else 0
     headers = rows[at] if rows else []

@@ -121,16 +121,13 @@ def locate_header(layout: Layout, path: Path, rel_path: str, source: Source) -> 
     """
     preset = layout.preset
     assert preset is not None
-    if layout.format in SPREADSHEET_FORMATS:
-        attempts = [(layout.encoding, _sheet_grid(path, rel_path, layout, n_rows=SCAN_ROWS).rows())]
-    else:
-        attempts = []
-        for encoding in dict.fromkeys([layout.encoding, *preset.encodings]):
-            rows = _csv_head(path, encoding)
-            if rows is not None:
-                attempts.append((encoding, rows))
-    for encoding, rows in attempts:
-        cleaned = [[clean_header(c) for c in row] for row in rows]
+    encodings = [layout.encoding] if layout.format in SPREADSHEET_FORMATS else [layout.encoding, *preset.encodings]
+    attempts = []
+    for encoding in dict.fromkeys(encodings):
+        rows = head_rows(path, rel_path, replace(layout, encoding=encoding))
+        if rows is not None:
+            attempts.append((encoding, rows))
+    for encoding, cleaned in attempts:
         if layout.skip_rows:
             at = layout.skip_rows if layout.skip_rows < len(cleaned) else None
         else:
@@ -165,18 +162,21 @@ def find_header(rows: list[list[str]], header: tuple[tuple[str, ...], ...]) -> i
     return None
 
 
-def _csv_head(path: Path, encoding: str) -> list[list[str]] | None:
-    """The first SCAN_ROWS lines as cells, or None when they are not valid in ``encoding``."""
+def head_rows(path: Path, rel_path: str, layout: Layout) -> list[list[str]] | None:
+    """The first SCAN_ROWS rows as cleaned cells; None when a CSV's head is not valid in the layout's encoding."""
+    if layout.format in SPREADSHEET_FORMATS:
+        grid = _sheet_grid(path, rel_path, layout, n_rows=SCAN_ROWS)
+        return [[clean_header(c) for c in row] for row in grid.rows()]
     with path.open("rb") as handle:
         head = handle.read(SCAN_BYTES)
     try:
-        text = codecs.getincrementaldecoder(_codec(encoding))().decode(head, final=len(head) < SCAN_BYTES)
+        text = codecs.getincrementaldecoder(_codec(layout.encoding))().decode(head, final=len(head) < SCAN_BYTES)
     except UnicodeDecodeError:
         return None
     lines = text.split("\n")
     if len(head) == SCAN_BYTES:
         lines = lines[:-1]  # the last line may be cut
-    return [next(csv.reader([line.rstrip("\r")]), []) for line in lines[:SCAN_ROWS]]
+    return [[clean_header(c) for c in next(csv.reader([line.rstrip("\r")]), [])] for line in lines[:SCAN_ROWS]]
 
 
 def clean_header(text: str | None) -> str:
