@@ -10,7 +10,6 @@ Blank rows (every cell empty) are not data rows: they are counted in
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import tempfile
 from dataclasses import dataclass, field
@@ -161,7 +160,7 @@ def map_columns(source: Source, layout: Layout, headers: list[str], rel_path: st
     for col in KINDS[source.kind]:
         if col.name in derived and col.name not in layout.columns:
             continue
-        account_given = col.name == "account_no" and layout.account_no is not None
+        account_given = col.name == "account_no" and bool(layout.account_no)
         if col.name in layout.columns:
             wanted = layout.columns[col.name]
             alternatives = (wanted,) if isinstance(wanted, str) else wanted

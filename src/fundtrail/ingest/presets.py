@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,6 @@ class Preset:
     exclude: tuple[Exclusion, ...]
     preamble: dict[str, str]
     summary: dict[str, str]
-    path: Path = field(compare=False)
 
     @property
     def derived(self) -> set[str]:
@@ -92,9 +91,8 @@ class Preset:
 
 
 @cache
-def presets(folder: Path | None = None) -> dict[str, Preset]:
-    root = folder or resource_dir("presets")
-    return {p.stem: _parse(p) for p in sorted(root.glob("*.toml"))}
+def presets() -> dict[str, Preset]:
+    return {p.stem: _parse(p) for p in sorted(resource_dir("presets").glob("*.toml"))}
 
 
 def preset_names() -> list[str]:
@@ -163,7 +161,6 @@ def _parse(path: Path) -> Preset:
         exclude=exclude,
         preamble=preamble,
         summary=summary,
-        path=path,
     )
 
 
