@@ -425,3 +425,15 @@ def test_config_rejects_unknown_format_and_a_preset_of_another_kind(tmp_path):
         parse_case({"case": {"id": "t"}, "source": [{"kind": "bank_statement", "path": "a.csv", "format": "icbcx"}]}, tmp_path)
     with pytest.raises(CaseConfigError, match=r"'alipay' is a bank_statement layout, but the source is roster"):
         parse_case({"case": {"id": "t"}, "source": [{"kind": "roster", "path": "a.csv", "format": "alipay"}]}, tmp_path)
+
+
+def test_a_bad_preset_file_is_reported_with_its_path(tmp_path):
+    from fundtrail.ingest.presets import _parse
+
+    path = tmp_path / "mybank.toml"
+    path.write_text('title = "x"\nheader = ["日期"]\n[preamble]\naccount_no = "账号：\\\\S+"\n', encoding="utf-8")
+    with pytest.raises(CaseConfigError, match=r"preset .*mybank\.toml: preamble account_no: the pattern needs a group"):
+        _parse(path)
+    path.write_text('title = "x"\nheader = ["日期"]\n[columns]\nbalanse = "余额"\n', encoding="utf-8")
+    with pytest.raises(CaseConfigError, match=r"mybank\.toml: bank_statement has no column 'balanse'"):
+        _parse(path)
