@@ -21,6 +21,7 @@ import duckdb
 
 from fundtrail.errors import FundtrailError
 from fundtrail.resources import resource_dir
+from fundtrail.validate.records import exclusions_summary, record_exclusions
 from fundtrail.validate.report import write_report
 
 EXAMPLE_ROWS = 5
@@ -28,6 +29,9 @@ ERROR_CHARS = 600
 # SQLAlchemy appends "(Background on this error at: https://...)"; the report must
 # not point anywhere outside the folder.
 URL = re.compile(r"\s*\(Background on this error at: [^)]*\)|https?://\S+")
+# A suite's meta "details" names what its page shows beyond the expectations:
+# (compute on the connection, the part of it that goes into manifest.json).
+DETAILS = {"record_exclusions": (record_exclusions, exclusions_summary)}
 
 
 class SuiteError(FundtrailError):
@@ -40,7 +44,11 @@ def validate_database(db_path: Path, docs_dir: Path, suites_dir: Path | None = N
     Returns ``{"success", "report", "suites": {name: ...}}``; each suite has ``suite``,
     ``table``, ``status`` (passed | failed | skipped), ``success``, ``rows``,
     ``evaluated``, ``failed``, ``page`` and ``failures`` (type, column, kwargs,
-    unexpected_count, error, a few example rows).
+    unexpected_count, error, a few example rows), and ``details`` when the suite's
+    meta names some (``DETAILS``).
+
+    A suite's meta may say ``"skip_when_empty": true``: its table with no rows is
+    then skipped, not validated (the information-sale suite in a case without records).
     """
     db_path = Path(db_path)
     if not db_path.is_file():
@@ -111,6 +119,9 @@ def _parse_suite(gx_duckdb: Any, path: Path, data: dict[str, Any]) -> Any:
             raise SuiteError(
                 f"{path}: not a valid expectation suite: expectation #{number} ({kind!r}) could not be built"
             )
+    details = (data.get("meta") or {}).get("details")
+    if details is not None and details not in DETAILS:
+        raise SuiteError(f"{path}: meta.details = {details!r} is not one of {', '.join(DETAILS)}")
     return suite
 
 
@@ -123,23 +134,19 @@ def _run_suite(
         "suite": table,
         "table": table,
         "purpose": meta.get("purpose", ""),
+        "note": meta.get("note", ""),
         "page": _page_name(table),
     }
+    skipped = base | {"status": "skipped", "success": None, "evaluated": 0, "failed": 0, "expectations": []}
     if table not in tables:
-        return base | {
-            "status": "skipped",
-            "success": None,
-            "rows": None,
-            "evaluated": 0,
-            "failed": 0,
-            "reason": f"table {table} is not in the database",
-            "expectations": [],
-        }
+        return skipped | {"rows": None, "reason": f"table {table} is not in the database"}
     rows = con.execute(f'select count(*) from "{table}"').fetchall()[0][0]
+    if rows == 0 and meta.get("skip_when_empty"):
+        return skipped | {"rows": 0, "reason": f"table {table} has no rows: this case has none to check"}
     outcome = session.validate(table, suite, list(meta.get("key_columns", [])), EXAMPLE_ROWS)
     expectations = [_expectation(con, table, r) for r in outcome.results]
     failed = sum(not e["success"] for e in expectations)
-    return base | {
+    result = base | {
         "status": "passed" if failed == 0 else "failed",
         "success": failed == 0,
         "rows": rows,
@@ -147,6 +154,10 @@ def _run_suite(
         "failed": failed,
         "expectations": expectations,
     }
+    if meta.get("details"):
+        compute, _ = DETAILS[meta["details"]]
+        result["details"] = {"kind": meta["details"], **compute(con)}
+    return result
 
 
 def _expectation(con: duckdb.DuckDBPyConnection, table: str, result: Any) -> dict[str, Any]:
@@ -167,6 +178,11 @@ def _expectation(con: duckdb.DuckDBPyConnection, table: str, result: Any) -> dic
     if "unexpected_count" in outcome:
         entry["unexpected_count"] = outcome["unexpected_count"] or 0  # None on an empty table
         entry["element_count"] = outcome.get("element_count")
+        if "mostly" in kwargs and entry["element_count"]:
+            # The share the `mostly` threshold is judged on: GX leaves nulls out of the
+            # denominator (missing_count), except for the null checks themselves.
+            checked = entry["element_count"] - (outcome.get("missing_count") or 0)
+            entry["share"] = {"met": checked - entry["unexpected_count"], "of": checked, "required": kwargs["mostly"]}
     elif config.type == "unexpected_rows_expectation" and isinstance(outcome.get("observed_value"), int):
         entry["unexpected_count"] = outcome["observed_value"]
     else:
@@ -209,7 +225,10 @@ def _error_message(exception_info: Any) -> str | None:
 
 
 def _summary(result: dict[str, Any]) -> dict[str, Any]:
-    summary = {k: v for k, v in result.items() if k not in ("expectations", "purpose")}
+    summary = {k: v for k, v in result.items() if k not in ("expectations", "purpose", "note", "details")}
+    if "details" in result:
+        _, summarise = DETAILS[result["details"]["kind"]]
+        summary["details"] = summarise(result["details"])
     summary["failures"] = [
         {k: v for k, v in e.items() if k != "success"} for e in result["expectations"] if not e["success"]
     ]

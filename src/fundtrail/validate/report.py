@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 CSS = """
-body { font: 14px/1.45 -apple-system, "Segoe UI", "Noto Sans", "Microsoft YaHei", sans-serif;
+body { font: 14px/1.45 -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei",
+       "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif;
        margin: 0; color: #1f2933; background: #f5f7fa; }
 header { background: #243b53; color: #fff; padding: 14px 28px; }
 header h1 { margin: 0; font-size: 20px; }
@@ -35,6 +36,9 @@ details summary { cursor: pointer; color: #486581; }
 table.examples { width: auto; margin: 6px 0; }
 table.examples td, table.examples th { font-size: 12px; }
 .muted { color: #829ab1; }
+.note { background: #fffbea; border-left: 4px solid #f0b429; padding: 6px 10px; }
+h2 { font-size: 17px; margin: 26px 0 6px; }
+h3 { font-size: 15px; margin: 18px 0 4px; }
 """
 
 
@@ -78,8 +82,21 @@ def _index(suites: list[dict[str, Any]]) -> str:
         "A failed expectation is reported only; no data was changed or dropped.</p>"
         "<table><tr><th>suite / table</th><th>what it holds</th><th>status</th><th>rows</th>"
         f"<th>expectations</th><th>failed</th></tr>{rows}</table>"
+        + "".join(_details_teaser(s) for s in suites if s.get("details"))
     )
     return _page("Validation report", "Expectation suites run on the case database", body)
+
+
+def _details_teaser(suite: dict[str, Any]) -> str:
+    details = suite["details"]
+    if details["kind"] != "record_exclusions":
+        return ""
+    excluded = details["records"] - details["valid"]
+    return (
+        f"<p>Information-sale records: {details['records']:,}, of which {details['valid']:,} valid "
+        f"({_percent(details['valid'], details['records'])}) and {excluded:,} excluded from the counts — "
+        f"<a href=\"{escape(suite['page'])}#exclusions\">why each was excluded, per file</a>.</p>"
+    )
 
 
 def _suite_page(suite: dict[str, Any]) -> str:
@@ -94,12 +111,16 @@ def _suite_page(suite: dict[str, Any]) -> str:
         f" — {suite['rows']:,} rows, {suite['evaluated']} expectations, "
         f"{suite['failed']} failed.</p>"
     )
+    if suite.get("note"):
+        head += f"<p class=\"note\">{escape(suite['note'])}</p>"
     ordered = sorted(suite["expectations"], key=lambda e: e["success"])  # failures first
     rows = "".join(_expectation_row(suite["table"], e) for e in ordered)
     body = (
         head + "<table><tr><th>status</th><th>check</th><th>expectation</th><th>result</th></tr>"
         f"{rows}</table>"
     )
+    if suite.get("details", {}).get("kind") == "record_exclusions":
+        body += _record_exclusions(suite["details"])
     return _page(f"Suite {suite['suite']}", suite["purpose"], body)
 
 
@@ -128,6 +149,12 @@ def _result(entry: dict[str, Any]) -> str:
         of = f" of {entry['element_count']:,}" if entry.get("element_count") is not None else ""
         count = entry["unexpected_count"]
         parts.append(f"{count:,}{of} {'row' if count == 1 else 'rows'} unexpected")
+        if entry.get("share"):
+            share = entry["share"]
+            parts.append(
+                f"<b>{_percent(share['met'], share['of'])}</b> meet it ({share['met']:,} of {share['of']:,}); "
+                f"required: at least {share['required']:.0%}"
+            )
     elif entry.get("observed") is not None:
         parts.append(f"observed: <code>{escape(json.dumps(entry['observed'], ensure_ascii=False))}</code>")
     html = "<br>".join(parts) or '<span class="muted">—</span>'
@@ -147,3 +174,87 @@ def _examples(rows: list[dict[str, Any]]) -> str:
 
 def _cell(value: Any) -> str:
     return '<span class="muted">∅</span>' if value is None else escape(str(value))
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{part / whole:.2%}" if whole else "—"
+
+
+def _rows_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], total: int, where: str) -> str:
+    """``columns``: (key, title); counts right-aligned; a cut list says how many rows it leaves out."""
+    head = "".join(f"<th>{escape(title)}</th>" for _key, title in columns)
+    body = "".join(
+        "<tr>" + "".join(_num(r.get(k)) if isinstance(r.get(k), int) else f"<td>{_cell(r.get(k))}</td>" for k, _ in columns)
+        + "</tr>"
+        for r in rows
+    )
+    cut = (
+        f'<p class="muted">The first {len(rows):,} of {total:,} rows; all of them: {escape(where)}.</p>'
+        if total > len(rows) else ""
+    )
+    return f"<table><tr>{head}</tr>{body}</table>{cut}"
+
+
+EXAMPLE_COLUMNS = [
+    ("source", "file"), ("source_row", "row"), ("seller_id", "seller"), ("buyer_id", "buyer"), ("name", "name"),
+    ("phone", "phone (masked)"), ("phone_chars", "phone length"), ("id_number", "ID number (masked)"),
+    ("id_chars", "ID length"), ("phone_problem", "phone problem"), ("id_problem", "ID problem"),
+]
+
+
+def _record_exclusions(details: dict[str, Any]) -> str:
+    """The auditor's answer to 'why was this record not counted?': reasons by file, and rows to look at."""
+    records, valid = details["records"], details["valid"]
+    shares = (
+        "<table><tr><th></th><th>valid</th><th>of</th><th>share</th></tr>"
+        f"<tr><td>records (a valid phone or a valid ID number)</td>{_num(valid)}{_num(records)}"
+        f"{_num(_percent(valid, records))}</tr>"
+        f"<tr><td>phones, of the records that carry one</td>{_num(details['phones_valid'])}"
+        f"{_num(details['phones_present'])}{_num(_percent(details['phones_valid'], details['phones_present']))}</tr>"
+        f"<tr><td>ID numbers, of the records that carry one</td>{_num(details['ids_valid'])}"
+        f"{_num(details['ids_present'])}{_num(_percent(details['ids_valid'], details['ids_present']))}</tr></table>"
+    )
+    view = "the view info_record_checks in case.duckdb"
+    parts = [
+        '<h2 id="exclusions">Why records were excluded</h2>',
+        f"<p>{records:,} records read; {valid:,} valid, {records - valid:,} excluded from every count. "
+        "A record counts when it names a reachable person: a phone of 11 digits starting 1[3-9] (after removing "
+        "spaces, dashes and +86) or an 18-character resident ID whose check digit is right (rules.md §6). "
+        "An excluded record failed both; its reason names the phone's problem and the ID's.</p>",
+        shares,
+    ]
+    if details["by_reason"]:
+        parts += [
+            "<h3>Reasons</h3>",
+            _rows_table(details["by_reason"], [("reason", "reason"), ("records", "records"), ("files", "files")],
+                        details["by_reason_total"], view),
+            "<h3>Example rows per reason</h3>"
+            '<p class="muted">The first rows of each reason by file and row. Names, phones and ID numbers are masked; '
+            "the lengths are those of the values as loaded. The full rows are in table info_records of case.duckdb "
+            "(source, source_row).</p>",
+        ]
+        for reason in (r["reason"] for r in details["by_reason"]):
+            rows = details["examples"].get(reason, [])
+            parts.append(f"<h4>{escape(reason)}</h4>{_rows_table(rows, EXAMPLE_COLUMNS, len(rows), '')}")
+    else:
+        parts.append("<p>No record was excluded.</p>")
+    parts += [
+        "<h3>Records per file</h3>",
+        _rows_table(details["by_file"], [("source", "file"), ("records", "records"), ("valid", "valid"),
+                                         ("excluded", "excluded")], details["by_file_total"], view),
+    ]
+    if details["by_reason_and_file"]:
+        parts += [
+            "<h3>Reasons per file</h3>",
+            _rows_table(details["by_reason_and_file"], [("reason", "reason"), ("source", "file"), ("records", "records")],
+                        details["by_reason_and_file_total"], view),
+        ]
+    if details["unknown_categories"]:
+        parts += [
+            "<h3>Categories not recognised (counted as other)</h3>"
+            "<p class=\"muted\">These records are not excluded; they count under the 5,000-record threshold of "
+            "other information.</p>",
+            _rows_table(details["unknown_categories"], [("source", "file"), ("category_raw", "category as written"),
+                                                        ("records", "records")], details["unknown_categories_total"], view),
+        ]
+    return "".join(parts)
