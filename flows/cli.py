@@ -1,4 +1,4 @@
-"""`fundtrail` command line: run, demo, schedule, generate.
+"""`fundtrail` command line: run, demo, schedule, inspect, generate.
 
 Exit codes (outputs.md): 0 the run finished (quarantined rows included),
 1 the case could not be read or broke a balancing rule, 2 a usage error.
@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_argument("--cron", required=True, help='e.g. "0 2 * * *" for 02:00 every day')
     _add_output_options(schedule)
     schedule.set_defaults(command=_schedule)
+
+    inspect = commands.add_parser("inspect", help="name an export's layout and print a ready [[source]] block")
+    inspect.add_argument("file", type=Path)
+    inspect.set_defaults(command=_inspect)
 
     generate = commands.add_parser("generate", help="write a synthetic case folder with its answer key")
     generate.add_argument("case_kind", choices=("fraud", "info"))
@@ -119,6 +123,12 @@ def _schedule(args: argparse.Namespace) -> int:
         },
     )
     return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from fundtrail.inspect import print_report
+
+    return print_report(args.file)
 
 
 def _generate(args: argparse.Namespace) -> int:

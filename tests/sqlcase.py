@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from fundtrail import pipeline, sqlrun
+from fundtrail import ingest, pipeline, sqlrun
 from fundtrail.config import parse_case
 from fundtrail.kinds import KINDS
 
@@ -61,6 +61,7 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
             "update input_files set rows_read = (select count(*) from landing_bank_statement b where b.source = input_files.path) "
             "where kind = 'bank_statement'"
         )
+        pipeline._create_table(con, "statement_summaries", ingest.statement_summaries([]))
         sqlrun.build(con, [f"stg_{kind}" for kind in KINDS])
     pipeline.check_roster(config, paths)
     pipeline.build_transfers(config, paths)

@@ -30,6 +30,8 @@ from fundtrail.errors import InvariantError, RosterError
 from fundtrail.kinds import KINDS
 
 OUTPUT_TABLES = ("defendants", "victims", "entries", "payments", "info_defendants", "quarantine")
+# Beyond outputs.md: the auditor's list of balance breaks, gaps and overlaps, as a table too.
+AUDIT_TABLES = ("statement_integrity",)
 FRAUD_MARTS = ["entries", "payments", "victims", "defendants", "quarantine", "file_controls"]
 
 
@@ -138,10 +140,15 @@ def load_database(
                 "amount_out": pl.Decimal(18, 2),
                 "amount_quarantined": pl.Decimal(18, 2),
                 "placeholder_cells": pl.Int64,
+                "blank_rows": pl.Int64,
+                "footer_rows": pl.Int64,
+                "preset": pl.String,
+                "account_from": pl.String,
                 "duplicate_of": pl.String,
             },
         )
         _create_table(con, "input_files", input_files)
+        _create_table(con, "statement_summaries", ingest.statement_summaries(stats))
         sqlrun.build(con, [f"stg_{kind}" for kind in KINDS])
 
 
@@ -169,7 +176,7 @@ def build_transfers(case: CaseConfig, paths: RunPaths) -> None:
             "mirror_pairs",
             pairs.select(pl.col("left").alias("out_posting"), pl.col("right").alias("in_posting")),
         )
-        sqlrun.build(con, ["transfers", "unplaced_postings", "case_payments", "case_returns"])
+        sqlrun.build(con, ["transfers", "unplaced_postings", "case_payments", "case_returns", "statement_integrity"])
 
 
 def match_entries(case: CaseConfig, paths: RunPaths) -> None:
@@ -254,11 +261,12 @@ def publish(
 
     with _connect(case, paths) as con:
         con.execute(f"SET TimeZone = '{case.timezone}'")
-        for table in OUTPUT_TABLES:
+        for table in OUTPUT_TABLES + AUDIT_TABLES:
             writer.write_table(con, table, paths.staging_dir)
         summary = writer.summary(con, case, started, validation)
         writer.write_reports(con, summary, paths.staging_dir, lang=lang, unmask=unmask)
         inputs = writer.input_controls(con)
+        integrity = writer.integrity(con)
     manifest = {
         "case_id": case.id,
         "title": case.title,
@@ -268,6 +276,7 @@ def publish(
         "case_toml": case.raw,
         "inputs": inputs,
         "totals": summary["totals"],
+        "statement_integrity": integrity,
         "expectations": validation,
     }
     (paths.staging_dir / "manifest.json").write_text(
@@ -384,6 +393,10 @@ def _input_file_row(planned: PlannedFile, stats: ingest.FileStats | None) -> dic
         "amount_out": stats.amount_out if stats else zero,
         "amount_quarantined": stats.amount_quarantined if stats else zero,
         "placeholder_cells": stats.placeholder_cells if stats else 0,
+        "blank_rows": stats.blank_rows if stats else 0,
+        "footer_rows": stats.footer_rows if stats else 0,
+        "preset": stats.preset if stats else None,
+        "account_from": stats.account_from if stats else None,
         "duplicate_of": planned.duplicate_of,
     }
 

@@ -24,6 +24,8 @@ BOM = "\ufeff".encode()
 # xlsxwriter writes ~100k cells/s: detail sheets past this many rows would make a 10M-row case's
 # workbook take many minutes. The CSV and Parquet files always hold every row.
 WORKBOOK_ROW_LIMIT = 100_000
+# statement_integrity.csv has every finding; the manifest and reports list the first ones.
+INTEGRITY_SHOWN = 500
 TIERS = ("especially_huge", "huge", "large", "none")
 
 
@@ -107,6 +109,7 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
             "quarantined_rows": quarantined,
             "duplicate_rows": duplicates,
             "info_defendants": info_rows,
+            "integrity_findings": _one(con, "select count(*) from statement_integrity")[0],
         },
         "top_defendants": [
             dict(zip(("defendant_id", "role", "liable", "liable_basis", "tier"), row, strict=True))
@@ -122,6 +125,7 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
             )
             for row in info
         ],
+        "integrity": integrity(con)["findings"],
         "validation": [
             {"suite": name, "success": result.get("success"), "failed": result.get("failed", 0)}
             for name, result in sorted(validation.get("suites", {}).items())
@@ -130,24 +134,42 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
 
 
 def input_controls(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """manifest.json `inputs`: the per-file control totals, plus what the export said of itself."""
     rows = con.execute(
         """
-        select path, sha256, kind, rows_read, rows_loaded, rows_quarantined, rows_duplicate,
-               amount_in::VARCHAR, amount_out::VARCHAR, amount_quarantined::VARCHAR, placeholder_cells, duplicate_of
-        from file_controls order by path
+        select c.path, c.sha256, c.kind, c.rows_read, c.rows_loaded, c.rows_quarantined, c.rows_duplicate,
+               c.amount_in::VARCHAR, c.amount_out::VARCHAR, c.amount_quarantined::VARCHAR, c.placeholder_cells,
+               f.blank_rows, f.footer_rows, f.preset, f.account_from, c.duplicate_of
+        from file_controls as c join input_files as f using (path)
+        order by c.path
         """
     ).fetchall()
     keys = (
-        "path sha256 kind rows_read rows_loaded rows_quarantined rows_duplicate "
-        "amount_in amount_out amount_quarantined placeholder_cells duplicate_of"
+        "path sha256 kind rows_read rows_loaded rows_quarantined rows_duplicate amount_in amount_out "
+        "amount_quarantined placeholder_cells blank_rows footer_rows preset account_from duplicate_of"
     ).split()
+    stated = {
+        row["path"]: {k: v for k, v in row.items() if k.startswith("stated_") or k.startswith("period_")}
+        for row in con.sql("select * from statement_summaries").pl().to_dicts()
+    }
     controls = []
     for row in rows:
-        item = dict(zip(keys, row, strict=True))
+        item = {k: v for k, v in zip(keys, row, strict=True) if v is not None or k == "duplicate_of"}
         if item["duplicate_of"] is None:
             del item["duplicate_of"]
+        if any(v is not None for v in stated.get(item["path"], {}).values()):
+            item["stated_summary"] = {k: v for k, v in stated[item["path"]].items() if v is not None}
         controls.append(item)
     return controls
+
+
+def integrity(con: duckdb.DuckDBPyConnection) -> dict:
+    """Statement integrity findings for the manifest and the reports: counts by kind, and the findings."""
+    by_kind = dict(con.execute("select kind, count(*) from statement_integrity group by kind order by kind").fetchall())
+    findings = con.sql(
+        f"select * from statement_integrity order by account_no, kind, source, before_row limit {INTEGRITY_SHOWN}"
+    ).pl().to_dicts()
+    return {"findings_by_kind": by_kind, "findings": findings, "shown": len(findings), "total": sum(by_kind.values())}
 
 
 def write_reports(
