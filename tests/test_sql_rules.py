@@ -235,3 +235,26 @@ def test_leader_who_was_staff_first_takes_the_widest_basis_over_both_periods(tmp
         ("P01", "staff", "小李", "2023-06-01", None, Decimal("40000.00"), Decimal("43000.00"), Decimal("40000.00"), "own", "huge", 1, 1),
         ("S01", "leader;staff", "小王", "2023-06-01", None, Decimal("3000.00"), Decimal("43000.00"), Decimal("43000.00"), "unit", "huge", 1, 1),
     ]
+
+
+def test_amount_tolerance_admits_a_payment_up_to_the_tolerance_and_no_further(tmp_path):
+    # tolerance 0.05: 1000.05 is a candidate for a 1000.00 entry, 1000.06 is not; entries name no
+    # account, so only amount and time decide.
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "bank_statement": [
+            statement(GANG, "2023-06-01 10:01:00+08", "1000.05", VICTIM_A, "1"),
+            statement(GANG, "2023-06-01 12:01:00+08", "1000.06", VICTIM_A, "2"),
+            statement(GANG, "2023-06-01 14:01:00+08", "999.95", VICTIM_A, "3"),
+        ],
+        "deposit_sheet": [
+            {"ts": "2023-06-01 10:00:00+08", "amount": "1000.00", "member_code": "X"},
+            {"ts": "2023-06-01 12:00:00+08", "amount": "1000.00", "member_code": "X"},
+            {"ts": "2023-06-01 14:00:00+08", "amount": "1000.00", "member_code": "X"},
+        ],
+    }, case={"matching": {"amount_tolerance": "0.05"}})
+    assert rows(con, "select entry_id, status, payment_ids from entries order by entry_id") == [
+        ("deposit_sheet.csv:2", "validated", "bank.csv:2"),
+        ("deposit_sheet.csv:3", "unvalidated", None),
+        ("deposit_sheet.csv:4", "validated", "bank.csv:4"),
+    ]

@@ -2,17 +2,43 @@
 -- Inputs: deposit_entries, case_payments. Amounts within amount_tolerance, times within
 -- window_minutes, the entry's receiving account and victim when it names them.
 -- left/right and their orders feed match.max_matching (ties: entry time, entry id, payment id).
+-- Joins are kept to equality keys so 10M-row cases hash-join instead of range-joining: amounts
+-- fall in buckets as wide as the tolerance (an entry looks in its bucket and both neighbours),
+-- and the receiving account or victim is a key when the entry names one.
 create or replace table entry_candidates as
+with bucketed_payments as (
+    select *, floor(amount * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
+    from case_payments
+),
+bucketed_entries as (
+    select
+        e.*,
+        unnest([0, -1, 1]) + floor(e.amount * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
+    from deposit_entries as e
+),
+pairs as (
+    select e.entry_id, e.entry_order, e.ts as entry_ts, e.amount as entry_amount, p.*
+    from bucketed_entries as e
+    join bucketed_payments as p on p.to_account = e.receiving_account and p.bucket = e.bucket
+    where e.receiving_account is not null and (e.victim_ref is null or p.victim_id = e.victim_ref)
+    union all
+    select e.entry_id, e.entry_order, e.ts, e.amount, p.*
+    from bucketed_entries as e
+    join bucketed_payments as p on p.victim_id = e.victim_ref and p.bucket = e.bucket
+    where e.receiving_account is null and e.victim_ref is not null
+    union all
+    select e.entry_id, e.entry_order, e.ts, e.amount, p.*
+    from bucketed_entries as e
+    join bucketed_payments as p on p.bucket = e.bucket
+    where e.receiving_account is null and e.victim_ref is null
+)
 select
-    e.entry_id as "left",
-    p.payment_id as "right",
-    abs(epoch(p.ts) - epoch(e.ts))::BIGINT as cost,
-    e.entry_order as left_order,
-    dense_rank() over (order by p.payment_id) as right_order
-from deposit_entries as e
-join case_payments as p
-    on p.amount between e.amount - getvariable('amount_tolerance') and e.amount + getvariable('amount_tolerance')
-    and p.ts between e.ts - to_minutes(getvariable('window_minutes')::BIGINT)
-                 and e.ts + to_minutes(getvariable('window_minutes')::BIGINT)
-where (e.receiving_account is null or p.to_account = e.receiving_account)
-    and (e.victim_ref is null or p.victim_id = e.victim_ref);
+    entry_id as "left",
+    payment_id as "right",
+    abs(epoch(ts) - epoch(entry_ts))::BIGINT as cost,
+    entry_order as left_order,
+    dense_rank() over (order by payment_id) as right_order
+from pairs
+where amount between entry_amount - getvariable('amount_tolerance') and entry_amount + getvariable('amount_tolerance')
+    and ts between entry_ts - to_minutes(getvariable('window_minutes')::BIGINT)
+               and entry_ts + to_minutes(getvariable('window_minutes')::BIGINT);
