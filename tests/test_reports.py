@@ -14,6 +14,7 @@ The case below is small enough to add up by hand:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -526,3 +527,181 @@ def test_chromium_renders_the_report_offline(tables, summary, tmp_path):
     )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 10_000
+
+
+# ---------------------------------------------------------------- summary keys, info-sale defendants, times, integrity
+
+EXTRA_TOTALS = {
+    "entries_validated": 4,
+    "entries_unknown_code": 1,
+    "victims_identified": 2,
+    "payers_unidentified": 1,
+    "statement_rows": 12345,
+    "duplicate_rows": 3,
+    "info_defendants": 2,
+    "workbook_rows_per_sheet": "first 100,000 rows of entries; every row is in the CSV files",
+}
+INFO_SUMMARY = [
+    # net gain 59,546.00 - 32,626.00 = 26,920.00; D02 supplied D01 and passed nothing upstream
+    {"defendant_id": "D01", "records_unique": 7800, "records_corroborated": 6528, "received": d("59546.00"),
+     "paid_upstream": d("32626.00"), "net_gain": d("26920.00"), "tier": "especially_serious"},
+    # as manifest.json holds them: amounts as decimal strings
+    {"defendant_id": "D02", "records_unique": 380, "records_corroborated": 0, "received": "4000.50",
+     "paid_upstream": "0.00", "net_gain": "4000.50", "tier": "serious"},
+]
+
+
+def visible_text(page: str) -> str:
+    body = page[page.index("<body>"): page.index("<script>")]
+    return re.sub(r"<[^>]+>", " ", body)
+
+
+def test_every_total_key_has_a_title_in_both_reports(tables, summary, tmp_path):
+    summary["totals"] = dict(EXTRA_TOTALS)
+    write_html_report(tables, summary, tmp_path / "report.html")
+    text = visible_text((tmp_path / "report.html").read_text(encoding="utf-8"))
+    for key in EXTRA_TOTALS:
+        assert key not in text, key
+    assert "银行流水行数" in text and "Bank statement rows" in text and "12,345" in text
+    assert "代号未对应花名册的入金笔数" in text and "信息类被告人数" in text
+    for lang in ("zh", "en"):
+        write_workbook(tables, summary, tmp_path / f"{lang}.xlsx", lang=lang)
+        sheet = openpyxl.load_workbook(tmp_path / f"{lang}.xlsx").worksheets[0]
+        first_column = [row[0].value for row in sheet.iter_rows() if row[0].value]
+        for key in EXTRA_TOTALS:
+            assert key not in first_column, (lang, key)
+    en = {row[0].value: row[1].value for row in openpyxl.load_workbook(tmp_path / "en.xlsx").worksheets[0].iter_rows()}
+    assert en["Rows per detail sheet in this workbook"] == EXTRA_TOTALS["workbook_rows_per_sheet"]
+    assert en["Unidentified paying accounts"] == 1
+
+
+def test_info_defendants_from_the_summary_show_in_html_and_workbook_summary(tables, summary, tmp_path):
+    summary["info_defendants"] = INFO_SUMMARY
+    write_html_report(tables, summary, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="info-defendants">'):]
+    section = section[: section.index("</section>")]
+    assert '<a href="#info-defendants">' in page
+    assert "情节特别严重" in section and "情节严重" in section
+    assert '<td class="num">7,800</td>' in section and '<td class="num">26,920.00</td>' in section
+    assert '<td class="num">4,000.50</td>' in section
+    # shown before the fraud defendants: in an information-sale case it is the table that matters
+    assert page.index('<section id="info-defendants">') < page.index('<section id="defendants">')
+
+    write_workbook(tables, summary, tmp_path / "report.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "report.xlsx")["汇总"]
+    title_row = row_of(sheet, 0, "信息类被告人（有效去重记录与违法所得）")
+    header_row = [c.value for c in sheet[title_row + 1][:7]]
+    assert header_row == ["被告人编号", "去重记录数", "印证记录数", "收入金额", "支付上游金额", "违法所得", "数额档次"]
+    d01 = [c.value for c in sheet[title_row + 2][:7]]
+    assert d01 == ["D01", 7800, 6528, 59546.0, 32626.0, 26920.0, "情节特别严重"]
+    assert sheet.cell(row=title_row + 2, column=6).number_format == "#,##0.00"
+    d02 = [c.value for c in sheet[title_row + 3][:7]]
+    assert d02 == ["D02", 380, 0, 4000.5, 0.0, 4000.5, "情节严重"]
+
+
+def test_info_defendants_table_is_used_when_passed(tables, summary, tmp_path):
+    tables["info_defendants"] = pl.DataFrame(
+        {
+            "defendant_id": ["D09"], "records_passed": [600], "records_valid": [550], "records_unique": [520],
+            "records_corroborated": [100], "received": [d("8000.00")], "paid_upstream": [d("1500.50")],
+            "net_gain": [d("6499.50")], "tier": ["serious"],
+        },
+        schema_overrides={"received": MONEY, "paid_upstream": MONEY, "net_gain": MONEY},
+    )
+    summary["info_defendants"] = INFO_SUMMARY  # the table is whole; the summary's first rows are not used
+    write_html_report(tables, summary, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="info-defendants">'):]
+    section = section[: section.index("</section>")]
+    assert "D09" in section and "D01" not in section
+    assert "提供记录数" in section and '<td class="num">6,499.50</td>' in section
+
+
+def test_html_uses_a_chinese_font_stack_without_web_fonts(tables, summary, tmp_path):
+    write_html_report(tables, summary, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    stack = re.search(r"body\{font-family:([^;]+);", page).group(1)
+    fonts = [f.strip().strip('"') for f in stack.split(",")]
+    assert fonts == ["PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC",
+                     "Source Han Sans SC", "WenQuanYi Micro Hei", "sans-serif"]
+    assert "@font-face" not in page and "url(" not in page
+
+
+def test_run_times_are_shown_in_the_case_zone_to_the_second(tables, summary, tmp_path):
+    summary["started"] = "2023-07-01T02:00:00+00:00"  # 10:00:00 in Shanghai
+    summary["finished"] = dt.datetime(2023, 7, 1, 2, 0, 9, 654321, tzinfo=dt.timezone.utc)
+    write_html_report(tables, summary, tmp_path / "report.html")
+    header_html = (tmp_path / "report.html").read_text(encoding="utf-8").split("</header>")[0]
+    assert "<dd>2023-07-01 10:00:00</dd>" in header_html and "<dd>2023-07-01 10:00:09</dd>" in header_html
+    write_workbook(tables, summary, tmp_path / "report.xlsx", lang="en")
+    values = {r[0].value: r[1].value for r in openpyxl.load_workbook(tmp_path / "report.xlsx")["Summary"].iter_rows()}
+    assert (values["Started"], values["Finished"]) == ("2023-07-01 10:00:00", "2023-07-01 10:00:09")
+
+
+def integrity_findings() -> list[dict]:
+    """Ten findings on two accounts, as the integrity step gives them."""
+    findings = []
+    for i in range(10):
+        account = CARD_A if i % 2 == 0 else CARD_B
+        expected = d("10000.00") + i
+        missing = d("-1234.50") if i < 8 else d("0.00")
+        findings.append({
+            "account_no": account,
+            "kind": "balance_break" if i < 8 else "statement_gap",
+            "rows": f"bank/{account}.csv:{10 + i} → bank/{account}.csv:{11 + i}",
+            "expected": expected,
+            "actual": expected + missing,
+            "missing_amount": missing,
+            "detail": f"balance of {account} does not follow from the previous row",
+            "stated": None,  # no finding fills it: the column is left out
+        })
+    return findings
+
+
+def test_statement_integrity_findings_render_readably_and_masked(tables, summary, tmp_path):
+    summary["integrity"] = integrity_findings()
+    write_html_report(tables, summary, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    block = page[page.index("Statement integrity</small></h3>"):]
+    block = block[: block.index("</table>")]
+    # one row of figures per finding, and its sentence on a full-width row beneath
+    assert block.count('<tr class="finding">') == 10 and block.count('<tr class="detail"><td colspan="6">') == 10
+    for title in ("账号", "类型", "所在行", "应为", "实为", "缺失金额", "说明", "Missing amount"):
+        assert title in block
+    assert block.count("余额断点") == 8 and block.count("流水缺期") == 2
+    assert "文件声明" not in block
+    # accounts by the account rule, account numbers inside texts by the digit-run rule
+    assert '<td class="account">6222 **** **** 1234</td>' in block
+    assert '<td class="account">6222 **** **** 7776</td>' in block
+    assert "bank/6222****1234.csv:10 → bank/6222****1234.csv:11" in block
+    assert "balance of 6222****7776 does not follow" in block
+    for secret in (CARD_A, CARD_B):
+        assert secret not in block
+    # amounts right-aligned with two places: finding 3 expects 10,003.00 and shows 8,768.50
+    assert '<td class="num">10,003.00</td><td class="num">8,768.50</td><td class="num">-1,234.50</td>' in block
+
+    assert "statement_integrity.csv" not in page  # all findings listed
+
+    write_html_report(tables, summary, tmp_path / "plain.html", unmask=True)
+    assert f'<td class="account">{CARD_A}</td>' in (tmp_path / "plain.html").read_text(encoding="utf-8")
+
+
+def test_a_cut_list_of_findings_says_where_the_rest_are(tables, summary, tmp_path):
+    summary["integrity"] = integrity_findings()
+    summary["totals"] = {"integrity_findings": 750}
+    write_html_report(tables, summary, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Showing the first 10 of 750 rows; the rest are in statement_integrity.csv." in page
+
+
+def test_statement_integrity_findings_in_the_workbook_summary(tables, summary, tmp_path):
+    summary["integrity"] = integrity_findings()
+    write_workbook(tables, summary, tmp_path / "report.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "report.xlsx")["汇总"]
+    header_row = row_of(sheet, 0, "账号")
+    assert [c.value for c in sheet[header_row][:7]] == ["账号", "类型", "所在行", "应为", "实为", "缺失金额", "说明"]
+    first = [c.value for c in sheet[header_row + 1][:7]]
+    assert first[:2] == ["6222 **** **** 1234", "余额断点"]
+    assert first[3:6] == [10000.0, 8765.5, -1234.5]
+    assert sheet.cell(row=header_row + 1, column=6).number_format == "#,##0.00"

@@ -18,17 +18,30 @@ without them it leaves out the organisation chart or the onward flows.
 totals, computed from the tables):
 
 - ``case_id``, ``title``, ``timezone`` (IANA name), ``started``,
-  ``finished`` (datetime or ISO text), ``code_version``;
+  ``finished`` (datetime or ISO text with offset; shown in ``timezone`` to
+  the second), ``code_version``;
 - ``totals``: ``entries_count`` (int), ``entries_total``,
   ``validated_amount``, ``unvalidated_amount``, ``payments_count`` (int),
   ``payments_total``, ``unattributed_amount`` (Decimal), ``victims``,
   ``defendants``, ``quarantined_rows`` (int), ``validated_share`` (Decimal
-  fraction, 0.25 = 25 %), ``defendants_by_tier`` ({tier: count}). Other
-  keys are shown under their own name; a key ending in ``_amount`` or
-  ``_total`` is shown as money;
+  fraction, 0.25 = 25 %), ``defendants_by_tier`` ({tier: count}), and the
+  counts ``entries_validated``, ``entries_unknown_code``,
+  ``victims_identified``, ``payers_unidentified``, ``statement_rows``,
+  ``duplicate_rows``, ``info_defendants``, ``integrity_findings``, and
+  ``workbook_rows_per_sheet`` (a sentence), all titled in labels.SUMMARY.
+  Other keys are shown under their own name; a key ending in ``_amount``
+  or ``_total`` is shown as money;
+- ``info_defendants``: the information-sale defendants' first rows
+  (defendant_id, records_unique, records_corroborated, received,
+  paid_upstream, net_gain, tier; amounts Decimal or decimal text), shown
+  when ``tables`` has no ``info_defendants`` frame;
 - ``integrity``: the statement integrity results, either a mapping
-  {check: result} or a list of records (dicts, one per account or file);
-  shown as given, long digit runs masked;
+  {check: result} or a list of records (dicts, one per finding:
+  account_no, kind, rows, expected, actual, missing_amount, detail … any
+  keys); shown as given under titled columns, accounts masked by the
+  account rule and other long digit runs by the digit-run rule, amounts
+  with two places; ``totals["integrity_findings"]`` above the number
+  listed says the rest are in statement_integrity.csv;
 - ``validation``: a list of {``suite``, ``success`` (bool), ``failed``
   (int, failed expectations)}, one per expectation suite.
 

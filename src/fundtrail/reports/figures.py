@@ -7,8 +7,10 @@ the tables hold the answer.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -33,6 +35,16 @@ TOTALS_ORDER = (
     "quarantined_rows",
 )
 TIER_ORDER = ("especially_huge", "huge", "large", "especially_serious", "serious", "none")
+INFO_SUMMARY_COLUMNS = (
+    "defendant_id",
+    "records_unique",
+    "records_corroborated",
+    "received",
+    "paid_upstream",
+    "net_gain",
+    "tier",
+)
+INFO_MONEY_COLUMNS = ("received", "paid_upstream", "net_gain")
 
 
 def money(value: Decimal | None) -> str:
@@ -137,3 +149,42 @@ def in_case_time(frame: pl.DataFrame, timezone: str | None) -> pl.DataFrame:
         if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
     ]
     return frame.with_columns(exprs) if exprs else frame
+
+
+def case_time(value: Any, timezone: str | None) -> str:
+    """A run time (datetime or ISO 8601 text) as ``2023-07-01 10:00:09`` in the case time zone."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, dt.datetime):
+        return "" if value is None else str(value)
+    if timezone and value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo(timezone))
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def info_defendants(tables: dict[str, pl.DataFrame], summary: dict[str, Any]) -> pl.DataFrame | None:
+    """The information-sale defendants: the whole table when given, else the summary's rows; None when neither has any."""
+    frame = tables.get("info_defendants")
+    if frame is not None and frame.height:
+        return frame
+    rows = summary.get("info_defendants")
+    if not isinstance(rows, list) or not rows:
+        return None
+    rows = [row for row in rows if isinstance(row, dict)]
+
+    def typed(column: str, value: Any) -> Any:
+        # Amounts may arrive as Decimals (from the run) or as decimal strings (from manifest.json).
+        if value is None:
+            return None
+        if column in INFO_MONEY_COLUMNS:
+            return Decimal(str(value))
+        return int(value) if column.startswith("records_") else str(value)
+
+    schema = {
+        c: pl.Decimal(18, 2) if c in INFO_MONEY_COLUMNS else pl.Int64 if c.startswith("records_") else pl.String
+        for c in INFO_SUMMARY_COLUMNS
+    }
+    return pl.DataFrame({c: [typed(c, row.get(c)) for row in rows] for c in INFO_SUMMARY_COLUMNS}, schema=schema)

@@ -41,7 +41,7 @@ from typing import Any, Callable
 
 import polars as pl
 
-from fundtrail.reports import figures, labels
+from fundtrail.reports import figures, labels, mask
 from fundtrail.reports.mask import account_expr, digit_runs_expr, mask_one, mask_table, victim_id_expr
 
 MAX_DRILL_ENTRIES = 500
@@ -67,15 +67,15 @@ def write_html_report(
     defendants = raw.get("defendants", pl.DataFrame())
     anchors = {d: f"d-{i}" for i, d in enumerate(defendants.get_column("defendant_id").to_list())} if defendants.height else {}
     body = [
-        _header(summary, unmask, validation_href),
+        _header(summary, unmask, validation_href, info=figures.info_defendants(tables, summary) is not None),
         _totals(tables, summary),
         _validation(summary, validation_href, shown),
+        _info_defendants(raw, summary),
         _defendants(raw, anchors),
         _org_chart(raw, anchors),
         _fund_flow(raw, shown),
         _drilldowns(raw, anchors, shown),
         _plain_table_section("victims", "被害人 · Victims", raw, shown),
-        _plain_table_section("info_defendants", "信息类被告人 · Information-sale defendants", raw, shown),
         _quarantine(raw, shown),
     ]
     title = str(summary.get("title") or summary.get("case_id") or "fundtrail")
@@ -111,11 +111,16 @@ class _Masker:
 # ---------------------------------------------------------------- cells and tables
 
 
+PLAIN_NUMBER_COLUMNS = ("source_row", "before_row", "after_row")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是 yes" if value else "否 no"
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, Decimal):
         return figures.money(value)
     if isinstance(value, dt.datetime):
@@ -130,9 +135,15 @@ def _th(column: str) -> str:
     return f"<th>{e(zh)}<small>{e(en)}</small></th>" if zh != en else f"<th>{e(zh)}</th>"
 
 
-def _td(value: Any) -> str:
+def _th_text(column: str) -> str:
+    """A column's title inline, before its value (the finding's sentence row)."""
+    return f"<b>{e(labels.column_title('zh', column))} {e(labels.column_title('en', column))}:</b> "
+
+
+def _td(value: Any, column: str = "") -> str:
     numeric = isinstance(value, (Decimal, int)) and not isinstance(value, bool)
-    return f"<td class=\"num\">{e(_cell(value))}</td>" if numeric else f"<td>{e(_cell(value))}</td>"
+    text = str(value) if column in PLAIN_NUMBER_COLUMNS and numeric else _cell(value)
+    return f"<td class=\"num\">{e(text)}</td>" if numeric else f"<td>{e(text)}</td>"
 
 
 def _table(
@@ -144,7 +155,7 @@ def _table(
     head = "".join(_th(c) for c in frame.columns)
     rows = []
     for record in frame.iter_rows(named=True):
-        cells = "".join(special[c](record) if c in special else _td(v) for c, v in record.items())
+        cells = "".join(special[c](record) if c in special else _td(v, c) for c, v in record.items())
         cls = f" class=\"{row_class(record)}\"" if row_class else ""
         rows.append(f"<tr{cls}>{cells}</tr>")
     return f"<div class=\"scroll\"><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
@@ -174,14 +185,16 @@ def _sum(frame: pl.DataFrame, column: str = "amount") -> Decimal:
 # ---------------------------------------------------------------- header, totals, validation
 
 
-def _header(summary: dict[str, Any], unmask: bool, validation_href: str) -> str:
+def _header(summary: dict[str, Any], unmask: bool, validation_href: str, info: bool) -> str:
     title = summary.get("title") or summary.get("case_id") or ""
     facts = []
     for key in ("case_id", "timezone", "started", "finished", "code_version"):
         if summary.get(key) is not None:
+            value = summary[key]
+            shown = figures.case_time(value, summary.get("timezone")) if key in ("started", "finished") else _cell(value)
             facts.append(
                 f"<dt>{e(labels.summary_label('zh', key))} <small>{e(labels.summary_label('en', key))}</small></dt>"
-                f"<dd>{e(_cell(summary[key]))}</dd>"
+                f"<dd>{e(shown)}</dd>"
             )
     privacy = "unmasked" if unmask else "masked"
     return (
@@ -189,7 +202,8 @@ def _header(summary: dict[str, Any], unmask: bool, validation_href: str) -> str:
         f"<p class=\"privacy {privacy}\">{e(labels.summary_label('zh', privacy))}<br>"
         f"<small>{e(labels.summary_label('en', privacy))}</small></p>"
         "<nav><a href=\"#totals\">合计 Totals</a> <a href=\"#validation\">校验 Validation</a> "
-        "<a href=\"#defendants\">被告人 Defendants</a> <a href=\"#org\">组织结构 Organisation</a> "
+        + ("<a href=\"#info-defendants\">信息类被告人 Information-sale defendants</a> " if info else "")
+        + "<a href=\"#defendants\">被告人 Defendants</a> <a href=\"#org\">组织结构 Organisation</a> "
         "<a href=\"#flow\">资金流向 Fund flow</a> <a href=\"#drill\">证据明细 Evidence</a> "
         "<a href=\"#victims\">被害人 Victims</a> <a href=\"#quarantine\">剔除数据 Quarantine</a> "
         f"<a href=\"{e(validation_href)}\">数据校验报告 Data Docs</a></nav></header>"
@@ -224,7 +238,10 @@ def _validation(summary: dict[str, Any], validation_href: str, shown: _Masker) -
     rows = []
     for result in summary.get("validation") or []:
         success = result.get("success")
-        status = "" if success is None else ("<span class=\"ok\">✓ 通过 passed</span>" if success else "<span class=\"bad\">✗ 未通过 failed</span>")
+        status = (
+            "<span class=\"note\">— 跳过（本案无此表或无数据） skipped</span>" if success is None
+            else "<span class=\"ok\">✓ 通过 passed</span>" if success else "<span class=\"bad\">✗ 未通过 failed</span>"
+        )
         rows.append(
             f"<tr><td><a href=\"{e(validation_href)}\">{e(str(result.get('suite', '')))}</a></td>"
             f"<td>{status}</td><td class=\"num\">{e(_cell(result.get('failed')))}</td></tr>"
@@ -235,13 +252,18 @@ def _validation(summary: dict[str, Any], validation_href: str, shown: _Masker) -
         if rows
         else ""
     )
+    findings = (summary.get("totals") or {}).get("integrity_findings")
     return (
         "<section id=\"validation\"><h2>数据校验 <small>Validation</small></h2>"
-        f"{link}{suites}{_integrity(summary.get('integrity'), shown)}</section>"
+        f"{link}{suites}{_integrity(summary.get('integrity'), shown, summary.get('timezone'), findings)}</section>"
     )
 
 
-def _integrity(integrity: Any, shown: _Masker) -> str:
+INTEGRITY_MONEY = ("expected", "actual", "expected_balance", "actual_balance", "missing_amount")
+
+
+def _integrity(integrity: Any, shown: _Masker, timezone: str | None, total: int | None = None) -> str:
+    """The findings as given (a mapping, or a list of records), titled, amounts right-aligned, accounts masked."""
     if not integrity:
         return ""
 
@@ -250,15 +272,46 @@ def _integrity(integrity: Any, shown: _Masker) -> str:
             value = json.dumps(value, ensure_ascii=False, default=str)
         return e(shown.text(_cell(value)))
 
+    def cell(key: str, value: Any) -> str:
+        if value is None:
+            return "<td></td>"
+        if key in mask.ACCOUNT_COLUMNS and isinstance(value, str):
+            return f"<td class=\"account\">{e(shown.account(value))}</td>"
+        if key == "kind" and isinstance(value, str):
+            zh = labels.value_label("zh", value)
+            return f"<td>{e(zh)}<small>{e(value)}</small></td>" if zh != value else f"<td>{e(value)}</td>"
+        if key in INTEGRITY_MONEY or isinstance(value, Decimal):
+            try:
+                return f"<td class=\"num\">{e(figures.money(Decimal(str(value))))}</td>"
+            except ArithmeticError:
+                return f"<td>{text(value)}</td>"
+        if isinstance(value, dt.datetime):
+            return f"<td class=\"time\">{e(figures.case_time(value, timezone))}</td>"
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"<td class=\"num\">{e(str(value) if key in PLAIN_NUMBER_COLUMNS else _cell(value))}</td>"
+        return f"<td>{text(value)}</td>"
+
     heading = "<h3>流水完整性检查 <small>Statement integrity</small></h3>"
     if isinstance(integrity, dict):
-        rows = "".join(f"<tr><th>{text(k)}</th><td>{text(v)}</td></tr>" for k, v in integrity.items())
-        return f"{heading}<table><tbody>{rows}</tbody></table>"
+        rows = "".join(f"<tr>{_th(str(k))}{cell(str(k), v)}</tr>" for k, v in integrity.items())
+        return f"{heading}<table class=\"integrity\"><tbody>{rows}</tbody></table>"
     records = [r for r in integrity if isinstance(r, dict)] if isinstance(integrity, list) else []
-    keys = list(dict.fromkeys(k for r in records for k in r))
-    head = "".join(f"<th>{e(k)}</th>" for k in keys)
-    rows = "".join("<tr>" + "".join(f"<td>{text(r.get(k))}</td>" for k in keys) + "</tr>" for r in records)
-    return f"{heading}<div class=\"scroll\"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
+    # Columns no finding fills are left out; the sentence of each finding gets a full-width row
+    # under its figures, where it can be read without scrolling sideways.
+    keys = [k for k in dict.fromkeys(k for r in records for k in r) if any(r.get(k) is not None for r in records)]
+    columns = [k for k in keys if k != "detail"]
+    head = "".join(_th(k) for k in columns)
+    rows = "".join(
+        "<tr class=\"finding\">" + "".join(cell(k, r.get(k)) for k in columns) + "</tr>"
+        + (f"<tr class=\"detail\"><td colspan=\"{len(columns)}\">{_th_text('detail')}{text(r['detail'])}</td></tr>"
+           if r.get("detail") is not None else "")
+        for r in records
+    )
+    return (
+        f"{heading}<p class=\"note\">列出 {len(records):,} 项 · {len(records):,} findings listed.</p>"
+        f"{_cut_note(total if isinstance(total, int) else 0, len(records), 'statement_integrity.csv')}"
+        f"<div class=\"scroll\"><table class=\"integrity\"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
+    )
 
 
 # ---------------------------------------------------------------- defendants
@@ -666,6 +719,20 @@ def _plain_table_section(name: str, heading: str, raw: dict[str, pl.DataFrame], 
     )
 
 
+def _info_defendants(raw: dict[str, pl.DataFrame], summary: dict[str, Any]) -> str:
+    frame = figures.info_defendants(raw, summary)
+    if frame is None:
+        return ""
+    listed = frame.head(MAX_TABLE_ROWS)
+    special = {"tier": lambda r: f"<td>{_tier_badge(r['tier'])}</td>"}
+    return (
+        "<section id=\"info-defendants\"><h2>信息类被告人 <small>Information-sale defendants</small></h2>"
+        "<p class=\"note\">有效记录按买方去重、按上下游链条计数；违法所得 = 收入 − 支付上游（rules.md §6）。"
+        " Valid records de-duplicated per buyer and counted along the chain; net gain = received − paid upstream.</p>"
+        f"{_cut_note(frame.height, listed.height, 'info_defendants.csv')}{_table(listed, special)}</section>"
+    )
+
+
 def _quarantine(raw: dict[str, pl.DataFrame], shown: _Masker) -> str:
     frame = raw.get("quarantine")
     if frame is None:
@@ -683,7 +750,7 @@ def _quarantine(raw: dict[str, pl.DataFrame], shown: _Masker) -> str:
 CSS = """
 :root{--ink:#1f2933;--muted:#616e7c;--line:#d9e2ec;--accent:#1c5d99}
 *{box-sizing:border-box}
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",system-ui,sans-serif;color:var(--ink);margin:0 auto;max-width:1400px;padding:0 24px 48px;line-height:1.45}
+body{font-family:"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif;color:var(--ink);margin:0 auto;max-width:1400px;padding:0 24px 48px;line-height:1.45}
 h1{margin:24px 0 8px}h2{border-bottom:2px solid var(--accent);padding-bottom:4px;margin-top:40px}
 h2 small,h3 small,th small,.label small{display:block;font-weight:normal;color:var(--muted);font-size:.75em}
 h2 small,h3 small{display:inline}
@@ -704,7 +771,7 @@ td small{display:block;color:var(--muted)}
 .note{color:var(--muted);font-size:.9em}
 .ok{color:#2b8a3e}.bad{color:#c92a2a}
 .tier{padding:1px 6px;border-radius:3px;white-space:nowrap}
-.tier small{color:var(--muted)}
+.tier small{color:var(--muted);display:inline}
 .tier-none,.tier-row-none{background:#e9ecef}
 .tier-large,.tier-row-large{background:#fff3bf}
 .tier-huge,.tier-row-huge,.tier-serious,.tier-row-serious{background:#ffd8a8}
@@ -732,6 +799,9 @@ details.drill:target{outline:3px solid var(--accent)}
 .liable{font-variant-numeric:tabular-nums}
 tr.payment td{background:#f8f9fa;font-size:.95em}
 code{font-size:.95em;word-break:break-all}
+table.integrity td.account,table.integrity td.time{white-space:nowrap;font-variant-numeric:tabular-nums}
+table.integrity tr.finding td{border-bottom:none}
+table.integrity tr.detail td{border-top:none;color:var(--muted);padding-bottom:8px}
 .button{display:inline-block;padding:6px 12px;border:1px solid var(--accent);border-radius:4px;text-decoration:none}
 @media print{nav,button{display:none}th{position:static}}
 """

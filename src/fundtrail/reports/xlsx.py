@@ -38,7 +38,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from fundtrail.reports import figures, labels
-from fundtrail.reports.mask import digit_runs_expr, mask_one, mask_tables
+from fundtrail.reports.mask import ACCOUNT_COLUMNS, account_expr, digit_runs_expr, mask_one, mask_tables
 
 TABLE_ORDER = ("defendants", "victims", "entries", "payments", "info_defendants", "quarantine")
 MAX_DATA_ROWS = 1_048_575
@@ -239,8 +239,9 @@ def _summary_sheet(
     sheet = workbook.add_worksheet(labels.sheet_title(lang, "summary"))
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 1, 44)
-    sheet.set_column(2, 3, 16)
+    sheet.set_column(2, 8, 16)
     label = lambda key: labels.summary_label(lang, key)  # noqa: E731
+    timezone = summary.get("timezone")
     row = 0
     sheet.write_string(row, 0, str(summary.get("title") or summary.get("case_id") or ""), formats["title"])
     row += 1
@@ -252,7 +253,10 @@ def _summary_sheet(
     for key in ("case_id", "title", "timezone", "started", "finished", "code_version"):
         if summary.get(key) is not None:
             sheet.write_string(row, 0, label(key))
-            _write_any(sheet, row, 1, summary[key], formats)
+            value = summary[key]
+            if key in ("started", "finished"):
+                value = figures.case_time(value, timezone)
+            _write_any(sheet, row, 1, value, formats)
             row += 1
     row += 1
 
@@ -279,6 +283,10 @@ def _summary_sheet(
             sheet.write_number(row, 1, count, formats["count"])
             row += 1
         row += 1
+
+    info = figures.info_defendants(tables, summary)
+    if info is not None:
+        row = _info_defendants_rows(sheet, row, info, formats, lang)
 
     rejected = figures.quarantine_counts(shown)
     sheet.write_string(row, 0, label("quarantine"), formats["section"])
@@ -314,12 +322,49 @@ def _summary_sheet(
     if integrity:
         sheet.write_string(row, 0, label("integrity"), formats["section"])
         row += 1
-        _integrity_rows(sheet, row, integrity, formats, unmask)
+        _integrity_rows(sheet, row, integrity, formats, unmask, lang, timezone)
 
 
-def _integrity_rows(sheet: Worksheet, row: int, integrity: Any, formats: dict[str, Any], unmask: bool) -> None:
+def _info_defendants_rows(
+    sheet: Worksheet, row: int, info: pl.DataFrame, formats: dict[str, Any], lang: str
+) -> int:
+    """The information-sale defendants' counts, gains and tier; the full table has its own sheet."""
+    columns = [c for c in figures.INFO_SUMMARY_COLUMNS if c in info.columns]
+    sheet.write_string(row, 0, labels.summary_label(lang, "info_defendants_table"), formats["section"])
+    row += 1
+    for col, column in enumerate(columns):
+        sheet.write_string(row, col, labels.column_title(lang, column), formats["header"])
+    row += 1
+    for record in info.select(columns).iter_rows(named=True):
+        for col, column in enumerate(columns):
+            value = record[column]
+            if column == "tier" and value is not None:
+                _write_text(sheet, row, col, labels.value_label(lang, value), formats)
+            else:
+                _write_any(sheet, row, col, value, formats, money=column in figures.INFO_MONEY_COLUMNS)
+        row += 1
+    return row + 1
+
+
+INTEGRITY_MONEY = ("expected", "actual", "expected_balance", "actual_balance", "missing_amount")
+
+
+def _integrity_rows(
+    sheet: Worksheet, row: int, integrity: Any, formats: dict[str, Any], unmask: bool, lang: str, timezone: str | None
+) -> None:
     """Integrity results in whatever shape the pipeline gives: a mapping, or a list of records."""
-    def shown(value: Any) -> Any:
+    def shown(key: str, value: Any) -> Any:
+        if key in ACCOUNT_COLUMNS and isinstance(value, str):
+            return value if unmask else mask_one(account_expr, value)
+        if key == "kind" and isinstance(value, str):
+            return labels.value_label(lang, value)
+        if key in INTEGRITY_MONEY and isinstance(value, (str, int)):
+            try:
+                return Decimal(str(value))
+            except ArithmeticError:
+                pass
+        if isinstance(value, dt.datetime):
+            return figures.case_time(value, timezone)
         if isinstance(value, (str, dict, list)):
             text = _plain(value)
             return text if unmask else mask_one(digit_runs_expr, text)
@@ -327,20 +372,22 @@ def _integrity_rows(sheet: Worksheet, row: int, integrity: Any, formats: dict[st
 
     if isinstance(integrity, dict):
         for key, value in integrity.items():
-            _write_text(sheet, row, 0, shown(str(key)), formats)
-            _write_any(sheet, row, 1, shown(value), formats, money=isinstance(value, Decimal))
+            _write_text(sheet, row, 0, labels.column_title(lang, str(key)), formats)
+            value = shown(str(key), value)
+            _write_any(sheet, row, 1, value, formats, money=isinstance(value, Decimal))
             row += 1
         return
     records = [r for r in integrity if isinstance(r, dict)] if isinstance(integrity, list) else []
     keys = list(dict.fromkeys(k for r in records for k in r))
     for col, key in enumerate(keys):
-        sheet.write_string(row, col, key, formats["header"])
+        sheet.write_string(row, col, labels.column_title(lang, key), formats["header"])
     row += 1
     for record in records:
         for col, key in enumerate(keys):
             value = record.get(key)
             if value is not None:
-                _write_any(sheet, row, col, shown(value), formats, money=isinstance(value, Decimal))
+                value = shown(key, value)
+                _write_any(sheet, row, col, value, formats, money=isinstance(value, Decimal))
         row += 1
 
 
