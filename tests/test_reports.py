@@ -705,3 +705,15 @@ def test_statement_integrity_findings_in_the_workbook_summary(tables, summary, t
     assert first[:2] == ["6222 **** **** 1234", "余额断点"]
     assert first[3:6] == [10000.0, 8765.5, -1234.5]
     assert sheet.cell(row=header_row + 1, column=6).number_format == "#,##0.00"
+
+
+def test_a_skipped_suite_says_so_in_both_reports(tables, summary, tmp_path):
+    summary["validation"].append({"suite": "info_records", "success": None, "failed": 0})
+    write_workbook(tables, summary, tmp_path / "report.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "report.xlsx")["汇总"]
+    assert sheet.cell(row=row_of(sheet, 0, "info_records"), column=2).value == "跳过（本案无此表或无数据）"
+    assert sheet.cell(row=row_of(sheet, 0, "entries"), column=2).value == "是"
+    write_html_report(tables, summary, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    row = page[page.index(">info_records</a>"):]
+    assert "skipped" in row[: row.index("</tr>")]

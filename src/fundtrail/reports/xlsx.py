@@ -312,8 +312,9 @@ def _summary_sheet(
         for result in validation:
             _write_any(sheet, row, 0, result.get("suite"), formats)
             success = result.get("success")
-            if success is not None:
-                _write_text(sheet, row, 1, labels.value_label(lang, bool(success)), formats)
+            _write_text(
+                sheet, row, 1, label("skipped") if success is None else labels.value_label(lang, bool(success)), formats
+            )
             _write_any(sheet, row, 2, result.get("failed"), formats)
             row += 1
         row += 1
