@@ -32,7 +32,7 @@ from fundtrail.kinds import KINDS
 OUTPUT_TABLES = ("defendants", "victims", "entries", "payments", "info_defendants", "quarantine")
 # Beyond outputs.md: the auditor's list of balance breaks, gaps and overlaps, as a table too.
 AUDIT_TABLES = ("statement_integrity",)
-FRAUD_MARTS = ["entries", "payments", "victims", "defendants", "quarantine", "file_controls"]
+FRAUD_MARTS = ["entries", "payments", "victims", "defendants", "liable_entries", "quarantine", "file_controls"]
 
 
 @dataclass(frozen=True)
@@ -239,6 +239,18 @@ def check_invariants(case: CaseConfig, paths: RunPaths) -> None:
         ).fetchall()
         if entry_count != staged:
             raise InvariantError(f"{staged} deposit rows loaded but {entry_count} entries: a roster period overlaps")
+        untraced = con.execute(
+            """
+            select d.defendant_id, d.liable, coalesce(l.amount, 0)
+            from defendants as d
+            left join (select defendant_id, sum(amount) as amount from liable_entries group by 1) as l using (defendant_id)
+            where d.liable <> coalesce(l.amount, 0)
+            order by 1 limit 1
+            """
+        ).fetchall()
+        if untraced:
+            defendant, liable, listed = untraced[0]
+            raise InvariantError(f"defendant {defendant}: liable {liable} but the entries behind it add up to {listed}")
 
 
 def validate(paths: RunPaths) -> dict:

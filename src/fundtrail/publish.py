@@ -24,6 +24,8 @@ BOM = "\ufeff".encode()
 # xlsxwriter writes ~100k cells/s: detail sheets past this many rows would make a 10M-row case's
 # workbook take many minutes. The CSV and Parquet files always hold every row.
 WORKBOOK_ROW_LIMIT = 100_000
+# The HTML drill-down lists this many entries behind each liable amount (with the full count and sum).
+DRILL_ENTRIES = 500
 # statement_integrity.csv has every finding; the manifest and reports list the first ones.
 INTEGRITY_SHOWN = 500
 TIERS = ("especially_huge", "huge", "large", "none")
@@ -86,6 +88,7 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
         "title": case.title,
         "timezone": case.timezone,
         "started": started.astimezone(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
+        "finished": datetime.now(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
         "code_version": _version(),
         "totals": {
             "entries_count": entries[0],
@@ -182,6 +185,15 @@ def write_reports(
         del tables["info_defendants"]
     tables["units"] = con.sql("select unit_id, name, kind, parent_id from stg_units order by 1").pl()
     tables["transfers"] = con.sql("select * from transfers order by amount desc, transfer_id limit 5000").pl()
+    tables["liable_entries"] = con.sql(
+        f"""
+        select defendant_id, entry_id, count(*) over w as basis_entries, sum(amount) over w as basis_amount
+        from liable_entries
+        window w as (partition by defendant_id)
+        qualify row_number() over (partition by defendant_id order by ts, entry_id) <= {DRILL_ENTRIES}
+        order by defendant_id, ts, entry_id
+        """
+    ).pl()
     cut = {name for name, frame in tables.items() if frame.height > WORKBOOK_ROW_LIMIT}
     workbook_summary = run_summary
     if cut:

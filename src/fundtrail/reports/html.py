@@ -20,13 +20,16 @@ used only for diagram geometry. Work is done on the full tables with polars
 and only the displayed rows reach Python; long lists are cut at a stated
 limit, with the count of rows left out and the CSV to find them in.
 
-Drill-down set per liability basis (rules.md §4): ``own`` = the defendant's
+Drill-down set per liability basis (rules.md §4): when ``tables`` holds
+``liable_entries`` (defendant_id, entry_id, basis_entries, basis_amount: the
+pipeline's exact list of the entries behind each liable amount, cut at the
+first rows per defendant, with the full count and sum), those entries are
+listed. Without it the set is approximated: ``own`` = the defendant's
 validated entries (``entries.defendant_id``); ``unit`` = validated entries of
 the defendant's units and the units below them, dated from ``first_day`` to
-``last_day``; ``gang`` = every validated entry in that span. The listed
-entries are summed and compared with ``liable``; where the roster gives a
-person gaps between periods, or unit tenures shorter than that span, the
-page says the sums differ instead of pretending they agree.
+``last_day``; ``gang`` = every validated entry in that span. Either way the
+total is compared with ``liable``, and the page says when they differ
+instead of pretending they agree.
 """
 
 from __future__ import annotations
@@ -574,7 +577,20 @@ def _descendants(units: pl.DataFrame | None, roots: list[str]) -> list[str]:
     return sorted(found)
 
 
-def _basis_entries(raw: dict[str, pl.DataFrame], defendant: dict[str, Any]) -> pl.DataFrame:
+def _basis_entries(raw: dict[str, pl.DataFrame], defendant: dict[str, Any]) -> tuple[pl.DataFrame, int, Decimal]:
+    """The entries behind the liable amount, with their full count and sum (the list may be cut)."""
+    traced = raw.get("liable_entries")
+    if traced is not None:
+        mine = traced.filter(pl.col("defendant_id") == defendant["defendant_id"])
+        chosen = raw["entries"].join(mine.select("entry_id"), on="entry_id", how="semi")
+        if mine.height == 0:
+            return chosen, 0, Decimal("0.00")
+        return chosen, int(mine["basis_entries"][0]), Decimal(mine["basis_amount"][0])
+    chosen = _approximate_basis_entries(raw, defendant)
+    return chosen, chosen.height, _sum(chosen)
+
+
+def _approximate_basis_entries(raw: dict[str, pl.DataFrame], defendant: dict[str, Any]) -> pl.DataFrame:
     entries = raw["entries"].filter(pl.col("status") == "validated")
     basis = defendant.get("liable_basis")
     if basis == "own" or basis not in ("unit", "gang"):
@@ -628,17 +644,16 @@ def _drilldown(
     shown: _Masker,
 ) -> str:
     basis = defendant.get("liable_basis") or "own"
-    chosen = _basis_entries(raw, defendant)
-    total = _sum(chosen)
+    chosen, count, total = _basis_entries(raw, defendant)
     liable = defendant.get("liable")
     agrees = liable is not None and total == Decimal(liable)
     check = (
-        f"<p class=\"ok\">✓ 下列 {chosen.height} 笔已核实入金合计 {e(figures.money(total))}，与应担责金额一致。"
-        f" The {chosen.height} validated entries below add up to {e(figures.money(total))}, equal to the liable amount.</p>"
+        f"<p class=\"ok\">✓ 下列 {count} 笔已核实入金合计 {e(figures.money(total))}，与应担责金额一致。"
+        f" The {count} validated entries below add up to {e(figures.money(total))}, equal to the liable amount.</p>"
         if agrees
-        else f"<p class=\"bad\">≠ 下列 {chosen.height} 笔已核实入金合计 {e(figures.money(total))}，与应担责金额 {e(figures.money(liable))} 不一致"
+        else f"<p class=\"bad\">≠ 下列 {count} 笔已核实入金合计 {e(figures.money(total))}，与应担责金额 {e(figures.money(liable))} 不一致"
         "（花名册期间有间断或单位任职期短于起止日）。请以 entries.csv 核对。"
-        f" The {chosen.height} validated entries in the span add up to {e(figures.money(total))}, not the liable "
+        f" The {count} validated entries in the span add up to {e(figures.money(total))}, not the liable "
         f"{e(figures.money(liable))}: the roster periods have gaps or unit tenures are shorter than the span; check entries.csv.</p>"
     )
     explain = {
@@ -678,7 +693,7 @@ def _drilldown(
         f" 应担责金额 liable <b class=\"liable\">{e(figures.money(liable))}</b> {_tier_badge(defendant.get('tier'))}"
         f" <small>依据 basis: {e(labels.value_label('zh', basis))} {e(basis)}</small></summary>"
         f"<p>{e(explain)}。 本人未核实入金（不计入） own unvalidated, not counted: {e(figures.money(unvalidated))}</p>"
-        f"{check}{_cut_note(chosen.height, listed.height, 'entries.csv')}"
+        f"{check}{_cut_note(count, listed.height, 'entries.csv')}"
         f"<div class=\"scroll\"><table class=\"evidence\"><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></div>"
         "<p><a href=\"#defendants\">↑ 返回被告人表 back to defendants</a></p></details>"
     )
