@@ -36,7 +36,9 @@ def _only_io_errors(task, task_run, state) -> bool:
 @_step("read case.toml")
 def read_case(case_dir: str) -> CaseConfig:
     progress.stage("config")
-    return load_case(case_dir)
+    case = load_case(case_dir)
+    pipeline.check_inputs(case)
+    return case
 
 
 @_step("plan inputs")

@@ -142,8 +142,9 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
     from fundtrail.config import load_case
+    from fundtrail.pipeline import check_inputs
 
-    load_case(case_dir)  # a bad case.toml is reported before Prefect starts its server
+    check_inputs(load_case(case_dir))  # bad case.toml or headers: reported before Prefect starts
     _quiet_prefect(verbose=args.verbose)
     from flows import progress
     from flows.case_flow import reconcile

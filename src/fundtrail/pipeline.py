@@ -67,6 +67,13 @@ class PlannedFile:
 # ---------------------------------------------------------------- steps
 
 
+def check_inputs(case: CaseConfig) -> None:
+    """Every file's header against its kind, before anything is loaded (case-format.md)."""
+    for source in case.sources:
+        for rel_path in source.files:
+            ingest.check_file(case, source, rel_path)
+
+
 def start_run(out_dir: str | Path) -> RunPaths:
     paths = RunPaths.for_output(out_dir)
     if paths.staging_dir.exists():
@@ -328,6 +335,7 @@ def run_case(
     started = datetime.now(timezone.utc)
     on_stage("config")
     case = load_case(case_dir)
+    check_inputs(case)
     paths = start_run(out_dir)
     try:
         on_stage("ingest")
