@@ -30,7 +30,6 @@ import xlsxwriter
 
 from fundtrail.generate.fraud import BANK_HEADER, DAY, SHANGHAI, _utc
 from fundtrail.generate.writers import (
-    account_numbers,
     chinese_names,
     fen_text,
     local_time_text,
@@ -316,7 +315,7 @@ def _write_money(out: Path, rng: np.random.Generator, money: pl.DataFrame) -> No
             pl.col("payee_account").alias("counterparty"), pl.lit("网银转账").alias("memo")),
     ]
     # Wages and everyday spending on the parties' own cards.
-    for account, holder in (ACCOUNTS["d01_salary"], ACCOUNTS["d01_card"], ACCOUNTS["d02_card"]):
+    for account, _holder in (ACCOUNTS["d01_salary"], ACCOUNTS["d01_card"], ACCOUNTS["d02_card"]):
         n = 30
         wage = np.arange(n) % 6 == 0
         lines.append(pl.DataFrame({

@@ -525,7 +525,7 @@ def _sankey(layers: list[list[tuple[str, str, Decimal]]], label: Callable[[int, 
     out_used: list[dict[str, float]] = [defaultdict(float) for _ in range(columns)]
     in_used: list[dict[str, float]] = [defaultdict(float) for _ in range(columns)]
     for i, links in enumerate(layers):
-        for src, dst, amount in sorted(links, key=lambda l: (order[i + 1].index(l[1]), order[i].index(l[0]))):
+        for src, dst, amount in sorted(links, key=lambda link: (order[i + 1].index(link[1]), order[i].index(link[0]))):
             t = float(amount) * scale
             y0 = pos[i][src][0] + out_used[i][src]
             y1 = pos[i + 1][dst][0] + in_used[i + 1][dst]
