@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlcase import build_case, rows
+
+from fundtrail.errors import RosterError
 
 GANG = "6222000000000001"
 GANG_2 = "6222000000000002"
@@ -258,3 +261,8 @@ def test_amount_tolerance_admits_a_payment_up_to_the_tolerance_and_no_further(tm
         ("deposit_sheet.csv:3", "unvalidated", None),
         ("deposit_sheet.csv:4", "validated", "bank.csv:4"),
     ]
+
+
+def test_a_role_outside_the_five_stops_the_run(tmp_path):
+    with pytest.raises(RosterError, match=r"roster.csv:2: role boss is not one of financier"):
+        build_case(tmp_path, {"roster": [member("D01", "K1", "G1", "2023-01-01", role="Boss")]})

@@ -1,4 +1,5 @@
--- roster_conflicts: one row per pair of roster rows that give one code name to two people on a common day, or a period that ends before it starts.
+-- roster_conflicts: one row per pair of roster rows that give one code name to two people on a common day,
+-- a period that ends before it starts, or a role outside case-format.md's five (its liability basis would be a guess).
 -- Inputs: roster_periods. Any row here stops the run (errors.RosterError): attribution would be a guess.
 create or replace view roster_conflicts as
 select
@@ -15,4 +16,8 @@ join roster_periods as b
 union all
 select roster_row, null, member_code, 'valid_to ' || valid_to::VARCHAR || ' is before valid_from ' || valid_from::VARCHAR
 from roster_periods
-where valid_to < valid_from;
+where valid_to < valid_from
+union all
+select roster_row, null, member_code, 'role ' || role || ' is not one of financier, shareholder, leader, staff, support'
+from roster_periods
+where role not in ('financier', 'shareholder', 'leader', 'staff', 'support');
