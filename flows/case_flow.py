@@ -85,9 +85,9 @@ def validate(paths) -> dict:
 
 
 @_step("publish")
-def publish(case, paths, planned, validation, started, lang, unmask) -> dict:
+def publish(case, paths, validation, started, lang, unmask) -> dict:
     progress.stage("publish")
-    summary = pipeline.publish(case, paths, planned, validation, started, lang=lang, unmask=unmask)
+    summary = pipeline.publish(case, paths, validation, started, lang=lang, unmask=unmask)
     pipeline.finish_run(paths)
     return summary
 
@@ -105,7 +105,7 @@ def reconcile(case_dir: str, out_dir: str, lang: str = "zh", unmask: bool = Fals
         match_entries(case, paths)
         build_marts(case, paths)
         validation = validate(paths)
-        return publish(case, paths, planned, validation, started, lang, unmask)
+        return publish(case, paths, validation, started, lang, unmask)
     except BaseException:
         pipeline.abandon_run(paths)
         raise

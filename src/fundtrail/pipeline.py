@@ -269,7 +269,6 @@ def validate(paths: RunPaths) -> dict:
 def publish(
     case: CaseConfig,
     paths: RunPaths,
-    planned: list[PlannedFile],
     validation: dict,
     started: datetime,
     lang: str = "zh",
@@ -354,7 +353,7 @@ def run_case(
         on_stage("validate")
         validation = validate(paths)
         on_stage("publish")
-        summary = publish(case, paths, planned, validation, started, lang=lang, unmask=unmask)
+        summary = publish(case, paths, validation, started, lang=lang, unmask=unmask)
         finish_run(paths)
     except BaseException:
         abandon_run(paths)
