@@ -21,6 +21,7 @@ import duckdb
 
 from fundtrail.errors import FundtrailError
 from fundtrail.resources import resource_dir
+from fundtrail.validate.integrity import findings_summary, statement_findings
 from fundtrail.validate.records import exclusions_summary, record_exclusions
 from fundtrail.validate.report import write_report
 
@@ -31,14 +32,19 @@ ERROR_CHARS = 600
 URL = re.compile(r"\s*\(Background on this error at: [^)]*\)|https?://\S+")
 # A suite's meta "details" names what its page shows beyond the expectations:
 # (compute on the connection, the part of it that goes into manifest.json).
-DETAILS = {"record_exclusions": (record_exclusions, exclusions_summary)}
+DETAILS = {
+    "record_exclusions": (record_exclusions, exclusions_summary),
+    "statement_findings": (statement_findings, findings_summary),
+}
 
 
 class SuiteError(FundtrailError):
     """An expectation suite file is missing, unreadable or not a valid GX suite."""
 
 
-def validate_database(db_path: Path, docs_dir: Path, suites_dir: Path | None = None) -> dict[str, Any]:
+def validate_database(
+    db_path: Path, docs_dir: Path, suites_dir: Path | None = None, timezone: str | None = None
+) -> dict[str, Any]:
     """Validate every table of ``db_path`` that has a suite; write the report into ``docs_dir``.
 
     Returns ``{"success", "report", "suites": {name: ...}}``; each suite has ``suite``,
@@ -49,6 +55,8 @@ def validate_database(db_path: Path, docs_dir: Path, suites_dir: Path | None = N
 
     A suite's meta may say ``"skip_when_empty": true``: its table with no rows is
     then skipped, not validated (the information-sale suite in a case without records).
+
+    ``timezone`` (the case's) is the zone the details show times in; UTC when not given.
     """
     db_path = Path(db_path)
     if not db_path.is_file():
@@ -62,6 +70,8 @@ def validate_database(db_path: Path, docs_dir: Path, suites_dir: Path | None = N
     con = duckdb.connect(str(db_path))
     try:
         con.execute("SET TimeZone = 'UTC'")
+        if timezone:
+            con.execute("SET VARIABLE case_tz = ?", [timezone])
         tables = {
             row[0]
             for row in con.execute(

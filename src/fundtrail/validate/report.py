@@ -39,6 +39,9 @@ table.examples td, table.examples th { font-size: 12px; }
 .note { background: #fffbea; border-left: 4px solid #f0b429; padding: 6px 10px; }
 h2 { font-size: 17px; margin: 26px 0 6px; }
 h3 { font-size: 15px; margin: 18px 0 4px; }
+td.nowrap { white-space: nowrap; }
+div.scroll { overflow-x: auto; }
+tr.sentence td { border-top: none; padding-bottom: 9px; color: #486581; }
 """
 
 
@@ -88,14 +91,16 @@ def _index(suites: list[dict[str, Any]]) -> str:
 
 
 def _details_teaser(suite: dict[str, Any]) -> str:
-    details = suite["details"]
-    if details["kind"] != "record_exclusions":
-        return ""
+    teaser, _ = DETAIL_VIEWS[suite["details"]["kind"]]
+    return teaser(suite["details"], suite["page"])
+
+
+def _exclusions_teaser(details: dict[str, Any], page: str) -> str:
     excluded = details["records"] - details["valid"]
     return (
         f"<p>Information-sale records: {details['records']:,}, of which {details['valid']:,} valid "
         f"({_percent(details['valid'], details['records'])}) and {excluded:,} excluded from the counts — "
-        f"<a href=\"{escape(suite['page'])}#exclusions\">why each was excluded, per file</a>.</p>"
+        f"<a href=\"{escape(page)}#exclusions\">why each was excluded, per file</a>.</p>"
     )
 
 
@@ -119,8 +124,9 @@ def _suite_page(suite: dict[str, Any]) -> str:
         head + "<table><tr><th>status</th><th>check</th><th>expectation</th><th>result</th></tr>"
         f"{rows}</table>"
     )
-    if suite.get("details", {}).get("kind") == "record_exclusions":
-        body += _record_exclusions(suite["details"])
+    if suite.get("details"):
+        _, section = DETAIL_VIEWS[suite["details"]["kind"]]
+        body += section(suite["details"])
     return _page(f"Suite {suite['suite']}", suite["purpose"], body)
 
 
@@ -258,3 +264,114 @@ def _record_exclusions(details: dict[str, Any]) -> str:
                                                         ("records", "records")], details["unknown_categories_total"], view),
         ]
     return "".join(parts)
+
+
+KIND_NAMES = {  # (one, several): the teaser's words for each kind of finding
+    "balance_break": ("balance break", "balance breaks"),
+    "statement_gap": ("gap", "gaps"),
+    "statement_overlap": ("overlap", "overlaps"),
+    "summary_mismatch": ("summary mismatch", "summary mismatches"),
+    "outside_stated_period": ("file with rows outside its stated period", "files with rows outside their stated period"),
+}
+FINDING_COLUMNS = [
+    ("account_no", "account (masked)"), ("kind", "kind"), ("source", "file"), ("before_row", "between row"),
+    ("after_row", "and row"), ("before_time", "time of the first"), ("after_time", "time of the second"),
+    ("expected_balance", "expected balance"), ("actual_balance", "actual balance"),
+    ("missing_amount", "missing amount"), ("stated", "stated"), ("found", "found"),
+]
+FINDING_MONEY = ("expected_balance", "actual_balance", "missing_amount")
+FINDING_UNBROKEN = ("account_no", "before_time", "after_time")
+FINDINGS_CSV = "statement_integrity.csv"
+
+
+def _kind_count(kind: str, count: int) -> str:
+    one, several = KIND_NAMES.get(kind, (kind, kind))
+    return f"{count:,} {one if count == 1 else several}"
+
+
+def _findings_teaser(details: dict[str, Any], page: str) -> str:
+    link = f"<a href=\"{escape(page)}#findings\">the findings, per account</a>"
+    if details["findings"] == 0:
+        return (
+            "<p>Statement integrity: no findings — balances chain row to row, statements of one account "
+            f"neither leave gaps nor overlap, stated summaries agree with the rows — see {link}.</p>"
+        )
+    kinds = ", ".join(_kind_count(r["kind"], r["findings"]) for r in details["by_kind"] if r["findings"])
+    noun = "finding" if details["findings"] == 1 else "findings"
+    accounts = "account" if details["accounts"] == 1 else "accounts"
+    return (
+        f"<p>Statement integrity: {details['findings']:,} {noun} ({escape(kinds)}) on {details['accounts']:,} "
+        f"{accounts} — see {link}. A finding is about the evidence, not a failed expectation.</p>"
+    )
+
+
+def _statement_findings(details: dict[str, Any]) -> str:
+    """The auditor's answer to 'can these statements be taken at their word?', account by account."""
+    parts = [
+        '<h2 id="findings">Statement integrity findings</h2>',
+        "<p>Each account's statements are checked before their totals are trusted: the running balance "
+        "(previous balance + amount = balance) row to row and from one statement to the next, days no statement "
+        "covers and statements that overlap, and the count, totals and period a file's preamble states against its "
+        "rows. A finding does not change any figure of the run; it says where the evidence itself is incomplete.</p>",
+    ]
+    if details["findings"] == 0:
+        parts.append("<p><b>No findings.</b> Every balance chains, no statements of one account leave gaps or "
+                     "overlap, and every stated summary agrees with the rows.</p>")
+        return "".join(parts)
+    parts += [
+        "<h3>By kind</h3>",
+        _rows_table(details["by_kind"], [("kind", "kind"), ("findings", "findings"), ("accounts", "accounts")],
+                    len(details["by_kind"]), ""),
+        "<h3>By account</h3>",
+        _rows_table(details["by_account"], [("account_no", "account (masked)"), ("findings", "findings"),
+                                            ("files", "files")] + [(k, KIND_NAMES[k][1]) for k in KIND_NAMES],
+                    details["accounts"], FINDINGS_CSV),
+        "<h3>Findings</h3>",
+        "<p class=\"muted\">Rows are numbered as in the file (a row of another file is named <code>file:row</code>); "
+        f"times are in {escape(details['timezone'])}. Missing amount = actual balance − expected balance: what the rows "
+        "between the two must have moved.</p>",
+        _findings_table(details["listed"], details["findings"]),
+    ]
+    return "".join(parts)
+
+
+def _findings_table(rows: list[dict[str, Any]], total: int) -> str:
+    """Each finding's figures on one line, its sentence on the full-width line under it.
+
+    Columns no listed finding fills (stated and found outside summary findings) are left out."""
+    columns = [(key, title) for key, title in FINDING_COLUMNS if any(row.get(key) is not None for row in rows)]
+    head = "".join(f"<th>{escape(title)}</th>" for _key, title in columns)
+    body = "".join(
+        "<tr>" + "".join(_finding_cell(key, _short_row_id(key, row)) for key, _ in columns)
+        + f"</tr><tr class=\"sentence\"><td colspan=\"{len(columns)}\">{_cell(row.get('detail'))}</td></tr>"
+        for row in rows
+    )
+    cut = (
+        f'<p class="note">The first {len(rows):,} of {total:,} findings are listed; all of them are in '
+        f'<a href="../{FINDINGS_CSV}">{FINDINGS_CSV}</a> (and table statement_integrity of case.duckdb).</p>'
+        if total > len(rows) else ""
+    )
+    return f"{cut}<div class=\"scroll\"><table><tr>{head}</tr>{body}</table></div>"
+
+
+def _short_row_id(key: str, row: dict[str, Any]) -> Any:
+    """A row of the finding's own file by its number (the file is in the column before); another file's in full."""
+    value = row.get(key)
+    prefix = f"{row.get('source')}:"
+    if key in ("before_row", "after_row") and isinstance(value, str) and value.startswith(prefix):
+        return value[len(prefix):]
+    return value
+
+
+def _finding_cell(key: str, value: Any) -> str:
+    if key in FINDING_MONEY:
+        return _num(value)
+    if key in FINDING_UNBROKEN:
+        return f"<td class=\"nowrap\">{_cell(value)}</td>"
+    return f"<td>{_cell(value)}</td>"
+
+
+DETAIL_VIEWS = {  # details kind: (index teaser, section of the suite page)
+    "record_exclusions": (_exclusions_teaser, _record_exclusions),
+    "statement_findings": (_findings_teaser, _statement_findings),
+}
