@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from fundtrail import __version__, ingest, match, sqlrun
+from fundtrail import ingest, match, sqlrun
 from fundtrail.config import CaseConfig, load_case
 from fundtrail.errors import InvariantError, RosterError
 from fundtrail.kinds import KINDS
@@ -290,7 +290,7 @@ def publish(
         "title": case.title,
         "started": started.astimezone(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
         "finished": datetime.now(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
-        "code_version": __version__,
+        "code_version": summary["code_version"],
         "case_toml": case.raw,
         "inputs": inputs,
         "totals": summary["totals"],

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
+from fundtrail import code_version
 from fundtrail.config import CaseConfig
 
 BOM = "\ufeff".encode()
@@ -89,7 +90,7 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
         "timezone": case.timezone,
         "started": started.astimezone(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
         "finished": datetime.now(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
-        "code_version": _version(),
+        "code_version": code_version(),
         "totals": {
             "entries_count": entries[0],
             "entries_total": entries_amount,
@@ -238,9 +239,3 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _version() -> str:
-    from fundtrail import __version__
-
-    return __version__
