@@ -309,10 +309,13 @@ def _statement_findings(details: dict[str, Any]) -> str:
     """The auditor's answer to 'can these statements be taken at their word?', account by account."""
     parts = [
         '<h2 id="findings">Statement integrity findings</h2>',
-        "<p>Each account's statements are checked before their totals are trusted: the running balance "
-        "(previous balance + amount = balance) row to row and from one statement to the next, days no statement "
-        "covers and statements that overlap, and the count, totals and period a file's preamble states against its "
-        "rows. A finding does not change any figure of the run; it says where the evidence itself is incomplete.</p>",
+        (
+            "<p>Each account's statements are checked before their totals are trusted: the running balance "
+            "(previous balance + amount = balance) row to row and from one statement to the next, days no statement "
+            "covers and statements that overlap, and the count, totals and period a file's preamble states against "
+            "its rows. A finding does not change any figure of the run; it says where the evidence itself is "
+            "incomplete.</p>"
+        ),
     ]
     if details["findings"] == 0:
         parts.append("<p><b>No findings.</b> Every balance chains, no statements of one account leave gaps or "
@@ -327,9 +330,11 @@ def _statement_findings(details: dict[str, Any]) -> str:
                                             ("files", "files")] + [(k, KIND_NAMES[k][1]) for k in KIND_NAMES],
                     details["accounts"], FINDINGS_CSV),
         "<h3>Findings</h3>",
-        "<p class=\"muted\">Rows are numbered as in the file (a row of another file is named <code>file:row</code>); "
-        f"times are in {escape(details['timezone'])}. Missing amount = actual balance − expected balance: what the rows "
-        "between the two must have moved.</p>",
+        (
+            "<p class=\"muted\">Rows are numbered as in the file (a row of another file is named "
+            f"<code>file:row</code>); times are in {escape(details['timezone'])}. Missing amount = actual balance − "
+            "expected balance: what the rows between the two must have moved.</p>"
+        ),
         _findings_table(details["listed"], details["findings"]),
     ]
     return "".join(parts)
