@@ -79,9 +79,9 @@ def build_marts(case, paths) -> None:
 
 
 @_step("validate")
-def validate(paths) -> dict:
+def validate(case, paths) -> dict:
     progress.stage("validate")
-    return pipeline.validate(paths)
+    return pipeline.validate(case, paths)
 
 
 @_step("publish")
@@ -104,7 +104,7 @@ def reconcile(case_dir: str, out_dir: str, lang: str = "zh", unmask: bool = Fals
         build_transfers(case, paths)
         match_entries(case, paths)
         build_marts(case, paths)
-        validation = validate(paths)
+        validation = validate(case, paths)
         return publish(case, paths, validation, started, lang, unmask)
     except BaseException:
         pipeline.abandon_run(paths)

@@ -260,10 +260,10 @@ def check_invariants(case: CaseConfig, paths: RunPaths) -> None:
             raise InvariantError(f"defendant {defendant}: liable {liable} but the entries behind it add up to {listed}")
 
 
-def validate(paths: RunPaths) -> dict:
+def validate(case: CaseConfig, paths: RunPaths) -> dict:
     from fundtrail import validate as gx_validate  # GX import costs ~3 s; only runs that validate pay it
 
-    return gx_validate.validate_database(paths.db, paths.staging_dir / "validation")
+    return gx_validate.validate_database(paths.db, paths.staging_dir / "validation", timezone=case.timezone)
 
 
 def publish(
@@ -351,7 +351,7 @@ def run_case(
         build_marts(case, paths)
         check_invariants(case, paths)
         on_stage("validate")
-        validation = validate(paths)
+        validation = validate(case, paths)
         on_stage("publish")
         summary = publish(case, paths, validation, started, lang=lang, unmask=unmask)
         finish_run(paths)
