@@ -1,0 +1,45 @@
+"""The SQL folder's conventions: one model per file, named after it, with its grain and inputs stated."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fundtrail import sqlrun
+from fundtrail.errors import SqlStepError
+
+MODELS = sqlrun.models()
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_each_file_creates_the_model_it_is_named_after_and_states_grain_and_inputs(name):
+    model = MODELS[name]
+    assert model.sql.startswith(f"-- {name}: "), f"{model.path} must open with '-- {name}: <grain>'"
+    assert re.search(r"^-- Inputs: ", model.sql, flags=re.M), f"{model.path} must name its inputs"
+    created = re.findall(r"create or replace (?:table|view) (\w+)", model.sql, flags=re.I)
+    assert created == [name], f"{model.path} creates {created}"
+
+
+def test_no_float_types_in_sql():
+    for model in MODELS.values():
+        code = re.sub(r"--[^\n]*", "", model.sql)
+        assert not re.search(r"\b(float|double|real)\b", code, flags=re.I), model.path
+
+
+def test_build_order_puts_dependencies_first():
+    order = [m.name for m in sqlrun.build_order(["defendants"])]
+    assert order.index("roster_periods") < order.index("defendants")
+    assert order.index("entries") < order.index("defendants")
+
+
+def test_a_failing_statement_names_its_file(tmp_path):
+    import duckdb
+
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "broken.sql").write_text(
+        "-- broken: nothing.\n-- Inputs: none.\ncreate or replace table broken as select * from missing_table;\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SqlStepError, match=r"core/broken.sql: CatalogException.*missing_table"):
+        sqlrun.build(duckdb.connect(), ["broken"], sql_root=tmp_path)
