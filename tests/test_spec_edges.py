@@ -305,6 +305,56 @@ def test_split_size_is_capped_by_max_split(tmp_path, max_split, status):
     assert rows(con, "select status from entries") == [(status,)]
 
 
+def test_split_parts_may_sit_exactly_on_the_window_edge(tmp_path):
+    # E1 12:00 3,000.00: 1,000.00 at 11:30:00 and 2,000.00 at 12:30:00 from A, both exactly 30 min
+    # away: a split, seconds_apart 1800. E2 16:00 3,000.00: 1,000.00 at 15:29:59 (1801 s) and
+    # 2,000.00 at 16:10 from B: one part outside the window, no split.
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "victims": VICTIMS,
+        "bank_statement": [
+            statement(GANG, "2023-06-01 11:30:00+08", "1000.00", VICTIM_A, "1"),
+            statement(GANG, "2023-06-01 12:30:00+08", "2000.00", VICTIM_A, "2"),
+            statement(GANG, "2023-06-01 15:29:59+08", "1000.00", VICTIM_B, "3"),
+            statement(GANG, "2023-06-01 16:10:00+08", "2000.00", VICTIM_B, "4"),
+        ],
+        "deposit_sheet": [
+            entry("2023-06-01 12:00:00+08", "3000.00"),
+            entry("2023-06-01 16:00:00+08", "3000.00"),
+        ],
+    })
+    assert rows(con, "select entry_id, status, payment_ids, seconds_apart from entries order by entry_id") == [
+        ("deposit_sheet.csv:2", "validated", "bank.csv:2;bank.csv:3", 1800),
+        ("deposit_sheet.csv:3", "unvalidated", None, None),
+    ]
+
+
+def test_an_entry_that_lost_its_single_candidates_may_still_split_and_stays_flagged(tmp_path):
+    # Three 1,000.00 entries at 10:00, 10:01, 10:02; two single payments from B at 10:05 and 10:06.
+    # Most pairs = 2; least total time leaves out E1 (10:00, farthest): E2, E3 take the singles.
+    # E1 then splits 400.00 (10:03) + 600.00 (10:04) from A: validated, seconds_apart 240.
+    # E1 had 2 candidate payments and is validated, so rules.md §3 flags it ambiguous.
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "victims": VICTIMS,
+        "bank_statement": [
+            statement(GANG, "2023-06-01 10:05:00+08", "1000.00", VICTIM_B, "1"),
+            statement(GANG, "2023-06-01 10:06:00+08", "1000.00", VICTIM_B, "2"),
+            statement(GANG, "2023-06-01 10:03:00+08", "400.00", VICTIM_A, "3"),
+            statement(GANG, "2023-06-01 10:04:00+08", "600.00", VICTIM_A, "4"),
+        ],
+        "deposit_sheet": [
+            entry("2023-06-01 10:00:00+08", "1000.00"),
+            entry("2023-06-01 10:01:00+08", "1000.00"),
+            entry("2023-06-01 10:02:00+08", "1000.00"),
+        ],
+    })
+    got = rows(con, "select entry_id, status, payment_ids, candidates, ambiguous, victim_id, seconds_apart from entries order by entry_id")
+    assert got[0] == ("deposit_sheet.csv:2", "validated", "bank.csv:4;bank.csv:5", 2, True, "V1", 240)
+    assert {g[2] for g in got[1:]} == {"bank.csv:2", "bank.csv:3"}
+    assert [g[1] for g in got[1:]] == ["validated", "validated"]
+
+
 # ---------------------------------------------------------------- §2 transfers, payments, returns
 
 
@@ -349,6 +399,23 @@ def test_a_payment_seen_only_on_the_victims_statement(tmp_path):
     ]
     assert rows(con, "select status, seconds_apart from entries") == [("validated", 300)]
     assert rows(con, "select paid, validated from victims where victim_id = 'V1'") == [(d("4000.00"), d("4000.00"))]
+
+
+def test_a_receiving_account_named_only_in_the_deposit_sheet_is_a_gang_account(tmp_path):
+    # GANG_2 is not in gang_accounts, but an entry names it: it is a gang account (§2).
+    # V1 → GANG_2 4,000.00 (seen on V1's statement) is a payment and validates that entry;
+    # GANG_2 → GANG 3,000.00 is between gang accounts: neither payment nor return.
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "victims": VICTIMS,
+        "bank_statement": [
+            statement(VICTIM_A, "2023-06-01 10:00:00+08", "-4000.00", GANG_2, "1", source="victim.csv"),
+            statement(GANG, "2023-06-01 11:00:00+08", "3000.00", GANG_2, "2", source="card.csv"),
+        ],
+        "deposit_sheet": [entry("2023-06-01 10:02:00+08", "4000.00", receiving_account=GANG_2)],
+    })
+    assert rows(con, "select payment_id, to_account, status from payments") == [("victim.csv:2", GANG_2, "validated")]
+    assert rows(con, "select count(*) from case_returns") == [(0,)]
 
 
 def test_a_gang_account_also_listed_as_a_victim_account_pays_nothing(tmp_path):
@@ -712,3 +779,178 @@ def test_victim_paid_is_validated_plus_unattributed_and_net_loss_deducts_returns
 
 
 # ---------------------------------------------------------------- file level: ingest → publish
+
+
+def write_case(case_dir: Path) -> None:
+    """A tiny case folder: two deposit sheets kept abroad, three statement files of one gang card."""
+    card_a = (
+        "account_no,ts,amount,counterparty_account,txn_ref\n"
+        f"{GANG},2023-06-01 10:00:00,5000.00,{VICTIM_A},T1\n"
+        f"{GANG},2023-07-01 10:00:00,3000.00,{VICTIM_B},T2\n"
+        f"{GANG},2023-06-01 12:00:00,12.345,{VICTIM_A},T3\n"
+        f"{GANG},2023-01-10 10:00:00,2000.00,{STRANGER},T4\n"
+        f"{GANG},2023-06-02 09:00:00,-500.00,{VICTIM_A},T5\n"
+    )
+    files = {
+        "case.toml": """
+[case]
+id = "edges"
+timezone = "Asia/Shanghai"
+
+[[source]]
+kind = "units"
+path = "org/units.csv"
+
+[[source]]
+kind = "roster"
+path = "org/roster.csv"
+
+[[source]]
+kind = "victims"
+path = "victims.csv"
+
+[[source]]
+kind = "gang_accounts"
+path = "gang.csv"
+
+[[source]]
+kind = "deposit_sheet"
+path = "deposit/laos.csv"
+timezone = "Asia/Vientiane"
+
+[[source]]
+kind = "deposit_sheet"
+path = "deposit/berlin.csv"
+timezone = "Europe/Berlin"
+
+[[source]]
+kind = "bank_statement"
+path = "bank/*.csv"
+""",
+        "org/units.csv": "unit_id,name,kind,parent_id\nG,gang,gang,\nG1,group 1,group,G\n",
+        "org/roster.csv": (
+            "defendant_id,name,role,unit_id,member_code,valid_from,valid_to\n"
+            "D01,甲,staff,G1,K,2023-01-01,2023-06-01\n"
+            "D02,乙,staff,G1,K,2023-06-02,\n"
+        ),
+        "victims.csv": f"victim_id,name,account_no\nV1,张三,{VICTIM_A}\nV2,李四,{VICTIM_B}\n",
+        "gang.csv": f"account_no\n{GANG}\n",
+        "deposit/laos.csv": (
+            "ts,amount,member_code,receiving_account\n"
+            f"2023-06-01 09:05:00,5000.00,K,{GANG}\n"
+            "2023-06-01 23:00:00,100.00,K,\n"
+        ),
+        "deposit/berlin.csv": "ts,amount,member_code\n2023-07-01 04:10:00,3000.00,K\n2023-01-10 03:05:00,2000.00,Z\n",
+        "bank/a.csv": card_a,
+        "bank/b.csv": (
+            "account_no,ts,amount,counterparty_account,txn_ref\n"
+            f"{GANG},2023-06-02 09:00:00,-500.00,{VICTIM_A},T5\n"
+            f"{GANG},2023-06-03 10:00:00,700.00,{VICTIM_A},T6\n"
+        ),
+        "bank/copy_of_a.csv": card_a,
+    }
+    for name, text in files.items():
+        path = case_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    # Great Expectations is not under test here and costs ~8 s per run; every other step runs.
+    base = tmp_path_factory.mktemp("edges")
+    write_case(base / "case")
+    patch = pytest.MonkeyPatch()
+    patch.setattr(pipeline, "validate", lambda case, paths: {"suites": {}})
+    try:
+        pipeline.run_case(base / "case", base / "run1")
+        pipeline.run_case(base / "case", base / "run2")
+    finally:
+        patch.undo()
+    return base / "run1", base / "run2"
+
+
+def read_csv(out: Path, table: str) -> list[dict[str, str]]:
+    text = (out / f"{table}.csv").read_text(encoding="utf-8")
+    assert text.startswith("\ufeff"), f"{table}.csv has no BOM"
+    return list(csv.DictReader(text[1:].splitlines()))
+
+
+def test_times_kept_in_vientiane_and_berlin_meet_the_shanghai_bank(two_runs):
+    # laos.csv:2 09:05 Vientiane (+07) = 02:05Z = 10:05+08: card row 2 (10:00) is 300 s away.
+    # laos.csv:3 06-01 23:00 Vientiane = 06-02 00:00+08: K has passed to D02 at midnight.
+    # berlin.csv:2 07-01 04:10 CEST (+02) = 02:10Z = 10:10+08: card row 3 (10:00), 600 s.
+    # berlin.csv:3 01-10 03:05 CET (+01) = 02:05Z = 10:05+08: card row 5 (10:00), 300 s; code Z is
+    # nobody's. Read with the wrong offset either Berlin entry would be 55 or 70 min off: unmatched.
+    out, _ = two_runs
+    got = {
+        r["entry_id"]: (r["ts"], r["amount"], r["defendant_id"], r["status"], r["victim_id"], r["payment_ids"], r["seconds_apart"])
+        for r in read_csv(out, "entries")
+    }
+    assert got == {
+        "deposit/berlin.csv:2": ("2023-07-01T10:10:00+08:00", "3000.00", "D02", "validated", "V2", "bank/a.csv:3", "600"),
+        "deposit/berlin.csv:3": ("2023-01-10T10:05:00+08:00", "2000.00", "", "validated", f"unidentified:{STRANGER}", "bank/a.csv:5", "300"),
+        "deposit/laos.csv:2": ("2023-06-01T10:05:00+08:00", "5000.00", "D01", "validated", "V1", "bank/a.csv:2", "300"),
+        "deposit/laos.csv:3": ("2023-06-02T00:00:00+08:00", "100.00", "D02", "unvalidated", "", "", ""),
+    }
+
+
+def test_file_run_victims_and_defendants(two_runs):
+    # Payments: a.csv:2 V1 5,000 (validated), a.csv:3 V2 3,000 (validated), a.csv:5 STRANGER 2,000
+    # (validated), b.csv:3 V1 700 (unattributed). Return a.csv:6 500 to V1 (b.csv:2 is its copy).
+    # D01 (K to 06-01): own 5,000; unit G1 5,000; gang 01-10 2,000 (code Z) + 06-01 5,000 = 7,000.
+    # D02 (K from 06-02): own 3,000, own_unvalidated 100, unit 3,000, gang 3,000; 2 entries.
+    out, _ = two_runs
+    victims = [(r["victim_id"], r["paid"], r["returned"], r["net_loss"], r["validated"], r["unattributed"], r["payments"])
+               for r in read_csv(out, "victims")]
+    assert victims == [
+        ("V1", "5700.00", "500.00", "5200.00", "5000.00", "700.00", "2"),
+        ("V2", "3000.00", "0.00", "3000.00", "3000.00", "0.00", "1"),
+        (f"unidentified:{STRANGER}", "2000.00", "0.00", "2000.00", "2000.00", "0.00", "1"),
+    ]
+    defendants = [(r["defendant_id"], r["own"], r["own_unvalidated"], r["unit"], r["gang"], r["liable"], r["tier"], r["entries"])
+                  for r in read_csv(out, "defendants")]
+    assert defendants == [
+        ("D01", "5000.00", "0.00", "5000.00", "7000.00", "5000.00", "large", "1"),
+        ("D02", "3000.00", "100.00", "3000.00", "3000.00", "3000.00", "large", "2"),
+    ]
+    assert [(r["payment_id"], r["status"]) for r in read_csv(out, "payments")] == [
+        ("bank/a.csv:2", "validated"), ("bank/a.csv:3", "validated"),
+        ("bank/a.csv:5", "validated"), ("bank/b.csv:3", "unattributed"),
+    ]
+
+
+def test_manifest_conserves_rows_per_file_with_a_quarantined_row_and_a_duplicate_file(two_runs):
+    # a.csv: 5 rows read, row 4 (12.345) quarantined, 4 loaded; in 5,000 + 3,000 + 2,000, out 500.
+    # b.csv: row 2 repeats a.csv:6 → 1 duplicate, 1 loaded (in 700; the duplicate's 500 not counted).
+    # copy_of_a.csv: byte-identical to a.csv → not parsed, its 5 rows duplicates.
+    out, _ = two_runs
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    inputs = {i["path"]: i for i in manifest["inputs"]}
+    for item in inputs.values():
+        assert item["rows_read"] == item["rows_loaded"] + item["rows_quarantined"] + item["rows_duplicate"], item
+    got = {p: (i["rows_read"], i["rows_loaded"], i["rows_quarantined"], i["rows_duplicate"], i["amount_in"], i["amount_out"],
+               i.get("duplicate_of")) for p, i in inputs.items() if p.startswith("bank/")}
+    assert got == {
+        "bank/a.csv": (5, 4, 1, 0, "10000.00", "500.00", None),
+        "bank/b.csv": (2, 1, 0, 1, "700.00", "0.00", None),
+        "bank/copy_of_a.csv": (5, 0, 0, 5, "0.00", "0.00", "bank/a.csv"),
+    }
+    assert inputs["bank/copy_of_a.csv"]["sha256"] == hashlib.sha256((out.parent / "case/bank/a.csv").read_bytes()).hexdigest()
+    assert [(r["source"], r["source_row"], r["column"], r["value"]) for r in read_csv(out, "quarantine")] == [
+        ("bank/a.csv", "4", "amount", "12.345")
+    ]
+
+
+@pytest.mark.parametrize("table", pipeline.OUTPUT_TABLES)
+def test_a_second_run_writes_identical_tables_sorted_by_first_column(two_runs, table):
+    first, second = two_runs
+    for suffix in ("csv", "parquet"):
+        assert (first / f"{table}.{suffix}").read_bytes() == (second / f"{table}.{suffix}").read_bytes(), suffix
+    keys = [next(iter(r.values())) for r in read_csv(first, table)]
+
+    def file_then_row(key: str) -> tuple:
+        head, _, tail = key.rpartition(":")
+        return (head, int(tail), key) if tail.isdigit() else ("", 0, key)
+
+    assert keys == sorted(keys, key=file_then_row)
