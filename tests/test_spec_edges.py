@@ -329,6 +329,26 @@ def test_split_parts_may_sit_exactly_on_the_window_edge(tmp_path):
     ]
 
 
+def test_a_split_adds_up_within_the_amount_tolerance(tmp_path):
+    # tolerance 0.05. E1 12:00 3,000.00 ← 1,000.00 + 1,999.95 = 2,999.95 (0.05 short): a split.
+    # E2 14:00 3,000.00 ← 1,000.00 + 1,999.94 = 2,999.94 (0.06 short): none.
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "victims": VICTIMS,
+        "bank_statement": [
+            statement(GANG, "2023-06-01 11:50:00+08", "1000.00", VICTIM_A, "1"),
+            statement(GANG, "2023-06-01 11:55:00+08", "1999.95", VICTIM_A, "2"),
+            statement(GANG, "2023-06-01 13:50:00+08", "1000.00", VICTIM_B, "3"),
+            statement(GANG, "2023-06-01 13:55:00+08", "1999.94", VICTIM_B, "4"),
+        ],
+        "deposit_sheet": [entry("2023-06-01 12:00:00+08", "3000.00"), entry("2023-06-01 14:00:00+08", "3000.00")],
+    }, case={"matching": {"amount_tolerance": "0.05"}})
+    assert rows(con, "select entry_id, status, payment_ids from entries order by entry_id") == [
+        ("deposit_sheet.csv:2", "validated", "bank.csv:2;bank.csv:3"),
+        ("deposit_sheet.csv:3", "unvalidated", None),
+    ]
+
+
 def test_an_entry_that_lost_its_single_candidates_may_still_split_and_stays_flagged(tmp_path):
     # Three 1,000.00 entries at 10:00, 10:01, 10:02; two single payments from B at 10:05 and 10:06.
     # Most pairs = 2; least total time leaves out E1 (10:00, farthest): E2, E3 take the singles.
@@ -464,7 +484,7 @@ def test_an_export_without_balances_repeating_two_same_second_postings(tmp_path)
         ],
     })
     assert rows(con, "select paid, payments from victims where victim_id = 'V2'") == [(d("1600.00"), 2)]
-    assert rows(con, "select path, rows_loaded, rows_duplicate from file_controls order by path") == [
+    assert rows(con, "select path, rows_loaded, rows_duplicate from file_controls where kind = 'bank_statement' order by path") == [
         ("no-balance.csv", 0, 2), ("with-balance.csv", 2, 0),
     ]
 
@@ -547,7 +567,7 @@ def test_one_person_two_rows_sharing_a_day_and_a_code(tmp_path):
     # S01 is staff with code K in G1 until 06-10 and leads G1, still as K, from 06-10 (both inclusive:
     # 06-10 is in both rows). K's entry on 06-10 of 3,000.00 is S01's, once: one entries row, own
     # 3,000.00; unit (leader → unit) = G1 on S01's days = 3,000.00 → large.
-    con, _, _ = build_case(tmp_path, {
+    con, case, paths = build_case(tmp_path, {
         "gang_accounts": [{"account_no": GANG}],
         "units": UNITS,
         "roster": [
@@ -563,6 +583,8 @@ def test_one_person_two_rows_sharing_a_day_and_a_code(tmp_path):
     assert rows(con, "select own, unit, liable, liable_basis, tier, entries from defendants") == [
         (d("3000.00"), d("3000.00"), d("3000.00"), "unit", "large", 1)
     ]
+    con.close()
+    pipeline.check_invariants(case, paths)
 
 
 def test_a_leaders_unit_is_the_subtree_of_the_unit_they_lead(tmp_path):
