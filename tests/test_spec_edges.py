@@ -472,7 +472,7 @@ def test_an_export_without_balances_repeating_two_same_second_postings(tmp_path)
     # no-balance.csv (a later export of the same account, no balance column) shows the same two.
     # Where one side has no balance, only the five keys compare: both rows of no-balance.csv repeat
     # the two of with-balance.csv. V2 paid 1,600.00 in 2 payments; no-balance.csv: 2 duplicates.
-    same = dict(account=GANG, ts="2023-06-01 11:00:00+08", amount="800.00", counterparty=VICTIM_B)
+    same = {"account": GANG, "ts": "2023-06-01 11:00:00+08", "amount": "800.00", "counterparty": VICTIM_B}
     con, _, _ = build_case(tmp_path, {
         "gang_accounts": [{"account_no": GANG}],
         "victims": VICTIMS,
