@@ -5,9 +5,6 @@ states the expected figures, worked out by hand from the rule, in a comment.
 Harness tests (tests/sqlcase.py) start from landing rows; the file-level
 tests at the end go through ingest and publishing with
 ``pipeline.run_case`` on a case folder written here.
-
-Tests marked xfail(strict=True) expose behaviour that contradicts the spec;
-the reason names the rule.
 """
 
 from __future__ import annotations
@@ -168,12 +165,6 @@ def test_least_total_time_beats_nearest_first(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules.md §3 ties break by payment id; entry_candidates ranks payment ids as text, so "
-    "bank.csv:10 comes before bank.csv:9, while entry ids (deposit_entries) and every output (README, "
-    "'Output sort') order <file>:<row> ids by row number",
-)
 def test_equal_time_tie_goes_to_the_payment_with_the_earlier_id(tmp_path):
     # Rows 2-8 are unrelated 1.00 payments on another day. Row 9 (09:50) and row 10 (10:10) are both
     # 600 s from the 10:00 entry: same count, same total time, so the payment id decides.
@@ -461,12 +452,6 @@ def test_a_gang_account_also_listed_as_a_victim_account_pays_nothing(tmp_path):
     assert rows(con, "select count(*) from case_returns") == [(0,)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules.md §1: postings equal in account, ts, amount, counterparty and txn_ref are one posting "
-    "'(balance too, where both have one)'; postings.sql numbers repeats within a file per balance, so "
-    "an export without balances that repeats two same-second postings of one with balances keeps one copy",
-)
 def test_an_export_without_balances_repeating_two_same_second_postings(tmp_path):
     # with-balance.csv: two genuine 800.00 payments from V2 in the same second, balances 1,800 / 2,600.
     # no-balance.csv (a later export of the same account, no balance column) shows the same two.
@@ -556,13 +541,6 @@ def test_a_defendant_holding_two_codes_at_once_is_counted_once_per_entry(tmp_pat
     pipeline.check_invariants(case, paths)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="case-format.md forbids only one code held by two people on one day; one person's two roster "
-    "rows sharing a day and a code (a role change written inclusively) make deposit_entries join the "
-    "entry twice, so entries has two rows for one deposit-sheet line (outputs.md: one row per entry) "
-    "and a full run stops with InvariantError",
-)
 def test_one_person_two_rows_sharing_a_day_and_a_code(tmp_path):
     # S01 is staff with code K in G1 until 06-10 and leads G1, still as K, from 06-10 (both inclusive:
     # 06-10 is in both rows). K's entry on 06-10 of 3,000.00 is S01's, once: one entries row, own

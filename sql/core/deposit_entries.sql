@@ -9,6 +9,16 @@ with dated as (
         d.source || ':' || d.source_row as entry_id,
         timezone(getvariable('case_tz'), d.ts)::DATE as case_day
     from stg_deposit_sheet as d
+),
+holders as (
+    -- roster_conflicts allows one holder per code and day, but one person's rows may share a day
+    -- (a role change written inclusively): the entry is theirs once, in the row that began last.
+    select d.entry_id, r.defendant_id, r.unit_id
+    from dated as d
+    join roster_periods as r
+        on r.member_code = d.member_code
+        and d.case_day between r.valid_from and r.valid_to
+    qualify row_number() over (partition by d.entry_id order by r.valid_from desc, r.roster_row) = 1
 )
 select
     d.entry_id,
@@ -21,10 +31,8 @@ select
     d.receiving_account,
     d.victim_ref,
     d.entry_ref,
-    r.defendant_id,
-    r.unit_id,
+    h.defendant_id,
+    h.unit_id,
     row_number() over (order by d.ts, d.source, d.source_row) as entry_order
 from dated as d
-left join roster_periods as r
-    on r.member_code = d.member_code
-    and d.case_day between r.valid_from and r.valid_to;
+left join holders as h using (entry_id);

@@ -37,7 +37,12 @@ select
     payment_id as "right",
     abs(epoch(ts) - epoch(entry_ts))::BIGINT as cost,
     entry_order as left_order,
-    dense_rank() over (order by payment_id) as right_order
+    -- payment ids <file>:<row> rank by file, then row number (bank.csv:9 before bank.csv:10), like entry ids
+    dense_rank() over (
+        order by regexp_extract(payment_id, '^(.*):[0-9]+$', 1),
+                 try_cast(regexp_extract(payment_id, ':([0-9]+)$', 1) as BIGINT),
+                 payment_id
+    ) as right_order
 from pairs
 where amount between entry_amount - getvariable('amount_tolerance') and entry_amount + getvariable('amount_tolerance')
     and ts between entry_ts - to_minutes(getvariable('window_minutes')::BIGINT)

@@ -5,6 +5,9 @@
 -- later file is the duplicate. Within one file identical rows stay distinct postings (a bank
 -- does not export one posting twice in one file), so the k-th copy in a later file repeats the
 -- k-th copy in an earlier one: overlapping exports collapse to the larger file's count.
+-- Copies are numbered twice: among rows with the same balance (both sides show one: balances
+-- must agree) and among rows of the five keys alone (one side has no balance: it cannot tell
+-- same-second postings apart by balance, so they pair up in row order).
 create or replace table postings as
 with numbered as (
     select
@@ -13,6 +16,10 @@ with numbered as (
         f.file_order,
         row_number() over (
             partition by s.source, s.account_no, s.ts, s.amount, s.counterparty_account, s.txn_ref, s.balance
+            order by s.source_row
+        ) as balance_occurrence,
+        row_number() over (
+            partition by s.source, s.account_no, s.ts, s.amount, s.counterparty_account, s.txn_ref
             order by s.source_row
         ) as occurrence
     from stg_bank_statement as s
@@ -29,9 +36,11 @@ repeats as (
         and later.amount = earlier.amount
         and later.counterparty_account is not distinct from earlier.counterparty_account
         and later.txn_ref is not distinct from earlier.txn_ref
-        and later.occurrence = earlier.occurrence
         and earlier.file_order < later.file_order
-    where later.balance is null or earlier.balance is null or later.balance = earlier.balance
+        and case
+            when later.balance is null or earlier.balance is null then later.occurrence = earlier.occurrence
+            else later.balance = earlier.balance and later.balance_occurrence = earlier.balance_occurrence
+        end
     group by later.posting_id
 )
 select

@@ -10,7 +10,11 @@ matched as (
     select
         m.entry_id,
         min(p.victim_id) as victim_id,
-        string_agg(m.payment_id, ';' order by m.payment_id) as payment_ids,
+        string_agg(
+            m.payment_id, ';'
+            order by regexp_extract(m.payment_id, '^(.*):[0-9]+$', 1),
+                     try_cast(regexp_extract(m.payment_id, ':([0-9]+)$', 1) as BIGINT)
+        ) as payment_ids,
         max(abs(epoch(p.ts) - epoch(e.ts)))::BIGINT as seconds_apart
     from entry_matches as m
     join case_payments as p on p.payment_id = m.payment_id
