@@ -96,6 +96,7 @@ def publish(case, paths, validation, started, lang, unmask) -> dict:
 def reconcile(case_dir: str, out_dir: str, lang: str = "zh", unmask: bool = False) -> dict:
     started = datetime.now(timezone.utc)
     case = read_case(case_dir)
+    pipeline.check_output(case, out_dir)
     paths = pipeline.start_run(out_dir)
     try:
         planned = plan_inputs(case)

@@ -142,9 +142,11 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
     from fundtrail.config import load_case
-    from fundtrail.pipeline import check_inputs
+    from fundtrail.pipeline import check_inputs, check_output
 
-    check_inputs(load_case(case_dir))  # bad case.toml or headers: reported before Prefect starts
+    case = load_case(case_dir)  # bad case.toml, headers or output folder: reported before Prefect starts
+    check_inputs(case)
+    check_output(case, out_dir)
     _quiet_prefect(verbose=args.verbose)
     from flows import progress
     from flows.case_flow import reconcile

@@ -42,3 +42,11 @@ def test_missing_column_stops_the_run_before_anything_is_loaded(tmp_path, capsys
     assert "bank.csv: required column 'amount' of bank_statement is missing" in err
     assert "'账号', '时间'" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_output_inside_the_case_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "case.toml").write_text('[case]\nid = "x"\n', encoding="utf-8")
+    code = main(["run", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert code == 1
+    assert "must not be inside the case folder" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -26,7 +26,7 @@ import polars as pl
 
 from fundtrail import ingest, match, sqlrun
 from fundtrail.config import CaseConfig, load_case
-from fundtrail.errors import InvariantError, RosterError
+from fundtrail.errors import CaseConfigError, InvariantError, RosterError
 from fundtrail.kinds import KINDS
 
 OUTPUT_TABLES = ("defendants", "victims", "entries", "payments", "info_defendants", "quarantine")
@@ -72,6 +72,13 @@ def check_inputs(case: CaseConfig) -> None:
     for source in case.sources:
         for rel_path in source.files:
             ingest.check_file(case, source, rel_path)
+
+
+def check_output(case: CaseConfig, out_dir: str | Path) -> None:
+    """A run never writes into the case folder: its globs would read the outputs back next time."""
+    out = Path(out_dir).resolve()
+    if out == case.case_dir or out.is_relative_to(case.case_dir):
+        raise CaseConfigError(f"{out}: the output folder must not be inside the case folder {case.case_dir}")
 
 
 def start_run(out_dir: str | Path) -> RunPaths:
@@ -335,6 +342,7 @@ def run_case(
     on_stage("config")
     case = load_case(case_dir)
     check_inputs(case)
+    check_output(case, out_dir)
     paths = start_run(out_dir)
     try:
         on_stage("ingest")
