@@ -152,10 +152,10 @@ def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
     from flows.case_flow import reconcile
 
     display = _StageDisplay(enabled=sys.stderr.isatty() and not args.verbose)
-    progress.listen(display.stage)
     display.stage("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
     try:
-        return reconcile(str(case_dir), str(out_dir), lang=args.lang, unmask=args.unmask)
+        with progress.listening(display.stage):
+            return reconcile(str(case_dir), str(out_dir), lang=args.lang, unmask=args.unmask)
     finally:
         display.close()
 
