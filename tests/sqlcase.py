@@ -74,3 +74,34 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
+
+
+# Accounts, organisation and row builders shared by the rule tests.
+GANG = "6222000000000001"
+GANG_2 = "6222000000000002"
+VICTIM_A = "6217000000000011"
+VICTIM_A2 = "6217000000000012"
+VICTIM_B = "6217000000000022"
+STRANGER = "6217000000000099"
+ONWARD = "6230000000000777"
+
+UNITS = [
+    {"unit_id": "G", "name": "gang", "kind": "gang", "parent_id": None},
+    {"unit_id": "D1", "name": "dept 1", "kind": "department", "parent_id": "G"},
+    {"unit_id": "G1", "name": "group 1", "kind": "group", "parent_id": "D1"},
+    {"unit_id": "G2", "name": "group 2", "kind": "group", "parent_id": "D1"},
+]
+
+
+def statement(account, ts, amount, counterparty, ref=None, source="bank.csv", **extra):
+    return {"source": source, "account_no": account, "ts": ts, "amount": amount,
+            "counterparty_account": counterparty, "txn_ref": ref, **extra}
+
+
+def entry(ts, amount, code="X", **extra):
+    return {"ts": ts, "amount": amount, "member_code": code, **extra}
+
+
+def member(defendant, code, unit, frm, to=None, role="staff", name=None):
+    return {"defendant_id": defendant, "name": name or defendant, "role": role, "unit_id": unit,
+            "member_code": code, "valid_from": frm, "valid_to": to}

@@ -16,43 +16,30 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlcase import build_case, rows
+from sqlcase import (
+    GANG,
+    GANG_2,
+    ONWARD,
+    STRANGER,
+    UNITS,
+    VICTIM_A,
+    VICTIM_A2,
+    VICTIM_B,
+    build_case,
+    entry,
+    member,
+    rows,
+    statement,
+)
 
 from fundtrail import pipeline
 
-GANG = "6222000000000001"
-GANG_2 = "6222000000000002"
-VICTIM_A = "6217000000000011"
-VICTIM_A2 = "6217000000000012"
-VICTIM_B = "6217000000000022"
-STRANGER = "6217000000000099"
-ONWARD = "6230000000000777"
 
-UNITS = [
-    {"unit_id": "G", "name": "gang", "kind": "gang", "parent_id": None},
-    {"unit_id": "D1", "name": "dept 1", "kind": "department", "parent_id": "G"},
-    {"unit_id": "G1", "name": "group 1", "kind": "group", "parent_id": "D1"},
-    {"unit_id": "G2", "name": "group 2", "kind": "group", "parent_id": "D1"},
-]
 VICTIMS = [
     {"victim_id": "V1", "name": "张三", "account_no": VICTIM_A, "reported_loss": "9000.00"},
     {"victim_id": "V1", "name": "张三", "account_no": VICTIM_A2, "reported_loss": "9000.00"},
     {"victim_id": "V2", "name": "李四", "account_no": VICTIM_B},
 ]
-
-
-def statement(account, ts, amount, counterparty, ref=None, source="bank.csv", **extra):
-    return {"source": source, "account_no": account, "ts": ts, "amount": amount,
-            "counterparty_account": counterparty, "txn_ref": ref, **extra}
-
-
-def entry(ts, amount, code="X", **extra):
-    return {"ts": ts, "amount": amount, "member_code": code, **extra}
-
-
-def member(defendant, code, unit, frm, to=None, role="staff"):
-    return {"defendant_id": defendant, "name": defendant, "role": role, "unit_id": unit,
-            "member_code": code, "valid_from": frm, "valid_to": to}
 
 
 def d(text):
