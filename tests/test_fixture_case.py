@@ -8,15 +8,13 @@ pipeline's output.
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from manifestcheck import manifest_inputs_match
+from fixturecheck import manifest_inputs_match, read_table, tree_digest
 
 from fundtrail.pipeline import run_case
 
@@ -168,12 +166,6 @@ MANIFEST = {
 }
 
 
-def read_table(out_dir: Path, name: str) -> tuple[list[str], list[dict[str, str]]]:
-    with open(out_dir / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        return list(reader.fieldnames or []), list(reader)
-
-
 def by_key(rows: list[dict[str, str]], key: str) -> dict[str, dict[str, str]]:
     keyed = {row[key]: row for row in rows}
     assert len(keyed) == len(rows), f"duplicate {key} values"
@@ -192,14 +184,6 @@ def as_bool(text: str) -> bool:
 def as_instant(text: str) -> datetime:
     assert text.endswith("+08:00"), f"{text!r} is not in the case timezone"
     return datetime.fromisoformat(text)
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

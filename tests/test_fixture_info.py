@@ -8,13 +8,11 @@ from the pipeline's output.
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import re
 from pathlib import Path
 
 import pytest
-from manifestcheck import manifest_inputs_match
+from fixturecheck import manifest_inputs_match, read_table, tree_digest
 
 from fundtrail.pipeline import run_case
 
@@ -81,20 +79,6 @@ MANIFEST = {
     "ledger/d01_notebook.csv": ("payment_ledger", 5, 5, 0, 0, "18100.00", None),
     "ledger/d05_wechat.csv": ("payment_ledger", 2, 2, 0, 0, "4000.00", None),
 }
-
-
-def read_table(out_dir: Path, name: str) -> tuple[list[str], list[dict[str, str]]]:
-    with open(out_dir / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        return list(reader.fieldnames or []), list(reader)
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

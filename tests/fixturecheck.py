@@ -1,11 +1,28 @@
-"""The manifest check both hand-made fixtures share: every evidence file's control totals."""
+"""What both hand-made fixture tests read and check: output tables, the case folder, the manifest."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
+
+
+def read_table(out_dir: Path, name: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows of an output CSV (UTF-8 with BOM)."""
+    with open(out_dir / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """SHA-256 of every file below root, to show a run left the case folder untouched."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def manifest_inputs_match(out: Path, case_dir: Path, expected: dict[str, tuple]) -> dict[str, dict]:
