@@ -123,22 +123,8 @@ def load_database(
     """Landing tables from the ingest Parquet files, plus input_files; then staging views."""
     with _connect(case, paths) as con:
         for kind in KINDS:
-            files = sorted((paths.scratch / "landing" / kind).glob("*.parquet"))
-            if files:
-                con.execute(
-                    f"create or replace table landing_{kind} as select * from read_parquet(?, union_by_name = true)",
-                    [[str(f) for f in files]],
-                )
-            else:
-                _create_table(con, f"landing_{kind}", pl.DataFrame(schema=ingest.landing_schema(kind)))
-        quarantine_files = sorted((paths.scratch / "quarantine").glob("*.parquet"))
-        if quarantine_files:
-            con.execute(
-                "create or replace table landing_quarantine as select * from read_parquet(?)",
-                [[str(f) for f in quarantine_files]],
-            )
-        else:
-            _create_table(con, "landing_quarantine", pl.DataFrame(schema=ingest.QUARANTINE_SCHEMA))
+            _load_parquet(con, f"landing_{kind}", paths.scratch / "landing" / kind, ingest.landing_schema(kind))
+        _load_parquet(con, "landing_quarantine", paths.scratch / "quarantine", ingest.QUARANTINE_SCHEMA)
 
         input_files = pl.DataFrame(
             [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)],
@@ -395,6 +381,18 @@ def _connect(case: CaseConfig, paths: RunPaths) -> duckdb.DuckDBPyConnection:
         [list(case.liability), list(case.liability.values())],
     )
     return con
+
+
+def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, folder: Path, schema: dict) -> None:
+    """One table from the Parquet files ingest wrote into folder; empty, with its columns, when none."""
+    files = sorted(folder.glob("*.parquet"))
+    if files:
+        con.execute(
+            f"create or replace table {name} as select * from read_parquet(?, union_by_name = true)",
+            [[str(f) for f in files]],
+        )
+    else:
+        _create_table(con, name, pl.DataFrame(schema=schema))
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
