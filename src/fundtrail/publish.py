@@ -44,14 +44,17 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> No
         f"{first}, " + ", ".join(_quote(c) for c, _ in columns[1:])
     ).rstrip(", ")
     formatted = ", ".join(f"{_text(name, dtype)} as {_quote(name)}" for name, dtype in columns)
+    # Sorted once for both files; a table scan keeps insertion order (DuckDB's preserve_insertion_order).
+    con.execute(f"create or replace temp table _sorted as select * from {table} order by {order}")
     csv_path = out_dir / f"{table}.csv"
     plain = out_dir / f".{table}.csv.nobom"
-    con.execute(f"copy (select {formatted} from {table} order by {order}) to '{plain}' (header, delimiter ',')")
+    con.execute(f"copy (select {formatted} from _sorted) to '{plain}' (header, delimiter ',')")
     with open(csv_path, "wb") as target, open(plain, "rb") as body:
         target.write(BOM)
         shutil.copyfileobj(body, target, length=1 << 20)
     plain.unlink()
-    con.execute(f"copy (select * from {table} order by {order}) to '{out_dir / f'{table}.parquet'}' (format parquet)")
+    con.execute(f"copy _sorted to '{out_dir / f'{table}.parquet'}' (format parquet)")
+    con.execute("drop table _sorted")
 
 
 def frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pl.DataFrame]:
