@@ -159,6 +159,31 @@ def test_overlapping_exports_repeat_rows_exactly(fraud_small):
     assert a.join(b, on=a.columns, how="semi").height > 0
 
 
+def test_files_per_account_writes_one_small_police_reply_per_account_month_and_query(tmp_path):
+    case = generate_fraud(tmp_path / "case", scale=SMALL, seed=11, files_per_account=True)
+    assert sorted(p.name for p in (case / "bank").iterdir()) == ["abc", "returns"]
+    replies = sorted((case / "bank" / "returns").glob("*.csv"))
+    frames = {p.name: read_gbk(p, 2) for p in replies}
+    for name, frame in frames.items():
+        batch, account, month, query = Path(name).stem.split("_")[:4]
+        assert frame.columns[:4] == ["交易卡号", "交易户名", "交易时间", "交易金额"], name
+        assert set(frame["交易卡号"]) == {account}, name
+        regular = frame.filter(~pl.col("交易流水号").str.starts_with("MALFORMED"))
+        assert set(regular["交易时间"].str.slice(0, 7).str.replace("-", "")) == {month}, name
+        assert set(regular["收付标志"]) <= {"进", "出"}
+    assert len(replies) > 10 * len({n.split("_")[1] for n in frames}) // 10  # several months per account
+    resent = [p for p in replies if p.stem.endswith("_resend")]
+    assert len(resent) == 1
+    assert resent[0].read_bytes() == resent[0].with_name(resent[0].name.replace("_resend", "")).read_bytes()
+    malformed = pl.concat(frames.values()).filter(pl.col("交易流水号").str.starts_with("MALFORMED"))
+    assert sorted(malformed["交易流水号"]) == [f"MALFORMED00000{i}" for i in range(1, 5)]
+    abc_rows = sum(read_gbk(p, 4).height for p in (case / "bank" / "abc").glob("*.csv"))
+    truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
+    assert sum(f.height for f in frames.values()) + abc_rows == truth["totals"]["statement_rows"]
+    sources = [s.files for s in load_case(case).sources_of("bank_statement")]
+    assert [len(files) for files in sources] == [len(replies), 2]
+
+
 def test_deposit_sheets_are_kept_in_laos_time(fraud_small):
     """The hand-over plants: 22:30 and 23:30 in Laos on the old holders' last day (15 May)."""
     sheets = pl.concat(

@@ -65,6 +65,21 @@ def test_pipeline_reproduces_fraud_truth(tmp_path, scale, seed):
     assert quarantine.height == truth["totals"]["quarantined_rows"]
 
 
+def test_pipeline_reproduces_fraud_truth_from_one_file_per_account_and_month(tmp_path):
+    case = generate_fraud(tmp_path / "case", scale=0.1, seed=729, files_per_account=True)
+    assert len(list((case / "bank" / "returns").glob("*.csv"))) > 500
+    out = run(case, tmp_path / "out")
+    truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
+    problems = differences(truth["defendants"], published(out, "defendants"), DEFENDANT_FIELDS)
+    problems += differences(truth["victims"], published(out, "victims"), VICTIM_FIELDS)
+    assert not problems, "\n".join(problems[:40])
+    quarantine = pl.read_csv(out / "quarantine.csv", infer_schema=False)
+    assert quarantine.height == truth["totals"]["quarantined_rows"]
+    # The overlapping second queries' shared days and the resent reply, row for row.
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["totals"]["duplicate_rows"] == truth["totals"]["duplicate_rows"]
+
+
 @pytest.mark.parametrize("scale", [0.1, 1.0])
 def test_pipeline_reproduces_info_truth(tmp_path, scale):
     case = generate_info(tmp_path / "case", scale=scale)

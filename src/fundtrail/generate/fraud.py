@@ -122,8 +122,14 @@ class Counters:
     abc_account: str = ""
 
 
-def generate_fraud(out: Path, scale: float = 1.0, seed: int = 729) -> Path:
-    """Write the fraud case folder into ``out`` (case.toml, evidence, truth.json) and return ``out``."""
+def generate_fraud(out: Path, scale: float = 1.0, seed: int = 729, files_per_account: bool = False) -> Path:
+    """Write the fraud case folder into ``out`` (case.toml, evidence, truth.json) and return ``out``.
+
+    ``files_per_account`` writes every bank statement (receiving cards and
+    victims alike, except the one bank's own export) as 调单 replies: one
+    small police-query file per account, month and query, as banks answer a
+    police request. The planted truth is the same either way.
+    """
     from fundtrail.generate.truth import fraud_truth
 
     out = Path(out)
@@ -141,10 +147,10 @@ def generate_fraud(out: Path, scale: float = 1.0, seed: int = 729) -> Path:
         v_here = n_victims * (b + 1) // n_batches - v_done
         u_here = n_unidentified * (b + 1) // n_batches - u_done
         batch = _plan_batch(org, seed, b, v_here, u_here, v_done, u_done, card_done, special_start)
-        _write_batch(out, batch, counters)
+        _write_batch(out, batch, counters, files_per_account)
         v_done, u_done, card_done = v_done + v_here, u_done + u_here, card_done + batch.cards.height
     _write_static(out, org, counters)
-    _write_case_toml(out, counters)
+    _write_case_toml(out, counters, files_per_account)
     fraud_truth(out, org, counters)
     return out
 
@@ -662,12 +668,15 @@ def _validity(batch: Batch) -> tuple[pl.DataFrame, pl.DataFrame]:
     return entries, payments
 
 
-def _write_batch(out: Path, batch: Batch, counters: Counters) -> None:
+def _write_batch(out: Path, batch: Batch, counters: Counters, files_per_account: bool = False) -> None:
     entries, payments = _validity(batch)
     _write_sheets(out, batch, entries, counters)
     postings = _postings(batch)
-    _write_police(out, batch, postings, counters)
-    _write_victim_statements(out, batch, postings, counters)
+    if files_per_account:
+        _write_replies(out, batch, postings, counters)
+    else:
+        _write_police(out, batch, postings, counters)
+        _write_victim_statements(out, batch, postings, counters)
     _write_abc(out, batch, postings, counters)
 
     counters.entry_aggregates.append(
@@ -870,6 +879,56 @@ def _write_police(out: Path, batch: Batch, postings: pl.DataFrame, counters: Cou
             counters.duplicate_rows += second.height
 
 
+def _write_replies(out: Path, batch: Batch, postings: pl.DataFrame, counters: Counters) -> None:
+    """调单 replies: one police-query file per account, calendar month (Shanghai) and query.
+
+    The quirks of the big exports are kept: overlapping second queries for a
+    quarter of the cards (their three shared days repeat row for row), the
+    three malformed rows in a card's reply, the "#####" amount in a victim's,
+    and one reply the bank sent twice.
+    """
+    cards = batch.cards.filter(pl.col("statement") & (pl.col("layout") == "police")).select("account_no", "overlap")
+    victims = batch.payers.filter("statement").select("account_no", pl.lit(False).alias("overlap"))
+    rows = postings.join(pl.concat([cards, victims]).unique("account_no"), on="account_no", maintain_order="left")
+    split = EXPORT_SPLIT_DAY * DAY - SHANGHAI * 3600
+    counters.duplicate_rows += rows.filter(
+        pl.col("overlap") & pl.col("ts").is_between(split, split + 3 * DAY, closed="left")
+    ).height
+    queries = pl.concat(
+        [
+            rows.filter(~pl.col("overlap") | (pl.col("ts") < split + 3 * DAY)).with_columns(pl.lit(1).alias("query")),
+            rows.filter(pl.col("overlap") & (pl.col("ts") >= split)).with_columns(pl.lit(2).alias("query")),
+        ]
+    ).with_columns(local_time_text(pl.col("ts"), SHANGHAI, "%Y%m").alias("month"))
+    folder = out / "bank" / "returns"
+    card_with_bad_rows = batch.cards["account_no"][2] if batch.index == 0 else None
+    victim_with_bad_row = victims["account_no"][0] if batch.index == 0 and victims.height else None
+    resent = False
+    parts = queries.partition_by("account_no", "month", "query", maintain_order=True, as_dict=True)
+    for number, ((account, month, query), part) in enumerate(sorted(parts.items())):
+        table = _police_table(part)
+        if account == card_with_bad_rows:
+            table = pl.concat([table, _malformed_police(batch, table.columns)])
+            counters.quarantined_rows += 3
+            card_with_bad_rows = None
+        if account == victim_with_bad_row:
+            # A cell too narrow when the bank printed it: "#####" instead of the amount.
+            broken = list(table.row(0))
+            broken[3], broken[8] = "#####", "MALFORMED000004"
+            table = pl.concat([table, pl.DataFrame([broken], schema=table.columns, orient="row")])
+            counters.quarantined_rows += 1
+            victim_with_bad_row = None
+        path = folder / f"b{batch.index:02d}_{account}_{month}_q{query}.csv"
+        write_csv(path, table, "gbk", _police_preamble(batch.index, query, number), "\r\n")
+        counters.statement_rows += table.height
+        if batch.index == 0 and query == 2 and not resent:
+            # The same reply sent twice by the bank, saved under another name.
+            shutil.copyfile(path, path.with_name(f"{path.stem}_resend.csv"))
+            counters.statement_rows += table.height
+            counters.duplicate_rows += table.height
+            resent = True
+
+
 def _police_preamble(b: int, query: int, part: int) -> list[str]:
     return ["公安机关电信网络诈骗涉案资金查询反馈结果", f"查询批次：ZJCX2019{b:02d}{query}{part:02d}"]
 
@@ -959,31 +1018,11 @@ def _write_static(out: Path, org: Organisation, counters: Counters) -> None:
     write_csv(out / "victims" / "victims.csv", pl.concat(counters.victim_rows).sort("victim_id", "account_no"))
 
 
-def _write_case_toml(out: Path, counters: Counters) -> None:
+def _write_case_toml(out: Path, counters: Counters, files_per_account: bool = False) -> None:
     def columns(mapping: dict[str, str]) -> str:
         return "\n".join(f"{k} = {toml_string(v)}" for k, v in mapping.items())
 
-    text = f'''[case]
-id = "729-fraud"
-title = "7·29 跨境电信诈骗案（生成的演示案例）"
-timezone = "Asia/Shanghai"
-currency = "CNY"
-
-[matching]
-window_minutes = 30
-amount_tolerance = "0.00"
-max_split = 3
-mirror_window_minutes = 10
-
-[liability]
-financier = "gang"
-shareholder = "gang"
-leader = "unit"
-staff = "own"
-support = "gang"
-
-# Police transaction-query replies for the receiving cards (many cards per file).
-[[source]]
+    police = f'''[[source]]
 kind = "bank_statement"
 path = "bank/police/*.csv"
 encoding = "gbk"
@@ -1004,7 +1043,45 @@ skip_rows = 3
 {columns(BANK_HEADER)}
 [source.values.direction]
 "贷" = "in"
-"借" = "out"
+"借" = "out"'''
+    if files_per_account:
+        police = f'''[[source]]
+kind = "bank_statement"
+path = "bank/returns/*.csv"
+encoding = "gbk"
+skip_rows = 2
+[source.columns]
+{columns(POLICE_HEADER)}
+[source.values.direction]
+"进" = "in"
+"出" = "out"'''
+    police_comment = (
+        "# 调单: the banks' replies to police queries, one file per account, month and query."
+        if files_per_account
+        else "# Police transaction-query replies for the receiving cards (many cards per file)."
+    )
+
+    text = f'''[case]
+id = "729-fraud"
+title = "7·29 跨境电信诈骗案（生成的演示案例）"
+timezone = "Asia/Shanghai"
+currency = "CNY"
+
+[matching]
+window_minutes = 30
+amount_tolerance = "0.00"
+max_split = 3
+mirror_window_minutes = 10
+
+[liability]
+financier = "gang"
+shareholder = "gang"
+leader = "unit"
+staff = "own"
+support = "gang"
+
+{police_comment}
+{police}
 
 # One card's statement from its bank, exported twice with overlapping dates;
 # the account number is only in the preamble.
