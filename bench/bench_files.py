@@ -1,0 +1,163 @@
+"""A whole run against the floor: polars reading every input file once, measured in the same run.
+
+Not a test. Run:
+
+    .venv/bin/python bench/bench_files.py CASE_DIR [--prefect] [--plain/--no-plain] [--out DIR]
+    .venv/bin/python bench/bench_files.py --generate 3.3 [--prefect]
+
+``--generate SCALE`` first writes `fundtrail generate fraud --files-per-account`
+style replies into a temporary folder (scale 3.3: about 20,000 files and
+226,000 statement rows; scale 14: about 80,000 files and 1M rows).
+
+The floor reads each file of each [[source]] with polars, in the encoding and
+after the preamble rows ingest uses, all text, nothing else: the least any
+run must do. Then the pipeline runs in a child process (plain
+``fundtrail.pipeline.run_case``, no Prefect) and, with ``--prefect``, the CLI
+``fundtrail run`` in another (its stage lines read through a pseudo-terminal;
+the "prefect" stage is Prefect's own start-up, reported beside the ratio and
+not counted in it). Each child's peak resident memory comes from wait4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pty
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+from fundtrail.config import load_case
+from fundtrail.ingest.readers import SPREADSHEET_FORMATS, _codec, layout_of
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGE_LINE = re.compile(r"\[\d+/\d+\] (\w+) …\s*([0-9.]+) s")
+
+
+def read_floor(case_dir: Path) -> tuple[float, int, int]:
+    """Seconds for polars to read every input file once, the files and the rows read."""
+    case = load_case(case_dir)
+    jobs = []
+    for source in case.sources:
+        for rel_path in source.files:
+            path = case.case_dir / rel_path
+            # Presets find their header row by reading the head; that is ingest's work, not the floor's.
+            jobs.append((path, layout_of(source, rel_path, path if source.format else None)))
+    rows = 0
+    started = time.perf_counter()
+    for path, layout in jobs:
+        if layout.format in SPREADSHEET_FORMATS:
+            frame = pl.read_excel(path, sheet_name=layout.sheet, has_header=False, infer_schema_length=0)
+        else:
+            frame = pl.read_csv(
+                path,
+                has_header=False,
+                skip_rows=layout.skip_rows,
+                encoding=_codec(layout.encoding),
+                infer_schema=False,
+                truncate_ragged_lines=True,
+            )
+        rows += frame.height
+    return time.perf_counter() - started, len(jobs), rows
+
+
+def run_child(command: list[str], env: dict[str, str]) -> tuple[float, int, str, int]:
+    """Wall seconds, exit status, everything printed (through a pseudo-terminal) and peak RSS in MB."""
+    master, slave = pty.openpty()
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    return seconds, os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8", "replace"), usage.ru_maxrss // 1024
+
+
+def plain_child(case_dir: str, out_dir: str) -> None:
+    """Runs inside the child: the pipeline without Prefect, stage times as one JSON line."""
+    from fundtrail.pipeline import run_case
+
+    marks: list[tuple[str, float]] = []
+    run_case(case_dir, out_dir, on_stage=lambda stage: marks.append((stage, time.perf_counter())))
+    marks.append(("end", time.perf_counter()))
+    stages = {stage: round(until - at, 2) for (stage, at), (_, until) in zip(marks, marks[1:])}
+    print("STAGES " + json.dumps(stages))
+
+
+def report(label: str, seconds: float, status: int, output: str, peak_mb: int, floor: float, stages: dict) -> None:
+    prefect = stages.pop("prefect", 0.0)
+    counted = seconds - prefect
+    print(f"\n{label}: exit {status}, {seconds:.1f} s wall, peak RSS {peak_mb:,} MB")
+    if status != 0:
+        print(output[-3000:])
+        return
+    for stage, took in stages.items():
+        print(f"  {stage:<10} {took:8.2f} s")
+    if prefect:
+        print(f"  Prefect start-up {prefect:.1f} s (not counted)")
+    print(f"  run / floor = {counted:.1f} / {floor:.1f} = {counted / floor:.1f}×")
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("case_dir", nargs="?", type=Path)
+    parser.add_argument("--generate", type=float, metavar="SCALE")
+    parser.add_argument("--prefect", action="store_true", help="also time `fundtrail run` (Prefect)")
+    parser.add_argument("--no-plain", action="store_true", help="skip the plain pipeline run")
+    parser.add_argument("--out", type=Path, help="where the runs write (default: a temporary folder)")
+    parser.add_argument("--child-plain", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_plain:
+        plain_child(*args.child_plain)
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="bench-files-"))
+    out_root = args.out or work
+    case_dir = args.case_dir
+    if args.generate is not None:
+        from fundtrail.generate import generate_fraud
+
+        started = time.perf_counter()
+        case_dir = generate_fraud(work / "case", scale=args.generate, files_per_account=True)
+        print(f"generated scale {args.generate} in {time.perf_counter() - started:.0f} s → {case_dir}")
+    assert case_dir is not None, "give CASE_DIR or --generate SCALE"
+
+    floor, files, rows = read_floor(case_dir)
+    print(f"floor: polars reads {files:,} files ({rows:,} lines after preambles) in {floor:.2f} s "
+          f"({floor / files * 1000:.2f} ms per file)")
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")])
+    if not args.no_plain:
+        command = [sys.executable, __file__, "--child-plain", str(case_dir), str(out_root / "out-plain")]
+        seconds, status, output, peak = run_child(command, env)
+        found = re.search(r"STAGES (\{.*\})", output)
+        report("plain run_case", seconds, status, output, peak, floor, json.loads(found.group(1)) if found else {})
+    if args.prefect:
+        cli = [sys.executable, "-m", "flows.cli", "run", str(case_dir), "--out", str(out_root / "out-prefect")]
+        seconds, status, output, peak = run_child(cli, env)
+        stages = {m.group(1): float(m.group(2)) for m in STAGE_LINE.finditer(output)}
+        server = env.get("PREFECT_API_URL") or "temporary server"
+        report(f"fundtrail run ({server})", seconds, status, output, peak, floor, stages)
+    if args.out is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
