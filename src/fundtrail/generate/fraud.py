@@ -50,6 +50,10 @@ SCALE1_UNIDENTIFIED = 250
 BATCH_PAYERS = 20_000
 PAYERS_PER_CARD = 40
 ROWS_PER_FILE = 250_000
+# A victim's own banking (wages, shopping, bills) over the five months; 调单 replies
+# return every row of the account, so the replies case carries a month's worth each month.
+NOISE_PER_ACCOUNT = 8
+NOISE_PER_ACCOUNT_REPLIES = 44
 SHANGHAI, VIENTIANE = 8, 7
 DAY = 86_400
 SINGLE, SPLIT, ENTRY_ONLY, PAYMENT_ONLY = 0, 1, 2, 3
@@ -146,7 +150,10 @@ def generate_fraud(out: Path, scale: float = 1.0, seed: int = 729, files_per_acc
     for b in range(n_batches):
         v_here = n_victims * (b + 1) // n_batches - v_done
         u_here = n_unidentified * (b + 1) // n_batches - u_done
-        batch = _plan_batch(org, seed, b, v_here, u_here, v_done, u_done, card_done, special_start)
+        batch = _plan_batch(
+            org, seed, b, v_here, u_here, v_done, u_done, card_done, special_start,
+            NOISE_PER_ACCOUNT_REPLIES if files_per_account else NOISE_PER_ACCOUNT,
+        )
         _write_batch(out, batch, counters, files_per_account)
         v_done, u_done, card_done = v_done + v_here, u_done + u_here, card_done + batch.cards.height
     _write_static(out, org, counters)
@@ -178,6 +185,7 @@ def _plan_batch(
     unidentified_offset: int,
     card_offset: int,
     special_start: int,
+    noise_per_account: int = NOISE_PER_ACCOUNT,
 ) -> Batch:
     rng = np.random.default_rng([seed, 2, b])
     n_cards = max(6, round((n_victims + n_unidentified) / PAYERS_PER_CARD))
@@ -264,7 +272,7 @@ def _plan_batch(
             cards.select("account_no", "holder_name"),
         ]
     )
-    transfers, extra_holders = _transfers(instalments, parts, payers, cards, rng, b)
+    transfers, extra_holders = _transfers(instalments, parts, payers, cards, rng, b, noise_per_account)
     holders = pl.concat([holders, extra_holders]).unique("account_no", keep="first")
 
     reported = (
@@ -519,6 +527,7 @@ def _transfers(
     cards: pl.DataFrame,
     rng: np.random.Generator,
     b: int,
+    noise_per_account: int = NOISE_PER_ACCOUNT,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     card_no = cards["account_no"]
     inst = instalments.with_columns(pl.Series("card", card_no.to_numpy()[instalments["card_index"].to_numpy()]))
@@ -582,7 +591,7 @@ def _transfers(
 
     # Victims' ordinary banking around the fraud: wages in, shopping and bills out.
     with_statement = payers.filter(pl.col("statement"))["account_no"].to_numpy()
-    per = rng.poisson(8, with_statement.size)
+    per = rng.poisson(noise_per_account, with_statement.size)
     acct = np.repeat(with_statement, per)
     q = acct.size
     wage = rng.random(q) < 0.25

@@ -36,6 +36,7 @@ from fundtrail.ingest import (
     landing_schema,
     map_columns,
 )
+from fundtrail.ingest.presets import get_preset
 from fundtrail.ingest.readers import SPREADSHEET_FORMATS, Layout, RawTable, _codec, clean_header, layout_of, read_table
 
 # About 100 bytes a statement row: ~80,000 rows a batch, small enough to parse
@@ -104,7 +105,9 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[Fil
     """Parse every file of ``batch``; write landing/<kind>/<name>.parquet and quarantine/<name>.parquet."""
     source = case.sources[batch.source_index - 1]
     work_dir = Path(work_dir)
-    reads = [_read(case, source, i, f, work_dir) for i, f in enumerate(batch.files)]
+    layouts = _Layouts(source)
+    reads = [_read(case, source, layouts.of(f.path, case.case_dir / f.path), i, f, work_dir)
+             for i, f in enumerate(batch.files)]
     groups: dict[tuple, list[_Read]] = {}
     for r in reads:
         key = (tuple(r.headers), r.layout.format, r.layout.account_no, r.layout.account_no_wins)
@@ -168,10 +171,26 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[Fil
     return stats
 
 
-def _read(case: CaseConfig, source: Source, index: int, file: BatchFile, work_dir: Path) -> _Read:
+class _Layouts:
+    """Each file's layout; without a preset it depends only on the file ending, so it is worked out once per ending."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.by_suffix: dict[str, Layout] = {}
+        self.per_file = bool(source.format and get_preset(source.format))
+
+    def of(self, rel_path: str, path: Path) -> Layout:
+        if self.per_file:
+            return layout_of(self.source, rel_path, path)
+        suffix = Path(rel_path).suffix.lower()
+        if suffix not in self.by_suffix:
+            self.by_suffix[suffix] = layout_of(self.source, rel_path)
+        return self.by_suffix[suffix]
+
+
+def _read(case: CaseConfig, source: Source, layout: Layout, index: int, file: BatchFile, work_dir: Path) -> _Read:
     """Decode in memory and cut off the preamble; spreadsheets go to the single-file reader."""
     path = case.case_dir / file.path
-    layout = layout_of(source, file.path, path)
     if layout.format in SPREADSHEET_FORMATS:
         return _read_whole(case, index, file, layout, work_dir)
     data = path.read_bytes()
