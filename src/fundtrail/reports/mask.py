@@ -27,6 +27,8 @@ indictment, and the prosecutor's workbook must name them.
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 UNIDENTIFIED = "unidentified:"
@@ -149,6 +151,11 @@ def mask_tables(tables: dict[str, pl.DataFrame], unmask: bool) -> dict[str, pl.D
     return {name: mask_table(name, frame) for name, frame in tables.items()}
 
 
+@functools.lru_cache(maxsize=65536)
 def mask_one(rule, value: str | None) -> str | None:
-    """Apply one of the ``*_expr`` rules to a single value (summary lines, tests)."""
+    """Apply one of the ``*_expr`` rules to a single value (summary lines, tests).
+
+    Cached: the reports mask the same accounts and file names in every
+    finding and drill-down line, and each uncached call is a polars query.
+    """
     return pl.select(rule(pl.lit(value, dtype=pl.String))).item()
