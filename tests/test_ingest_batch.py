@@ -16,7 +16,7 @@ import pytest
 from fundtrail.config import load_case, parse_case
 from fundtrail.errors import InputSchemaError
 from fundtrail.ingest import load_file
-from fundtrail.ingest.batch import load_batch, plan_batches
+from fundtrail.ingest.batch import check_source, load_batch, plan_batches
 from fundtrail.pipeline import plan_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,3 +141,14 @@ def test_every_fixture_file_has_the_same_facts_and_rows_batched_as_alone(tmp_pat
         many = pl.concat([pl.read_parquet(f) for f in sorted((tmp_path / "batched" / folder).glob("*"))])
         assert many.sort(pl.all()).equals(one.sort(pl.all())), folder
     shutil.rmtree(tmp_path / "alone")
+
+
+def test_checking_a_source_names_the_one_file_whose_header_lacks_a_required_column(tmp_path):
+    good = (HEADER + "6222,2023-06-01 10:00,1.00,CNY\n").encode()
+    files = {f"bank/{i}.csv": good for i in range(5)}
+    files["bank/3.csv"] = b"account_no,when,amount\n6222,2023-06-01 10:00,1.00\n"
+    case = make_case(tmp_path / "case", files)
+    with pytest.raises(InputSchemaError, match=r"bank/3\.csv: required column 'ts' of bank_statement is missing"):
+        check_source(case, case.sources[0])
+    files["bank/3.csv"] = good
+    check_source(make_case(tmp_path / "case", files), case.sources[0])

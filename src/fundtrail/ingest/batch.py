@@ -30,6 +30,7 @@ from fundtrail.ingest import (
     FileStats,
     _decimal,
     _parse,
+    _split_positions,
     _stated_summary,
     _stats_money_column,
     _with_split_columns,
@@ -37,7 +38,16 @@ from fundtrail.ingest import (
     map_columns,
 )
 from fundtrail.ingest.presets import get_preset
-from fundtrail.ingest.readers import SPREADSHEET_FORMATS, Layout, RawTable, _codec, clean_header, layout_of, read_table
+from fundtrail.ingest.readers import (
+    SPREADSHEET_FORMATS,
+    Layout,
+    RawTable,
+    _codec,
+    clean_header,
+    layout_of,
+    read_header_texts,
+    read_table,
+)
 
 # About 100 bytes a statement row: ~80,000 rows a batch, small enough to parse
 # in well under a second and to keep a batch's memory far below a worker's.
@@ -84,6 +94,21 @@ def plan_batches(case: CaseConfig, files: Iterable[tuple[int, str, str]], max_by
         size += file_size
     close()
     return batches
+
+
+def check_source(case: CaseConfig, source: Source) -> None:
+    """``ingest.check_file`` for every file of ``source``, the column mapping worked out once per header row."""
+    layouts = _Layouts(source)
+    checked: set[tuple] = set()
+    for rel_path in source.files:
+        path = case.case_dir / rel_path
+        layout = layouts.of(rel_path, path)
+        headers = read_header_texts(path, rel_path, layout)
+        key = (tuple(headers), layout.format, layout.account_no)
+        if key not in checked:
+            map_columns(source, layout, headers, rel_path)
+            _split_positions(layout, headers, rel_path)
+            checked.add(key)
 
 
 @dataclass
