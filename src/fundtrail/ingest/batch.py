@@ -72,8 +72,14 @@ class IngestBatch:
     files: tuple[BatchFile, ...]
 
 
-def plan_batches(case: CaseConfig, files: Iterable[tuple[int, str, str]], max_bytes: int = BATCH_BYTES) -> list[IngestBatch]:
-    """(source index, path, sha256) in plan order → batches of one source, each at most ``max_bytes`` (or one file)."""
+def plan_batches(
+    case: CaseConfig, files: Iterable[tuple[int, str, str]], max_bytes: int | None = None
+) -> list[IngestBatch]:
+    """(source index, path, sha256) in plan order → batches of one source, each at most ``max_bytes`` (or one file).
+
+    ``max_bytes`` defaults to BATCH_BYTES as it stands when called.
+    """
+    max_bytes = BATCH_BYTES if max_bytes is None else max_bytes
     batches: list[IngestBatch] = []
     current: list[BatchFile] = []
     current_source = None
