@@ -130,12 +130,6 @@ def test_every_case_toml_key_config_accepts_is_documented_in_its_section() -> No
                 assert shown in rows[key][1], f"{heading} {key}: documented default {rows[key][1]!r}, code says {shown}"
 
 
-def test_the_source_keys_mirror_the_source_dataclass() -> None:
-    # A key the loader reads but config does not accept would be undocumentable; keep the two lists one.
-    fields = set(config.Source.__dataclass_fields__) - {"index", "files"}
-    assert fields == set(config.SOURCE_KEYS)
-
-
 # ---------------------------------------------------------------- presets
 
 
