@@ -59,6 +59,39 @@ class Matching:
 
 
 @dataclass(frozen=True)
+class Tracing:
+    """[tracing] (rules.md §7): how far money is followed and what ends it."""
+
+    max_hops: int = 6
+    min_amount: Decimal = Decimal("0.01")
+    pass_through_hours: int = 24
+    platform_accounts: tuple[str, ...] = ()
+
+
+TRACING_KEYS = {"max_hops", "min_amount", "pass_through_hours", "platform_accounts"}
+
+
+def _tracing(raw: dict[str, Any], where: Path) -> Tracing:
+    table = _table(raw, "tracing", where)
+    _no_unknown(table, TRACING_KEYS, "tracing.", where)
+    whole = {}
+    for key, default in (("max_hops", Tracing.max_hops), ("pass_through_hours", Tracing.pass_through_hours)):
+        value = table.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise CaseConfigError(f"{where}: tracing.{key} = {value!r} must be a whole number ≥ 0")
+        whole[key] = value
+    min_amount = _money_literal(table.get("min_amount", "0.01"), "tracing.min_amount", where)
+    if min_amount != min_amount.quantize(Decimal("0.01")):
+        raise CaseConfigError(f"{where}: tracing.min_amount = {table['min_amount']!r} must be whole cents")
+    platforms = table.get("platform_accounts", [])
+    if not isinstance(platforms, list) or not all(isinstance(p, str) and p.strip() for p in platforms):
+        raise CaseConfigError(
+            f"{where}: tracing.platform_accounts must be a list of account numbers as strings (quote long numbers)"
+        )
+    return Tracing(min_amount=min_amount, platform_accounts=tuple(p.strip() for p in platforms), **whole)
+
+
+@dataclass(frozen=True)
 class Source:
     """One [[source]] table; ``files`` are the glob's matches, sorted, relative to the case folder."""
 
@@ -88,6 +121,7 @@ class CaseConfig:
     insiders: tuple[str, ...]
     sources: tuple[Source, ...]
     raw: dict[str, Any]
+    tracing: Tracing = Tracing()
 
     def sources_of(self, kind: str) -> list[Source]:
         return [s for s in self.sources if s.kind == kind]
@@ -107,7 +141,7 @@ def load_case(case_dir: str | Path) -> CaseConfig:
 
 def parse_case(raw: dict[str, Any], case_dir: Path) -> CaseConfig:
     where = case_dir / "case.toml"
-    _no_unknown(raw, {"case", "matching", "liability", "info", "source"}, "", where)
+    _no_unknown(raw, {"case", "matching", "liability", "info", "tracing", "source"}, "", where)
 
     case = _table(raw, "case", where)
     _no_unknown(case, CASE_KEYS, "case.", where)
@@ -166,6 +200,7 @@ def parse_case(raw: dict[str, Any], case_dir: Path) -> CaseConfig:
         insiders=tuple(insiders),
         sources=sources,
         raw=raw,
+        tracing=_tracing(raw, where),
     )
 
 
