@@ -123,30 +123,56 @@ FREEZE_COLUMNS = ("event_no", "method_id", "origin_id", "amount_fen")
 
 
 class Allocation:
-    """What one pass over the events produced: flat integer arrays, one record after another.
+    """What one pass over the events produced, as integer records.
 
     parts: PART_COLUMNS per lot that starts or moves; ends: END_COLUMNS per lot (or part) that
-    ends, summed by SQL; freeze_lots: FREEZE_COLUMNS per lot a freeze finds.
+    ends, summed by SQL; freeze_lots: FREEZE_COLUMNS per lot a freeze finds. Python-side
+    methods append to flat arrays, the numpy-side ones whole blocks.
     """
 
     def __init__(self) -> None:
         self.parts = array("q")
         self.ends = array("q")
         self.freeze_lots = array("q")
+        self.part_blocks: list[np.ndarray] = []
+        self.end_blocks: list[np.ndarray] = []
+        self.freeze_blocks: list[np.ndarray] = []
 
     def parts_frame(self) -> pl.DataFrame:
-        return _frame(self.parts, PART_COLUMNS)
+        return _frame(self.parts, self.part_blocks, PART_COLUMNS)
 
     def ends_frame(self) -> pl.DataFrame:
-        return _frame(self.ends, END_COLUMNS)
+        return _frame(self.ends, self.end_blocks, END_COLUMNS)
 
     def freeze_frame(self) -> pl.DataFrame:
-        return _frame(self.freeze_lots, FREEZE_COLUMNS)
+        return _frame(self.freeze_lots, self.freeze_blocks, FREEZE_COLUMNS)
 
 
-def _frame(flat: array, columns: tuple[str, ...]) -> pl.DataFrame:
-    table = np.frombuffer(flat, dtype=np.int64).reshape(-1, len(columns)) if len(flat) else np.zeros((0, len(columns)), np.int64)
+def _frame(flat: array, blocks: list[np.ndarray], columns: tuple[str, ...]) -> pl.DataFrame:
+    width = len(columns)
+    table = np.concatenate([np.frombuffer(flat, dtype=np.int64).reshape(-1, width), *blocks]) if len(flat) or blocks else np.zeros((0, width), np.int64)
     return pl.DataFrame({name: table[:, i] for i, name in enumerate(columns)})
+
+
+class Ledger:
+    """Lots of one account under pro_rata or libr: an (n, 3) int64 array [origin, hop, fen] in the
+    account's order, plus arrivals not yet joined to it (joined when the account next pays)."""
+
+    __slots__ = ("lots", "arrivals")
+
+    def __init__(self) -> None:
+        self.lots = EMPTY_LOTS
+        self.arrivals: list[np.ndarray] = []
+
+    def current(self) -> np.ndarray:
+        if self.arrivals:
+            self.lots = np.concatenate([self.lots, *self.arrivals])
+            self.arrivals = []
+        return self.lots
+
+
+EMPTY_LOTS = np.zeros((0, 3), dtype=np.int64)
+SAFE_PRODUCT = 2**62  # fen × fen products below this are exact in int64
 
 
 def allocate(
@@ -163,37 +189,39 @@ def allocate(
 ) -> Allocation:
     """One pass over the events in order, all four methods side by side.
 
-    ``lots[method][node]`` holds the account's lots in the account's order (oldest first), each a
-    list ``[origin, hop, fen]``; FIFO's is a deque so taking the oldest is cheap. Records are
-    appended to flat arrays with one call each: at a million events the per-lot Python overhead
-    is what costs.
+    fifo and lifo take few lots per outflow: each account's lots are Python lists
+    ``[origin, hop, fen]`` (a deque for fifo), records appended one by one. pro_rata and libr
+    take a part of every lot present (of every victim's, for libr), so an outflow can move
+    hundreds of parts: their lots are numpy arrays (Ledger) and an outflow is a few array
+    operations, its parts written as one block.
     """
     out = Allocation()
     part = out.parts.extend
     end = out.ends.extend
     frozen_lot = out.freeze_lots.extend
-    lots = [[deque() for _ in range(n_nodes)]] + [[[] for _ in range(n_nodes)] for _ in range(3)]
-    takers = (_take_fifo, _take_lifo, _take_pro_rata, _take_libr)
+    fifo_lots = [deque() for _ in range(n_nodes)]
+    lifo_lots = [[] for _ in range(n_nodes)]
+    share_lots = {PRO_RATA: [Ledger() for _ in range(n_nodes)], LIBR: [Ledger() for _ in range(n_nodes)]}
+    routing = (max_hops, min_fen)
 
     for event_no, (event, target, account, counterparty, origin, fen) in enumerate(
         zip(events, targets, accounts, counterparties, origins, amounts, strict=True)
     ):
         if event == 0:  # start: the same lot under every method
             part((ALL_METHODS, origin, 0, counterparty, account, event_no, fen))
-            if target == 0:
-                if fen < min_fen:
-                    for method in range(4):
-                        end((method, account, DUST, origin, fen))
-                else:
-                    for method in range(4):
-                        lots[method][account].append([origin, 0, fen])
+            if target == 0 and fen >= min_fen:
+                fifo_lots[account].append([origin, 0, fen])
+                lifo_lots[account].append([origin, 0, fen])
+                lot = np.array([[origin, 0, fen]], dtype=np.int64)
+                share_lots[PRO_RATA][account].arrivals.append(lot)
+                share_lots[LIBR][account].arrivals.append(lot)
             else:
-                kind = PLATFORM if target == 1 else NOT_OBTAINED
+                kind = DUST if target == 0 else PLATFORM if target == 1 else NOT_OBTAINED
                 for method in range(4):
                     end((method, account, kind, origin, fen))
         elif event == 1:  # outflow of a traced account
-            for method in range(4):
-                parts, short = takers[method](lots[method][account], fen, min_fen, end, method, account)
+            for method, held, taker in ((FIFO, fifo_lots, _take_fifo), (LIFO, lifo_lots, _take_lifo)):
+                parts, short = taker(held[account], fen, min_fen, end, method, account)
                 if short:
                     part((method, OTHER, 0, NO_ACCOUNT, account, event_no, short))
                     parts.append((OTHER, 0, short))
@@ -201,7 +229,7 @@ def allocate(
                     for part_origin, _, part_fen in parts:
                         end((method, account, CASH, part_origin, part_fen))
                     continue
-                arriving = lots[method][counterparty]
+                arriving = held[counterparty]
                 for part_origin, hop, part_fen in parts:
                     if target == 1:
                         part((method, part_origin, hop + 1, account, counterparty, event_no, part_fen))
@@ -216,23 +244,40 @@ def allocate(
                             end((method, counterparty, DUST, part_origin, part_fen))
                         else:
                             arriving.append([part_origin, hop + 1, part_fen])
+            for method, taker in ((PRO_RATA, _share_pro_rata), (LIBR, _share_libr)):
+                ledgers = share_lots[method]
+                ledger = ledgers[account]
+                lots = ledger.current()
+                taken = taker(lots, fen)
+                _move_shares(out, method, event_no, account, counterparty, target, lots, taken, fen, ledger, ledgers, routing)
         else:  # freeze: every lot in the account ends there
-            for method in range(4):
-                held = lots[method][account]
-                for lot_origin, _, lot_fen in held:
+            for method, held in ((FIFO, fifo_lots), (LIFO, lifo_lots)):
+                for lot_origin, _, lot_fen in held[account]:
                     end((method, account, FROZEN, lot_origin, lot_fen))
                     frozen_lot((event_no, method, lot_origin, lot_fen))
-                held.clear()
+                held[account].clear()
+            for method in (PRO_RATA, LIBR):
+                ledger = share_lots[method][account]
+                lots = ledger.current()
+                if len(lots):
+                    out.end_blocks.append(_block(method, account, FROZEN, lots[:, 0], lots[:, 2]))
+                    out.freeze_blocks.append(_block(event_no, method, lots[:, 0], lots[:, 2]))
+                ledger.lots = EMPTY_LOTS
 
-    for method in range(4):
-        for node, held in enumerate(lots[method]):
-            for lot_origin, _, lot_fen in held:
+    for method, held in ((FIFO, fifo_lots), (LIFO, lifo_lots)):
+        for node, lots_there in enumerate(held):
+            for lot_origin, _, lot_fen in lots_there:
                 end((method, node, HELD, lot_origin, lot_fen))
+    for method in (PRO_RATA, LIBR):
+        for node, ledger in enumerate(share_lots[method]):
+            lots = ledger.current()
+            if len(lots):
+                out.end_blocks.append(_block(method, node, HELD, lots[:, 0], lots[:, 2]))
     return out
 
 
-# Each taker removes `fen` from an account's lots and returns (parts in the account's order, shortfall).
-# A lot an outflow leaves below min_fen is written off as dust there at once.
+# fifo and lifo: each taker removes `fen` from an account's lots and returns (parts in the
+# account's order, shortfall). A lot an outflow leaves below min_fen is written off as dust there.
 
 
 def _take_fifo(held: deque, fen: int, min_fen: int, end, method: int, account: int):
@@ -272,81 +317,109 @@ def _take_lifo(held: list, fen: int, min_fen: int, end, method: int, account: in
     return parts, fen
 
 
-def _take_pro_rata(held: list, fen: int, min_fen: int, end, method: int, account: int):
-    total = 0
-    for lot in held:
-        total += lot[2]
-    if total <= fen:
-        parts = held[:]
-        held.clear()
-        return parts, fen - total
-    shares = split_largest_remainder(fen, [lot[2] for lot in held], total)
-    parts = []
-    kept = []
-    for lot, share in zip(held, shares):
-        if share:
-            parts.append((lot[0], lot[1], share))
-            lot[2] -= share
-            if lot[2] < min_fen:
-                if lot[2]:
-                    end((method, account, DUST, lot[0], lot[2]))
-                continue
-        kept.append(lot)
-    held[:] = kept
-    return parts, 0
+# pro_rata and libr: each returns the fen taken from every lot (an array beside the lots);
+# _move_shares turns them into parts, the shortfall, dust and the lots left.
 
 
-def _take_libr(held: list, fen: int, min_fen: int, end, method: int, account: int):
+def _share_pro_rata(lots: np.ndarray, fen: int) -> np.ndarray:
+    amounts = lots[:, 2]
+    if int(amounts.sum()) <= fen:
+        return amounts.copy()
+    return _largest_remainder(fen, amounts)
+
+
+def _share_libr(lots: np.ndarray, fen: int) -> np.ndarray:
     """`other` and `opening` leave first, oldest first; then victims' lots pro rata."""
-    taken = [0] * len(held)
-    victims_total = 0
-    for i, lot in enumerate(held):
-        if lot[0] >= FIRST_VICTIM:
-            victims_total += lot[2]
-        elif fen:
-            take = min(fen, lot[2])
-            taken[i] = take
-            fen -= take
-    if fen and victims_total:
-        victim_positions = [i for i, lot in enumerate(held) if lot[0] >= FIRST_VICTIM]
-        if victims_total <= fen:
-            for i in victim_positions:
-                taken[i] = held[i][2]
-            fen -= victims_total
+    amounts = lots[:, 2]
+    taken = np.zeros_like(amounts)
+    not_victims = lots[:, 0] < FIRST_VICTIM
+    if not_victims.any():
+        first = amounts[not_victims]
+        before = np.cumsum(first) - first
+        taken[not_victims] = np.clip(fen - before, 0, first)
+        fen -= int(taken.sum())
+    if fen:
+        victims = ~not_victims
+        if int(amounts[victims].sum()) <= fen:
+            taken[victims] = amounts[victims]
         else:
-            shares = split_largest_remainder(fen, [held[i][2] for i in victim_positions], victims_total)
-            for i, share in zip(victim_positions, shares):
-                taken[i] = share
-            fen = 0
-    parts = []
-    kept = []
-    for lot, take in zip(held, taken):
-        if take:
-            parts.append((lot[0], lot[1], take))
-            lot[2] -= take
-            if lot[2] < min_fen:
-                if lot[2]:
-                    end((method, account, DUST, lot[0], lot[2]))
-                continue
-        kept.append(lot)
-    held[:] = kept
-    return parts, fen
+            taken[victims] = _largest_remainder(fen, amounts[victims])
+    return taken
 
 
-def split_largest_remainder(total: int, weights: list[int], whole: int) -> list[int]:
-    """total split in proportion to weights (adding up to whole > 0), in whole fen adding up to total.
+def _largest_remainder(fen: int, amounts: np.ndarray) -> np.ndarray:
+    """fen split in proportion to amounts (summing to more than fen), whole fen adding up to fen.
 
-    Each share is first rounded down; the fen left over go one each to the largest remainders,
-    ties to the earlier weight (the lot first in the account's order): sorted() is stable.
+    Rounded down, then the fen left over one each to the largest remainders, ties to the lot first
+    in the account's order (a stable sort). Products beyond int64 go through Python integers.
     """
-    products = [total * weight for weight in weights]
-    shares = [p // whole for p in products]
-    left = total - sum(shares)
-    if left:
-        remainders = [p - s * whole for p, s in zip(products, shares)]
-        for i in sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)[:left]:
-            shares[i] += 1
-    return shares
+    whole = int(amounts.sum())
+    if fen * int(amounts.max()) < SAFE_PRODUCT:
+        products = amounts * fen
+        shares = products // whole
+        remainders = products - shares * whole
+        left = fen - int(shares.sum())
+        if left:
+            shares[np.argsort(-remainders, kind="stable")[:left]] += 1
+        return shares
+    return np.array(split_largest_remainder(fen, amounts.tolist(), whole), dtype=object).astype(np.int64)
+
+
+def _move_shares(out, method, event_no, account, counterparty, target, lots, taken, fen, ledger, ledgers, routing):
+    max_hops, min_fen = routing
+    took = taken > 0
+    left = lots[:, 2] - taken
+    if min_fen > 1:  # fen are whole: below 1 fen is nothing, so dust needs min_amount above 0.01
+        dust = took & (left > 0) & (left < min_fen)
+        if dust.any():
+            out.end_blocks.append(_block(method, account, DUST, lots[dust, 0], left[dust]))
+        keep = (left > 0) & ~dust
+    else:
+        keep = left > 0
+    remaining = lots[keep]
+    remaining[:, 2] = left[keep]
+    ledger.lots = remaining
+
+    parts = lots[took]
+    parts[:, 2] = taken[took]
+    short = fen - int(taken.sum())
+    if short:
+        out.parts.extend((method, OTHER, 0, NO_ACCOUNT, account, event_no, short))
+        parts = np.concatenate([parts, np.array([[OTHER, 0, short]], dtype=np.int64)])
+    if not len(parts):
+        return
+    if target == 3:
+        out.end_blocks.append(_block(method, account, CASH, parts[:, 0], parts[:, 2]))
+        return
+    if target != 1 and parts[:, 1].max() >= max_hops:
+        maxed = parts[:, 1] >= max_hops
+        out.end_blocks.append(_block(method, account, MAX_HOPS, parts[maxed, 0], parts[maxed, 2]))
+        parts = parts[~maxed]
+        if not len(parts):
+            return
+    parts[:, 1] += 1
+    origin, hop, amount = parts[:, 0], parts[:, 1], parts[:, 2]
+    out.part_blocks.append(_block(method, origin, hop, account, counterparty, event_no, amount))
+    if target == 1:
+        out.end_blocks.append(_block(method, counterparty, PLATFORM, origin, amount))
+    elif target == 2:
+        out.end_blocks.append(_block(method, counterparty, NOT_OBTAINED, origin, amount))
+    else:
+        if min_fen > 1 and amount.min() < min_fen:
+            small = amount < min_fen
+            out.end_blocks.append(_block(method, counterparty, DUST, origin[small], amount[small]))
+            parts = parts[~small]
+        if len(parts):
+            ledgers[counterparty].arrivals.append(parts)
+
+
+def _block(*values) -> np.ndarray:
+    """Scalars and arrays of one length side by side as an int64 block; at least one is an array."""
+    length = next(len(v) for v in values if isinstance(v, np.ndarray))
+    block = np.empty((length, len(values)), dtype=np.int64)
+    for i, value in enumerate(values):
+        block[:, i] = value
+    return block
 
 
 # ---------------------------------------------------------------- recoveries (§8)
