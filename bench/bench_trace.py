@@ -48,10 +48,12 @@ def main() -> None:
     db = prepare(case_dir, db_dir)
     print(f"prepared {db} in {time.perf_counter() - started:.1f} s")
     work = db_dir / "trace.duckdb"
+    work.with_suffix(".duckdb.wal").unlink(missing_ok=True)  # a killed earlier run's log must not replay onto the copy
     shutil.copy(db, work)
     case = load_case(case_dir)
     con = duckdb.connect(str(work))
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET memory_limit = '6GB'")  # the machine is shared
     rows = con.execute("select count(*) from postings").fetchall()[0][0]
     started = time.perf_counter()
     timings = trace.build_tracing(con, case)
