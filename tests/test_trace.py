@@ -141,6 +141,9 @@ def test_four_methods_side_by_side_on_one_card_and_the_next_layer(tmp_path):
         ("V2", VICTIM_B, GANG, d("600.00"), "card.csv:4"),
     ]
     assert rows(con, "select count(*) from account_shortfalls") == [(0,)]
+    # the next bank request: ONWARD, 400.00 waiting under every method; V1 (fifo, pro_rata) and
+    # V2 (lifo, pro_rata) reach it
+    assert rows(con, "select * from bank_requests") == [(1, ONWARD, False, False, *[d("400.00")] * 4, 2)]
 
 
 def test_proportional_cents_go_by_largest_remainder_ties_to_the_earlier_lot(tmp_path):

@@ -45,6 +45,7 @@ TRACE_OUTPUTS = ["traces", "endpoints", "account_shortfalls", "trace_conservatio
 LEAD_OUTPUTS = ["leads"]
 RECOVERY_INPUTS = ["recovery_claims"]
 RECOVERY_OUTPUTS = ["recoveries", "victim_recoveries"]
+REQUEST_OUTPUTS = ["bank_requests"]
 
 
 def build_tracing(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> dict[str, float]:
@@ -90,8 +91,8 @@ def build_tracing(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> dict[str,
     timings["traces and endpoints (SQL)"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    sqlrun.build(con, LEAD_OUTPUTS)
-    timings["leads (SQL)"] = time.perf_counter() - started
+    sqlrun.build(con, LEAD_OUTPUTS + REQUEST_OUTPUTS)
+    timings["leads and bank requests (SQL)"] = time.perf_counter() - started
 
     started = time.perf_counter()
     sqlrun.build(con, RECOVERY_INPUTS)
