@@ -428,7 +428,7 @@ def test_config_rejects_unknown_format_and_a_preset_of_another_kind(tmp_path):
 
 
 def test_a_bad_preset_file_is_reported_with_its_path(tmp_path):
-    from fundtrail.ingest.presets import _parse
+    from fundtrail.ingest.presets import load_preset_file as _parse
 
     path = tmp_path / "mybank.toml"
     path.write_text('title = "x"\nheader = ["日期"]\n[preamble]\naccount_no = "账号：\\\\S+"\n', encoding="utf-8")
