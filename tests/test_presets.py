@@ -437,3 +437,33 @@ def test_a_bad_preset_file_is_reported_with_its_path(tmp_path):
     path.write_text('title = "x"\nheader = ["日期"]\n[columns]\nbalanse = "余额"\n', encoding="utf-8")
     with pytest.raises(CaseConfigError, match=r"mybank\.toml: bank_statement has no column 'balanse'"):
         _parse(path)
+
+
+# ---------------------------------------------------------------- bocom (debit)
+
+
+def test_bocom_debit_sample_dates_and_times_in_two_columns_and_dr_cr(tmp_path, samples):
+    stats, landing, quarantine = load(
+        sample_case(tmp_path, samples, "bocom-debit.csv", format="bocom", account_no="6222600000000001"), tmp_path
+    )
+    # Header on line 1, data on lines 2-7 (6 rows), nothing quarantined.
+    # 贷 Cr (in): line 2 1.23, line 4 0.02, line 5 10.00 = 11.25
+    # 借 Dr (out): line 3 3.21, line 6 10.00, line 7 100.79 = 114.00
+    assert amounts(landing) == {
+        2: D("1.23"), 3: D("-3.21"), 4: D("0.02"), 5: D("10.00"), 6: D("-10.00"), 7: D("-100.79"),
+    }
+    assert (stats.rows_read, stats.rows_loaded, stats.rows_quarantined) == (6, 6, 0)
+    assert (stats.amount_in, stats.amount_out) == (D("11.25"), D("114.00"))
+    # 交易日期 2025-01-01 + 交易时间 00:00:00 in Shanghai is 2024-12-31 16:00 UTC.
+    assert landing["ts"][0] == dt.datetime(2024, 12, 31, 16, 0, tzinfo=UTC)
+    assert landing.filter(pl.col("source_row") == 3)["ts"].item() == dt.datetime(2024, 2, 2, 5, 15, 12, tzinfo=UTC)
+    assert landing["balance"].to_list() == [
+        D("1334.63"), D("2334.62"), D("45.67"), D("184.69"), D("99.66"), D("3154.93"),
+    ]
+    assert landing.filter(pl.col("source_row") == 6)["counterparty_name"].item() == "网上国网"
+
+
+def test_bocom_debit_needs_the_account_named_in_the_source(tmp_path, samples):
+    case = sample_case(tmp_path, samples, "bocom-debit.csv", format="bocom")
+    with pytest.raises(InputSchemaError, match=r"bocom-debit\.csv: this bocom export does not name its account"):
+        check_file(case, case.sources[0], "bocom-debit.csv")
