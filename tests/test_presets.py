@@ -467,3 +467,28 @@ def test_bocom_debit_needs_the_account_named_in_the_source(tmp_path, samples):
     case = sample_case(tmp_path, samples, "bocom-debit.csv", format="bocom")
     with pytest.raises(InputSchemaError, match=r"bocom-debit\.csv: this bocom export does not name its account"):
         check_file(case, case.sources[0], "bocom-debit.csv")
+
+
+# ---------------------------------------------------------------- boc credit
+
+
+def test_boc_credit_sample_in_out_columns_date_only_and_a_foreign_currency_row(tmp_path, samples):
+    stats, landing, quarantine = load(
+        sample_case(tmp_path, samples, "boc-credit.csv", format="boc_credit", account_no="BOC-CARD-2875"), tmp_path
+    )
+    # Title on line 1, header on line 2, data on lines 3-16 (14 rows).
+    # 支出 (out): 50.00 + 0.59 + 68.19 + 468.32 + 448.32 + 131.77 + 60.90 = 1228.09 (lines 3 4 7 8 9 13 15)
+    # 存入 (in): 0.01 + 361.19 + 70.48 + 397.84 + 70.48 + 89.84 = 989.84 (lines 5 6 10 11 12 14)
+    # Line 16 spends 3.72 USD: not the case currency, quarantined.
+    assert amounts(landing) == {
+        3: D("-50.00"), 4: D("-0.59"), 5: D("0.01"), 6: D("361.19"), 7: D("-68.19"), 8: D("-468.32"),
+        9: D("-448.32"), 10: D("70.48"), 11: D("397.84"), 12: D("70.48"), 13: D("-131.77"), 14: D("89.84"),
+        15: D("-60.90"),
+    }
+    assert reasons(quarantine) == {16: "currency not case currency (USD)"}
+    assert (stats.rows_read, stats.rows_loaded, stats.rows_quarantined) == (14, 13, 1)
+    assert (stats.amount_in, stats.amount_out, stats.amount_quarantined) == (D("989.84"), D("1228.09"), D("3.72"))
+    # 交易日 2024-12-13, no time: midnight in Shanghai.
+    assert landing["ts"][0] == dt.datetime(2024, 12, 12, 16, 0, tzinfo=UTC)
+    # The interest row (line 5) has no card digits; the source's account names every row.
+    assert set(landing["account_no"]) == {"BOC-CARD-2875"}
