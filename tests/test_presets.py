@@ -492,3 +492,39 @@ def test_boc_credit_sample_in_out_columns_date_only_and_a_foreign_currency_row(t
     assert landing["ts"][0] == dt.datetime(2024, 12, 12, 16, 0, tzinfo=UTC)
     # The interest row (line 5) has no card digits; the source's account names every row.
     assert set(landing["account_no"]) == {"BOC-CARD-2875"}
+
+
+# ---------------------------------------------------------------- cmb credit
+
+
+def test_cmb_credit_sample_days_without_year_across_the_year_end(tmp_path, samples):
+    stats, landing, quarantine = load(
+        sample_case(tmp_path, samples, "cmb-credit.csv", format="cmb_credit", account_no="CMB-CARD-1234"), tmp_path
+    )
+    # Title "…2024年01月…" on line 1, header on line 2, data on lines 3-8 (6 rows).
+    # 人民币金额 negative = repayment or refund (in): 1.23 + 345.67 + 30.00 + 3.90 = 380.80 (lines 3 4 5 7)
+    # positive = spending (out): 56.78 + 8,000.00 = 8056.78 (lines 6 8)
+    assert amounts(landing) == {
+        3: D("1.23"), 4: D("345.67"), 5: D("30.00"), 6: D("-56.78"), 7: D("3.90"), 8: D("-8000.00"),
+    }
+    assert quarantine.height == 0
+    assert (stats.rows_read, stats.rows_loaded) == (6, 6)
+    assert (stats.amount_in, stats.amount_out) == (D("380.80"), D("8056.78"))
+    # Lines 3-5 have no 交易日: 记账日 12/29 and 12/30 are of 2023 (a January 2024 bill), 01/01 of 2024.
+    # Midnight in Shanghai is 16:00 UTC the day before.
+    days = [t.date() for t in landing["ts"].dt.convert_time_zone("Asia/Shanghai").to_list()]
+    assert days == [
+        dt.date(2023, 12, 29), dt.date(2023, 12, 30), dt.date(2024, 1, 1),
+        dt.date(2024, 1, 2), dt.date(2024, 1, 3), dt.date(2024, 1, 5),
+    ]
+    assert landing["ts"][0] == dt.datetime(2023, 12, 28, 16, 0, tzinfo=UTC)
+
+
+def test_a_day_without_year_and_no_bill_year_is_quarantined_as_a_bad_time(tmp_path):
+    # The same layout without its title line: nothing says which year 01/02 is.
+    text = "交易日,记账日,交易摘要,人民币金额,卡号末四位,交易地金额\n01/02,01/03,影票,56.78,1234,56.78\n"
+    _, landing, quarantine = load(
+        text_case(tmp_path, "c.csv", text.encode(), format="cmb_credit", account_no="A"), tmp_path
+    )
+    assert landing.height == 0 and reasons(quarantine) == {2: "bad time"}
+    assert quarantine["value"].item() == "01/02"
