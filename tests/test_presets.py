@@ -528,3 +528,24 @@ def test_a_day_without_year_and_no_bill_year_is_quarantined_as_a_bad_time(tmp_pa
     )
     assert landing.height == 0 and reasons(quarantine) == {2: "bad time"}
     assert quarantine["value"].item() == "01/02"
+
+
+# ---------------------------------------------------------------- citic credit
+
+
+def test_citic_credit_xls_sample_settled_amounts_spending_positive(tmp_path, samples):
+    stats, landing, quarantine = load(
+        sample_case(tmp_path, samples, "citic-credit.xls", format="citic_credit", account_no="CITIC-6688"), tmp_path
+    )
+    # Opened in a spreadsheet: row 1 the title 本期账单明细(人民币), row 2 the header, rows 3-15 data (13 rows),
+    # every row 人民币 in both currency columns, 交易金额 = 结算金额 on every row.
+    # Negative (in): row 4 0.20 (cash reward) + row 12 1.21 (财付通还款) = 1.41
+    # Positive (out): 5.90 + 807.89 + 88.00 + 25.00 + 4.00 + 20.47 + 76.80 + 39.24 + 10.34 + 1.00 + 20.16 = 1098.80
+    assert amounts(landing) == {
+        3: D("-5.90"), 4: D("0.20"), 5: D("-807.89"), 6: D("-88.00"), 7: D("-25.00"), 8: D("-4.00"),
+        9: D("-20.47"), 10: D("-76.80"), 11: D("-39.24"), 12: D("1.21"), 13: D("-10.34"), 14: D("-1.00"),
+        15: D("-20.16"),
+    }
+    assert quarantine.height == 0 and (stats.rows_read, stats.rows_loaded) == (13, 13)
+    assert (stats.amount_in, stats.amount_out) == (D("1.41"), D("1098.80"))
+    assert landing["ts"][0] == dt.datetime(2024, 11, 8, 16, 0, tzinfo=UTC)  # 2024-11-09, no time
