@@ -11,6 +11,7 @@ Blank rows (every cell empty) are not data rows: they are counted in
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -326,6 +327,9 @@ def _stated_summary(found: dict[str, str], timezone: str) -> dict[str, object]:
     stated: dict[str, object] = {}
     for key, text in found.items():
         if key.startswith("period_"):
+            if key == "period_end" and re.fullmatch(r"[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}", text):
+                # A period stated by days (2024-12-01 至 2024-12-31) ends at the end of its last day.
+                text = f"{text} 23:59:59"
             instant = cells.parse_timestamps(pl.Series([text]), timezone).item()
             if instant is not None:
                 stated[key] = instant
