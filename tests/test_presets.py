@@ -597,3 +597,24 @@ def test_jd_sample_partly_refunded_rows_load_their_gross_amount(tmp_path, sample
     assert (stats.rows_loaded, stats.rows_quarantined) == (16, 10)
     # 1045.13 + 1232.57 = 2277.70
     assert (stats.amount_in, stats.amount_out) == (D("0.00"), D("2277.70"))
+
+
+# ---------------------------------------------------------------- layouts from public descriptions only
+
+
+def test_bocom_credit_direction_from_the_words_of_the_memo(tmp_path):
+    text = (
+        "交易日期,记账日期,交易说明,交易币种/金额,入账币种/金额\n"
+        "2025-01-10,2025-01-10,退货 支付宝-滴滴顺风车,CNY 123.18,CNY 123.18\n"
+        "2025-01-29,2025-01-29,信用卡还款 转账还款-哈哈,CNY 666.60,CNY 666.60\n"
+        "2025-01-11,2025-01-12,消费 美团,CNY 2.99,CNY 2.99\n"
+        "2025-01-12,2025-01-12,调整 未知,CNY 5.00,CNY 5.00\n"
+        "2025-01-13,2025-01-14,消费 Amazon,USD 3.00,USD 3.00\n"
+    )
+    stats, landing, quarantine = load(
+        text_case(tmp_path, "b.csv", text.encode(), format="bocom_credit", account_no="BOCOM-C"), tmp_path
+    )
+    # in 123.18 + 666.60 = 789.78; out 2.99
+    assert amounts(landing) == {2: D("123.18"), 3: D("666.60"), 4: D("-2.99")}
+    assert reasons(quarantine) == {5: "unknown direction value", 6: "bad amount"}  # USD 3.00 is not an amount here
+    assert (stats.amount_in, stats.amount_out) == (D("789.78"), D("2.99"))
