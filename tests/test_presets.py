@@ -618,3 +618,39 @@ def test_bocom_credit_direction_from_the_words_of_the_memo(tmp_path):
     assert amounts(landing) == {2: D("123.18"), 3: D("666.60"), 4: D("-2.99")}
     assert reasons(quarantine) == {5: "unknown direction value", 6: "bad amount"}  # USD 3.00 is not an amount here
     assert (stats.amount_in, stats.amount_out) == (D("789.78"), D("2.99"))
+
+
+def test_cgb_credit_booked_amounts_spending_positive(tmp_path):
+    text = (
+        "交易日期,入账日期,交易摘要,交易金额,交易货币,入账金额,入账货币\n"
+        "2025/01/05,2025/01/06,（消费）示例商户A,15.90,人民币,15.90,人民币\n"
+        "2025/01/04,2025/01/04,（退款）示例商户B,-97.20,人民币,-97.20,人民币\n"
+        "2024/12/25,2024/12/26,（还款）云闪付,-1130.68,人民币,-1130.68,人民币\n"
+    )
+    stats, _, quarantine = load(text_case(tmp_path, "g.csv", text.encode(), format="cgb_credit", account_no="G"), tmp_path)
+    # in 97.20 + 1130.68 = 1227.88; out 15.90
+    assert quarantine.height == 0 and (stats.amount_in, stats.amount_out) == (D("1227.88"), D("15.90"))
+
+
+def test_icbc_credit_is_its_own_layout_and_inspect_prefers_it_over_the_debit_one(tmp_path):
+    text = (
+        "明细查询文件下载\n\n卡号: 1234****5678,\"卡别名: \"\n\n子账户类别:\n\n"
+        "交易日期,记账日期,摘要,交易场所,交易国家或地区简称,交易金额(收入),交易金额(支出),交易币种,"
+        "记账金额(收入),记账金额(支出),记账币种,余额,对方户名\n"
+        '2023-05-05     \t,2023-05-05     \t,"消费     \t","财付通-拼多多平台商户   \t",CHN,"   \t","18.00  \t",人民币,'
+        '"   \t","18.00  \t",人民币,"-3,728.62  \t","    \t",\n'
+        '2023-04-25     \t,2023-04-25     \t,"人民币自动转帐还款  \t",XX分行银行卡中心,CHN,"4,621.01  \t","   \t",人民币,'
+        '"4,621.01  \t","   \t",人民币,"-1,971.63  \t","    \t",\n'
+        " \n"
+        '合计金额,,,,,"4621.01  \t","18.00   \t",\t,"4621.01   \t","18.00  \t",\n'
+    )
+    case = text_case(tmp_path, "icbc-credit.csv", text.encode("gb18030"), format="icbc_credit")
+    stats, landing, quarantine = load(case, tmp_path)
+    # Lines 1-6 preamble (卡号 on line 3), header line 7, data lines 8-9, line 10 blank, line 11 footer.
+    assert quarantine.height == 0 and amounts(landing) == {8: D("-18.00"), 9: D("4621.01")}
+    assert (stats.footer_rows, stats.blank_rows, stats.account_no) == (1, 1, "1234****5678")
+    assert landing["counterparty_name"].to_list() == ["财付通-拼多多平台商户", "XX分行银行卡中心"]
+    assert landing["balance"].to_list() == [D("-3728.62"), D("-1971.63")]
+    result = inspect_file(tmp_path / "case" / "icbc-credit.csv")
+    assert result["preset"] == "icbc_credit" and result["runner_up"]["preset"] == "icbc"
+    assert result["confidence"] > result["runner_up"]["confidence"]
