@@ -654,3 +654,23 @@ def test_icbc_credit_is_its_own_layout_and_inspect_prefers_it_over_the_debit_one
     result = inspect_file(tmp_path / "case" / "icbc-credit.csv")
     assert result["preset"] == "icbc_credit" and result["runner_up"]["preset"] == "icbc"
     assert result["confidence"] > result["runner_up"]["confidence"]
+
+
+def test_meituan_paid_amount_success_time_preamble_user_and_neutral_rows(tmp_path):
+    text = (
+        "美团交易账单明细\n美团用户名：[SJT714453696]\n起始时间：[2025-02-01] 终止时间：[2025-02-28]\n"
+        '""\n共：3笔记录\n支出：1笔 21.17元\n收入：1笔 20.00元\n不计收支：1笔 5.00元\n""\n【美团交易账单明细列表】\n'
+        "交易创建时间,交易成功时间,交易类型,订单标题,收/支,支付方式,订单金额,实付金额,交易单号,商家单号,备注\n"
+        '2025-02-28 20:35:13,2025-02-28 20:35:25,支付,喜茶 订单详情,支出,美团月付,¥22.30,¥21.17,"2502281\t","0_22\t",/\n'
+        '2025-02-27 07:04:17,,退款,葡式蛋挞6只,收入,中国银行信用卡(1875),¥20.00,¥20.00,"2502270\t","49810\t",/\n'
+        '2025-02-26 09:00:00,2025-02-26 09:00:01,充值,美团余额,不计收支,微信支付,¥5.00,¥5.00,"2502260\t","1\t",/\n'
+    )
+    stats, landing, quarantine = load(text_case(tmp_path, "mt.csv", text.encode(), format="meituan"), tmp_path)
+    # Header on line 11; 实付金额, not 订单金额: 21.17 paid for a 22.30 order.
+    assert amounts(landing) == {12: D("-21.17"), 13: D("20.00")}
+    assert reasons(quarantine) == {14: "neutral transaction (不计收支)"}
+    # Line 13 has no 交易成功时间: its 交易创建时间 07:04:17 in Shanghai.
+    assert landing["ts"].to_list()[1] == dt.datetime(2025, 2, 26, 23, 4, 17, tzinfo=UTC)
+    assert landing["txn_ref"].to_list() == ["2502281", "2502270"]
+    assert (stats.account_no, stats.account_from) == ("SJT714453696", "preamble")
+    assert (stats.stated_summary["out_amount"], stats.stated_summary["count"]) == (D("21.17"), 3)
