@@ -674,3 +674,39 @@ def test_meituan_paid_amount_success_time_preamble_user_and_neutral_rows(tmp_pat
     assert landing["txn_ref"].to_list() == ["2502281", "2502270"]
     assert (stats.account_no, stats.account_from) == ("SJT714453696", "preamble")
     assert (stats.stated_summary["out_amount"], stats.stated_summary["count"]) == (D("21.17"), 3)
+
+
+def test_spdb_signed_amount_date_time_and_preamble_account_and_holder(tmp_path):
+    text = (
+        "上海浦东发展银行账户交易明细\n账号：6225880000000001 户名：张三\n"
+        "交易日期,交易时间,交易摘要,交易金额,账户余额,对方户名,对方账号,交易渠道\n"
+        "20240301,093000,工资,8000.00,8100.00,某公司,31000000001,网银\n"
+        "20240302,101500,转账,-500.00,7600.00,李四,6222000000000002,手机银行\n"
+    )
+    stats, landing, _ = load(text_case(tmp_path, "s.csv", text.encode("gb18030"), format="spdb"), tmp_path)
+    assert amounts(landing) == {4: D("8000.00"), 5: D("-500.00")}
+    assert (stats.account_no, stats.account_from) == ("6225880000000001", "preamble")
+    assert set(landing["account_name"]) == {"张三"}  # the holder from the preamble fills every row
+    assert landing["ts"][0] == dt.datetime(2024, 3, 1, 1, 30, tzinfo=UTC)
+
+
+def test_psbc_in_out_columns(tmp_path):
+    text = (
+        "交易日期,交易时间,摘要,收入金额,支出金额,账户余额,对方账号,对方户名\n"
+        "2024-03-01,09:30:00,转存,200.00,,1200.00,6222000000000002,李四\n"
+        "2024-03-02,10:00:00,消费,,35.50,1164.50,,\n"
+        "合计,,,200.00,35.50,,,\n"
+    )
+    stats, landing, _ = load(text_case(tmp_path, "p.csv", text.encode(), format="psbc", account_no="PSBC-1"), tmp_path)
+    assert amounts(landing) == {2: D("200.00"), 3: D("-35.50")} and stats.footer_rows == 1
+
+
+def test_pingan_in_out_columns_and_full_timestamp(tmp_path):
+    text = (
+        "交易时间,交易类型,收入,支出,账户余额,交易对方,对方账号,交易流水号\n"
+        "2024-03-01 09:30:00,转账,1000.00,0.00,1000.00,王五,6230000000000001,PA001\n"
+        "2024-03-01 12:00:00,消费,0.00,88.80,911.20,某店,,PA002\n"
+    )
+    stats, landing, _ = load(text_case(tmp_path, "pa.csv", text.encode(), format="pingan", account_no="PA-1"), tmp_path)
+    assert amounts(landing) == {2: D("1000.00"), 3: D("-88.80")}
+    assert landing["txn_ref"].to_list() == ["PA001", "PA002"]
