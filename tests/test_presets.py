@@ -710,3 +710,44 @@ def test_pingan_in_out_columns_and_full_timestamp(tmp_path):
     stats, landing, _ = load(text_case(tmp_path, "pa.csv", text.encode(), format="pingan", account_no="PA-1"), tmp_path)
     assert amounts(landing) == {2: D("1000.00"), 3: D("-88.80")}
     assert landing["txn_ref"].to_list() == ["PA001", "PA002"]
+
+
+def test_police_query_reply_with_debit_credit_flag_ip_mac_and_failed_rows(tmp_path):
+    text = (
+        "交易账卡号,交易方户名,交易时间,交易金额,交易余额,借贷标志,对手账号,对手户名,交易是否成功,IP地址,MAC地址,交易流水号\r\n"
+        "6222000000000001\t,王某,20190501100000,500.00,1500.00,贷,6230000000000009\t,赵某,是,10.1.2.3,00-1A-2B-3C-4D-5E,S1\r\n"
+        "6222000000000001\t,王某,20190501110000,200.00,1300.00,借,6230000000000008\t,钱某,是,,,S2\r\n"
+        "6222000000000001\t,王某,20190501120000,900.00,1300.00,借,6230000000000008\t,钱某,否,,,S3\r\n"
+    )
+    stats, landing, quarantine = load(text_case(tmp_path, "q.csv", text.encode("gb18030"), format="police_query"), tmp_path)
+    # 贷 = in 500.00, 借 = out 200.00; the failed 900.00 is quarantined with its reason.
+    assert amounts(landing) == {2: D("500.00"), 3: D("-200.00")}
+    assert reasons(quarantine) == {4: "not money moved: 交易是否成功 = 否"}
+    assert (stats.amount_in, stats.amount_out, stats.amount_quarantined) == (D("500.00"), D("200.00"), D("900.00"))
+    assert landing["ts"][0] == dt.datetime(2019, 5, 1, 2, 0, tzinfo=UTC)
+    assert inspect_file(tmp_path / "case" / "q.csv")["preset"] == "police_query"
+
+
+def test_police_query_reply_without_a_direction_column_is_the_signed_variant(tmp_path):
+    text = (
+        "交易卡号,交易户名,交易时间,交易金额,交易余额,对手账号,对手户名,交易是否成功\r\n"
+        "6222000000000001\t,王某,2019-05-01 10:00:00,500.00,1500.00,6230000000000009\t,赵某,是\r\n"
+        "6222000000000001\t,王某,2019-05-01 11:00:00,-200.00,1300.00,6230000000000008\t,钱某,是\r\n"
+    )
+    path = tmp_path / "case" / "q.csv"
+    case = text_case(tmp_path, "q.csv", text.encode("gb18030"), format="police_query")
+    with pytest.raises(InputSchemaError, match=r"q\.csv: not a police_query export.*收付标志/借贷标志"):
+        load(case, tmp_path)
+    result = inspect_file(path)
+    assert result["preset"] == "police_query_signed"
+    assert (result["amount_in"], result["amount_out"]) == (D("500.00"), D("200.00"))
+
+
+def test_inspect_prefers_the_direction_flag_layout_when_a_reply_has_one(tmp_path):
+    text = (
+        "交易卡号,交易户名,交易时间,交易金额,交易余额,收付标志,对手账号\r\n"
+        "6222000000000001\t,王某,2019-05-01 10:00:00,500.00,1500.00,进,6230000000000009\t\r\n"
+    )
+    (tmp_path / "q.csv").write_bytes(text.encode("gb18030"))
+    result = inspect_file(tmp_path / "q.csv")
+    assert (result["preset"], result["runner_up"]["preset"]) == ("police_query", "police_query_signed")
