@@ -751,3 +751,153 @@ def test_inspect_prefers_the_direction_flag_layout_when_a_reply_has_one(tmp_path
     (tmp_path / "q.csv").write_bytes(text.encode("gb18030"))
     result = inspect_file(tmp_path / "q.csv")
     assert (result["preset"], result["runner_up"]["preset"]) == ("police_query", "police_query_signed")
+
+
+# ---------------------------------------------------------------- the user's own layouts
+
+
+def case_with(tmp_path: Path, files: dict[str, bytes], toml: str) -> CaseConfig:
+    from fundtrail.config import load_case
+
+    case_dir = tmp_path / "case"
+    for name, content in files.items():
+        (case_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (case_dir / name).write_bytes(content)
+    (case_dir / "case.toml").write_text('[case]\nid = "t"\n' + toml, encoding="utf-8")
+    return load_case(case_dir)
+
+
+MYBANK = (
+    "某某银行对私账户明细\n账号：6200000000000042\n户名：赵六\n"
+    "记账日,时间,收入,支出,余额,对方名称,状态\n"
+    "2024/06/01,08:15:00,100.00,,100.00,甲,成功\n"
+    "2024/06/02,,,30.00,70.00,乙,成功\n"
+    "2024/06/03,12:00:00,,45.00,70.00,丙,冲正\n"
+    "本页合计,,100.00,75.00,,,\n"
+).encode()
+MYBANK_PRESET = """\
+title = "某某银行对私账户明细 (my bank)"
+checked = "a test file written in its layout"
+header = ["记账日", "收入", "支出", "余额"]
+footer = '^本页合计'
+[columns]
+balance = "余额"
+counterparty_name = "对方名称"
+[split]
+date = "记账日"
+time = "时间"
+amount_in = "收入"
+amount_out = "支出"
+[[exclude]]
+column = "状态"
+values = ["冲正"]
+reason = "reversed: {value}"
+[preamble]
+account_no = '账号[:：]\\s*([0-9]+)'
+account_name = '户名[:：]\\s*(\\S+)'
+"""
+
+
+def check_mybank(case: CaseConfig, tmp_path: Path) -> None:
+    stats, landing, quarantine = load(case, tmp_path)
+    # Lines 1-3 preamble, header line 4, data lines 5-7, footer line 8.
+    assert amounts(landing) == {5: D("100.00"), 6: D("-30.00")}
+    assert reasons(quarantine) == {7: "reversed: 冲正"}
+    assert (stats.footer_rows, stats.account_no, stats.account_from) == (1, "6200000000000042", "preamble")
+    assert set(landing["account_name"]) == {"赵六"}
+    # 2024/06/02 without a time: its midnight in Shanghai.
+    assert landing["ts"].to_list() == [
+        dt.datetime(2024, 6, 1, 0, 15, tzinfo=UTC), dt.datetime(2024, 6, 1, 16, 0, tzinfo=UTC),
+    ]
+
+
+def test_a_case_preset_in_the_case_presets_folder_is_found_by_name(tmp_path):
+    case = case_with(
+        tmp_path, {"mybank.csv": MYBANK, "presets/mybank.toml": MYBANK_PRESET.encode()},
+        '[[source]]\nkind = "bank_statement"\npath = "mybank.csv"\nformat = "mybank"\n',
+    )
+    assert case.sources[0].preset.path == tmp_path / "case" / "presets" / "mybank.toml"
+    check_mybank(case, tmp_path)
+
+
+def test_a_case_preset_named_by_path(tmp_path):
+    case = case_with(
+        tmp_path, {"mybank.csv": MYBANK, "layouts/x.toml": MYBANK_PRESET.encode()},
+        '[[source]]\nkind = "bank_statement"\npath = "mybank.csv"\nformat = "./layouts/x.toml"\n',
+    )
+    check_mybank(case, tmp_path)
+
+
+def test_a_case_preset_wins_over_a_built_in_one_of_the_same_name(tmp_path):
+    case = case_with(
+        tmp_path, {"mybank.csv": MYBANK, "presets/icbc.toml": MYBANK_PRESET.encode()},
+        '[[source]]\nkind = "bank_statement"\npath = "mybank.csv"\nformat = "icbc"\n',
+    )
+    check_mybank(case, tmp_path)
+
+
+def test_every_preset_mapping_is_expressible_in_the_source_itself(tmp_path):
+    # The same layout as MYBANK_PRESET, written in [[source]] keys: header, footer, split, exclude, preamble.
+    toml = """\
+[[source]]
+kind = "bank_statement"
+path = "mybank.csv"
+format = "csv"
+header = ["记账日", "收入", "支出", "余额"]
+footer = '^本页合计'
+[source.columns]
+balance = "余额"
+counterparty_name = ["对方名称", "对方户名"]
+[source.split]
+date = "记账日"
+time = "时间"
+amount_in = "收入"
+amount_out = "支出"
+[[source.exclude]]
+column = "状态"
+values = ["冲正"]
+reason = "reversed: {value}"
+[source.preamble]
+account_no = '账号[:：]\\s*([0-9]+)'
+account_name = '户名[:：]\\s*(\\S+)'
+"""
+    check_mybank(case_with(tmp_path, {"mybank.csv": MYBANK}, toml), tmp_path)
+
+
+def test_source_keys_override_a_presets_keys(tmp_path):
+    # The bocom preset with the memo taken from 摘要 and its rows of 其他交易 set aside.
+    toml = """\
+[[source]]
+kind = "bank_statement"
+path = "bocom-debit.csv"
+format = "bocom"
+account_no = "B1"
+[source.columns]
+memo = "摘要"
+[[source.exclude]]
+column = "交易类型"
+values = ["其他交易"]
+reason = "set aside: {value}"
+"""
+    case = case_with(tmp_path, {"bocom-debit.csv": (_samples_dir() / "bocom-debit.csv").read_bytes()}, toml)
+    _, landing, quarantine = load(case, tmp_path)
+    assert reasons(quarantine) == {5: "set aside: 其他交易"}
+    assert landing.filter(pl.col("source_row") == 7)["memo"].item().startswith("网上支付 基金理财产品申购")
+
+
+def test_source_split_keys_and_preset_file_errors_name_the_key(tmp_path):
+    (tmp_path / "a.csv").write_text("x\n", encoding="utf-8")
+
+    def parse(**source: Any) -> CaseConfig:
+        return parse_case({"case": {"id": "t"}, "source": [{"kind": "bank_statement", "path": "a.csv", **source}]}, tmp_path)
+
+    with pytest.raises(CaseConfigError, match=r"source #1: unknown split key amount_inn"):
+        parse(split={"amount_inn": "收入"})
+    with pytest.raises(CaseConfigError, match=r"source #1: preamble account_no: the pattern needs a group"):
+        parse(preamble={"account_no": "账号"})
+    with pytest.raises(CaseConfigError, match=r"source #1: exclude #1 needs values or a pattern"):
+        parse(exclude=[{"column": "状态"}])
+    with pytest.raises(CaseConfigError, match=r"source #1\.format = '\./presets/none\.toml': no such preset file"):
+        parse(format="./presets/none.toml")
+    with pytest.raises(CaseConfigError, match=r"source #1\.format = '\.\./x\.toml': a preset file must lie inside the case"):
+        parse(format="../x.toml")
