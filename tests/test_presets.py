@@ -1,10 +1,12 @@
 """Format presets: real exports load with no `columns` table.
 
-The four samples in the shared folder (see its README) are read from there;
+The samples in the shared folder (see its README) are read from there;
 every amount and total below was summed by hand from the sample text as a
 text editor or spreadsheet program shows it (sheet rows and file lines counted
-from 1). The presets with no shared sample (abc, icbc, cmb, police_query) are
-checked on small files written here in their documented layouts.
+from 1), the figures written beside each assertion. The presets with no
+sample (abc, icbc, icbc_credit, cmb, bocom_credit, cgb_credit, spdb, psbc,
+pingan, meituan, police_query, police_query_signed) are checked on small files
+written here in their documented layouts.
 """
 
 from __future__ import annotations
