@@ -28,7 +28,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from fundtrail.config import Source, parse_case
+import polars as pl
+
+from fundtrail.config import CaseConfig, Source, parse_case
 from fundtrail.errors import FundtrailError, InputSchemaError
 from fundtrail.ingest import load_file
 from fundtrail.ingest.presets import Preset, case_presets, presets
@@ -335,9 +337,7 @@ def _load_counts(path: Path, preset: Preset, layout: Layout) -> dict[str, Any]:
     return _counts(case, path)
 
 
-def _counts(case: Any, path: Path) -> dict[str, Any]:
-    import polars as pl
-
+def _counts(case: CaseConfig, path: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="fundtrail-inspect-") as work:
         stats = load_file(case, case.sources[0], path.name, Path(work))
         assert stats.quarantine_path is not None
