@@ -1,6 +1,6 @@
 """Format presets: real exports load with no `columns` table.
 
-The samples in the shared folder (see its README) are read from there;
+The sample exports beside the checkout (see their README) are read from there;
 every amount and total below was summed by hand from the sample text as a
 text editor or spreadsheet program shows it (sheet rows and file lines counted
 from 1), the figures written beside each assertion. The presets with no
@@ -336,7 +336,7 @@ def test_inspect_of_an_unknown_layout_suggests_a_plain_block(tmp_path):
     assert 'format = "csv"' in block and "skip_rows = 1" in block and "日期, 金额, 对方" in block
 
 
-# ---------------------------------------------------------------- layouts without a shared sample
+# ---------------------------------------------------------------- layouts without a sample export
 
 
 def test_abc_split_date_and_time_with_empty_time_and_signs(tmp_path):
