@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -37,7 +37,6 @@ from fundtrail.ingest import (
     landing_schema,
     map_columns,
 )
-from fundtrail.ingest.presets import get_preset
 from fundtrail.ingest.readers import (
     SPREADSHEET_FORMATS,
     Layout,
@@ -45,8 +44,10 @@ from fundtrail.ingest.readers import (
     _codec,
     clean_header,
     layout_of,
+    layout_reads_file,
     read_header_texts,
     read_table,
+    undecodable,
 )
 
 # About 100 bytes a statement row: ~80,000 rows a batch, small enough to parse
@@ -110,7 +111,7 @@ def check_source(case: CaseConfig, source: Source) -> None:
         path = case.case_dir / rel_path
         layout = layouts.of(rel_path, path)
         headers = read_header_texts(path, rel_path, layout)
-        key = (tuple(headers), layout.format, layout.account_no)
+        key = (tuple(headers), _parse_key(layout))
         if key not in checked:
             map_columns(source, layout, headers, rel_path)
             _split_positions(layout, headers, rel_path)
@@ -141,8 +142,7 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[Fil
              for i, f in enumerate(batch.files)]
     groups: dict[tuple, list[_Read]] = {}
     for r in reads:
-        key = (tuple(r.headers), r.layout.format, r.layout.account_no, r.layout.account_no_wins)
-        groups.setdefault(key, []).append(r)
+        groups.setdefault((tuple(r.headers), _parse_key(r.layout)), []).append(r)
     parsed = pl.concat([_parse_group(case, source, group, work_dir) for group in groups.values()], how="vertical")
 
     paths = pl.Series([f.path for f in batch.files], dtype=pl.String)
@@ -208,15 +208,22 @@ class _Layouts:
     def __init__(self, source: Source) -> None:
         self.source = source
         self.by_suffix: dict[str, Layout] = {}
-        self.per_file = bool(source.format and get_preset(source.format))
+        self.per_file = layout_reads_file(source)
 
     def of(self, rel_path: str, path: Path) -> Layout:
+        """The file's layout; with a preset or header names to look for, read from the file's head."""
         if self.per_file:
             return layout_of(self.source, rel_path, path)
         suffix = Path(rel_path).suffix.lower()
         if suffix not in self.by_suffix:
             self.by_suffix[suffix] = layout_of(self.source, rel_path)
         return self.by_suffix[suffix]
+
+
+def _parse_key(layout: Layout) -> str:
+    """What the parse of a file depends on: its layout but for how the file is read (encoding,
+    preamble rows) and what its preamble states, which the batch keeps per file."""
+    return repr(replace(layout, encoding="", skip_rows=0, stated={}, account_from=None))
 
 
 def _read(case: CaseConfig, source: Source, layout: Layout, index: int, file: BatchFile, work_dir: Path) -> _Read:
@@ -228,11 +235,7 @@ def _read(case: CaseConfig, source: Source, layout: Layout, index: int, file: Ba
     try:
         text = codecs.decode(data, _codec(layout.encoding))
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputSchemaError(
-            f"{file.path}: line {line}: bytes {data[exc.start:exc.end].hex(' ')} are not "
-            f"valid {layout.encoding}; set encoding in the [[source]] (gb18030 for Chinese bank exports)"
-        ) from None
+        raise undecodable(file.path, layout, exc) from None
     parts = text.split("\n", layout.skip_rows + 1)
     if len(parts) <= layout.skip_rows or (len(parts) == layout.skip_rows + 1 and not parts[-1]):
         raise InputSchemaError(f"{file.path}: no header row at line {layout.skip_rows + 1}")

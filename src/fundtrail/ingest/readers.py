@@ -85,11 +85,24 @@ class RawTable:
     cells: pl.DataFrame
 
 
+def _source_preset(source: Source) -> Preset | None:
+    if source.preset is None and source.format and source.format not in {"csv", *SPREADSHEET_FORMATS}:
+        return get_preset(source.format)
+    return source.preset
+
+
+def layout_reads_file(source: Source) -> bool:
+    """Whether a file's layout depends on what the file holds (header row found by name, preamble read).
+
+    When it does not, every file of the source with one file ending has the same layout.
+    """
+    own = source.mapping or Mapping()
+    return _source_preset(source) is not None or bool(own.header or own.preamble or own.summary)
+
+
 def layout_of(source: Source, rel_path: str, path: Path | None = None) -> Layout:
     """The layout of one file. With the file's ``path``, the header row is found by its names and the preamble read."""
-    preset = source.preset
-    if preset is None and source.format and source.format not in {"csv", *SPREADSHEET_FORMATS}:
-        preset = get_preset(source.format)
+    preset = _source_preset(source)
     fmt = FORMAT_BY_SUFFIX.get(Path(rel_path).suffix.lower()) if preset or not source.format else source.format
     if fmt is None:
         raise InputSchemaError(
@@ -113,8 +126,7 @@ def layout_of(source: Source, rel_path: str, path: Path | None = None) -> Layout
             account_no=source.account_no,
             mapping=own,
         )
-        reads_head = own.header or own.preamble or own.summary
-        return locate_header(layout, path, rel_path, source) if path is not None and reads_head else layout
+        return locate_header(layout, path, rel_path, source) if path is not None and layout_reads_file(source) else layout
     values = {k: dict(v) for k, v in preset.values.items()}
     for name, mapping in source.values.items():
         values[name] = {**values.get(name, {}), **mapping}
@@ -287,6 +299,15 @@ class Utf8Copy:
     has_quotes: bool
 
 
+def undecodable(rel_path: str, layout: Layout, exc: UnicodeDecodeError, lines_before: int = 0) -> InputSchemaError:
+    """The error for bytes not valid in the layout's encoding, naming the line they are on."""
+    line = lines_before + exc.object.count(b"\n", 0, exc.start) + 1
+    return InputSchemaError(
+        f"{rel_path}: line {line}: bytes {exc.object[exc.start:exc.end].hex(' ')} are not "
+        f"valid {layout.encoding}; set encoding in the [[source]] (gb18030 for Chinese bank exports)"
+    )
+
+
 def _utf8_copy(path: Path, rel_path: str, layout: Layout, target: Path) -> Utf8Copy:
     """Decode in chunks (bounded memory for 10M-row files), dropping the preamble lines.
 
@@ -305,11 +326,7 @@ def _utf8_copy(path: Path, rel_path: str, layout: Layout, target: Path) -> Utf8C
             try:
                 text = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
-                line = source_lines_before + exc.object.count(b"\n", 0, exc.start) + 1
-                raise InputSchemaError(
-                    f"{rel_path}: line {line}: bytes {exc.object[exc.start:exc.end].hex(' ')} are not "
-                    f"valid {layout.encoding}; set encoding in the [[source]] (gb18030 for Chinese bank exports)"
-                ) from None
+                raise undecodable(rel_path, layout, exc, source_lines_before) from None
             source_lines_before += chunk.count(b"\n")
             while preamble_left and text:
                 newline = text.find("\n")
