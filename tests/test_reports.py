@@ -171,6 +171,16 @@ def tables() -> dict[str, pl.DataFrame]:
             ),
         ]
     )
+    # The pipeline's list of the entries behind each liable amount, as worked out in the module docstring.
+    basis = {"D01": ((5, 6, 7, 9), "18345.60"), "D02": ((5, 6), "12345.60"), "D03": ((5, 6), "12345.60"), "D04": ((7,), "5000.00")}
+    liable_entries = pl.DataFrame(
+        [
+            {"defendant_id": who, "entry_id": f"{sheet}:{row}", "basis_entries": len(rows), "basis_amount": d(total)}
+            for who, (rows, total) in basis.items()
+            for row in rows
+        ],
+        schema={"defendant_id": pl.String, "entry_id": pl.String, "basis_entries": pl.Int64, "basis_amount": MONEY},
+    )
     return {
         "defendants": defendants,
         "victims": victims,
@@ -179,6 +189,7 @@ def tables() -> dict[str, pl.DataFrame]:
         "quarantine": quarantine,
         "units": units,
         "transfers": transfers,
+        "liable_entries": liable_entries,
     }
 
 
@@ -195,6 +206,12 @@ def summary() -> dict:
         "integrity": {},
         "validation": [{"suite": "entries", "success": True, "failed": 0}],
     }
+
+
+def section(page: str, section_id: str) -> str:
+    """One <section> of report.html (sections do not nest)."""
+    start = page.index(f'<section id="{section_id}"')
+    return page[start : page.index("</section>", start)]
 
 
 def header(sheet) -> list:
@@ -462,14 +479,14 @@ def test_html_org_chart_and_fund_flow_carry_the_amounts(tables, summary, tmp_pat
     path = tmp_path / "report.html"
     write_html_report(tables, summary, path)
     page = path.read_text(encoding="utf-8")
-    org = page[page.index('<section id="org">') : page.index('<section id="flow">')]
+    org = section(page, "org")
     # The department holds T1 (12,345.60) and T2 (5,000.00); the unknown code's 1,000.00 sits outside any unit.
     department = org[org.index('id="u-D1"') :]
     assert "17,345.60" in department[: department.index("</div>")]
     gang = org[org.index('id="u-G1"') :]
     assert "<b>18,345.60</b> (4 笔)" in gang[: gang.index("</div>")]
     assert "1,000.00" in org
-    flow = page[page.index('<section id="flow">') : page.index('<section id="drill">')]
+    flow = section(page, "flow")
     # Card A took 12,000.00 + 345.60 + 700.00 = 13,045.60 and passed on 10,000.00 and returned 100.00.
     assert "6222 **** **** 1234  收 in 13,045.60 · 出 out 10,100.00" in flow
     assert "6230 **** **** 0123  15,000.00" in flow
@@ -504,7 +521,7 @@ def test_many_small_flows_fold_into_others(tables, summary, tmp_path):
     tables["payments"] = many
     write_html_report(tables, summary, tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    flow = page[page.index('<section id="flow">') : page.index('<section id="drill">')]
+    flow = section(page, "flow")
     # 30 victims of 10.00 each: the 20 first by id are drawn, 10 fold into one node of 100.00.
     assert "10 others  100.00" in flow
     assert "V019  10.00" in flow and "V020  10.00" not in flow
