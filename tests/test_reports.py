@@ -908,3 +908,13 @@ def test_a_cut_table_says_so_in_the_page(tables, summary, tmp_path, monkeypatch)
     victims = section((tmp_path / "report.html").read_text(encoding="utf-8"), "victims")
     assert "Showing the first 2 of 3 rows; the rest are in victims.csv." in victims
     assert victims.count("<tr><td>") == 2
+
+
+def test_warnings_head_the_workbook_summary_masked(tables, summary, tmp_path):
+    summary["warnings"] = [{"code": "no_payments", "message": f"no payment found on bank/{CARD_A}.csv"}]
+    write_workbook(tables, summary, tmp_path / "report.xlsx", lang="en")
+    sheet = openpyxl.load_workbook(tmp_path / "report.xlsx")["Summary"]
+    first = [(row[0].value, row[1].value) for row in sheet.iter_rows(max_row=8)]
+    at = first.index(("Warnings (the figures should not be trusted as they stand)", None))
+    assert first[at + 1] == ("no payment found on bank/6222****1234.csv", "no_payments")
+    assert at < row_of(sheet, 0, "Case ID")

@@ -122,9 +122,18 @@ def _environment() -> jinja2.Environment:
         col_en=lambda c: labels.column_title("en", c),
         total_zh=lambda k: labels.summary_label("zh", k),
         total_en=lambda k: labels.summary_label("en", k),
-        value_zh=lambda v: labels.value_label("zh", v) if v is not None else "",
+        value_zh=_value_zh,
     )
     return env
+
+
+def _value_zh(value: Any) -> str:
+    """A code in Chinese; a list of codes (``leader;staff``: two roles over time) word by word."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return "；".join(labels.value_label("zh", part) for part in value.split(";"))
+    return labels.value_label("zh", value)
 
 
 class _Masker:
