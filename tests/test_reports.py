@@ -918,3 +918,17 @@ def test_warnings_head_the_workbook_summary_masked(tables, summary, tmp_path):
     at = first.index(("Warnings (the figures should not be trusted as they stand)", None))
     assert first[at + 1] == ("no payment found on bank/6222****1234.csv", "no_payments")
     assert at < row_of(sheet, 0, "Case ID")
+
+
+def test_workbook_of_an_information_sale_case_counts_its_own_tiers(tables, summary, tmp_path):
+    info_case = {name: frame.clear() for name, frame in tables.items()}
+    info_case["info_defendants"] = pl.DataFrame(
+        {"defendant_id": ["D01", "D02", "D03"], "tier": ["especially_serious", "serious", "serious"]}
+    )
+    summary["totals"] = {"defendants_by_tier": {"especially_huge": 0, "huge": 0, "large": 0, "none": 0}}
+    write_workbook(info_case, summary, tmp_path / "report.xlsx", lang="en")
+    sheet = openpyxl.load_workbook(tmp_path / "report.xlsx")["Summary"]
+    title = row_of(sheet, 0, "Defendants by tier")
+    counts = [(row[0].value, row[1].value) for row in sheet.iter_rows(min_row=title + 2, max_row=title + 3)]
+    assert counts == [("especially_serious", 1), ("serious", 2)]
+    assert "large" not in [row[0].value for row in sheet.iter_rows()]
