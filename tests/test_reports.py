@@ -883,12 +883,22 @@ def test_where_the_money_went_per_method_with_recoveries(tables, summary, tmp_pa
          "pro_rata": [d("7225.00"), d("1275.00")]},
         schema_overrides={"traced": MONEY, "pro_rata": MONEY},
     )
+    tables["leads"] = pl.DataFrame(
+        {"account_no": [CARD_B, CARD_A], "reason": ["victims", "victims;pass_through"], "victims": [1, 2],
+         "amount_in": [d("5000.00"), d("13045.60")], "amount_out": [d("5000.00"), d("10100.00")],
+         "passed_on_share": [d("1.00"), d("0.77")]},
+        schema_overrides={"victims": pl.Int64, "amount_in": MONEY, "amount_out": MONEY},
+    )
     write_html_report(tables, summary, tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     money = section(page, "money")
+    leads = money[money.index("Leads to follow"):]
+    # the account that took the most money comes first
+    assert leads.index("6222 **** **** 1234") < leads.index("6222 **** **** 7776") and CARD_B not in page
     assert '<a href="#money">' in page
     # one radio button per method, the first chosen; a CSS rule shows each method's panel
     assert money.count('type="radio" name="method"') == 2 and 'id="method-0" checked' in money
+    assert '<label for="method-0">先进先出 <small>fifo</small></label>' in money
     assert "#method-1:checked~.panel-1{display:block}" in page
     fifo = money[money.index('data-method="fifo"'): money.index('data-method="pro_rata"')]
     # fifo: 6,000.00 + 2,500.00 cash out = 8,500.00 over two rows; 1,500.00 unknown; 10,000.00 in all

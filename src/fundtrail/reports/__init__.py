@@ -20,8 +20,9 @@ when the steps that make them give them: ``unvalidated`` (entry_id,
 reason, nearest_payment_id, nearest_seconds, amount_difference,
 taken_by), shown in each defendant's drill-down; ``endpoints`` (method,
 account_no, kind, origin, amount), ``recoveries`` (account_no,
-victim_id, traced, pro_rata) and ``leads`` (any columns; ``amount``
-orders them), shown as "where the money went" with one tab per method.
+victim_id, traced, pro_rata) and ``leads`` (account_no, reason, victims,
+amount_in, amount_out, passed_on_share; largest ``amount_in`` first),
+shown as "where the money went" with one tab per method.
 
 ``summary`` (every key optional; what is missing is left out or, for
 totals, computed from the tables):

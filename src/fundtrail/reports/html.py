@@ -743,7 +743,7 @@ def _money_went(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any] 
     return {
         "methods": methods,
         "recoveries": plain("recoveries", recoveries, ["pro_rata", "account_no"], [True, False]),
-        "leads": plain("leads", leads, ["amount"], [True]),
+        "leads": plain("leads", leads, ["amount_in", "account_no"], [True, False]),
     }
 
 

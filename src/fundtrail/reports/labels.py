@@ -108,6 +108,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "origin": "来源",
         "traced": "追踪金额",
         "pro_rata": "按比例可追回",
+        "amount_in": "流入金额",
+        "amount_out": "流出金额",
+        "passed_on_share": "转出比例",
     },
     "en": {
         "defendant_id": "Defendant ID",
@@ -183,6 +186,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "origin": "Origin",
         "traced": "Traced",
         "pro_rata": "Pro rata recoverable",
+        "amount_in": "Money in",
+        "amount_out": "Money out",
+        "passed_on_share": "Share passed on",
     },
 }
 
@@ -213,6 +219,18 @@ VALUES: dict[str, dict[str, str]] = {
         "statement_overlap": "流水期间重叠",
         "summary_mismatch": "文件汇总不符",
         "outside_stated_period": "超出声明期间",
+        # tracing methods and where traced money ended (endpoints)
+        "fifo": "先进先出",
+        "lifo": "后进先出",
+        "pro_rata": "按比例",
+        "libr": "最低中间余额法",
+        "cash": "取现",
+        "platform": "支付平台",
+        "max_hops": "达到最大追踪层数",
+        "not_obtained": "流水未调取",
+        "frozen": "已冻结",
+        "held": "留存账户",
+        "dust": "零星余额",
     },
     "en": {},
 }
