@@ -457,3 +457,17 @@ def test_the_decisions_and_unvalidated_suites_pass_on_the_decided_case(both_case
         "decisions": "passed", "unvalidated": "passed", "stg_decisions": "passed",
         "entries": "passed", "quarantine": "passed", "file_controls": "passed",
     }
+
+
+def test_the_fixture_cases_unvalidated_entries_say_why(tmp_path):
+    # data/fixture-fraud/EXPECTED.md: laos_sheet.csv:5 (2,000.00) has no payment of that amount
+    # in the case; sheet2.xlsx:8 (1,200.00, victim V3) has card2_part2.csv:9 at 16:01, 60 s
+    # later, but from U9, not V3.
+    repo = Path(__file__).resolve().parents[1]
+    con, warnings = run_steps(repo / "data" / "fixture-fraud", tmp_path / "out")
+    assert con.execute("select * from unvalidated order by entry_id").fetchall() == [
+        ("deposit/laos_sheet.csv:5", "none", None, None, None, None),
+        ("deposit/sheet2.xlsx:8", "victim", "bank/utf8/card2_part2.csv:9", 60, Decimal("0.00"), None),
+    ]
+    assert con.execute("select count(*) from decisions").fetchall() == [(0,)]
+    assert warnings == []

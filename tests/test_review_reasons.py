@@ -86,11 +86,13 @@ def test_equally_near_payments_go_to_the_earlier_payment_id(tmp_path):
     # 800.00 at 16:00; 800.00 at 17:00 (bank.csv:2, +3600 s) and at 15:00 (bank.csv:3, -3600 s):
     # equally near, the earlier id bank.csv:2 is named though it is the later in time. Both are
     # outside the window → window. bank.csv:10 (14:59, -3660 s) is farther; row 10 after row 9
-    # shows the id order is by row number, not text ("bank.csv:10" < "bank.csv:2" as text).
+    # shows the id order is by row number, not text ("bank.csv:10" < "bank.csv:2" as text);
+    # bank.csv:11 is at the very time of bank.csv:2 and loses to it by id.
     rows_ = [statement(GANG, "2023-06-01 17:00:00+08", "800.00", VICTIM_A, "T1"),
              statement(GANG, "2023-06-01 15:00:00+08", "800.00", VICTIM_A, "T2")]
     rows_ += [statement(GANG, f"2023-06-0{d} 09:00:00+08", "1.00", VICTIM_A, f"F{d}") for d in range(2, 8)]
-    rows_ += [statement(GANG, "2023-06-01 14:59:00+08", "800.00", VICTIM_A, "T3")]
+    rows_ += [statement(GANG, "2023-06-01 14:59:00+08", "800.00", VICTIM_A, "T3"),
+              statement(GANG, "2023-06-01 17:00:00+08", "800.00", VICTIM_B, "T4")]
     _, found = unvalidated(tmp_path, {
         "bank_statement": rows_,
         "deposit_sheet": [{"ts": "2023-06-01 16:00:00+08", "amount": "800.00", "member_code": "X"}],

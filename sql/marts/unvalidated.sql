@@ -9,25 +9,15 @@
 -- it); none when no payment of that amount exists. nearest_seconds = payment time - entry time,
 -- amount_difference = entry - payment.
 -- Scale: amounts join on tolerance-wide buckets against the distinct payment amounts, then an
--- ASOF join on the exact amount finds the closest payment before and after each entry, so no
--- entry is paired with every payment of a common amount.
+-- ASOF join on the exact amount finds the closest payment time before and after each entry, so
+-- no entry is paired with every payment of a common amount; only payments at those very times
+-- are compared by id.
 create or replace table unvalidated as
 with open_entries as (
     select d.entry_id, d.ts, d.amount, d.receiving_account, d.victim_ref
     from deposit_entries as d
     join entries as e using (entry_id)
     where e.status = 'unvalidated'
-),
-payment_points as (
-    -- one point per (amount, time): the first payment in id order stands for its equals
-    select amount, ts, payment_id
-    from case_payments
-    qualify row_number() over (
-        partition by amount, ts
-        order by regexp_extract(payment_id, '^(.*):[0-9]+$', 1),
-                 try_cast(regexp_extract(payment_id, ':([0-9]+)$', 1) as BIGINT),
-                 payment_id
-    ) = 1
 ),
 payment_amounts as (
     select distinct amount, floor(amount * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
@@ -44,26 +34,38 @@ entry_amounts as (
     join payment_amounts as a using (bucket)
     where a.amount between e.amount - getvariable('amount_tolerance') and e.amount + getvariable('amount_tolerance')
 ),
+closest_times as (
+    -- the last payment time at or before the entry and the first at or after it, per amount
+    select e.entry_id, p.amount, p.ts
+    from entry_amounts as e
+    asof join case_payments as p on p.amount = e.payment_amount and e.ts >= p.ts
+    union
+    select e.entry_id, p.amount, p.ts
+    from entry_amounts as e
+    asof join case_payments as p on p.amount = e.payment_amount and e.ts <= p.ts
+),
 closest as (
-    select e.entry_id, p.payment_id
-    from entry_amounts as e
-    asof join payment_points as p on p.amount = e.payment_amount and e.ts >= p.ts
-    union all
-    select e.entry_id, p.payment_id
-    from entry_amounts as e
-    asof join payment_points as p on p.amount = e.payment_amount and e.ts <= p.ts
+    -- every payment at those times (usually one), and the closest of them by gap
+    select
+        c.entry_id,
+        p.payment_id,
+        p.to_account,
+        p.victim_id,
+        p.amount,
+        p.ts,
+        abs(epoch(p.ts) - epoch(e.ts)) as gap
+    from closest_times as c
+    join case_payments as p on p.amount = c.amount and p.ts = c.ts
+    join open_entries as e using (entry_id)
+    qualify abs(epoch(p.ts) - epoch(e.ts)) = min(abs(epoch(p.ts) - epoch(e.ts))) over (partition by c.entry_id)
 ),
 nearest as (
-    select c.entry_id, p.payment_id, p.to_account, p.victim_id, p.amount, p.ts
-    from closest as c
-    join case_payments as p using (payment_id)
-    join open_entries as e using (entry_id)
+    select * from closest
     qualify row_number() over (
-        partition by c.entry_id
-        order by abs(epoch(p.ts) - epoch(e.ts)),
-                 regexp_extract(p.payment_id, '^(.*):[0-9]+$', 1),
-                 try_cast(regexp_extract(p.payment_id, ':([0-9]+)$', 1) as BIGINT),
-                 p.payment_id
+        partition by entry_id
+        order by regexp_extract(payment_id, '^(.*):[0-9]+$', 1),
+                 try_cast(regexp_extract(payment_id, ':([0-9]+)$', 1) as BIGINT),
+                 payment_id
     ) = 1
 ),
 judged as (
