@@ -471,3 +471,24 @@ def test_the_fixture_cases_unvalidated_entries_say_why(tmp_path):
     ]
     assert con.execute("select count(*) from decisions").fetchall() == [(0,)]
     assert warnings == []
+
+
+def test_an_excluded_row_of_a_kind_without_amount_column_moves_its_money_column(tmp_path):
+    # victims.csv:3 (V2, reported loss 500.00) excluded: V2 is no identified victim any more, so
+    # P2 from V2's account is an unidentified payer's; the file quarantines the row and its
+    # reported_loss, which ingest counts as the file's money (amount_in holds the rest, 900.00).
+    con, warnings = decided_case(
+        tmp_path,
+        SHEET_HEADER + "2023-06-01 10:00:00,1000.00,A01,\n",
+        f"{GANG},2023-06-01 10:05:00,1000.00,{VICTIM_A},P1\n{GANG},2023-06-02 10:05:00,300.00,{VICTIM_B},P2\n",
+        "exclude,,,victims.csv:3,报案人撤回,王会计,\n",
+        {"victims.csv": f"victim_id,name,account_no,reported_loss\nV1,张三,{VICTIM_A},900.00\nV2,李四,{VICTIM_B},500.00\n"},
+    )
+    assert con.execute("select victim_id, paid from victims order by 1").fetchall() == [
+        ("V1", Decimal("1000.00")), (f"unidentified:{VICTIM_B}", Decimal("300.00")),
+    ]
+    assert con.execute(
+        "select rows_read, rows_loaded, rows_quarantined, amount_in, amount_quarantined from file_controls"
+        " where path = 'victims.csv'"
+    ).fetchall() == [(2, 1, 1, Decimal("900.00"), Decimal("500.00"))]
+    assert warnings == []
