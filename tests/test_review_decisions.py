@@ -492,3 +492,13 @@ def test_an_excluded_row_of_a_kind_without_amount_column_moves_its_money_column(
         " where path = 'victims.csv'"
     ).fetchall() == [(2, 1, 1, Decimal("900.00"), Decimal("500.00"))]
     assert warnings == []
+
+
+def test_applying_exclusions_twice_changes_nothing_the_second_time(both_cases):
+    decided, _, _, _ = both_cases
+    before = decided.execute("select * from exclusion_outcomes").fetchall()
+    controls = decided.execute("select * from input_files order by path").fetchall()
+    review.apply_exclusions(decided)
+    assert decided.execute("select * from exclusion_outcomes").fetchall() == before
+    assert decided.execute("select * from input_files order by path").fetchall() == controls
+    assert decided.execute("select count(*) from landing_quarantine").fetchall() == [(1,)]

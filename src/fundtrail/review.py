@@ -38,7 +38,12 @@ def apply_exclusions(con: duckdb.DuckDBPyConnection) -> None:
     ``excluded by review: <reason>`` verbatim and the excluding decision's id as its value;
     ``input_files`` counts it as quarantined, its amount in ``amount_quarantined`` and no
     longer in ``amount_in``/``amount_out``, as ingest counts a rejected row.
+
+    Runs once per case database: called again, it finds ``exclusion_outcomes`` and leaves
+    everything as it is (the rows it moved are not excluded twice).
     """
+    if con.execute("select count(*) from information_schema.tables where table_name = 'exclusion_outcomes'").fetchall()[0][0]:
+        return
     sqlrun.build(con, ["decision_list"])
     con.execute(
         """
