@@ -42,7 +42,10 @@ def apply_exclusions(con: duckdb.DuckDBPyConnection) -> None:
     Runs once per case database: called again, it finds ``exclusion_outcomes`` and leaves
     everything as it is (the rows it moved are not excluded twice).
     """
-    if con.execute("select count(*) from information_schema.tables where table_name = 'exclusion_outcomes'").fetchall()[0][0]:
+    already = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'exclusion_outcomes'"
+    ).fetchall()
+    if already[0][0]:
         return
     sqlrun.build(con, ["decision_list"])
     con.execute(
@@ -84,14 +87,15 @@ def apply_exclusions(con: duckdb.DuckDBPyConnection) -> None:
                     when q.source is not null then 'the row is already quarantined: ' || q.reason
                     when f.source is null then t.source || ' has no loaded row ' || t.source_row
                 end as problem,
-                row_number() over (partition by t.source, t.source_row order by t.decision_order) as turn,
-                first_value(t.decision_id) over (partition by t.source, t.source_row order by t.decision_order) as first_id
+                row_number() over same_row as turn,
+                first_value(t.decision_id) over same_row as first_id
             from _exclude_targets as t
             left join input_files as i on i.path = t.source
             left join found as f on f.source = t.source and f.source_row = t.source_row
             left join (
                 select source, source_row, min(reason) as reason from landing_quarantine group by all
             ) as q on q.source = t.source and q.source_row = t.source_row
+            window same_row as (partition by t.source, t.source_row order by t.decision_order)
         )
         select
             decision_id,
@@ -141,7 +145,8 @@ def stale_warnings(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
     return [
         {
             "code": STALE_CODE,
-            "message": f"{decision_id}: {action} {target or ''}".rstrip() + f" is stale, so it changes nothing: {detail}",
+            "message": f"{decision_id}: {' '.join(filter(None, (action, target)))} is stale, "
+            f"so it changes nothing: {detail}",
         }
         for decision_id, action, target, detail in found
     ]
