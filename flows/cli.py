@@ -16,7 +16,7 @@ from pathlib import Path
 
 from fundtrail.errors import FundtrailError
 
-STAGES = ("prefect", "config", "ingest", "load", "transfers", "match", "marts", "validate", "publish")
+STAGES = ("prefect", "config", "ingest", "load", "transfers", "match", "marts", "tracing", "validate", "publish")
 
 
 def main(argv: list[str] | None = None) -> int:

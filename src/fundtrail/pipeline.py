@@ -24,15 +24,40 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from fundtrail import ingest, match, sqlrun
+from fundtrail import ingest, match, review, sqlrun, trace
 from fundtrail.config import CaseConfig, load_case
 from fundtrail.errors import CaseConfigError, InvariantError, RosterError
 from fundtrail.kinds import KINDS
+from fundtrail.run_warnings import run_warnings
 
-OUTPUT_TABLES = ("defendants", "victims", "entries", "payments", "info_defendants", "quarantine")
-# Beyond outputs.md: the auditor's list of balance breaks, gaps and overlaps, as a table too.
-AUDIT_TABLES = ("statement_integrity",)
-FRAUD_MARTS = ["entries", "payments", "victims", "defendants", "liable_entries", "quarantine", "file_controls"]
+OUTPUT_TABLES = (
+    "defendants",
+    "victims",
+    "entries",
+    "payments",
+    "info_defendants",
+    "quarantine",
+    "unvalidated",
+    "traces",
+    "endpoints",
+    "leads",
+    "recoveries",
+    "decisions",
+)
+# Beyond outputs.md: the auditor's list of balance breaks, gaps and overlaps; the next bank
+# requests (not_obtained accounts ranked); each victim's recoveries beside their loss.
+AUDIT_TABLES = ("statement_integrity", "bank_requests", "victim_recoveries")
+FRAUD_MARTS = [
+    "entries",
+    "payments",
+    "victims",
+    "defendants",
+    "liable_entries",
+    "quarantine",
+    "file_controls",
+    "unvalidated",
+    "decisions",
+]
 
 
 @dataclass(frozen=True)
@@ -150,6 +175,7 @@ def load_database(
         _create_table(con, "input_files", input_files)
         _create_table(con, "statement_summaries", ingest.statement_summaries(stats))
         sqlrun.build(con, [f"stg_{kind}" for kind in KINDS])
+        review.apply_exclusions(con)  # rules.md §9: excluded rows leave every figure before anything is built on them
 
 
 def check_roster(case: CaseConfig, paths: RunPaths) -> None:
@@ -205,6 +231,7 @@ def match_entries(case: CaseConfig, paths: RunPaths) -> None:
             ]
         )
         _create_table(con, "entry_matches", entry_matches)
+        review.add_linked_matches(con)
 
 
 def build_marts(case: CaseConfig, paths: RunPaths) -> None:
@@ -253,6 +280,12 @@ def check_invariants(case: CaseConfig, paths: RunPaths) -> None:
             raise InvariantError(f"defendant {defendant}: liable {liable} but the entries behind it add up to {listed}")
 
 
+def build_tracing(case: CaseConfig, paths: RunPaths) -> None:
+    """rules.md §7-§8: money followed onward from the receiving cards; frozen money allotted to victims."""
+    with _connect(case, paths) as con:
+        trace.build_tracing(con, case)
+
+
 def validate(case: CaseConfig, paths: RunPaths) -> dict:
     from fundtrail import validate as gx_validate  # GX import costs ~3 s; only runs that validate pay it
 
@@ -275,6 +308,7 @@ def publish(
         for table in OUTPUT_TABLES + AUDIT_TABLES:
             writer.write_table(con, table, paths.staging_dir)
         summary = writer.summary(con, case, started, validation)
+        summary["warnings"] = run_warnings(con)
         writer.write_reports(con, summary, paths.staging_dir, lang=lang, unmask=unmask)
         inputs = writer.input_controls(con)
         integrity = writer.integrity(con)
@@ -285,6 +319,7 @@ def publish(
         "finished": datetime.now(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
         "code_version": summary["code_version"],
         "case_toml": case.raw,
+        "warnings": summary["warnings"],
         "inputs": inputs,
         "totals": summary["totals"],
         "statement_integrity": integrity,
@@ -344,6 +379,8 @@ def run_case(
         on_stage("marts")
         build_marts(case, paths)
         check_invariants(case, paths)
+        on_stage("tracing")
+        build_tracing(case, paths)
         on_stage("validate")
         validation = validate(case, paths)
         on_stage("publish")

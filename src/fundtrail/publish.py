@@ -187,6 +187,11 @@ def write_reports(
     tables = frames(con, ["defendants", "victims", "entries", "payments", "quarantine", "info_defendants"])
     if tables["info_defendants"].is_empty():
         del tables["info_defendants"]
+    # The report's drill-downs and "where the money went" read these when the run has them.
+    for name in ("unvalidated", "endpoints", "leads", "recoveries"):
+        frame = frames(con, [name])[name]
+        if not frame.is_empty():
+            tables[name] = frame
     tables["units"] = con.sql("select unit_id, name, kind, parent_id from stg_units order by 1").pl()
     tables["transfers"] = con.sql("select * from transfers order by amount desc, transfer_id limit 5000").pl()
     tables["liable_entries"] = con.sql(
@@ -230,8 +235,7 @@ def _text(name: str, dtype: str) -> str:
         )
     if dtype == "DATE":
         return f"strftime({col}, '%Y-%m-%d')"
-    if dtype.startswith("DECIMAL"):
-        return f"{col}::DECIMAL(18, 2)::VARCHAR"
+    # DECIMAL renders with its own scale: money (scale 2) as 12345.60, a share (scale 4) as 0.9067.
     return f"{col}::VARCHAR"
 
 
