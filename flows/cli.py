@@ -37,12 +37,14 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="reconcile one case folder")
     run.add_argument("case_dir", type=Path)
-    run.add_argument("--out", type=Path, required=True, help="output folder (replaced as a whole at the end)")
+    run.add_argument(
+        "--out", type=_folder, required=True, help="output folder (replaced as a whole at the end)"
+    )
     _add_output_options(run)
     run.set_defaults(command=_run)
 
     demo = commands.add_parser("demo", help="generate the two seed cases, reconcile them, show the summary")
-    demo.add_argument("--out", type=Path, default=Path("demo-out"))
+    demo.add_argument("--out", type=_folder, default=Path("demo-out"))
     demo.add_argument("--scale", type=float, default=1.0)
     demo.add_argument("--seed", type=int, default=729)
     _add_output_options(demo)
@@ -52,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
         "schedule", help="reconcile a case on a cron schedule (serves a Prefect deployment until stopped)"
     )
     schedule.add_argument("case_dir", type=Path)
-    schedule.add_argument("--out", type=Path, required=True)
+    schedule.add_argument("--out", type=_folder, required=True)
     schedule.add_argument("--cron", required=True, help='e.g. "0 2 * * *" for 02:00 every day')
     _add_output_options(schedule)
     schedule.set_defaults(command=_schedule)
@@ -63,11 +65,18 @@ def _parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="write a synthetic case folder with its answer key")
     generate.add_argument("case_kind", choices=("fraud", "info"))
-    generate.add_argument("--out", type=Path, required=True)
+    generate.add_argument("--out", type=_folder, required=True)
     generate.add_argument("--scale", type=float, default=1.0)
     generate.add_argument("--seed", type=int, default=729)
     generate.set_defaults(command=_generate)
     return parser
+
+
+def _folder(text: str) -> Path:
+    """An --out value; an empty one would mean the current folder, which a run would replace."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty folder name (it would mean the current folder)")
+    return Path(text)
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -98,8 +107,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _schedule(args: argparse.Namespace) -> int:
     from fundtrail.config import load_case
+    from fundtrail.pipeline import check_output
 
     case = load_case(args.case_dir)
+    check_output(case, args.out)
     if not os.environ.get("PREFECT_API_URL"):
         # The temporary server of a plain run has no scheduler: nothing would ever start.
         print(

@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from fundtrail import ingest, match, sqlrun
+from fundtrail import ingest, match, outdir, sqlrun
 from fundtrail.config import CaseConfig, load_case
-from fundtrail.errors import CaseConfigError, InvariantError, RosterError
+from fundtrail.errors import InvariantError, RosterError
 from fundtrail.kinds import KINDS
 
 OUTPUT_TABLES = ("defendants", "victims", "entries", "payments", "info_defendants", "quarantine")
@@ -75,17 +75,22 @@ def check_inputs(case: CaseConfig) -> None:
 
 
 def check_output(case: CaseConfig, out_dir: str | Path) -> None:
-    """A run never writes into the case folder: its globs would read the outputs back next time."""
-    out = Path(out_dir).resolve()
-    if out == case.case_dir or out.is_relative_to(case.case_dir):
-        raise CaseConfigError(f"{out}: the output folder must not be inside the case folder {case.case_dir}")
+    """OUT_DIR is one a run may replace: absent, empty or an earlier output, outside the case folder."""
+    outdir.check_output_folder(out_dir, case.case_dir)
 
 
 def start_run(out_dir: str | Path) -> RunPaths:
+    """Take OUT_DIR's lock (a second run into it is refused), clear leftovers, make the staging folder."""
     paths = RunPaths.for_output(out_dir)
-    if paths.staging_dir.exists():
-        shutil.rmtree(paths.staging_dir)
-    paths.scratch.mkdir(parents=True)
+    outdir.lock(paths.out_dir)
+    try:
+        outdir.remove_stale(paths.out_dir)
+        if paths.staging_dir.exists():
+            shutil.rmtree(paths.staging_dir)
+        paths.scratch.mkdir(parents=True)
+    except BaseException:
+        outdir.unlock(paths.out_dir)
+        raise
     return paths
 
 
@@ -303,14 +308,21 @@ def finish_run(paths: RunPaths) -> Path:
     previous = out.parent / f".{out.name}.previous-{os.getpid()}"
     if out.exists():
         out.rename(previous)
-    paths.staging_dir.rename(out)
+    try:
+        paths.staging_dir.rename(out)
+    except OSError:
+        if previous.exists() and not out.exists():
+            previous.rename(out)
+        raise
     if previous.exists():
         shutil.rmtree(previous)
+    outdir.unlock(out)
     return out
 
 
 def abandon_run(paths: RunPaths) -> None:
     shutil.rmtree(paths.staging_dir, ignore_errors=True)
+    outdir.unlock(paths.out_dir)
 
 
 # ---------------------------------------------------------------- whole run
