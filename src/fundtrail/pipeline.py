@@ -276,7 +276,7 @@ def publish(
     from fundtrail import publish as writer
 
     with _connect(case, paths) as con:
-        con.execute(f"SET TimeZone = '{case.timezone}'")
+        con.execute("SET TimeZone = ?", [case.timezone])
         for table in OUTPUT_TABLES + AUDIT_TABLES:
             writer.write_table(con, table, paths.staging_dir)
         summary = writer.summary(con, case, started, validation)
@@ -373,7 +373,7 @@ def run_case(
 def _connect(case: CaseConfig, paths: RunPaths) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(paths.db))
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"SET temp_directory = '{paths.scratch / 'duckdb_tmp'}'")
+    con.execute("SET temp_directory = ?", [str(paths.scratch / "duckdb_tmp")])
     m = case.matching
     sqlrun.set_parameters(
         con,

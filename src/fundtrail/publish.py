@@ -48,12 +48,13 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> No
     con.execute(f"create or replace temp table _sorted as select * from {table} order by {order}")
     csv_path = out_dir / f"{table}.csv"
     plain = out_dir / f".{table}.csv.nobom"
-    con.execute(f"copy (select {formatted} from _sorted) to '{plain}' (header, delimiter ',')")
+    # Paths reach SQL as parameters: an OUT_DIR is any text a user (or a deployment parameter) gives.
+    con.execute(f"copy (select {formatted} from _sorted) to ? (header, delimiter ',')", [str(plain)])
     with open(csv_path, "wb") as target, open(plain, "rb") as body:
         target.write(BOM)
         shutil.copyfileobj(body, target, length=1 << 20)
     plain.unlink()
-    con.execute(f"copy _sorted to '{out_dir / f'{table}.parquet'}' (format parquet)")
+    con.execute("copy _sorted to ? (format parquet)", [str(out_dir / f"{table}.parquet")])
     con.execute("drop table _sorted")
 
 
