@@ -7,13 +7,13 @@
 -- and the receiving account or victim is a key when the entry names one.
 create or replace table entry_candidates as
 with bucketed_payments as (
-    select *, floor(amount * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
+    select *, floor(amount::DECIMAL(38, 2) * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
     from case_payments
 ),
 bucketed_entries as (
     select
         e.*,
-        unnest([0, -1, 1]) + floor(e.amount * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
+        unnest([0, -1, 1]) + floor(e.amount::DECIMAL(38, 2) * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
     from deposit_entries as e
 ),
 pairs as (

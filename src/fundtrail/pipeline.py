@@ -141,9 +141,10 @@ def load_database(
                 "file_order": pl.Int64,
                 "rows_read": pl.Int64,
                 "rows_quarantined": pl.Int64,
-                "amount_in": pl.Decimal(18, 2),
-                "amount_out": pl.Decimal(18, 2),
-                "amount_quarantined": pl.Decimal(18, 2),
+                # Sums of a file's amounts: wider than one amount (DECIMAL(18,2)) so they cannot overflow.
+                "amount_in": pl.Decimal(38, 2),
+                "amount_out": pl.Decimal(38, 2),
+                "amount_quarantined": pl.Decimal(38, 2),
                 "placeholder_cells": pl.Int64,
                 "blank_rows": pl.Int64,
                 "footer_rows": pl.Int64,

@@ -232,7 +232,7 @@ def _text(name: str, dtype: str) -> str:
     if dtype == "DATE":
         return f"strftime({col}, '%Y-%m-%d')"
     if dtype.startswith("DECIMAL"):
-        return f"{col}::DECIMAL(18, 2)::VARCHAR"
+        return f"{col}::DECIMAL(38, 2)::VARCHAR"
     return f"{col}::VARCHAR"
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -69,7 +69,7 @@ STATEMENT_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
     "period_start": cells.UTC_TS,
     "period_end": cells.UTC_TS,
     **{
-        f"{side}_{item}": cells.MONEY if item.endswith("amount") else pl.Int64()
+        f"{side}_{item}": cells.MONEY_TOTAL if item.endswith("amount") else pl.Int64()
         for side in ("stated", "rows")
         for item in SUMMARY_ITEMS
     },
@@ -81,6 +81,7 @@ class Reason:
     BAD_TIME = "bad time"
     BAD_DATE = "bad date"
     BAD_AMOUNT = "bad amount"
+    OUT_OF_RANGE = "amount out of range"
     UNSIGNED = "unsigned amount without direction"
     UNKNOWN_DIRECTION = "unknown direction value"
     CONTRADICTS = "direction contradicts sign"
@@ -332,10 +333,9 @@ def _stated_summary(found: dict[str, str], timezone: str) -> dict[str, object]:
             if instant is not None:
                 stated[key] = instant
         elif key.endswith("amount"):
-            try:
-                stated[key] = Decimal(text.replace(",", "")).quantize(CENT)
-            except InvalidOperation:
-                continue
+            amount = cells.parse_money(pl.Series([text], dtype=pl.String)).item()
+            if amount is not None:
+                stated[key] = amount
         else:
             stated[key] = int(text)
     return stated
@@ -597,6 +597,7 @@ def _reason(col: Column, source: Source, case: CaseConfig, has_direction: bool) 
         checks.append((present & pl.col(name).is_null(), pl.lit(Reason.BAD_DATE)))
     elif col.type == "money":
         value = pl.col(f"_value_{name}")
+        checks.append((present & cells.money_out_of_range(pl.col(f"_clean_{name}")), pl.lit(Reason.OUT_OF_RANGE)))
         checks.append((present & value.is_null(), pl.lit(Reason.BAD_AMOUNT)))
         if name == "amount" and has_direction:
             unsigned = pl.col(f"_sign_{name}").is_null()
