@@ -282,18 +282,17 @@ def publish(
             writer.write_table(con, table, paths.staging_dir)
         summary = writer.summary(con, case, started, validation)
         writer.write_reports(con, summary, paths.staging_dir, lang=lang, unmask=unmask)
-        inputs = writer.input_controls(con)
-        integrity = writer.integrity(con)
+        masked = writer.masked_manifest_parts(case.raw, writer.input_controls(con), writer.integrity(con))
     manifest = {
         "case_id": case.id,
         "title": case.title,
         "started": started.astimezone(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
         "finished": datetime.now(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
         "code_version": summary["code_version"],
-        "case_toml": case.raw,
-        "inputs": inputs,
+        "case_toml": masked["case_toml"],
+        "inputs": masked["inputs"],
         "totals": summary["totals"],
-        "statement_integrity": integrity,
+        "statement_integrity": masked["statement_integrity"],
         "expectations": validation,
     }
     (paths.staging_dir / "manifest.json").write_text(

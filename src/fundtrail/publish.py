@@ -20,6 +20,7 @@ import polars as pl
 
 from fundtrail import code_version
 from fundtrail.config import CaseConfig
+from fundtrail.reports.mask import mask_row
 
 BOM = "\ufeff".encode()
 # xlsxwriter writes ~100k cells/s: detail sheets past this many rows would make a 10M-row case's
@@ -178,6 +179,29 @@ def integrity(con: duckdb.DuckDBPyConnection) -> dict:
         f"select * from statement_integrity order by account_no, kind, source, before_row limit {INTEGRITY_SHOWN}"
     ).pl().to_dicts()
     return {"findings_by_kind": by_kind, "findings": findings, "shown": len(findings), "total": sum(by_kind.values())}
+
+
+def masked_manifest_parts(case_toml: dict, inputs: list[dict], integrity_found: dict) -> dict:
+    """case.toml, inputs and integrity findings as manifest.json shows them: personal data masked.
+
+    manifest.json is the run's audit record and travels further than the
+    evidence: it has no --unmask. Account numbers keep their first and last 4
+    digits (the [[source]] constants of case.toml, the findings' accounts),
+    file names and findings keep only the ends of long digit runs; the CSV,
+    Parquet and case.duckdb files hold the full values.
+    """
+    sources = [mask_row("case_toml", s) if isinstance(s, dict) else s for s in case_toml.get("source", [])]
+    toml = {**case_toml, "source": sources} if "source" in case_toml else dict(case_toml)
+    shown_inputs = [_masked_fields(item, ("path", "duplicate_of")) for item in inputs]
+    findings = [
+        _masked_fields(row, ("account_no", "source", "before_row", "after_row", "detail"))
+        for row in integrity_found["findings"]
+    ]
+    return {"case_toml": toml, "inputs": shown_inputs, "statement_integrity": {**integrity_found, "findings": findings}}
+
+
+def _masked_fields(row: dict, fields: tuple[str, ...]) -> dict:
+    return row | mask_row("manifest", {k: row[k] for k in fields if k in row})
 
 
 def write_reports(
