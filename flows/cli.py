@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from fundtrail.errors import FundtrailError
+from fundtrail.errors import FundtrailError, RunEnvironmentError
 
 STAGES = ("prefect", "config", "ingest", "load", "transfers", "match", "marts", "validate", "publish")
 
@@ -26,6 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     except FundtrailError as exc:
         print(f"fundtrail: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        # A full disk or a folder gone read-only mid-run: the staging folder is removed, OUT_DIR untouched.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"fundtrail: {where}{exc.strerror or exc}; earlier outputs are untouched", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("fundtrail: interrupted; earlier outputs are untouched", file=sys.stderr)
         return 130
@@ -186,7 +192,18 @@ def _quiet_prefect(verbose: bool) -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["PREFECT_HOME"]).expanduser()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=home, prefix=".fundtrail-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        # Prefect would otherwise fail ~20 s later with "ephemeral server timed out".
+        raise RunEnvironmentError(
+            f"PREFECT_HOME={home}: cannot write there ({exc.strerror}); Prefect keeps its run records "
+            "in that folder: set PREFECT_HOME to a writable folder"
+        ) from None
 
 
 class _StageDisplay:

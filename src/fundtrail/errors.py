@@ -36,3 +36,7 @@ class InvariantError(FundtrailError):
 
 class OutputFolderError(FundtrailError):
     """The output folder is one a run must not replace, cannot be written, or another run holds it."""
+
+
+class RunEnvironmentError(FundtrailError):
+    """Something the run needs beside the case cannot be used: Prefect's home folder, for one."""
