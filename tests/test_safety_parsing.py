@@ -210,3 +210,38 @@ def test_time_either_fails_or_re_renders_to_the_written_fields(text: str) -> Non
         wall = parsed.astimezone(timezone(timedelta(minutes=offset)))
     rendered = [wall.year, wall.month, wall.day, wall.hour, wall.minute, wall.second, wall.microsecond]
     assert rendered == fields
+
+
+# ---------------------------------------------------------------- item 5: invisible differences
+
+
+def test_identifiers_are_normalised_and_each_change_is_listed(tmp_path: Path) -> None:
+    (tmp_path / "victims.csv").write_bytes(
+        "victim_id,name,account_no\n"
+        "V1,张三,6217000000000011\n"
+        "V1,张三,\ufeff6217000000000011\n"
+        "V2,李四,6217\u200b000000000021\n"
+        "V3,王五,６２１７000000000031\n"
+        "V4,赵六,6217\x00000000000041\n"
+        "V5,钱七,\u200b\n".encode("utf-8")
+    )
+    case = parse_case({"case": {"id": "x"}, "source": [{"kind": "victims", "path": "victims.csv"}]}, tmp_path)
+    stats = load_file(case, case.sources[0], "victims.csv", tmp_path / "work")
+    landing = pl.read_parquet(stats.landing_path)
+    assert landing.select("source_row", "account_no").rows() == [
+        (2, "6217000000000011"),
+        (3, "6217000000000011"),  # the same account as row 2, not a second one
+        (4, "6217000000000021"),
+        (5, "6217000000000031"),
+        (6, "6217000000000041"),
+    ]
+    quarantine = pl.read_parquet(stats.quarantine_path)
+    assert quarantine.select("source_row", "reason").rows() == [(7, "missing required value")]
+    normalised = pl.read_parquet(tmp_path / "work" / "normalised" / "001-00001.parquet")
+    assert normalised.select("source_row", "column", "value", "normalised", "reason").rows() == [
+        (3, "account_no", "<U+FEFF>6217000000000011", "6217000000000011", "normalised"),
+        (4, "account_no", "6217<U+200B>000000000021", "6217000000000021", "normalised"),
+        (5, "account_no", "６２１７000000000031", "6217000000000031", "normalised"),
+        (6, "account_no", "6217<U+0000>000000000041", "6217000000000041", "normalised"),
+        (7, "account_no", "<U+200B>", None, "normalised"),
+    ]

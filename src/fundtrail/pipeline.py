@@ -30,8 +30,9 @@ from fundtrail.errors import InvariantError, RosterError
 from fundtrail.kinds import KINDS
 
 OUTPUT_TABLES = ("defendants", "victims", "entries", "payments", "info_defendants", "quarantine")
-# Beyond outputs.md: the auditor's list of balance breaks, gaps and overlaps, as a table too.
-AUDIT_TABLES = ("statement_integrity",)
+# Beyond outputs.md: the auditor's list of balance breaks, gaps and overlaps, and the identifier
+# cells ingest normalised (docs/safety.md), as tables too.
+AUDIT_TABLES = ("statement_integrity", "normalised")
 FRAUD_MARTS = ["entries", "payments", "victims", "defendants", "liable_entries", "quarantine", "file_controls"]
 
 
@@ -130,6 +131,8 @@ def load_database(
         for kind in KINDS:
             _load_parquet(con, f"landing_{kind}", paths.scratch / "landing" / kind, ingest.landing_schema(kind))
         _load_parquet(con, "landing_quarantine", paths.scratch / "quarantine", ingest.QUARANTINE_SCHEMA)
+        # Identifier cells ingest normalised (issue 9): listed, loaded with the normalised value.
+        _load_parquet(con, "normalised", paths.scratch / "normalised", ingest.cells.NORMALISED_SCHEMA)
 
         input_files = pl.DataFrame(
             [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)],

@@ -119,6 +119,7 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
             "duplicate_rows": duplicates,
             "info_defendants": info_rows,
             "integrity_findings": _one(con, "select count(*) from statement_integrity")[0],
+            "normalised_cells": _one(con, "select count(*) from normalised")[0],
         },
         "top_defendants": [
             dict(zip(("defendant_id", "role", "liable", "liable_basis", "tier"), row, strict=True))

@@ -266,6 +266,9 @@ def load_file(
     quarantine_path.parent.mkdir(parents=True, exist_ok=True)
     landing.write_parquet(landing_path)
     quarantine.write_parquet(quarantine_path)
+    normalised_path = Path(work_dir) / "normalised" / f"{name}.parquet"
+    normalised_path.parent.mkdir(parents=True, exist_ok=True)
+    cells.normalised_cells(rows).write_parquet(normalised_path)
 
     amount_in, amount_out = _money_totals(landing, source.kind)
     amount_quarantined = (
@@ -462,6 +465,10 @@ def _parse(
         raw = _raw_cell(col, positions, layout)
         mapped = raw.replace(layout.values[col.name]) if col.name in layout.values else raw
         texts.append(raw.alias(f"_raw_{col.name}"))
+        if col.name in cells.IDENTIFIER_COLUMNS:
+            mapped = cells.identifier_text(mapped)
+            changed = cells.identifier_text(raw).fill_null("") != raw
+            texts.append(pl.when(changed).then(raw).alias(f"_normalised_{col.name}"))
         if col.type == "direction":
             # '-' is a direction word (out), not a placeholder.
             texts.append(mapped.alias(f"_text_{col.name}"))
@@ -537,7 +544,7 @@ def _parse(
         .select(
             pl.col(list(landing_schema(source.kind))),
             pl.col("_blank", "_footer", "_failure"),
-            pl.col("^_(placeholder_.*|amount_abs|flow)$"),
+            pl.col("^_(placeholder_.*|amount_abs|flow|normalised_.*)$"),
         )
         .collect()
     )

@@ -7,6 +7,8 @@ than \\d because \\d also matches full-width digits, which the casts reject.
 
 from __future__ import annotations
 
+import unicodedata
+
 import polars as pl
 
 from fundtrail.kinds import CURRENCY_ALIASES
@@ -54,6 +56,26 @@ COMPACT_TS = (
     "$1-$2-$3 $4:$5:$6",
 )
 
+# Identifier columns (accounts, ids, codes, references) are compared character for character:
+# an invisible character (zero-width space, BOM, NUL, other control and format characters) or
+# a full-width digit would make a second, invisibly different account. They are normalised
+# (NFKC, those characters removed) and each changed cell is listed in the `normalised` table.
+# Records' phone and id_number are left to the information-sale checks, which judge them.
+IDENTIFIER_COLUMNS = frozenset({
+    "account_no", "counterparty_account", "receiving_account", "payer", "payee", "txn_ref", "entry_ref",
+    "member_code", "victim_ref", "victim_id", "defendant_id", "unit_id", "parent_id", "holder_id",
+    "seller_id", "buyer_id", "batch_ref",
+})
+INVISIBLE = r"[\p{Cc}\p{Cf}]"
+NORMALISED_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.String(),
+    "source_row": pl.Int64(),
+    "column": pl.String(),
+    "value": pl.String(),
+    "normalised": pl.String(),
+    "reason": pl.String(),
+}
+
 DIRECTION_WORDS = {
     **{w: "in" for w in ("in", "进", "收", "收入", "贷", "贷方", "转入", "c", "cr", "+")},
     **{w: "out" for w in ("out", "出", "支", "支出", "借", "借方", "转出", "d", "dr", "-")},
@@ -64,6 +86,41 @@ def trimmed(raw: pl.Expr) -> pl.Expr:
     """Surrounding whitespace removed (Unicode: tabs, full-width spaces, NBSP); empty → null."""
     text = raw.str.strip_chars()
     return pl.when(text != "").then(text)
+
+
+def identifier_text(text: pl.Expr) -> pl.Expr:
+    """An identifier as compared: NFKC, invisible characters removed, trimmed; empty → null."""
+    cleaned = text.str.normalize("NFKC").str.replace_all(INVISIBLE, "").str.strip_chars()
+    return pl.when(cleaned != "").then(cleaned)
+
+
+def normalised_cells(rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per identifier cell that normalising changed: the text as written, shown with its
+    invisible characters as <U+XXXX>, and the value the run uses.
+
+    ``rows`` carries ``_normalised_<column>`` (the written text where it changed, else null)
+    beside each identifier column, as the loader's parse leaves them.
+    """
+    parts = [
+        rows.filter(pl.col(flag).is_not_null()).select(
+            "source",
+            "source_row",
+            pl.lit(flag.removeprefix("_normalised_")).alias("column"),
+            pl.col(flag).alias("value"),
+            pl.col(flag.removeprefix("_normalised_")).alias("normalised"),
+            pl.lit("normalised").alias("reason"),
+        )
+        for flag in rows.columns
+        if flag.startswith("_normalised_")
+    ]
+    found = pl.concat(parts) if parts else pl.DataFrame(schema=NORMALISED_SCHEMA)
+    return found.with_columns(
+        pl.col("value").map_elements(_visible, return_dtype=pl.String)
+    ).cast(NORMALISED_SCHEMA)
+
+
+def _visible(text: str) -> str:
+    return "".join(f"<U+{ord(ch):04X}>" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
 
 
 def is_placeholder(text: pl.Expr) -> pl.Expr:
