@@ -65,7 +65,7 @@ def test_failed_run_leaves_previous_outputs_whole(prefect_harness, tmp_path):
     earlier_output(out)
     (out / "defendants.csv").write_text("previous", encoding="utf-8")
 
-    with pytest.raises(RosterError, match=r"roster.csv:2 / roster.csv:3: code held by D1 and D2 on 2023-06-01"):
+    with pytest.raises(RosterError, match=r"roster.csv:2 / roster.csv:3: code K7 held by D1 and D2 on 2023-06-01"):
         reconcile(str(case), str(out))
 
     assert (out / "defendants.csv").read_text(encoding="utf-8") == "previous"

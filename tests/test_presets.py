@@ -29,10 +29,12 @@ UTC = dt.timezone.utc
 
 
 def _samples_dir() -> Path:
-    for candidate in (Path(__file__).resolve().parents[2] / "shared" / "samples", Path("/work/shared/samples")):
+    # Third-party exports kept in a shared folder beside the checkout (or its worktrees' folder), not in the repository.
+    for parent in Path(__file__).resolve().parents[1:4]:
+        candidate = parent / "shared" / "samples"
         if candidate.is_dir():
             return candidate
-    pytest.skip("shared samples not found at ../shared/samples nor /work/shared/samples")
+    pytest.skip("sample exports not found in a shared folder beside the checkout")
 
 
 @pytest.fixture(scope="module")

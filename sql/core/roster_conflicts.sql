@@ -6,7 +6,7 @@ select
     a.roster_row,
     b.roster_row as other_row,
     a.member_code,
-    'code held by ' || a.defendant_id || ' and ' || b.defendant_id || ' on ' || greatest(a.valid_from, b.valid_from)::VARCHAR as problem
+    'code ' || a.member_code || ' held by ' || a.defendant_id || ' and ' || b.defendant_id || ' on ' || greatest(a.valid_from, b.valid_from)::VARCHAR as problem
 from roster_periods as a
 join roster_periods as b
     on a.member_code = b.member_code
