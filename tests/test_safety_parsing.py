@@ -138,7 +138,7 @@ def digits_of(text: str) -> tuple[str, str]:
     return whole.lstrip("0"), decimals.rstrip("0")
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.text(alphabet=MONEY_ALPHABET, max_size=24) | st.text(max_size=12))
 def test_money_either_fails_or_keeps_every_digit(text: str) -> None:
     value = money(text)
@@ -147,7 +147,8 @@ def test_money_either_fails_or_keeps_every_digit(text: str) -> None:
     written = unicodedata.normalize("NFKC", text)
     written = re.sub(r"\s*\((?:[^()]*退款[^()]*|\s*(?i:cn|chn|cny|rmb)\s*)\)$", "", written)
     assert digits_of(written) == digits_of(str(abs(value)))
-    negative = "-" in written or written.strip().startswith("(")
+    unmarked = re.sub(r"(?i)[¥元]|rmb|cny", "", written).strip()
+    negative = "-" in written or unmarked.startswith("(")  # a minus, or the accounting form (1.00)
     assert (value < 0) == (negative and value != 0)
 
 
@@ -186,7 +187,7 @@ def written_fields(text: str) -> tuple[list[int], int | None] | None:
     return fields, -minutes if digits[0] == "-" else minutes
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(
     st.text(alphabet=TIME_ALPHABET, max_size=26)
     | st.builds(
