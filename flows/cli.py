@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except OSError as exc:
         # A full disk or a folder gone read-only mid-run: the staging folder is removed, OUT_DIR untouched.
-        where = f"{exc.filename}: " if exc.filename else ""
+        # A write into an open file names no file: the output folder is where it was going.
+        target = exc.filename or getattr(args, "out", None)
+        where = f"{target}: " if target else ""
         print(f"fundtrail: {where}{exc.strerror or exc}; earlier outputs are untouched", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
