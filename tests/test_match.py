@@ -2,16 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from unittest import mock
 
+import networkx as nx
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fundtrail import match
-from fundtrail.errors import FundtrailError
-from fundtrail.match import MatchingTooLargeError, find_splits, max_matching
+from fundtrail.match import find_splits, max_matching
 
 EDGE_SCHEMA = {
     "left": pl.String,
@@ -137,19 +137,144 @@ def test_empty_edges_give_empty_typed_frame():
     assert result.schema == pl.Schema({"left": pl.String, "right": pl.String, "cost": pl.Int64})
 
 
-def test_large_component_solved_in_exact_chunks():
-    # 30 lefts x 30 rights, all at cost 0: the tie-break digits need 30^30 >> 2**53,
-    # so the solver must settle lefts in several rounds. Lex-first answer: Li-Ri.
+def test_large_all_tied_component_takes_lex_first():
+    # 30 lefts x 30 rights, all at cost 0: every perfect matching is optimal and
+    # the tie-break digits alone would need 31**30 >> 2**63. Lex-first answer: Li-Ri.
     names = [f"{i:02d}" for i in range(30)]
     result = max_matching(edges([("L" + a, "R" + b, 0) for a in names for b in names]))
     assert pairs(result) == [("L" + n, "R" + n, 0) for n in names]
 
 
-def test_giant_component_stops_with_clear_error():
-    rows = [("E1", "P1", 1), ("E1", "P2", 1), ("E2", "P1", 1)]
-    with pytest.raises(MatchingTooLargeError, match=r"link 2 records to 2 others.*limit 3.*E1, E2"):
-        max_matching(edges(rows), max_component_nodes=3)
-    assert issubclass(MatchingTooLargeError, FundtrailError)
+def test_tie_over_which_right_stays_free():
+    # Two pairs at most; {A-1, B-2}, {A-3, B-2}, {A-1, B-3} all cost 11. A takes its
+    # lowest-ranked right that still leaves B one: right 1, or right 3 when 3 ranks first.
+    rows = [("A", "1", 4), ("A", "3", 4), ("B", "2", 7), ("B", "3", 7)]
+    assert pairs(max_matching(edges(rows))) == [("A", "1", 4), ("B", "2", 7)]
+    reversed_rights = edges(rows, right_order={"1": 2, "2": 1, "3": 0})
+    assert pairs(max_matching(reversed_rights)) == [("A", "3", 4), ("B", "2", 7)]
+
+
+def test_tie_over_which_left_stays_unmatched():
+    # Two pairs at most: {A-1, C-2} = {B-1, C-2} = 9 beat {A-1, B-2} = 14. A or B
+    # goes unmatched: the later of the two by left_order.
+    rows = [("A", "1", 5), ("B", "1", 5), ("B", "2", 9), ("C", "2", 4)]
+    assert pairs(max_matching(edges(rows))) == [("A", "1", 5), ("C", "2", 4)]
+    b_first = edges(rows, left_order={"B": 0, "A": 1, "C": 2})
+    assert pairs(max_matching(b_first)) == [("B", "1", 5), ("C", "2", 4)]
+
+
+def test_costs_past_float_precision_stay_exact_up_to_the_limit():
+    # 2 lefts + 2 rights + source + sink = 6 nodes: costs must keep cost x 7**2 < 2**62.
+    largest = (match.COST_LIMIT - 1) // 49
+    x = largest - 1  # ~9.4e16 > 2**53: x and x + 1 are one float64 apart in name only
+    # {A-2, B-1} = 2x beats {A-1, B-2} = 2x + 2; a float solver sees a tie and takes A-1.
+    rows = [("A", "1", x + 1), ("A", "2", x), ("B", "1", x), ("B", "2", x + 1)]
+    assert pairs(max_matching(edges(rows))) == [("A", "2", x), ("B", "1", x)]
+    over = [("A", "1", x + 2), ("A", "2", x), ("B", "1", x), ("B", "2", x + 1)]
+    with pytest.raises(ValueError, match=r"cost \d+ too large to match 4 linked records exactly"):
+        max_matching(edges(over))
+
+
+def test_component_far_past_the_old_size_limit():
+    # One chain of 6,000 records (the old matcher refused groups over 2,000):
+    # Li-Ri at 1 s each beats shifting to L(i+1)-Ri at 2 s.
+    n = 3000
+    rows = [(f"L{i:04d}", f"R{i:04d}", 1) for i in range(n)]
+    rows += [(f"L{i + 1:04d}", f"R{i:04d}", 2) for i in range(n - 1)]
+    result = max_matching(edges(rows))
+    assert result.height == n
+    assert result["cost"].sum() == n
+    assert pairs(result)[:2] == [("L0000", "R0000", 1), ("L0001", "R0001", 1)]
+
+
+def hot_card(seed, n_payments=300, hours=10, window=30 * 60):
+    """A hot card's candidate edges: round amounts, entries booked minutes later, to the minute.
+
+    One in ten payments is never booked; one entry in fifteen books a payment
+    that never came. Pairs: same amount, times within ``window`` seconds.
+    """
+    rng = np.random.default_rng(seed)
+    pay_ts = rng.integers(0, hours * 3600, size=n_payments)
+    pay_amount = rng.choice([1000, 2000], size=n_payments, p=[0.7, 0.3])
+    booked = rng.random(n_payments) < 0.9
+    ghosts = n_payments // 15
+    entry_ts = np.r_[
+        pay_ts[booked] + rng.integers(0, 8 * 60, size=booked.sum()),
+        rng.integers(0, hours * 3600, size=ghosts),
+    ] // 60 * 60
+    entry_amount = np.r_[pay_amount[booked], rng.choice([1000, 2000], size=ghosts)]
+    e, p = np.nonzero(
+        (entry_amount[:, None] == pay_amount[None, :])
+        & (np.abs(entry_ts[:, None] - pay_ts[None, :]) <= window)
+    )
+    entry_rank = np.argsort(np.argsort(entry_ts, kind="stable"), kind="stable")
+    return pl.DataFrame(
+        {
+            "left": [f"E{i}" for i in e],
+            "right": [f"P{j}" for j in p],
+            "cost": np.abs(entry_ts[e] - pay_ts[p]),
+            "left_order": entry_rank[e],
+            "right_order": p,
+        },
+        schema=EDGE_SCHEMA,
+    )
+
+
+def networkx_optimum(candidates):
+    """(pairs, total cost) of a maximum matching of least cost, by networkx's min-cost max-flow."""
+    graph = nx.DiGraph()
+    cheapest = candidates.group_by("left", "right").agg(pl.col("cost").min())  # a pair listed twice
+    for left, right, cost in cheapest.iter_rows():
+        graph.add_edge("source", ("L", left), capacity=1, weight=0)
+        graph.add_edge(("L", left), ("R", right), capacity=1, weight=cost)
+        graph.add_edge(("R", right), "sink", capacity=1, weight=0)
+    flow = nx.max_flow_min_cost(graph, "source", "sink")
+    return sum(flow["source"].values()), nx.cost_of_flow(graph, flow)
+
+
+def assert_is_a_matching_of(result, candidates):
+    assert result["left"].is_unique().all() and result["right"].is_unique().all()
+    cheapest = candidates.group_by("left", "right").agg(pl.col("cost").min())
+    joined = result.join(cheapest, on=["left", "right"], how="left", suffix="_candidate")
+    assert joined["cost"].to_list() == joined["cost_candidate"].to_list()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_hot_card_matches_independent_min_cost_flow(seed):
+    candidates = hot_card(seed)
+    lefts, rights = candidates["left"].n_unique(), candidates["right"].n_unique()
+    # One group chains most records together (what the old matcher refused past 2,000).
+    labels = nx.connected_components(
+        nx.Graph([(("L", l), ("R", r)) for l, r in candidates.select("left", "right").iter_rows()])
+    )
+    assert max(len(c) for c in labels) > (lefts + rights) / 2
+    result = max_matching(candidates)
+    assert_is_a_matching_of(result, candidates)
+    assert (result.height, result["cost"].sum()) == networkx_optimum(candidates)
+
+
+@st.composite
+def medium_graphs(draw):
+    n_left, n_right = draw(st.integers(2, 25)), draw(st.integers(2, 25))
+    n_edges = draw(st.integers(1, 3 * (n_left + n_right)))
+    rows = [
+        (
+            f"L{draw(st.integers(0, n_left - 1))}",
+            f"R{draw(st.integers(0, n_right - 1))}",
+            draw(st.integers(0, 3)),
+        )
+        for _ in range(n_edges)
+    ]
+    return rows
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=medium_graphs())
+def test_medium_graphs_match_independent_min_cost_flow(rows):
+    candidates = edges(rows)
+    result = max_matching(candidates)
+    assert_is_a_matching_of(result, candidates)
+    assert (result.height, result["cost"].sum()) == networkx_optimum(candidates)
 
 
 def test_bad_edges_rejected():
@@ -190,12 +315,12 @@ def brute_force(rows, left_order, right_order):
 
 
 @st.composite
-def small_graphs(draw):
+def small_graphs(draw, max_cost=4):
     n_left = draw(st.integers(1, 5))
     n_right = draw(st.integers(1, 5))
     cells = [(f"L{i}", f"R{j}") for i in range(n_left) for j in range(n_right)]
     present = draw(st.lists(st.sampled_from(cells), min_size=1, max_size=len(cells) + 3))
-    rows = [(l, r, draw(st.integers(0, 4))) for l, r in present]
+    rows = [(l, r, draw(st.integers(0, max_cost))) for l, r in present]
     left_ranks = draw(st.permutations(range(n_left)))
     right_ranks = draw(st.permutations(range(n_right)))
     left_order = {f"L{i}": left_ranks[i] for i in range(n_left)}
@@ -203,13 +328,20 @@ def small_graphs(draw):
     return rows, left_order, right_order
 
 
-@pytest.mark.parametrize("exact_limit", [match.EXACT_LIMIT, 2**12], ids=["one-shot", "chunked"])
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(graph=small_graphs())
-def test_matches_brute_force(exact_limit, graph):
+def test_matches_brute_force(graph):
     rows, left_order, right_order = graph
-    with mock.patch.object(match, "EXACT_LIMIT", exact_limit):
-        result = max_matching(edges(rows, left_order, right_order))
+    result = max_matching(edges(rows, left_order, right_order))
+    assert pairs(result) == brute_force(rows, left_order, right_order)
+
+
+@settings(max_examples=400, deadline=None)
+@given(graph=small_graphs(max_cost=1))
+def test_tie_heavy_graphs_match_brute_force(graph):
+    # Costs 0 or 1: most graphs have many optimal matchings, so the tie-break decides.
+    rows, left_order, right_order = graph
+    result = max_matching(edges(rows, left_order, right_order))
     assert pairs(result) == brute_force(rows, left_order, right_order)
 
 
@@ -377,3 +509,14 @@ def test_only_the_first_payments_of_a_payer_are_searched():
     entries = entry_frame(("E1", "1000.00", 0))
     assert find_splits(entries, payments, 3, Decimal("0"), candidates_per_payer=2).height == 0
     assert splits(find_splits(entries, payments, 3, Decimal("0"))) == [("E1", "P1"), ("E1", "P3")]
+
+
+def test_same_time_payments_ordered_by_file_then_row_number():
+    # bank.csv:10 and bank.csv:9 share a timestamp: row 9 comes first (as text, "10" < "9").
+    payments = payment_frame(
+        ["E1"],
+        ("bank.csv:10", "V", 1, "400.00"), ("bank.csv:9", "V", 1, "400.00"),
+        ("bank.csv:11", "V", 2, "600.00"),
+    )
+    result = find_splits(entry_frame(("E1", "1000.00", 0)), payments, 3, Decimal("0"))
+    assert splits(result) == [("E1", "bank.csv:9"), ("E1", "bank.csv:11")]

@@ -1,10 +1,12 @@
 """Format presets: real exports load with no `columns` table.
 
-The four samples in the shared folder (see its README) are read from there;
+The sample exports beside the checkout (see their README) are read from there;
 every amount and total below was summed by hand from the sample text as a
 text editor or spreadsheet program shows it (sheet rows and file lines counted
-from 1). The presets with no shared sample (abc, icbc, cmb, police_query) are
-checked on small files written here in their documented layouts.
+from 1), the figures written beside each assertion. The presets with no
+sample (abc, icbc, icbc_credit, cmb, bocom_credit, cgb_credit, spdb, psbc,
+pingan, meituan, police_query, police_query_signed) are checked on small files
+written here in their documented layouts.
 """
 
 from __future__ import annotations
@@ -334,7 +336,7 @@ def test_inspect_of_an_unknown_layout_suggests_a_plain_block(tmp_path):
     assert 'format = "csv"' in block and "skip_rows = 1" in block and "日期, 金额, 对方" in block
 
 
-# ---------------------------------------------------------------- layouts without a shared sample
+# ---------------------------------------------------------------- layouts without a sample export
 
 
 def test_abc_split_date_and_time_with_empty_time_and_signs(tmp_path):
@@ -430,7 +432,7 @@ def test_config_rejects_unknown_format_and_a_preset_of_another_kind(tmp_path):
 
 
 def test_a_bad_preset_file_is_reported_with_its_path(tmp_path):
-    from fundtrail.ingest.presets import _parse
+    from fundtrail.ingest.presets import load_preset_file as _parse
 
     path = tmp_path / "mybank.toml"
     path.write_text('title = "x"\nheader = ["日期"]\n[preamble]\naccount_no = "账号：\\\\S+"\n', encoding="utf-8")
@@ -439,3 +441,499 @@ def test_a_bad_preset_file_is_reported_with_its_path(tmp_path):
     path.write_text('title = "x"\nheader = ["日期"]\n[columns]\nbalanse = "余额"\n', encoding="utf-8")
     with pytest.raises(CaseConfigError, match=r"mybank\.toml: bank_statement has no column 'balanse'"):
         _parse(path)
+
+
+# ---------------------------------------------------------------- bocom (debit)
+
+
+def test_bocom_debit_sample_dates_and_times_in_two_columns_and_dr_cr(tmp_path, samples):
+    stats, landing, quarantine = load(
+        sample_case(tmp_path, samples, "bocom-debit.csv", format="bocom", account_no="6222600000000001"), tmp_path
+    )
+    # Header on line 1, data on lines 2-7 (6 rows), nothing quarantined.
+    # 贷 Cr (in): line 2 1.23, line 4 0.02, line 5 10.00 = 11.25
+    # 借 Dr (out): line 3 3.21, line 6 10.00, line 7 100.79 = 114.00
+    assert amounts(landing) == {
+        2: D("1.23"), 3: D("-3.21"), 4: D("0.02"), 5: D("10.00"), 6: D("-10.00"), 7: D("-100.79"),
+    }
+    assert (stats.rows_read, stats.rows_loaded, stats.rows_quarantined) == (6, 6, 0)
+    assert (stats.amount_in, stats.amount_out) == (D("11.25"), D("114.00"))
+    # 交易日期 2025-01-01 + 交易时间 00:00:00 in Shanghai is 2024-12-31 16:00 UTC.
+    assert landing["ts"][0] == dt.datetime(2024, 12, 31, 16, 0, tzinfo=UTC)
+    assert landing.filter(pl.col("source_row") == 3)["ts"].item() == dt.datetime(2024, 2, 2, 5, 15, 12, tzinfo=UTC)
+    assert landing["balance"].to_list() == [
+        D("1334.63"), D("2334.62"), D("45.67"), D("184.69"), D("99.66"), D("3154.93"),
+    ]
+    assert landing.filter(pl.col("source_row") == 6)["counterparty_name"].item() == "网上国网"
+
+
+def test_bocom_debit_needs_the_account_named_in_the_source(tmp_path, samples):
+    case = sample_case(tmp_path, samples, "bocom-debit.csv", format="bocom")
+    with pytest.raises(InputSchemaError, match=r"bocom-debit\.csv: this bocom export does not name its account"):
+        check_file(case, case.sources[0], "bocom-debit.csv")
+
+
+# ---------------------------------------------------------------- boc credit
+
+
+def test_boc_credit_sample_in_out_columns_date_only_and_a_foreign_currency_row(tmp_path, samples):
+    stats, landing, quarantine = load(
+        sample_case(tmp_path, samples, "boc-credit.csv", format="boc_credit", account_no="BOC-CARD-2875"), tmp_path
+    )
+    # Title on line 1, header on line 2, data on lines 3-16 (14 rows).
+    # 支出 (out): 50.00 + 0.59 + 68.19 + 468.32 + 448.32 + 131.77 + 60.90 = 1228.09 (lines 3 4 7 8 9 13 15)
+    # 存入 (in): 0.01 + 361.19 + 70.48 + 397.84 + 70.48 + 89.84 = 989.84 (lines 5 6 10 11 12 14)
+    # Line 16 spends 3.72 USD: not the case currency, quarantined.
+    assert amounts(landing) == {
+        3: D("-50.00"), 4: D("-0.59"), 5: D("0.01"), 6: D("361.19"), 7: D("-68.19"), 8: D("-468.32"),
+        9: D("-448.32"), 10: D("70.48"), 11: D("397.84"), 12: D("70.48"), 13: D("-131.77"), 14: D("89.84"),
+        15: D("-60.90"),
+    }
+    assert reasons(quarantine) == {16: "currency not case currency (USD)"}
+    assert (stats.rows_read, stats.rows_loaded, stats.rows_quarantined) == (14, 13, 1)
+    assert (stats.amount_in, stats.amount_out, stats.amount_quarantined) == (D("989.84"), D("1228.09"), D("3.72"))
+    # 交易日 2024-12-13, no time: midnight in Shanghai.
+    assert landing["ts"][0] == dt.datetime(2024, 12, 12, 16, 0, tzinfo=UTC)
+    # The interest row (line 5) has no card digits; the source's account names every row.
+    assert set(landing["account_no"]) == {"BOC-CARD-2875"}
+
+
+# ---------------------------------------------------------------- cmb credit
+
+
+def test_cmb_credit_sample_days_without_year_across_the_year_end(tmp_path, samples):
+    stats, landing, quarantine = load(
+        sample_case(tmp_path, samples, "cmb-credit.csv", format="cmb_credit", account_no="CMB-CARD-1234"), tmp_path
+    )
+    # Title "…2024年01月…" on line 1, header on line 2, data on lines 3-8 (6 rows).
+    # 人民币金额 negative = repayment or refund (in): 1.23 + 345.67 + 30.00 + 3.90 = 380.80 (lines 3 4 5 7)
+    # positive = spending (out): 56.78 + 8,000.00 = 8056.78 (lines 6 8)
+    assert amounts(landing) == {
+        3: D("1.23"), 4: D("345.67"), 5: D("30.00"), 6: D("-56.78"), 7: D("3.90"), 8: D("-8000.00"),
+    }
+    assert quarantine.height == 0
+    assert (stats.rows_read, stats.rows_loaded) == (6, 6)
+    assert (stats.amount_in, stats.amount_out) == (D("380.80"), D("8056.78"))
+    # Lines 3-5 have no 交易日: 记账日 12/29 and 12/30 are of 2023 (a January 2024 bill), 01/01 of 2024.
+    # Midnight in Shanghai is 16:00 UTC the day before.
+    days = [t.date() for t in landing["ts"].dt.convert_time_zone("Asia/Shanghai").to_list()]
+    assert days == [
+        dt.date(2023, 12, 29), dt.date(2023, 12, 30), dt.date(2024, 1, 1),
+        dt.date(2024, 1, 2), dt.date(2024, 1, 3), dt.date(2024, 1, 5),
+    ]
+    assert landing["ts"][0] == dt.datetime(2023, 12, 28, 16, 0, tzinfo=UTC)
+
+
+def test_a_day_without_year_and_no_bill_year_is_quarantined_as_a_bad_time(tmp_path):
+    # The same layout without its title line: nothing says which year 01/02 is.
+    text = "交易日,记账日,交易摘要,人民币金额,卡号末四位,交易地金额\n01/02,01/03,影票,56.78,1234,56.78\n"
+    _, landing, quarantine = load(
+        text_case(tmp_path, "c.csv", text.encode(), format="cmb_credit", account_no="A"), tmp_path
+    )
+    assert landing.height == 0 and reasons(quarantine) == {2: "bad time"}
+    assert quarantine["value"].item() == "01/02"
+
+
+# ---------------------------------------------------------------- citic credit
+
+
+def test_citic_credit_xls_sample_settled_amounts_spending_positive(tmp_path, samples):
+    stats, landing, quarantine = load(
+        sample_case(tmp_path, samples, "citic-credit.xls", format="citic_credit", account_no="CITIC-6688"), tmp_path
+    )
+    # Opened in a spreadsheet: row 1 the title 本期账单明细(人民币), row 2 the header, rows 3-15 data (13 rows),
+    # every row 人民币 in both currency columns, 交易金额 = 结算金额 on every row.
+    # Negative (in): row 4 0.20 (cash reward) + row 12 1.21 (财付通还款) = 1.41
+    # Positive (out): 5.90 + 807.89 + 88.00 + 25.00 + 4.00 + 20.47 + 76.80 + 39.24 + 10.34 + 1.00 + 20.16 = 1098.80
+    assert amounts(landing) == {
+        3: D("-5.90"), 4: D("0.20"), 5: D("-807.89"), 6: D("-88.00"), 7: D("-25.00"), 8: D("-4.00"),
+        9: D("-20.47"), 10: D("-76.80"), 11: D("-39.24"), 12: D("1.21"), 13: D("-10.34"), 14: D("-1.00"),
+        15: D("-20.16"),
+    }
+    assert quarantine.height == 0 and (stats.rows_read, stats.rows_loaded) == (13, 13)
+    assert (stats.amount_in, stats.amount_out) == (D("1.41"), D("1098.80"))
+    assert landing["ts"][0] == dt.datetime(2024, 11, 8, 16, 0, tzinfo=UTC)  # 2024-11-09, no time
+
+
+# ---------------------------------------------------------------- jd
+
+# Hand count of jd-records.csv: preamble lines 1-21 (京东账号名 on line 2), header on line 22, data on
+# lines 23-48 (26 rows): 16 支出 and 10 不计收支, as the preamble says.
+# 支出 rows with a plain amount (12): 10.20 + 60.90 + 9.80 + 19.72 + 119.66 + 68.19 + 13.00 + 14.99
+#   + 40.00 + 10.85 + 20.61 + 657.21 = 1045.13
+# 支出 rows partly refunded (4), gross: 131.77 + 448.32 + 416.87 + 235.61 = 1232.57 (lines 26 33 45 48);
+#   their refunds 89.84 + 70.48 + 233.45 + 235.50 = 629.27 come as 退款成功 rows, and
+#   2277.70 - 629.27 = 1648.43 is the preamble's 支出 total (net of refunds, its note 2 says).
+JD_PLAIN_OUT = {
+    23: D("-10.20"), 24: D("-60.90"), 27: D("-9.80"), 30: D("-19.72"), 31: D("-119.66"), 37: D("-68.19"),
+    39: D("-13.00"), 40: D("-14.99"), 41: D("-40.00"), 42: D("-10.85"), 46: D("-20.61"), 47: D("-657.21"),
+}
+JD_PARTLY_REFUNDED = {26: D("-131.77"), 33: D("-448.32"), 45: D("-416.87"), 48: D("-235.61")}
+JD_SET_ASIDE = {
+    25: "refund row (退款成功)", 28: "refund row (退款成功)", 32: "refund row (退款成功)",
+    34: "refund row (退款成功)", 35: "refund row (退款成功)", 43: "refund row (退款成功)",
+    44: "refund row (退款成功)",
+    36: "refunded in full: 468.32(已全额退款)",
+    29: "neutral transaction (不计收支)", 38: "neutral transaction (不计收支)",  # 先享后付 moves
+}
+
+
+def test_jd_sample_statuses_and_neutral_rows_quarantined_with_their_reason(tmp_path, samples):
+    stats, landing, quarantine = load(sample_case(tmp_path, samples, "jd-records.csv", format="jd"), tmp_path)
+    plain = {row: amount for row, amount in amounts(landing).items() if row not in JD_PARTLY_REFUNDED}
+    assert plain == JD_PLAIN_OUT
+    assert {row: why for row, why in reasons(quarantine).items() if row not in JD_PARTLY_REFUNDED} == JD_SET_ASIDE
+    assert stats.rows_read == 26
+    assert (stats.account_no, stats.account_from) == ("jd_55370d18d5bb4", "preamble")
+    assert landing.filter(pl.col("source_row") == 23)["txn_ref"].item() == "JDX100000011234"  # a tab after it
+    # 日期区间 2024-12-01 至 2024-12-31: the last day ends at 23:59:59 in Shanghai.
+    assert stats.stated_summary["period_end"] == dt.datetime(2024, 12, 31, 15, 59, 59, tzinfo=UTC)
+    assert {k: stats.stated_summary[k] for k in ("count", "out_count", "out_amount", "neutral_amount")} == {
+        "count": 26, "out_count": 16, "out_amount": D("1648.43"), "neutral_amount": D("1097.59"),
+    }
+
+
+@pytest.mark.xfail(reason="needs money formats from safety branch", strict=False)
+def test_jd_sample_partly_refunded_rows_load_their_gross_amount(tmp_path, samples):
+    stats, landing, quarantine = load(sample_case(tmp_path, samples, "jd-records.csv", format="jd"), tmp_path)
+    assert amounts(landing) == {**JD_PLAIN_OUT, **JD_PARTLY_REFUNDED}
+    assert reasons(quarantine) == JD_SET_ASIDE
+    assert (stats.rows_loaded, stats.rows_quarantined) == (16, 10)
+    # 1045.13 + 1232.57 = 2277.70
+    assert (stats.amount_in, stats.amount_out) == (D("0.00"), D("2277.70"))
+
+
+# ---------------------------------------------------------------- layouts from public descriptions only
+
+
+def test_bocom_credit_direction_from_the_words_of_the_memo(tmp_path):
+    text = (
+        "交易日期,记账日期,交易说明,交易币种/金额,入账币种/金额\n"
+        "2025-01-10,2025-01-10,退货 支付宝-滴滴顺风车,CNY 123.18,CNY 123.18\n"
+        "2025-01-29,2025-01-29,信用卡还款 转账还款-哈哈,CNY 666.60,CNY 666.60\n"
+        "2025-01-11,2025-01-12,消费 美团,CNY 2.99,CNY 2.99\n"
+        "2025-01-12,2025-01-12,调整 未知,CNY 5.00,CNY 5.00\n"
+        "2025-01-13,2025-01-14,消费 Amazon,USD 3.00,USD 3.00\n"
+    )
+    stats, landing, quarantine = load(
+        text_case(tmp_path, "b.csv", text.encode(), format="bocom_credit", account_no="BOCOM-C"), tmp_path
+    )
+    # in 123.18 + 666.60 = 789.78; out 2.99
+    assert amounts(landing) == {2: D("123.18"), 3: D("666.60"), 4: D("-2.99")}
+    assert reasons(quarantine) == {5: "unknown direction value", 6: "bad amount"}  # USD 3.00 is not an amount here
+    assert (stats.amount_in, stats.amount_out) == (D("789.78"), D("2.99"))
+
+
+def test_cgb_credit_booked_amounts_spending_positive(tmp_path):
+    text = (
+        "交易日期,入账日期,交易摘要,交易金额,交易货币,入账金额,入账货币\n"
+        "2025/01/05,2025/01/06,（消费）示例商户A,15.90,人民币,15.90,人民币\n"
+        "2025/01/04,2025/01/04,（退款）示例商户B,-97.20,人民币,-97.20,人民币\n"
+        "2024/12/25,2024/12/26,（还款）云闪付,-1130.68,人民币,-1130.68,人民币\n"
+    )
+    stats, _, quarantine = load(text_case(tmp_path, "g.csv", text.encode(), format="cgb_credit", account_no="G"), tmp_path)
+    # in 97.20 + 1130.68 = 1227.88; out 15.90
+    assert quarantine.height == 0 and (stats.amount_in, stats.amount_out) == (D("1227.88"), D("15.90"))
+
+
+def test_icbc_credit_is_its_own_layout_and_inspect_prefers_it_over_the_debit_one(tmp_path):
+    text = (
+        "明细查询文件下载\n\n卡号: 1234****5678,\"卡别名: \"\n\n子账户类别:\n\n"
+        "交易日期,记账日期,摘要,交易场所,交易国家或地区简称,交易金额(收入),交易金额(支出),交易币种,"
+        "记账金额(收入),记账金额(支出),记账币种,余额,对方户名\n"
+        '2023-05-05     \t,2023-05-05     \t,"消费     \t","财付通-拼多多平台商户   \t",CHN,"   \t","18.00  \t",人民币,'
+        '"   \t","18.00  \t",人民币,"-3,728.62  \t","    \t",\n'
+        '2023-04-25     \t,2023-04-25     \t,"人民币自动转帐还款  \t",XX分行银行卡中心,CHN,"4,621.01  \t","   \t",人民币,'
+        '"4,621.01  \t","   \t",人民币,"-1,971.63  \t","    \t",\n'
+        " \n"
+        '合计金额,,,,,"4621.01  \t","18.00   \t",\t,"4621.01   \t","18.00  \t",\n'
+    )
+    case = text_case(tmp_path, "icbc-credit.csv", text.encode("gb18030"), format="icbc_credit")
+    stats, landing, quarantine = load(case, tmp_path)
+    # Lines 1-6 preamble (卡号 on line 3), header line 7, data lines 8-9, line 10 blank, line 11 footer.
+    assert quarantine.height == 0 and amounts(landing) == {8: D("-18.00"), 9: D("4621.01")}
+    assert (stats.footer_rows, stats.blank_rows, stats.account_no) == (1, 1, "1234****5678")
+    assert landing["counterparty_name"].to_list() == ["财付通-拼多多平台商户", "XX分行银行卡中心"]
+    assert landing["balance"].to_list() == [D("-3728.62"), D("-1971.63")]
+    result = inspect_file(tmp_path / "case" / "icbc-credit.csv")
+    assert result["preset"] == "icbc_credit" and result["runner_up"]["preset"] == "icbc"
+    assert result["confidence"] > result["runner_up"]["confidence"]
+
+
+def test_meituan_paid_amount_success_time_preamble_user_and_neutral_rows(tmp_path):
+    text = (
+        "美团交易账单明细\n美团用户名：[SJT714453696]\n起始时间：[2025-02-01] 终止时间：[2025-02-28]\n"
+        '""\n共：3笔记录\n支出：1笔 21.17元\n收入：1笔 20.00元\n不计收支：1笔 5.00元\n""\n【美团交易账单明细列表】\n'
+        "交易创建时间,交易成功时间,交易类型,订单标题,收/支,支付方式,订单金额,实付金额,交易单号,商家单号,备注\n"
+        '2025-02-28 20:35:13,2025-02-28 20:35:25,支付,喜茶 订单详情,支出,美团月付,¥22.30,¥21.17,"2502281\t","0_22\t",/\n'
+        '2025-02-27 07:04:17,,退款,葡式蛋挞6只,收入,中国银行信用卡(1875),¥20.00,¥20.00,"2502270\t","49810\t",/\n'
+        '2025-02-26 09:00:00,2025-02-26 09:00:01,充值,美团余额,不计收支,微信支付,¥5.00,¥5.00,"2502260\t","1\t",/\n'
+    )
+    stats, landing, quarantine = load(text_case(tmp_path, "mt.csv", text.encode(), format="meituan"), tmp_path)
+    # Header on line 11; 实付金额, not 订单金额: 21.17 paid for a 22.30 order.
+    assert amounts(landing) == {12: D("-21.17"), 13: D("20.00")}
+    assert reasons(quarantine) == {14: "neutral transaction (不计收支)"}
+    # Line 13 has no 交易成功时间: its 交易创建时间 07:04:17 in Shanghai.
+    assert landing["ts"].to_list()[1] == dt.datetime(2025, 2, 26, 23, 4, 17, tzinfo=UTC)
+    assert landing["txn_ref"].to_list() == ["2502281", "2502270"]
+    assert (stats.account_no, stats.account_from) == ("SJT714453696", "preamble")
+    assert (stats.stated_summary["out_amount"], stats.stated_summary["count"]) == (D("21.17"), 3)
+
+
+def test_spdb_signed_amount_date_time_and_preamble_account_and_holder(tmp_path):
+    text = (
+        "上海浦东发展银行账户交易明细\n账号：6225880000000001 户名：张三\n"
+        "交易日期,交易时间,交易摘要,交易金额,账户余额,对方户名,对方账号,交易渠道\n"
+        "20240301,093000,工资,8000.00,8100.00,某公司,31000000001,网银\n"
+        "20240302,101500,转账,-500.00,7600.00,李四,6222000000000002,手机银行\n"
+    )
+    stats, landing, _ = load(text_case(tmp_path, "s.csv", text.encode("gb18030"), format="spdb"), tmp_path)
+    assert amounts(landing) == {4: D("8000.00"), 5: D("-500.00")}
+    assert (stats.account_no, stats.account_from) == ("6225880000000001", "preamble")
+    assert set(landing["account_name"]) == {"张三"}  # the holder from the preamble fills every row
+    assert landing["ts"][0] == dt.datetime(2024, 3, 1, 1, 30, tzinfo=UTC)
+
+
+def test_psbc_in_out_columns(tmp_path):
+    text = (
+        "交易日期,交易时间,摘要,收入金额,支出金额,账户余额,对方账号,对方户名\n"
+        "2024-03-01,09:30:00,转存,200.00,,1200.00,6222000000000002,李四\n"
+        "2024-03-02,10:00:00,消费,,35.50,1164.50,,\n"
+        "合计,,,200.00,35.50,,,\n"
+    )
+    stats, landing, _ = load(text_case(tmp_path, "p.csv", text.encode(), format="psbc", account_no="PSBC-1"), tmp_path)
+    assert amounts(landing) == {2: D("200.00"), 3: D("-35.50")} and stats.footer_rows == 1
+
+
+def test_pingan_in_out_columns_and_full_timestamp(tmp_path):
+    text = (
+        "交易时间,交易类型,收入,支出,账户余额,交易对方,对方账号,交易流水号\n"
+        "2024-03-01 09:30:00,转账,1000.00,0.00,1000.00,王五,6230000000000001,PA001\n"
+        "2024-03-01 12:00:00,消费,0.00,88.80,911.20,某店,,PA002\n"
+    )
+    stats, landing, _ = load(text_case(tmp_path, "pa.csv", text.encode(), format="pingan", account_no="PA-1"), tmp_path)
+    assert amounts(landing) == {2: D("1000.00"), 3: D("-88.80")}
+    assert landing["txn_ref"].to_list() == ["PA001", "PA002"]
+
+
+def test_police_query_reply_with_debit_credit_flag_ip_mac_and_failed_rows(tmp_path):
+    text = (
+        "交易账卡号,交易方户名,交易时间,交易金额,交易余额,借贷标志,对手账号,对手户名,交易是否成功,IP地址,MAC地址,交易流水号\r\n"
+        "6222000000000001\t,王某,20190501100000,500.00,1500.00,贷,6230000000000009\t,赵某,是,10.1.2.3,00-1A-2B-3C-4D-5E,S1\r\n"
+        "6222000000000001\t,王某,20190501110000,200.00,1300.00,借,6230000000000008\t,钱某,是,,,S2\r\n"
+        "6222000000000001\t,王某,20190501120000,900.00,1300.00,借,6230000000000008\t,钱某,否,,,S3\r\n"
+    )
+    stats, landing, quarantine = load(text_case(tmp_path, "q.csv", text.encode("gb18030"), format="police_query"), tmp_path)
+    # 贷 = in 500.00, 借 = out 200.00; the failed 900.00 is quarantined with its reason.
+    assert amounts(landing) == {2: D("500.00"), 3: D("-200.00")}
+    assert reasons(quarantine) == {4: "not money moved: 交易是否成功 = 否"}
+    assert (stats.amount_in, stats.amount_out, stats.amount_quarantined) == (D("500.00"), D("200.00"), D("900.00"))
+    assert landing["ts"][0] == dt.datetime(2019, 5, 1, 2, 0, tzinfo=UTC)
+    assert inspect_file(tmp_path / "case" / "q.csv")["preset"] == "police_query"
+
+
+def test_police_query_reply_without_a_direction_column_is_the_signed_variant(tmp_path):
+    text = (
+        "交易卡号,交易户名,交易时间,交易金额,交易余额,对手账号,对手户名,交易是否成功\r\n"
+        "6222000000000001\t,王某,2019-05-01 10:00:00,500.00,1500.00,6230000000000009\t,赵某,是\r\n"
+        "6222000000000001\t,王某,2019-05-01 11:00:00,-200.00,1300.00,6230000000000008\t,钱某,是\r\n"
+    )
+    path = tmp_path / "case" / "q.csv"
+    case = text_case(tmp_path, "q.csv", text.encode("gb18030"), format="police_query")
+    with pytest.raises(InputSchemaError, match=r"q\.csv: not a police_query export.*收付标志/借贷标志"):
+        load(case, tmp_path)
+    result = inspect_file(path)
+    assert result["preset"] == "police_query_signed"
+    assert (result["amount_in"], result["amount_out"]) == (D("500.00"), D("200.00"))
+
+
+def test_inspect_prefers_the_direction_flag_layout_when_a_reply_has_one(tmp_path):
+    text = (
+        "交易卡号,交易户名,交易时间,交易金额,交易余额,收付标志,对手账号\r\n"
+        "6222000000000001\t,王某,2019-05-01 10:00:00,500.00,1500.00,进,6230000000000009\t\r\n"
+    )
+    (tmp_path / "q.csv").write_bytes(text.encode("gb18030"))
+    result = inspect_file(tmp_path / "q.csv")
+    assert (result["preset"], result["runner_up"]["preset"]) == ("police_query", "police_query_signed")
+
+
+# ---------------------------------------------------------------- the user's own layouts
+
+
+def case_with(tmp_path: Path, files: dict[str, bytes], toml: str) -> CaseConfig:
+    from fundtrail.config import load_case
+
+    case_dir = tmp_path / "case"
+    for name, content in files.items():
+        (case_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (case_dir / name).write_bytes(content)
+    (case_dir / "case.toml").write_text('[case]\nid = "t"\n' + toml, encoding="utf-8")
+    return load_case(case_dir)
+
+
+MYBANK = (
+    "某某银行对私账户明细\n账号：6200000000000042\n户名：赵六\n"
+    "记账日,时间,收入,支出,余额,对方名称,状态\n"
+    "2024/06/01,08:15:00,100.00,,100.00,甲,成功\n"
+    "2024/06/02,,,30.00,70.00,乙,成功\n"
+    "2024/06/03,12:00:00,,45.00,70.00,丙,冲正\n"
+    "本页合计,,100.00,75.00,,,\n"
+).encode()
+MYBANK_PRESET = """\
+title = "某某银行对私账户明细 (my bank)"
+checked = "a test file written in its layout"
+header = ["记账日", "收入", "支出", "余额"]
+footer = '^本页合计'
+[columns]
+balance = "余额"
+counterparty_name = "对方名称"
+[split]
+date = "记账日"
+time = "时间"
+amount_in = "收入"
+amount_out = "支出"
+[[exclude]]
+column = "状态"
+values = ["冲正"]
+reason = "reversed: {value}"
+[preamble]
+account_no = '账号[:：]\\s*([0-9]+)'
+account_name = '户名[:：]\\s*(\\S+)'
+"""
+
+
+def check_mybank(case: CaseConfig, tmp_path: Path) -> None:
+    stats, landing, quarantine = load(case, tmp_path)
+    # Lines 1-3 preamble, header line 4, data lines 5-7, footer line 8.
+    assert amounts(landing) == {5: D("100.00"), 6: D("-30.00")}
+    assert reasons(quarantine) == {7: "reversed: 冲正"}
+    assert (stats.footer_rows, stats.account_no, stats.account_from) == (1, "6200000000000042", "preamble")
+    assert set(landing["account_name"]) == {"赵六"}
+    # 2024/06/02 without a time: its midnight in Shanghai.
+    assert landing["ts"].to_list() == [
+        dt.datetime(2024, 6, 1, 0, 15, tzinfo=UTC), dt.datetime(2024, 6, 1, 16, 0, tzinfo=UTC),
+    ]
+
+
+def test_a_case_preset_in_the_case_presets_folder_is_found_by_name(tmp_path):
+    case = case_with(
+        tmp_path, {"mybank.csv": MYBANK, "presets/mybank.toml": MYBANK_PRESET.encode()},
+        '[[source]]\nkind = "bank_statement"\npath = "mybank.csv"\nformat = "mybank"\n',
+    )
+    assert case.sources[0].preset.path == tmp_path / "case" / "presets" / "mybank.toml"
+    check_mybank(case, tmp_path)
+
+
+def test_a_case_preset_named_by_path(tmp_path):
+    case = case_with(
+        tmp_path, {"mybank.csv": MYBANK, "layouts/x.toml": MYBANK_PRESET.encode()},
+        '[[source]]\nkind = "bank_statement"\npath = "mybank.csv"\nformat = "./layouts/x.toml"\n',
+    )
+    check_mybank(case, tmp_path)
+
+
+def test_a_case_preset_wins_over_a_built_in_one_of_the_same_name(tmp_path):
+    case = case_with(
+        tmp_path, {"mybank.csv": MYBANK, "presets/icbc.toml": MYBANK_PRESET.encode()},
+        '[[source]]\nkind = "bank_statement"\npath = "mybank.csv"\nformat = "icbc"\n',
+    )
+    check_mybank(case, tmp_path)
+
+
+def test_every_preset_mapping_is_expressible_in_the_source_itself(tmp_path):
+    # The same layout as MYBANK_PRESET, written in [[source]] keys: header, footer, split, exclude, preamble.
+    toml = """\
+[[source]]
+kind = "bank_statement"
+path = "mybank.csv"
+format = "csv"
+header = ["记账日", "收入", "支出", "余额"]
+footer = '^本页合计'
+[source.columns]
+balance = "余额"
+counterparty_name = ["对方名称", "对方户名"]
+[source.split]
+date = "记账日"
+time = "时间"
+amount_in = "收入"
+amount_out = "支出"
+[[source.exclude]]
+column = "状态"
+values = ["冲正"]
+reason = "reversed: {value}"
+[source.preamble]
+account_no = '账号[:：]\\s*([0-9]+)'
+account_name = '户名[:：]\\s*(\\S+)'
+"""
+    check_mybank(case_with(tmp_path, {"mybank.csv": MYBANK}, toml), tmp_path)
+
+
+def test_source_keys_override_a_presets_keys(tmp_path):
+    # The bocom preset with the memo taken from 摘要 and its rows of 其他交易 set aside.
+    toml = """\
+[[source]]
+kind = "bank_statement"
+path = "bocom-debit.csv"
+format = "bocom"
+account_no = "B1"
+[source.columns]
+memo = "摘要"
+[[source.exclude]]
+column = "交易类型"
+values = ["其他交易"]
+reason = "set aside: {value}"
+"""
+    case = case_with(tmp_path, {"bocom-debit.csv": (_samples_dir() / "bocom-debit.csv").read_bytes()}, toml)
+    _, landing, quarantine = load(case, tmp_path)
+    assert reasons(quarantine) == {5: "set aside: 其他交易"}
+    assert landing.filter(pl.col("source_row") == 7)["memo"].item().startswith("网上支付 基金理财产品申购")
+
+
+def test_source_split_keys_and_preset_file_errors_name_the_key(tmp_path):
+    (tmp_path / "a.csv").write_text("x\n", encoding="utf-8")
+
+    def parse(**source: Any) -> CaseConfig:
+        return parse_case({"case": {"id": "t"}, "source": [{"kind": "bank_statement", "path": "a.csv", **source}]}, tmp_path)
+
+    with pytest.raises(CaseConfigError, match=r"source #1: unknown split key amount_inn"):
+        parse(split={"amount_inn": "收入"})
+    with pytest.raises(CaseConfigError, match=r"source #1: preamble account_no: the pattern needs a group"):
+        parse(preamble={"account_no": "账号"})
+    with pytest.raises(CaseConfigError, match=r"source #1: exclude #1 needs values or a pattern"):
+        parse(exclude=[{"column": "状态"}])
+    with pytest.raises(CaseConfigError, match=r"source #1\.format = '\./presets/none\.toml': no such preset file"):
+        parse(format="./presets/none.toml")
+    with pytest.raises(CaseConfigError, match=r"source #1\.format = '\.\./x\.toml': a preset file must lie inside the case"):
+        parse(format="../x.toml")
+
+
+# ---------------------------------------------------------------- money formats (cells.py, safety branch)
+
+
+@pytest.mark.xfail(reason="needs money formats from safety branch", strict=False)
+def test_cmb_credit_local_amounts_with_the_cn_suffix_read_like_the_rmb_column(tmp_path, samples):
+    # 交易地金额 holds the same amounts as 人民币金额, two of them as -3.90(CN) and "8,000.00(CN)".
+    stats, landing, quarantine = load(
+        sample_case(
+            tmp_path, samples, "cmb-credit.csv", format="cmb_credit", account_no="A", columns={"amount": "交易地金额"}
+        ),
+        tmp_path,
+    )
+    assert quarantine.height == 0
+    assert amounts(landing) == {
+        3: D("1.23"), 4: D("345.67"), 5: D("30.00"), 6: D("-56.78"), 7: D("3.90"), 8: D("-8000.00"),
+    }
+
+
+@pytest.mark.xfail(reason="needs money formats from safety branch", strict=False)
+def test_accounting_negatives_and_full_width_digits_in_a_signed_column(tmp_path):
+    text = (
+        "记账日期,交易时间,交易金额,账户余额,交易摘要\n"
+        '20240301,093000,"(1,234.00)",100.00,转出\n'
+        "20240302,101500,５００．００,600.00,转入\n"
+    )
+    _, landing, quarantine = load(text_case(tmp_path, "s.csv", text.encode(), format="csv", account_no="A",
+                                            split={"date": "记账日期", "time": "交易时间"},
+                                            columns={"amount": "交易金额"}), tmp_path)
+    assert quarantine.height == 0
+    assert amounts(landing) == {2: D("-1234.00"), 3: D("500.00")}

@@ -45,6 +45,14 @@ SOURCE_KEYS = {
     "account_no",
     "columns",
     "values",
+    # What a preset file may say, said in the [[source]] itself (fundtrail.ingest.presets.MAPPING_KEYS).
+    "header",
+    "footer",
+    "sign",
+    "split",
+    "exclude",
+    "preamble",
+    "patterns",
 }
 FILE_FORMATS = {"csv", "xlsx", "xls"}
 CASE_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -63,6 +71,39 @@ class Matching:
 
 
 @dataclass(frozen=True)
+class Tracing:
+    """[tracing] (rules.md §7): how far money is followed and what ends it."""
+
+    max_hops: int = 6
+    min_amount: Decimal = Decimal("0.01")
+    pass_through_hours: int = 24
+    platform_accounts: tuple[str, ...] = ()
+
+
+TRACING_KEYS = {"max_hops", "min_amount", "pass_through_hours", "platform_accounts"}
+
+
+def _tracing(raw: dict[str, Any], where: Path) -> Tracing:
+    table = _table(raw, "tracing", where)
+    _no_unknown(table, TRACING_KEYS, "tracing.", where)
+    whole = {}
+    for key, default in (("max_hops", Tracing.max_hops), ("pass_through_hours", Tracing.pass_through_hours)):
+        value = table.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise CaseConfigError(f"{where}: tracing.{key} = {value!r} must be a whole number ≥ 0")
+        whole[key] = value
+    min_amount = _money_literal(table.get("min_amount", "0.01"), "tracing.min_amount", where)
+    if min_amount != min_amount.quantize(Decimal("0.01")):
+        raise CaseConfigError(f"{where}: tracing.min_amount = {table['min_amount']!r} must be whole cents")
+    platforms = table.get("platform_accounts", [])
+    if not isinstance(platforms, list) or not all(isinstance(p, str) and p.strip() for p in platforms):
+        raise CaseConfigError(
+            f"{where}: tracing.platform_accounts must be a list of account numbers as strings (quote long numbers)"
+        )
+    return Tracing(min_amount=min_amount, platform_accounts=tuple(p.strip() for p in platforms), **whole)
+
+
+@dataclass(frozen=True)
 class Source:
     """One [[source]] table; ``files`` are the glob's matches, sorted, relative to the case folder."""
 
@@ -76,8 +117,12 @@ class Source:
     skip_rows: int = 0
     sheet: str | None = None
     account_no: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The [[source]]'s own preset keys (a fundtrail.ingest.presets.Mapping) and the preset its
+    # format names (a case's own or a built-in fundtrail.ingest.presets.Preset), if any.
+    mapping: Any = None
+    preset: Any = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +137,7 @@ class CaseConfig:
     insiders: tuple[str, ...]
     sources: tuple[Source, ...]
     raw: dict[str, Any]
+    tracing: Tracing = Tracing()
 
     def sources_of(self, kind: str) -> list[Source]:
         return [s for s in self.sources if s.kind == kind]
@@ -111,7 +157,7 @@ def load_case(case_dir: str | Path) -> CaseConfig:
 
 def parse_case(raw: dict[str, Any], case_dir: Path) -> CaseConfig:
     where = case_dir / "case.toml"
-    _no_unknown(raw, {"case", "matching", "liability", "info", "source"}, "", where)
+    _no_unknown(raw, {"case", "matching", "liability", "info", "tracing", "source"}, "", where)
 
     case = _table(raw, "case", where)
     _no_unknown(case, CASE_KEYS, "case.", where)
@@ -174,6 +220,7 @@ def parse_case(raw: dict[str, Any], case_dir: Path) -> CaseConfig:
         insiders=tuple(insiders),
         sources=sources,
         raw=raw,
+        tracing=_tracing(raw, where),
     )
 
 
@@ -197,8 +244,9 @@ def _source(
     fmt = raw.get("format")
     if fmt is not None and not isinstance(fmt, str):
         raise CaseConfigError(f"{where}: {label}.format must be a string")
+    preset = None
     if fmt is not None and fmt not in FILE_FORMATS:
-        _check_preset(fmt, kind, f"{label}.format", where)
+        preset = _resolve_preset(fmt, kind, case_dir, f"{label}.format", where)
     encoding = raw.get("encoding", "utf-8")
     try:
         if not isinstance(encoding, str):
@@ -221,8 +269,10 @@ def _source(
             )
 
     columns = raw.get("columns", {})
-    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
-        raise CaseConfigError(f"{where}: {label}.columns must map canonical names to header texts")
+    if not isinstance(columns, dict) or not all(_header_texts(v) for v in columns.values()):
+        raise CaseConfigError(
+            f"{where}: {label}.columns must map canonical names to header texts (or lists of them)"
+        )
     known = {c.name for c in KINDS[kind]}
     for name in columns:
         if name not in known:
@@ -255,22 +305,39 @@ def _source(
         skip_rows=skip_rows,
         sheet=raw.get("sheet"),
         account_no=account_no,
-        columns=dict(columns),
+        columns={k: v if isinstance(v, str) else tuple(v) for k, v in columns.items()},
         values={k: dict(v) for k, v in values.items()},
+        mapping=_source_mapping(raw, kind, label, where),
+        preset=preset,
     )
 
 
-def _check_preset(name: str, kind: str, key: str, where: Path) -> None:
-    # Imported here: the ingest package imports this module.
-    from fundtrail.ingest.presets import get_preset, preset_names
+def _header_texts(value: Any) -> bool:
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, str) and v for v in value)
+    return isinstance(value, str)
 
-    preset = get_preset(name)
-    if preset is None:
-        raise CaseConfigError(
-            f"{where}: {key} = {name!r} is not csv, xlsx, xls nor a preset ({', '.join(preset_names())})"
-        )
+
+def _source_mapping(raw: dict[str, Any], kind: str, label: str, where: Path) -> Any:
+    # Imported here: the ingest package imports this module.
+    from fundtrail.ingest.presets import MAPPING_KEYS, parse_mapping
+
+    def fail(message: str) -> CaseConfigError:
+        return CaseConfigError(f"{where}: {label}: {message}")
+
+    return parse_mapping({k: v for k, v in raw.items() if k in MAPPING_KEYS}, kind, fail)
+
+
+def _resolve_preset(name: str, kind: str, case_dir: Path, key: str, where: Path) -> Any:
+    from fundtrail.ingest.presets import resolve_preset
+
+    def fail(message: str) -> CaseConfigError:
+        return CaseConfigError(f"{where}: {key} {message}")
+
+    preset = resolve_preset(name, case_dir, fail)
     if preset.kind != kind:
         raise CaseConfigError(f"{where}: {key} = {name!r} is a {preset.kind} layout, but the source is {kind}")
+    return preset
 
 
 def _glob_inside(case_dir: Path, pattern: str, key: str, where: Path) -> tuple[str, ...]:

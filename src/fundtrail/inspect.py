@@ -1,30 +1,44 @@
 """`fundtrail inspect FILE`: which export layout a file is, and a ready `[[source]]` block for it.
 
-Every preset is tried on the file (its header names, in its encodings, below
-any preamble); the one that finds its header and the most of its columns
-wins. The file is then loaded as that preset would load it, so the answer
+Every preset (the built-in ones, and the case's own ``presets/`` folder when
+the file lies in a case folder) is tried on the file: its header names, in
+its encodings, below any preamble. Each preset that finds its header gets a
+confidence: how much of the file's header row it names, how many of its own
+columns the file holds, and whether the preamble holds the preset's marks
+(京东账号名 for JD Pay, 支付宝 for Alipay). The best is named with the
+runner-up; the file is then loaded as the best would load it, so the answer
 shows the rows read, loaded and quarantined and the money in and out before
-anyone writes a case.toml. A file no preset fits gets the closest preset's
-missing headers and a plain csv/xlsx block to fill in.
+anyone writes a case.toml.
+
+A file no preset fits is matched against the other source kinds (deposit
+sheets, rosters, victims lists, gang-account lists) by their canonical or
+common Chinese headers (时间, 金额, 代号, 收款账户 …), and gets a plain
+csv/xlsx block with the columns mapped; failing that, the closest preset's
+missing headers and a block to fill in.
 """
 
 from __future__ import annotations
 
 import glob
 import json
+import re
 import tempfile
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from fundtrail.config import Source, parse_case
+import polars as pl
+
+from fundtrail.config import CaseConfig, Source, parse_case
 from fundtrail.errors import FundtrailError, InputSchemaError
 from fundtrail.ingest import load_file
-from fundtrail.ingest.presets import Preset, presets
+from fundtrail.ingest.presets import Preset, case_presets, presets
 from fundtrail.ingest.readers import (
     FORMAT_BY_SUFFIX,
     SPREADSHEET_FORMATS,
     Layout,
+    clean_header,
     head_rows,
     header_index,
     layout_of,
@@ -36,22 +50,65 @@ from fundtrail.kinds import KINDS, required_columns
 ACCOUNT_STAND_IN = "(account not named in the file)"
 PLAIN_ENCODINGS = ("utf-8", "gb18030")
 
+# Preamble lines that name the account or its holder, in any export (a preset's own patterns come first).
+PREAMBLE_ACCOUNT = r"(?:账\s*号|卡\s*号|账\s*户|帐\s*号)\s*[:：]\s*\[?\s*([0-9][0-9* ]{7,}[0-9*])"
+PREAMBLE_CARD_TAIL = r"卡号(?:末|后)四位\s*[:：]?\s*\[?\s*([0-9]{4})\b"
+PREAMBLE_HOLDER = r"(?:户\s*名|账户名称|客户姓名|客户名称|持卡人|姓\s*名)\s*[:：]\s*\[?\s*([^\s,:：\]]+)"
+
+# Common headers of the other source kinds, canonical name first: how a sheet says each column.
+KIND_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "deposit_sheet": {
+        "ts": ("ts", "时间", "日期", "入金时间", "存款时间", "充值时间", "到账时间", "入账时间", "交易时间"),
+        "amount": ("amount", "金额", "入金金额", "存款金额", "充值金额", "到账金额", "入金"),
+        "member_code": ("member_code", "代号", "业务员代号", "员工代号", "业务员", "工号", "所属代号"),
+        "receiving_account": ("receiving_account", "收款账户", "收款账号", "收款卡号", "收款银行卡"),
+        "victim_ref": ("victim_ref", "客户", "客户编号", "客户名", "受害人", "被害人", "投资人"),
+        "entry_ref": ("entry_ref", "单号", "入金单号", "流水号", "编号", "序号"),
+    },
+    "roster": {
+        "defendant_id": ("defendant_id", "人员编号", "编号", "身份证号", "员工编号"),
+        "name": ("name", "姓名"),
+        "role": ("role", "角色", "职务", "岗位", "职位"),
+        "unit_id": ("unit_id", "部门", "团队", "小组", "组别", "单位"),
+        "member_code": ("member_code", "代号", "工号", "业务员代号"),
+        "valid_from": ("valid_from", "入职日期", "入职时间", "起始日期", "加入日期"),
+        "valid_to": ("valid_to", "离职日期", "离职时间", "截止日期", "退出日期"),
+    },
+    "victims": {
+        "victim_id": ("victim_id", "被害人编号", "报案编号", "编号", "序号"),
+        "name": ("name", "被害人", "被害人姓名", "姓名", "报案人"),
+        "account_no": ("account_no", "被害人账号", "转出账号", "账号", "卡号", "银行卡号"),
+        "reported_loss": ("reported_loss", "被骗金额", "损失金额", "报案金额", "涉案金额"),
+    },
+    "gang_accounts": {
+        "account_no": ("account_no", "涉案账号", "账号", "卡号", "银行卡号", "账户"),
+        "holder_name": ("holder_name", "户名", "开户人", "持卡人", "开户名", "账户名称", "姓名"),
+    },
+    "units": {
+        "unit_id": ("unit_id", "单位编号", "部门编号", "编号"),
+        "name": ("name", "名称", "单位名称", "部门名称"),
+        "kind": ("kind", "类型", "层级"),
+        "parent_id": ("parent_id", "上级", "上级编号", "上级部门"),
+    },
+}
+
 
 def inspect_file(path: Path) -> dict[str, Any]:
-    """What the file is: detected preset (or None), encoding, header line, columns, row counts and totals."""
+    """What the file is: detected preset or kind, confidence and runner-up, encoding, header line, columns, counts."""
     path = Path(path)
     if not path.is_file():
         raise InputSchemaError(f"{path}: no such file")
     file_format = FORMAT_BY_SUFFIX.get(path.suffix.lower(), "csv")
     matches = []
-    for preset in presets().values():
-        layout, headers = _try(preset, path, file_format)
+    for preset in _candidates(path).values():
+        layout, headers = _try(preset, path)
         if layout is not None:
-            matches.append((_score(preset, headers), preset, layout, headers))
+            preamble = _preamble_text(path, layout)
+            matches.append((_confidence(preset, headers, preamble), preset, layout, headers, preamble))
     if not matches:
         return _unknown(path, file_format)
     matches.sort(key=lambda m: (-m[0], m[1].name))
-    _, preset, layout, headers = matches[0]
+    confidence, preset, layout, headers, preamble = matches[0]
     result: dict[str, Any] = {
         "path": str(path),
         "preset": preset.name,
@@ -63,11 +120,15 @@ def inspect_file(path: Path) -> dict[str, Any]:
         "header_line": layout.skip_rows + 1,
         "columns": [h for h in headers if h],
         "mapping": _mapping(preset, headers),
+        "confidence": confidence,
+        "runner_up": {"preset": matches[1][1].name, "confidence": matches[1][0]} if len(matches) > 1 else None,
         "account_no": layout.account_no,
         "account_from": layout.account_from,
+        "account_name": layout.account_name,
         "stated": dict(layout.stated),
         "also_fits": [m[1].name for m in matches[1:]],
     }
+    result.update(_preamble_hints(preamble, layout))
     result.update(_load_counts(path, preset, layout))
     return result
 
@@ -75,41 +136,11 @@ def inspect_file(path: Path) -> dict[str, Any]:
 def render_source_block(result: dict[str, Any]) -> str:
     """A `[[source]]` block to paste into case.toml, with what was found as comments."""
     name = Path(result["path"]).name
-    lines = []
     if result.get("preset"):
-        lines += [
-            f"# {name}: {result['title']}",
-            f"# header on line {result['header_line']}"
-            + (f", encoding {result['encoding']}" if result.get("encoding") else "")
-            + f"; {result['rows']} rows read: {result['rows_loaded']} loadable, {result['rows_quarantined']} quarantined"
-            + f"; money in {result['amount_in']}, out {result['amount_out']}",
-            f"# preset checked against: {result['checked']}",
-        ]
-        if result.get("also_fits"):
-            lines.append(f"# other presets that also fit: {', '.join(result['also_fits'])}")
-        if result.get("stated"):
-            stated = ", ".join(f"{k} {v}" for k, v in result["stated"].items())
-            lines.append(f"# the preamble states: {stated} (checked against the rows in statement_integrity)")
-        lines += [
-            "[[source]]",
-            f"kind = {_toml(result['kind'])}",
-            f"path = {_toml(glob.escape(name))}",
-            f"format = {_toml(result['preset'])}",
-        ]
-        if "account_no" in result["mapping"]:
-            lines.append(
-                f'# account_no = "…"  # optional: the rows name it in {result["mapping"]["account_no"]}; '
-                "set it to name the account in full (it then wins over the rows)"
-            )
-        elif result.get("account_no") is None:
-            lines.append('# account_no = "…"  # required: this export does not name its account')
-        elif result.get("account_from") == "preamble":
-            lines.append(
-                f"# account_no = {_toml(result['account_no'])}  # from the preamble; set it to name the account otherwise"
-            )
-        return "\n".join(lines) + "\n"
-
-    lines += [f"# {name}: no preset fits this file"]
+        return _preset_block(name, result)
+    if result.get("kind"):
+        return _kind_block(name, result)
+    lines = [f"# {name}: no preset fits this file"]
     closest = result.get("closest")
     if closest:
         lines.append(
@@ -117,16 +148,7 @@ def render_source_block(result: dict[str, Any]) -> str:
             + ", ".join(closest["missing"])
         )
     lines.append(f"# headers found on line {result['header_line']}: " + ", ".join(result["columns"]))
-    lines += [
-        "[[source]]",
-        'kind = "bank_statement"',
-        f"path = {_toml(glob.escape(name))}",
-        f"format = {_toml(result['format'])}",
-    ]
-    if result.get("encoding"):
-        lines.append(f"encoding = {_toml(result['encoding'])}")
-    if result["header_line"] > 1:
-        lines.append(f"skip_rows = {result['header_line'] - 1}")
+    lines += _plain_head(name, result, "bank_statement")
     lines.append("[source.columns]  # canonical name = header in the file; required ones first")
     required = required_columns("bank_statement")
     optional = [c.name for c in KINDS["bank_statement"] if c.name not in required]
@@ -140,8 +162,110 @@ def print_report(path: Path) -> int:
     return 0
 
 
-def _try(preset: Preset, path: Path, file_format: str) -> tuple[Layout | None, list[str]]:
-    source = Source(index=1, kind=preset.kind, path=path.name, files=(path.name,), format=preset.name)
+def _preset_block(name: str, result: dict[str, Any]) -> str:
+    lines = [
+        f"# {name}: {result['title']}",
+        f"# confidence {result['confidence']}%"
+        + (
+            f"; runner-up {result['runner_up']['preset']} {result['runner_up']['confidence']}%"
+            if result.get("runner_up")
+            else "; no other preset fits"
+        ),
+        f"# header on line {result['header_line']}"
+        + (f", encoding {result['encoding']}" if result.get("encoding") else "")
+        + f"; {result['rows']} rows read: {result['rows_loaded']} loadable, {result['rows_quarantined']} quarantined"
+        + f"; money in {result['amount_in']}, out {result['amount_out']}",
+        f"# preset checked against: {result['checked']}",
+    ]
+    if result.get("quarantine_reasons"):
+        lines.append(
+            "# quarantined: " + ", ".join(f"{n} × {reason}" for reason, n in result["quarantine_reasons"].items())
+        )
+    if result.get("stated"):
+        stated = ", ".join(f"{k} {v}" for k, v in result["stated"].items())
+        lines.append(f"# the preamble states: {stated} (checked against the rows in statement_integrity)")
+    if result.get("account_name"):
+        lines.append(f"# the preamble names the holder: {result['account_name']}")
+    lines += [
+        "[[source]]",
+        f"kind = {_toml(result['kind'])}",
+        f"path = {_toml(glob.escape(name))}",
+        f"format = {_toml(result['preset'])}",
+    ]
+    if "account_no" in result["mapping"]:
+        lines.append(
+            f'# account_no = "…"  # optional: the rows name it in {result["mapping"]["account_no"]}; '
+            "set it to name the account in full (it then wins over the rows)"
+        )
+    elif result.get("account_from") == "preamble":
+        lines.append(
+            f"# account_no = {_toml(result['account_no'])}  # from the preamble; set it to name the account otherwise"
+        )
+    elif result.get("preamble_account"):
+        lines.append(
+            f"account_no = {_toml(result['preamble_account'])}  # from the preamble line "
+            f"{_toml(result['preamble_account_line'])}"
+        )
+    elif result.get("preamble_card_tail"):
+        lines.append(
+            f'account_no = "…"  # required: the preamble names only the card\'s last four digits '
+            f"({result['preamble_card_tail']})"
+        )
+    elif result["kind"] == "bank_statement":
+        lines.append('account_no = "…"  # required: this export does not name its account')
+    return "\n".join(lines) + "\n"
+
+
+def _kind_block(name: str, result: dict[str, Any]) -> str:
+    kind = result["kind"]
+    lines = [
+        f"# {name}: a {kind} sheet (recognised by its headers, confidence {result['confidence']}%)"
+        + (f"; runner-up {result['runner_up']['kind']} {result['runner_up']['confidence']}%" if result.get("runner_up") else ""),
+        f"# headers found on line {result['header_line']}: " + ", ".join(result["columns"]),
+    ]
+    if "rows" in result:
+        lines.append(
+            f"# {result['rows']} rows read: {result['rows_loaded']} loadable, {result['rows_quarantined']} quarantined"
+        )
+    lines += _plain_head(name, result, kind)
+    mapped = {c: h for c, h in result["mapping"].items() if h != c}
+    if mapped:
+        lines.append("[source.columns]")
+        lines += [f"{c} = {_toml(h)}" for c, h in mapped.items()]
+    missing = [c.name for c in KINDS[kind] if not c.required and c.name not in result["mapping"]]
+    if missing:
+        lines.append("# optional columns not found: " + ", ".join(missing))
+    return "\n".join(lines) + "\n"
+
+
+def _plain_head(name: str, result: dict[str, Any], kind: str) -> list[str]:
+    lines = [
+        "[[source]]",
+        f"kind = {_toml(kind)}",
+        f"path = {_toml(glob.escape(name))}",
+        f"format = {_toml(result['format'])}",
+    ]
+    if result.get("encoding"):
+        lines.append(f"encoding = {_toml(result['encoding'])}")
+    if result["header_line"] > 1:
+        lines.append(f"skip_rows = {result['header_line'] - 1}")
+    return lines
+
+
+def _candidates(path: Path) -> dict[str, Preset]:
+    """The built-in presets, and over them the presets of the case folder the file lies in (if any)."""
+    found = dict(presets())
+    for folder in Path(path).resolve().parents:
+        if (folder / "case.toml").is_file():
+            found.update(case_presets(folder))
+            break
+    return found
+
+
+def _try(preset: Preset, path: Path) -> tuple[Layout | None, list[str]]:
+    source = Source(
+        index=1, kind=preset.kind, path=path.name, files=(path.name,), format=preset.name, preset=preset
+    )
     try:
         layout = layout_of(source, path.name, path)
         return layout, read_header_texts(path, path.name, layout)
@@ -149,28 +273,75 @@ def _try(preset: Preset, path: Path, file_format: str) -> tuple[Layout | None, l
         return None, []
 
 
-def _score(preset: Preset, headers: list[str]) -> int:
-    wanted = [*preset.columns.values(), *preset.split.values(), *(r.headers for r in preset.exclude)]
-    return sum(header_index(headers, alternatives) is not None for alternatives in wanted)
+def _preamble_text(path: Path, layout: Layout) -> str:
+    rows = head_rows(path, path.name, layout) or []
+    return "\n".join(" ".join(c for c in row if c) for row in rows[: layout.skip_rows])
+
+
+def _confidence(preset: Preset, headers: list[str], preamble: str) -> int:
+    """0-100: the share of the file's headers the preset names, and of the preset's columns the file holds.
+
+    A preset with marks (text only its export's preamble holds) whose marks
+    are absent keeps half its score: JD Pay's header could pass for
+    Alipay's, its 京东账号名 line cannot.
+    """
+    wanted = [
+        *preset.columns.values(),
+        *preset.mapping.split.values(),
+        *(r.headers for r in preset.mapping.exclude),
+        *preset.header,
+    ]
+    named = {clean_header(h) for alternatives in wanted for h in alternatives}
+    present = [h for h in headers if h]
+    explained = sum(h in named for h in present) / len(present) if present else 0.0
+    held = sum(header_index(headers, alternatives) is not None for alternatives in wanted) / len(wanted)
+    score = (explained + held) / 2
+    if preset.marks and not any(re.search(mark, preamble) for mark in preset.marks):
+        score /= 2
+    return round(score * 100)
 
 
 def _mapping(preset: Preset, headers: list[str]) -> dict[str, str]:
     found = {}
-    for name, alternatives in {**preset.columns, **{f"split.{k}": v for k, v in preset.split.items()}}.items():
+    for name, alternatives in {**preset.columns, **{f"split.{k}": v for k, v in preset.mapping.split.items()}}.items():
         index = header_index(headers, alternatives)
         if index is not None:
             found[name] = headers[index]
     return found
 
 
+def _preamble_hints(preamble: str, layout: Layout) -> dict[str, Any]:
+    """Account and holder named in the preamble in the common ways, where the preset's own patterns found none."""
+    hints: dict[str, Any] = {}
+    if layout.account_no is None:
+        for line in preamble.splitlines():
+            if m := re.search(PREAMBLE_ACCOUNT, line):
+                hints["preamble_account"] = m.group(1).replace(" ", "")
+                hints["preamble_account_line"] = line.strip()
+                break
+            if m := re.search(PREAMBLE_CARD_TAIL, line):
+                hints.setdefault("preamble_card_tail", m.group(1))
+    if layout.account_name is None and (m := re.search(PREAMBLE_HOLDER, preamble)):
+        hints["account_name"] = m.group(1)
+    return hints
+
+
 def _load_counts(path: Path, preset: Preset, layout: Layout) -> dict[str, Any]:
     """Load the file as the preset would, in a scratch folder, for its counts and totals."""
-    source: dict[str, Any] = {"kind": preset.kind, "path": glob.escape(path.name), "format": preset.name}
+    # The preset is set after parsing: a case's own preset need not be found from the file's folder.
+    source: dict[str, Any] = {"kind": preset.kind, "path": glob.escape(path.name)}
     if layout.account_no is None and preset.kind == "bank_statement":
         source["account_no"] = ACCOUNT_STAND_IN
     case = parse_case({"case": {"id": "inspect"}, "source": [source]}, path.parent.resolve())
+    case = replace(case, sources=(replace(case.sources[0], format=preset.name, preset=preset),))
+    return _counts(case, path)
+
+
+def _counts(case: CaseConfig, path: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="fundtrail-inspect-") as work:
         stats = load_file(case, case.sources[0], path.name, Path(work))
+        assert stats.quarantine_path is not None
+        reasons = pl.read_parquet(stats.quarantine_path).get_column("reason").value_counts(sort=True)
     return {
         "rows": stats.rows_read,
         "rows_loaded": stats.rows_loaded,
@@ -178,38 +349,97 @@ def _load_counts(path: Path, preset: Preset, layout: Layout) -> dict[str, Any]:
         "footer_rows": stats.footer_rows,
         "amount_in": stats.amount_in,
         "amount_out": stats.amount_out,
+        "quarantine_reasons": {r: n for r, n in sorted(reasons.iter_rows(), key=lambda x: (-x[1], x[0]))},
     }
 
 
-def _unknown(path: Path, file_format: str) -> dict[str, Any]:
-    """No preset fits: the likeliest header row (the first of the widest rows) and the closest preset."""
-    rows: list[list[str]] = []
-    encoding = None
+def _head(path: Path, file_format: str) -> tuple[list[list[str]], str | None]:
     for candidate in [None] if file_format in SPREADSHEET_FORMATS else PLAIN_ENCODINGS:
         try:
             head = head_rows(path, path.name, Layout(format=file_format, encoding=candidate or "utf-8"))
         except FundtrailError:
             head = None
         if head is not None:
-            rows, encoding = head, candidate
-            break
+            return head, candidate
+    return [], None
+
+
+def _kind_of(headers: list[str]) -> list[tuple[int, str, dict[str, str]]]:
+    """Kinds whose required columns the headers all hold: (confidence, kind, canonical → header), best first."""
+    present = [h for h in headers if h]
+    fits = []
+    for kind, synonyms in KIND_HEADERS.items():
+        mapping: dict[str, str] = {}
+        for column, names in synonyms.items():
+            lowered = {h.lower(): h for h in present if h not in mapping.values()}
+            hit = next((lowered[n.lower()] for n in names if n.lower() in lowered), None)
+            if hit is not None:
+                mapping[column] = hit
+        if all(c in mapping for c in required_columns(kind)):
+            explained = len(mapping) / len(present)
+            held = len(mapping) / len(synonyms)
+            fits.append((round((explained + held) / 2 * 100), kind, mapping))
+    fits.sort(key=lambda f: (-f[0], -len(required_columns(f[1])), f[1]))
+    return fits
+
+
+def _unknown(path: Path, file_format: str) -> dict[str, Any]:
+    """No preset fits: another kind's sheet if its headers say so, else the likeliest header row and closest preset."""
+    rows, encoding = _head(path, file_format)
+    for at, row in enumerate(rows):
+        fits = _kind_of(row)
+        if fits:
+            confidence, kind, mapping = fits[0]
+            result: dict[str, Any] = {
+                "path": str(path),
+                "preset": None,
+                "kind": kind,
+                "format": file_format,
+                "encoding": encoding,
+                "header_line": at + 1,
+                "columns": [h for h in row if h],
+                "mapping": mapping,
+                "confidence": confidence,
+                "runner_up": {"kind": fits[1][1], "confidence": fits[1][0]} if len(fits) > 1 else None,
+            }
+            result.update(_kind_counts(path, result))
+            return result
     widths = [sum(bool(c) for c in row) for row in rows]
     at = widths.index(max(widths)) if widths else 0
     headers = rows[at] if rows else []
     closest = None
-    for preset in presets().values():
+    for preset in _candidates(path).values():
         missing = ["/".join(group) for group in preset.header if header_index(headers, group) is None]
         if closest is None or len(missing) < len(closest["missing"]):
             closest = {"preset": preset.name, "title": preset.title, "missing": missing}
     return {
         "path": str(path),
         "preset": None,
+        "kind": None,
         "format": file_format,
         "encoding": encoding,
         "header_line": at + 1,
         "columns": [h for h in headers if h],
         "closest": closest,
     }
+
+
+def _kind_counts(path: Path, result: dict[str, Any]) -> dict[str, Any]:
+    """Load the sheet with the guessed mapping; a sheet that does not load gets no counts rather than an error."""
+    source: dict[str, Any] = {
+        "kind": result["kind"],
+        "path": glob.escape(path.name),
+        "format": result["format"],
+        "skip_rows": result["header_line"] - 1,
+        "columns": {c: h for c, h in result["mapping"].items() if h != c},
+    }
+    if result["encoding"]:
+        source["encoding"] = result["encoding"]
+    try:
+        case = parse_case({"case": {"id": "inspect"}, "source": [source]}, path.parent.resolve())
+        return _counts(case, path)
+    except FundtrailError:
+        return {}
 
 
 def _toml(value: object) -> str:

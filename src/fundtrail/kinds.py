@@ -90,6 +90,12 @@ KINDS: dict[str, tuple[Column, ...]] = {
         Column("category", "text"),
         Column("batch_ref", "text"),
     ),
+    "frozen": (
+        Column("account_no", "text", True),
+        Column("amount", "money", True),
+        Column("ts", "ts", True),
+        Column("authority_ref", "text"),
+    ),
 }
 
 ROLES = ("financier", "shareholder", "leader", "staff", "support")

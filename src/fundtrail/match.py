@@ -14,27 +14,21 @@ from decimal import ROUND_FLOOR, Decimal
 
 import numpy as np
 import polars as pl
-from scipy.optimize import linear_sum_assignment
+from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-
-from fundtrail.errors import FundtrailError
 
 MATCH_SCHEMA = {"left": pl.String, "right": pl.String, "cost": pl.Int64}
 SPLIT_SCHEMA = {"entry_id": pl.String, "payment_id": pl.String}
 EDGE_COLUMNS = ("left", "right", "cost", "left_order", "right_order")
 
-# A component this large means candidate windows chain thousands of records
-# together (e.g. a hot account taking identical round amounts all day). Time
-# grows about cubically: measured ~0.5 s at 2,000 nodes, ~8 s at 4,000, ~90 s
-# at 8,000. Past the limit the run stops and says so instead of seeming to hang.
-MAX_COMPONENT_NODES = 2000
-
-# linear_sum_assignment computes in float64. Integer-valued entries stay exact
-# while every sum it forms stays below 2**53; its potentials and path lengths
-# are sums of at most rows + cols entries, so each entry is kept below
-# EXACT_LIMIT / (rows + cols + 2).
-EXACT_LIMIT = 2**52
+# OR-tools' cost-scaling solver multiplies costs by (nodes + 1) and refuses
+# costs it cannot scale (BAD_COST_RANGE, measured at about 2**62 / (nodes + 1));
+# the potentials computed here are sums of at most `nodes` costs. Keeping
+# max cost * (nodes + 1)**2 below 2**62 leaves every int64 sum exact with room
+# to spare. Real costs are seconds inside a window: 1,800 s x 10**6 nodes
+# squared is still 500 times below the limit.
+COST_LIMIT = 2**62
 
 # Split candidates are payments from one payer inside one entry's window
 # (±window_minutes). More than 40 from one account inside an hour is not a
@@ -43,13 +37,7 @@ EXACT_LIMIT = 2**52
 SPLIT_CANDIDATES_PER_PAYER = 40
 
 
-class MatchingTooLargeError(FundtrailError):
-    """Candidate pairs chain so many records into one group that exact matching would not finish."""
-
-
-def max_matching(
-    edges: pl.DataFrame, *, max_component_nodes: int = MAX_COMPONENT_NODES
-) -> pl.DataFrame:
+def max_matching(edges: pl.DataFrame) -> pl.DataFrame:
     """Pick pairs among candidate ``edges``: most pairs, then least total cost, then tie-break.
 
     ``edges``: ``left, right`` (String), ``cost`` (Int64 ≥ 0), ``left_order``,
@@ -66,85 +54,94 @@ def max_matching(
     given two different left_order values is ranked by the smaller (same for
     rights).
 
-    The graph is split into connected components; components with one left
-    or one right are settled vectorised, every other component by exact
-    assignment (scipy ``linear_sum_assignment``) on a dense matrix whose
-    integer weights encode the three criteria at once, in chunks of lefts
-    small enough to stay exact in float64. A component of more than
-    ``max_component_nodes`` lefts and rights raises MatchingTooLargeError
-    (measured, 2 cores: ~0.5 s for 1,000 x 1,000 nodes at 5 edges per left,
-    ~8 s at 2,000 x 2,000, ~90 s at 4,000 x 4,000).
+    Exact at any size, in integer arithmetic throughout:
+
+    1. One min-cost maximum flow over the whole graph (OR-tools
+       ``SimpleMinCostFlow``, int64) gives an optimal matching M.
+    2. Shortest-path potentials on M's residual network (Bellman-Ford, only
+       from nodes whose distance changed) give every residual arc a reduced
+       cost ≥ 0. By LP duality, the optimal matchings are exactly those
+       reached from M by turning cycles of zero reduced cost ("tight"
+       cycles); a left may take a right other than its own iff the tight
+       arc to it closes such a cycle.
+    3. A tight cycle never leaves one strongly connected component of the
+       tight residual graph, and the source and sink serve each group of
+       tight edges separately (a cycle through both would be an augmenting
+       path, impossible for a maximum M); so each component is settled on
+       its own. Components where no left has a tight arc to a right ranked
+       before its own (or, unmatched, to any right) keep M as it is. In the
+       others, lefts are taken in order: the left tries its tight rights
+       better than its own, lowest rank first, searching for a tight path
+       back to itself through unsettled nodes; the first found is turned,
+       and the left and its right are settled.
     """
     _check_edges(edges)
     if edges.height == 0:
         return pl.DataFrame(schema=MATCH_SCHEMA)
 
-    lefts = _code_nodes(edges, "left", "left_order")
-    rights = _code_nodes(edges, "right", "right_order")
-    coded = (
-        edges.join(lefts, on="left")
-        .join(rights, on="right")
-        .select("left_code", "right_code", "cost")
-        .sort("left_code", "right_code", "cost")
-        .unique(subset=["left_code", "right_code"], keep="first", maintain_order=True)
-    )
-    left_code = coded["left_code"].to_numpy().astype(np.int64)
-    right_code = coded["right_code"].to_numpy().astype(np.int64)
-    cost = coded["cost"].to_numpy().astype(np.int64)
-    n_left, n_right = lefts.height, rights.height
+    coded = _CodedEdges(edges)
+    star = coded.in_stars()
+    network = _Network(coded, np.flatnonzero(~star))
+    network.solve_flow()
+    network.compute_potentials()
+    network.break_ties()
+    return coded.pairs(np.concatenate([coded.settle_stars(np.flatnonzero(star)), network.chosen()]))
 
-    graph = coo_matrix(
-        (np.ones(left_code.size, dtype=np.int8), (left_code, n_left + right_code)),
-        shape=(n_left + n_right, n_left + n_right),
-    )
-    _, labels = connected_components(graph, directed=False)
-    component = labels[left_code]
-    lefts_in = np.bincount(labels[:n_left], minlength=labels.max() + 1)
-    rights_in = np.bincount(labels[n_left:], minlength=labels.max() + 1)
 
-    too_big = np.flatnonzero(lefts_in + rights_in > max_component_nodes)
-    if too_big.size:
-        _raise_too_large(too_big[0], labels, lefts, lefts_in, rights_in, max_component_nodes)
+class _CodedEdges:
+    """Edges with lefts and rights coded 0..n-1 in rank order, each pair once at its lowest cost."""
 
-    star = (lefts_in[component] == 1) | (rights_in[component] == 1)
-    chosen = [_settle_stars(np.flatnonzero(star), component, left_code, right_code, cost)]
-
-    rest = np.flatnonzero(~star)
-    if rest.size:
-        rest = rest[np.lexsort((right_code[rest], left_code[rest], component[rest]))]
-        local_left = _rank_within_component(labels[:n_left])
-        local_right = _rank_within_component(labels[n_left:])
-        rows = local_left[left_code[rest]]
-        cols = local_right[right_code[rest]]
-        one_shot = _fits_one_shot(labels[:n_left], left_code[rest], cost[rest], lefts_in, rights_in)[
-            component[rest]
-        ]
-        small = rest[one_shot]
-        picked = _solve_small_components(
-            component[small], left_code[small], rows[one_shot], cols[one_shot], cost[small],
-            lefts_in, rights_in,
+    def __init__(self, edges: pl.DataFrame) -> None:
+        self.lefts = _code_nodes(edges, "left", "left_order")
+        self.rights = _code_nodes(edges, "right", "right_order")
+        coded = (
+            edges.join(self.lefts, on="left")
+            .join(self.rights, on="right")
+            .select("left_code", "right_code", "cost")
+            .sort("left_code", "right_code", "cost")
+            .unique(subset=["left_code", "right_code"], keep="first", maintain_order=True)
         )
-        chosen.append(small[picked])
+        self.left = coded["left_code"].to_numpy().astype(np.int64)
+        self.right = coded["right_code"].to_numpy().astype(np.int64)
+        self.cost = coded["cost"].to_numpy().astype(np.int64)
+        self.n_left, self.n_right = self.lefts.height, self.rights.height
 
-        large = rest[~one_shot]
-        rows, cols = rows[~one_shot], cols[~one_shot]
-        for start, end in _runs(component[large]):
-            c = component[large[start]]
-            picked = _solve_component(
-                rows[start:end], cols[start:end], cost[large[start:end]], int(rights_in[c])
-            )
-            chosen.append(large[start:end][picked])
+    def in_stars(self) -> np.ndarray:
+        """Edges of connected components with a single left or a single right."""
+        n = self.n_left + self.n_right
+        graph = coo_matrix(
+            (np.ones(self.left.size, dtype=np.int8), (self.left, self.n_left + self.right)),
+            shape=(n, n),
+        )
+        _, labels = connected_components(graph, directed=False)
+        self.component = labels[self.left]
+        lefts_in = np.bincount(labels[: self.n_left], minlength=labels.max() + 1)
+        rights_in = np.bincount(labels[self.n_left :], minlength=labels.max() + 1)
+        return (lefts_in[self.component] == 1) | (rights_in[self.component] == 1)
 
-    pick = np.concatenate(chosen)
-    pick = pick[np.argsort(left_code[pick], kind="stable")]
-    return pl.DataFrame(
-        {
-            "left": lefts["left"].gather(left_code[pick]),
-            "right": rights["right"].gather(right_code[pick]),
-            "cost": cost[pick],
-        },
-        schema=MATCH_SCHEMA,
-    )
+    def settle_stars(self, idx: np.ndarray) -> np.ndarray:
+        """A star's matching is one edge: the cheapest, then the first in order.
+
+        With one left, ties go to the right first in right_order; with one
+        right, to the left first in left_order: both are "lowest (left,
+        right) code" among the cheapest edges.
+        """
+        if idx.size == 0:
+            return idx
+        comp = self.component
+        idx = idx[np.lexsort((self.right[idx], self.left[idx], self.cost[idx], comp[idx]))]
+        return idx[np.r_[True, comp[idx][1:] != comp[idx][:-1]]]
+
+    def pairs(self, chosen: np.ndarray) -> pl.DataFrame:
+        chosen = chosen[np.argsort(self.left[chosen], kind="stable")]
+        return pl.DataFrame(
+            {
+                "left": self.lefts["left"].gather(self.left[chosen]),
+                "right": self.rights["right"].gather(self.right[chosen]),
+                "cost": self.cost[chosen],
+            },
+            schema=MATCH_SCHEMA,
+        )
 
 
 def _check_edges(edges: pl.DataFrame) -> None:
@@ -169,199 +166,285 @@ def _code_nodes(edges: pl.DataFrame, name: str, order: str) -> pl.DataFrame:
     )
 
 
-def _rank_within_component(labels: np.ndarray) -> np.ndarray:
-    """Each node's index among its component's nodes of the same side, in code order."""
-    order = np.argsort(labels, kind="stable")
-    sorted_labels = labels[order]
-    group_start = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
-    sizes = np.diff(np.r_[group_start, labels.size])
-    rank = np.empty(labels.size, dtype=np.int64)
-    rank[order] = np.arange(labels.size) - np.repeat(group_start, sizes)
-    return rank
+class _Network:
+    """The matching of some coded ``edges`` as a flow network: source → lefts → rights → sink.
 
-
-def _settle_stars(
-    idx: np.ndarray,
-    component: np.ndarray,
-    left_code: np.ndarray,
-    right_code: np.ndarray,
-    cost: np.ndarray,
-) -> np.ndarray:
-    """Components with one left or one right take exactly one edge: the cheapest, then first in order.
-
-    With one left, ties go to the right first in right_order; with one
-    right, to the left first in left_order: both are "lowest (left, right)
-    code" among the cheapest edges.
+    All capacities 1. Node numbers: the edges' lefts 0..n_left-1 and rights
+    n_left..n_left+n_right-1, both in rank order, then the source and the
+    sink. Edges stay sorted by left, then right; ``matched`` marks the edges
+    in the matching.
     """
-    if idx.size == 0:
-        return idx
-    idx = idx[np.lexsort((right_code[idx], left_code[idx], cost[idx], component[idx]))]
-    comp = component[idx]
-    return idx[np.r_[True, comp[1:] != comp[:-1]]]
 
-
-def _runs(keys: np.ndarray) -> list[tuple[int, int]]:
-    """(start, end) of each run of equal values in a sorted array."""
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if keys.size else keys
-    return list(zip(starts.tolist(), np.r_[starts[1:], keys.size].tolist()))
-
-
-def _fits_one_shot(
-    left_labels: np.ndarray,
-    edge_left: np.ndarray,
-    edge_cost: np.ndarray,
-    lefts_in: np.ndarray,
-    rights_in: np.ndarray,
-) -> np.ndarray:
-    """Per component: can all its lefts go in one chunk of ``_solve_component``'s weights?
-
-    Estimated in log2 with two bits to spare, so float rounding cannot
-    admit a component whose weights would not be exact.
-    """
-    deg = np.bincount(edge_left, minlength=left_labels.size)
-    max_cost = np.zeros(left_labels.size, dtype=np.int64)
-    np.maximum.at(max_cost, edge_left, edge_cost)
-    cost_bound = np.bincount(left_labels, weights=max_cost, minlength=lefts_in.size) + 1
-    log_width = np.bincount(left_labels, weights=np.log2(deg + 1), minlength=lefts_in.size)
-    needed = log_width + np.log2(cost_bound + 1) + np.log2(lefts_in + rights_in + 2)
-    return needed <= np.log2(EXACT_LIMIT) - 2
-
-
-def _solve_small_components(
-    comp: np.ndarray,
-    edge_left: np.ndarray,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    costs: np.ndarray,
-    lefts_in: np.ndarray,
-    rights_in: np.ndarray,
-) -> np.ndarray:
-    """``_solve_component`` for many components that each fit one chunk, weights built vectorised.
-
-    Edges are sorted by component, row, col. Only the assignment itself
-    runs once per component.
-    """
-    if comp.size == 0:
-        return comp
-    left_start = np.flatnonzero(np.r_[True, edge_left[1:] != edge_left[:-1]])
-    deg = np.diff(np.r_[left_start, edge_left.size])
-    left_comp = comp[left_start]
-    left_row = rows[left_start]
-    max_cost = np.maximum.reduceat(costs, left_start)
-
-    cost_bound = np.zeros(lefts_in.size, dtype=np.int64)
-    np.add.at(cost_bound, left_comp, max_cost)
-    cost_bound += 1
-    # place[i] = product of (deg + 1) over the later lefts of i's component.
-    place = np.ones(left_start.size, dtype=np.int64)
-    later = np.flatnonzero(np.r_[left_comp[1:] == left_comp[:-1], False])
-    for row in np.unique(left_row[later])[::-1]:
-        at = later[left_row[later] == row]
-        place[at] = place[at + 1] * (deg[at + 1] + 1)
-    first = np.r_[True, left_comp[1:] != left_comp[:-1]]
-    width = np.zeros(lefts_in.size, dtype=np.int64)
-    width[left_comp[first]] = place[first] * (deg[first] + 1)
-
-    edge_rank = np.repeat(np.arange(left_start.size), deg)
-    position = np.arange(edge_left.size) - left_start[edge_rank]
-    w = width[comp]
-    weight = (
-        -w * cost_bound[comp] + w * costs + (position - deg[edge_rank]) * place[edge_rank]
-    ).astype(np.float64)
-    cell = rows * rights_in[comp] + cols
-
-    chosen = []
-    for start, end in _runs(comp):
-        c = comp[start]
-        matrix = np.zeros((lefts_in[c], rights_in[c]), dtype=np.float64)
-        matrix[rows[start:end], cols[start:end]] = weight[start:end]
-        assigned_rows, assigned_cols = linear_sum_assignment(matrix)
-        real = matrix[assigned_rows, assigned_cols] < 0
-        picked_cells = assigned_rows[real] * rights_in[c] + assigned_cols[real]
-        chosen.append(start + np.searchsorted(cell[start:end], picked_cells))
-    return np.concatenate(chosen)
-
-
-def _solve_component(
-    rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, n_cols: int
-) -> np.ndarray:
-    """Indices of the chosen edges of one component (edges sorted by row, then col).
-
-    Lexicographic goals become one integer weight per edge. For the next
-    chunk of unsettled rows (in order) with d_i live edges each, row i's
-    choice is a digit: the position of its column among its live columns,
-    d_i when unmatched; with place values P_i the chunk reads as a number
-    L < W = prod(d_i + 1). Edge weight = -K + W * cost + (position - d_i) * P_i,
-    with K = W * (C + 1) and C a bound on any matching's total cost: one
-    more pair (-K) outweighs any change of cost and digits, one unit of
-    cost (W) outweighs any change of digits. Non-edges weigh 0 (unmatched).
-    The chunk's rows are then fixed as solved, which is consistent with an
-    optimal matching of the rest, and the next chunk is solved on what
-    remains. A chunk grows while the weights stay exact in float64.
-    """
-    chosen: list[int] = []
-    live = np.ones(rows.size, dtype=bool)
-    col_free = np.ones(n_cols, dtype=bool)
-    while live.any():
-        idx = np.flatnonzero(live)
-        row_ids, row_of = np.unique(rows[idx], return_inverse=True)
-        col_ids, col_of = np.unique(cols[idx], return_inverse=True)
-        deg = np.bincount(row_of, minlength=row_ids.size)
-        max_cost = np.zeros(row_ids.size, dtype=np.int64)
-        np.maximum.at(max_cost, row_of, costs[idx])
-        cost_bound = int(max_cost.sum()) + 1
-        size = row_ids.size + col_ids.size + 2
-
-        width, chunk = 1, 0
-        while chunk < row_ids.size:
-            wider = width * (int(deg[chunk]) + 1)
-            if (wider * cost_bound + wider) * size > EXACT_LIMIT:
-                break
-            width, chunk = wider, chunk + 1
-        if chunk == 0:
+    def __init__(self, coded: _CodedEdges, edges: np.ndarray) -> None:
+        self.edges = edges
+        lefts, self.left = np.unique(coded.left[edges], return_inverse=True)
+        rights, self.right = np.unique(coded.right[edges], return_inverse=True)
+        self.cost = coded.cost[edges]
+        self.n_left, self.n_right = lefts.size, rights.size
+        self.source = self.n_left + self.n_right
+        self.sink = self.source + 1
+        self.n_nodes = self.sink + 1
+        max_cost = int(self.cost.max()) if self.cost.size else 0
+        if max_cost * (self.n_nodes + 1) ** 2 >= COST_LIMIT:
             raise ValueError(
-                f"max_matching: costs too large to match exactly (sum of costs bound {cost_bound - 1})"
+                f"max_matching: cost {max_cost} too large to match {self.n_nodes - 2} linked records "
+                f"exactly in int64 (need cost x (records + 3)**2 < 2**62)"
             )
+        self.matched = np.zeros(edges.size, dtype=bool)
+        self.potential = np.zeros(self.n_nodes, dtype=np.int64)
 
-        place = np.zeros(row_ids.size, dtype=np.int64)
-        place[:chunk] = width // np.cumprod(deg[:chunk] + 1)
-        first_of_row = np.r_[0, np.cumsum(deg)[:-1]]
-        position = np.arange(idx.size) - first_of_row[row_of]
-        weight = (
-            -width * cost_bound
-            + width * costs[idx]
-            + (position - deg[row_of]) * place[row_of]
+    def chosen(self) -> np.ndarray:
+        """Indices, among the coded edges, of the edges in the matching."""
+        return self.edges[self.matched]
+
+    def solve_flow(self) -> None:
+        """An optimal matching M: maximum flow of minimum cost (OR-tools, exact in int64)."""
+        if self.edges.size == 0:
+            return
+        lefts = np.arange(self.n_left, dtype=np.int64)
+        rights = self.n_left + np.arange(self.n_right, dtype=np.int64)
+        tails = np.concatenate([self.left, np.full(self.n_left, self.source), rights])
+        heads = np.concatenate([self.n_left + self.right, lefts, np.full(self.n_right, self.sink)])
+        costs = np.concatenate([self.cost, np.zeros(self.n_left + self.n_right, dtype=np.int64)])
+        solver = SimpleMinCostFlow()
+        arcs = solver.add_arcs_with_capacity_and_unit_cost(
+            tails.astype(np.int32), heads.astype(np.int32), np.ones(tails.size, dtype=np.int64), costs
         )
-        matrix = np.zeros((row_ids.size, col_ids.size), dtype=np.float64)
-        matrix[row_of, col_of] = weight
-        edge_at = np.full((row_ids.size, col_ids.size), -1, dtype=np.int64)
-        edge_at[row_of, col_of] = np.arange(idx.size)
+        supply = min(self.n_left, self.n_right)
+        solver.set_nodes_supplies(
+            np.array([self.source, self.sink], dtype=np.int32), np.array([supply, -supply])
+        )
+        status = solver.solve_max_flow_with_min_cost()
+        if status != SimpleMinCostFlow.OPTIMAL:
+            raise RuntimeError(f"max_matching: min-cost flow solver stopped with status {status!r}")
+        self.matched = np.asarray(solver.flows(arcs[: self.left.size])) == 1
 
-        assigned_rows, assigned_cols = linear_sum_assignment(matrix)
-        settled = assigned_rows < chunk
-        edge = edge_at[assigned_rows[settled], assigned_cols[settled]]
-        edge = idx[edge[edge >= 0]]
-        chosen.extend(edge.tolist())
-        col_free[cols[edge]] = False
-        live &= (rows > row_ids[chunk - 1]) & col_free[cols]
-    return np.asarray(chosen, dtype=np.int64)
+    def residual_arcs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(tail, head, cost) of every arc of M's residual network."""
+        left_node, right_node = self.left, self.n_left + self.right
+        m = self.matched
+        left_matched = np.zeros(self.n_left, dtype=bool)
+        left_matched[self.left[m]] = True
+        right_matched = np.zeros(self.n_right, dtype=bool)
+        right_matched[self.right[m]] = True
+        lefts = np.arange(self.n_left)
+        rights = self.n_left + np.arange(self.n_right)
+        source = np.full(self.n_left, self.source)
+        sink = np.full(self.n_right, self.sink)
+        tail = np.concatenate([
+            np.where(m, right_node, left_node),
+            np.where(left_matched, lefts, source),
+            np.where(right_matched, sink, rights),
+        ])
+        head = np.concatenate([
+            np.where(m, left_node, right_node),
+            np.where(left_matched, source, lefts),
+            np.where(right_matched, rights, sink),
+        ])
+        hub_costs = np.zeros(lefts.size + rights.size, np.int64)
+        cost = np.concatenate([np.where(m, -self.cost, self.cost), hub_costs])
+        return tail, head, cost
 
+    def compute_potentials(self) -> None:
+        """Distances from a virtual root joined to every node by a 0 arc, so reduced costs are ≥ 0.
 
-def _raise_too_large(
-    comp: int,
-    labels: np.ndarray,
-    lefts: pl.DataFrame,
-    lefts_in: np.ndarray,
-    rights_in: np.ndarray,
-    limit: int,
-) -> None:
-    members = np.flatnonzero(labels[: lefts.height] == comp)[:3]
-    sample = ", ".join(lefts["left"].gather(members).to_list())
-    raise MatchingTooLargeError(
-        f"candidate pairs link {lefts_in[comp]} records to {rights_in[comp]} others in one group "
-        f"(limit {limit} together), e.g. {sample}: too many look-alike amounts inside one "
-        f"time window; narrow the window or the amount tolerance in case.toml [matching]"
-    )
+        M is optimal, so its residual network has no negative cycle and
+        Bellman-Ford ends; each round relaxes only the arcs leaving nodes
+        whose distance fell in the round before.
+        """
+        if self.edges.size == 0:
+            return
+        tail, head, cost = self.residual_arcs()
+        order = np.argsort(tail, kind="stable")
+        tail, head, cost = tail[order], head[order], cost[order]
+        start = np.searchsorted(tail, np.arange(self.n_nodes + 1))
+        distance = np.zeros(self.n_nodes, dtype=np.int64)
+        frontier = np.arange(self.n_nodes)
+        for _ in range(self.n_nodes + 1):
+            counts = start[frontier + 1] - start[frontier]
+            arcs = np.repeat(start[frontier] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+            reach = distance[tail[arcs]] + cost[arcs]
+            better = reach < distance[head[arcs]]
+            if not better.any():
+                self.potential = distance
+                return
+            np.minimum.at(distance, head[arcs[better]], reach[better])
+            frontier = np.unique(head[arcs[better]])
+        raise RuntimeError("max_matching: negative cycle in the residual network; the flow is not optimal")
+
+    def break_ties(self) -> None:
+        """Among optimal matchings, the one whose lefts, in order, take the lowest-ranked rights."""
+        if self.edges.size == 0:
+            return
+        tail, head, cost = self.residual_arcs()
+        tight = cost + self.potential[tail] - self.potential[head] == 0
+        tail, head = tail[tight], head[tight]
+        hub = (tail >= self.source) | (head >= self.source)
+
+        # Groups of tight edges, each with its own copy of the source and sink.
+        n = self.source
+        edge_graph = coo_matrix(
+            (np.ones(int((~hub).sum()), dtype=np.int8), (tail[~hub], head[~hub])), shape=(n, n)
+        )
+        _, group = connected_components(edge_graph, directed=False)
+        member = np.where(tail[hub] < n, tail[hub], head[hub])
+        private_hub = n + 2 * group[member] + (np.maximum(tail[hub], head[hub]) - self.source)
+        tail[hub] = np.where(tail[hub] < n, tail[hub], private_hub)
+        head[hub] = np.where(head[hub] < n, head[hub], private_hub)
+        size = n + 2 * (int(group.max()) + 1)
+        graph = coo_matrix((np.ones(tail.size, dtype=np.int8), (tail, head)), shape=(size, size))
+        _, scc = connected_components(graph, directed=True, connection="strong")
+        inside = scc[tail] == scc[head]
+        tail, head = tail[inside], head[inside]
+
+        mate_of_left = np.full(self.n_left, -1, dtype=np.int64)
+        mate_of_left[self.left[self.matched]] = self.n_left + self.right[self.matched]
+        # A left with a tight arc to a right ranked before its own (or any, when unmatched).
+        offers = (tail < self.n_left) & (head >= self.n_left) & (head < n)
+        offers &= (mate_of_left[tail.clip(max=self.n_left - 1)] < 0) | (
+            head < mate_of_left[tail.clip(max=self.n_left - 1)]
+        )
+        busy = np.unique(scc[tail[offers]])
+        if busy.size == 0:
+            return
+        keep = np.isin(scc[tail], busy)
+        tail, head = tail[keep], head[keep]
+        tail, head = self._presort(tail, head, scc, mate_of_left)
+        order = np.lexsort((head, tail, scc[tail]))
+        tail, head = tail[order], head[order]
+
+        mate = {int(u): int(r) for u, r in enumerate(mate_of_left.tolist()) if r >= 0}
+        mate |= {r: u for u, r in list(mate.items())}
+        comp = scc[tail]
+        bounds = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1], True])
+        for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            self._settle_in_order(tail[start:end].tolist(), head[start:end].tolist(), mate)
+
+        right_node = self.n_left + self.right
+        self.matched = np.array(
+            [mate.get(u) == r for u, r in zip(self.left.tolist(), right_node.tolist())], dtype=bool
+        )
+
+    def _presort(
+        self, tail: np.ndarray, head: np.ndarray, scc: np.ndarray, mate_of_left: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Turn tight cycles so that earlier lefts tend to hold lower-ranked rights; only for speed.
+
+        A min-cost circulation on the tight arcs (OR-tools) with the
+        rearrangement weight (lefts in component - left rank) x right rank
+        per pair: it pairs lefts and rights in the same order where it can,
+        which is what the tie-break mostly wants, so few lefts then need a
+        search. Every tight cycle keeps the matching optimal, so the
+        tie-break stays exact whatever this returns. Updates
+        ``mate_of_left`` and returns the arcs with the turned ones reversed.
+        """
+        n = self.source
+        real = np.unique(np.concatenate([tail, head]))
+        real = real[real < n]
+        is_left = real < self.n_left
+        local = np.empty(real.size, dtype=np.int64)
+        for side in (is_left, ~is_left):
+            nodes = real[side]
+            order = np.lexsort((nodes, scc[nodes]))
+            group = scc[nodes][order]
+            first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+            rank = np.arange(nodes.size) - np.repeat(first, np.diff(np.r_[first, nodes.size]))
+            ranks = np.empty(nodes.size, dtype=np.int64)
+            ranks[order] = rank
+            local[np.flatnonzero(side)] = ranks
+        lefts_in = np.bincount(scc[real[is_left]], minlength=int(scc.max()) + 1)
+        rank_of = dict(zip(real.tolist(), local.tolist()))
+
+        edge = (tail < n) & (head < n)
+        u = np.where(tail < self.n_left, tail, head)[edge]
+        r = np.where(tail < self.n_left, head, tail)[edge]
+        u_rank = np.array([rank_of[x] for x in u.tolist()], dtype=np.int64)
+        r_rank = np.array([rank_of[x] for x in r.tolist()], dtype=np.int64)
+        weight = (lefts_in[scc[u]] - u_rank) * r_rank
+        cost = np.zeros(tail.size, dtype=np.int64)
+        cost[edge] = np.where(tail[edge] < self.n_left, weight, -weight)
+
+        nodes, coded = np.unique(np.concatenate([tail, head]), return_inverse=True)
+        if cost.size == 0 or int(np.abs(cost).max()) * (nodes.size + 1) ** 2 >= COST_LIMIT:
+            return tail, head
+        solver = SimpleMinCostFlow()
+        arcs = solver.add_arcs_with_capacity_and_unit_cost(
+            coded[: tail.size].astype(np.int32),
+            coded[tail.size :].astype(np.int32),
+            np.ones(tail.size, dtype=np.int64),
+            cost,
+        )
+        if solver.solve() != SimpleMinCostFlow.OPTIMAL:
+            return tail, head
+        turned = np.asarray(solver.flows(arcs)) == 1
+        leaves = turned & (tail < self.n_left) & (head >= n)
+        mate_of_left[tail[leaves]] = -1
+        takes = turned & (tail < self.n_left) & (head < n)
+        mate_of_left[tail[takes]] = head[takes]
+        return np.where(turned, head, tail), np.where(turned, tail, head)
+
+    def _settle_in_order(self, tails: list[int], heads: list[int], mate: dict[int, int]) -> None:
+        """Settle the lefts of one tight component in order, turning tight cycles in ``mate``.
+
+        ``tails, heads``: the component's tight residual arcs. ``mate`` maps
+        each matched left to its right and back, and is updated in place.
+        """
+        out: dict[int, set[int]] = {}
+        for a, b in zip(tails, heads):
+            out.setdefault(a, set()).add(b)
+        n_left, n_real = self.n_left, self.source
+        settled: set[int] = set()
+        for u in sorted(v for v in out if v < n_left):
+            own = mate.get(u, n_real)
+            better = sorted(r for r in out[u] if n_left <= r < own and r not in settled)
+            path = self._path_back(better, u, out, settled)
+            if path is not None:
+                cycle = [u, *path]
+                for a, b in zip(cycle, cycle[1:]):
+                    out[a].discard(b)
+                    out.setdefault(b, set()).add(a)
+                for a, b in zip(cycle, cycle[1:]):
+                    if a < n_left and b < n_real:  # a takes right b
+                        mate[a], mate[b] = b, a
+                    elif a < n_left:  # a → source: a leaves the matching
+                        del mate[a]
+                    elif a >= n_real and b >= n_left:  # sink → right b: b leaves the matching
+                        del mate[b]
+            settled.add(u)
+            if u in mate:
+                settled.add(mate[u])
+
+    @staticmethod
+    def _path_back(
+        starts: list[int], target: int, out: dict[int, set[int]], settled: set[int]
+    ) -> list[int] | None:
+        """Tight path from the first start (in the given order) that reaches ``target``, or None.
+
+        Depth-first, one arc at a time, so a hub with thousands of arcs is
+        not scanned whole when an early arc leads on. Nodes one failed start
+        reaches cannot reach the target either, so the searches share one
+        visited set.
+        """
+        seen: set[int] = set()
+        for first in starts:
+            if first in seen:
+                continue
+            seen.add(first)
+            path = [first]
+            stack = [iter(out.get(first, ()))]
+            while stack:
+                for nxt in stack[-1]:
+                    if nxt == target:
+                        return [*path, target]
+                    if nxt not in seen and nxt not in settled:
+                        seen.add(nxt)
+                        path.append(nxt)
+                        stack.append(iter(out.get(nxt, ())))
+                        break
+                else:
+                    stack.pop()
+                    path.pop()
+        return None
 
 
 def find_splits(
@@ -386,7 +469,9 @@ def find_splits(
     ``tolerance`` (exact, in integer fen). "The earliest such set" is the one
     whose payments, each keyed by (ts, payment_id) and sorted by that key,
     form the lexicographically smallest sequence of keys, over every payer;
-    a set that is a prefix of another is earlier.
+    a set that is a prefix of another is earlier. Payment ids ``<file>:<row>``
+    order by file, then row number (bank.csv:9 before bank.csv:10), as
+    entry_candidates ranks them for single matches.
 
     Only the first ``candidates_per_payer`` payments of each payer for an
     entry, by (ts, payment_id), are searched (see SPLIT_CANDIDATES_PER_PAYER).
@@ -399,7 +484,8 @@ def find_splits(
         candidates.join(entries.select("entry_id"), on="entry_id", how="semi")
         .unique(subset=["entry_id", "payment_id"], keep="first")
         .with_columns(fen=(pl.col("amount") * 100).cast(pl.Int64))
-        .sort("entry_id", "payer_account", "ts", "payment_id")
+        .join(_id_ranks(candidates["payment_id"]), on="payment_id")
+        .sort("entry_id", "payer_account", "ts", "payment_rank")
         .filter(pl.int_range(pl.len()).over("entry_id", "payer_account") < candidates_per_payer)
     )
     if pool.height and pool["fen"].min() < 0:
@@ -416,27 +502,48 @@ def find_splits(
     found_entries: list[str] = []
     found_payments: list[str] = []
     for entry_id, target in order.select("entry_id", "fen").iter_rows():
-        best: list[tuple[object, str]] | None = None
+        best: list[tuple[object, int, str]] | None = None
         for payer in by_entry.get(entry_id, []):
             keys = [
-                (ts, pid)
-                for ts, pid in zip(payer["ts"].to_list(), payer["payment_id"].to_list())
+                (ts, rank, pid)
+                for ts, rank, pid in zip(
+                    payer["ts"].to_list(), payer["payment_rank"].to_list(), payer["payment_id"].to_list()
+                )
                 if pid not in used
             ]
             if len(keys) < 2:
                 continue
             fen_of = dict(zip(payer["payment_id"].to_list(), payer["fen"].to_list()))
-            subset = _earliest_subset([fen_of[pid] for _, pid in keys], target, slack, max_split)
+            subset = _earliest_subset([fen_of[pid] for *_, pid in keys], target, slack, max_split)
             if subset is not None:
                 picked = [keys[i] for i in subset]
                 if best is None or picked < best:
                     best = picked
         if best is not None:
-            used.update(pid for _, pid in best)
+            used.update(pid for *_, pid in best)
             found_entries.extend([entry_id] * len(best))
-            found_payments.extend(pid for _, pid in best)
+            found_payments.extend(pid for *_, pid in best)
     return pl.DataFrame(
         {"entry_id": found_entries, "payment_id": found_payments}, schema=SPLIT_SCHEMA
+    )
+
+
+def _id_ranks(ids: pl.Series) -> pl.DataFrame:
+    """``payment_id, payment_rank``: ids ``<file>:<row>`` ranked by file, then row number, then id.
+
+    The same order as entry_candidates.sql's right_order (DuckDB's
+    regexp_extract gives '' where the pattern fails, hence fill_null).
+    """
+    return (
+        ids.unique()
+        .to_frame("payment_id")
+        .with_columns(
+            file=pl.col("payment_id").str.extract(r"^(.*):[0-9]+$", 1).fill_null(""),
+            row=pl.col("payment_id").str.extract(r":([0-9]+)$", 1).cast(pl.Int64, strict=False),
+        )
+        .sort("file", "row", "payment_id", nulls_last=True)
+        .with_row_index("payment_rank")
+        .select("payment_id", pl.col("payment_rank").cast(pl.Int64))
     )
 
 

@@ -23,7 +23,7 @@ import duckdb
 from fundtrail.errors import SqlStepError
 from fundtrail.resources import resource_dir
 
-LAYERS = ("staging", "core", "marts", "info")
+LAYERS = ("staging", "core", "marts", "info", "trace")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LINE_COMMENT = re.compile(r"--[^\n]*")
 

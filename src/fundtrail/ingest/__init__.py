@@ -11,6 +11,7 @@ Blank rows (every cell empty) are not data rows: they are counted in
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -156,7 +157,7 @@ def map_columns(source: Source, layout: Layout, headers: list[str], rel_path: st
     """
     found = ", ".join(repr(h) for h in headers) or "none"
     where = f"(header row {layout.skip_rows + 1}; headers found: {found})"
-    derived = layout.preset.derived if layout.preset else set()
+    derived = layout.derived
     positions: dict[str, int] = {}
     for col in KINDS[source.kind]:
         if col.name in derived and col.name not in layout.columns:
@@ -207,21 +208,19 @@ def _no_account(source: Source, layout: Layout, rel_path: str) -> InputSchemaErr
 
 
 def _split_positions(layout: Layout, headers: list[str], rel_path: str) -> dict[str, int]:
-    """Positions of a preset's [split] columns; a time column may be missing (date only)."""
-    if layout.preset is None:
-        return {}
+    """Positions of the [split] columns; a time or fallback date column may be missing (date only)."""
     positions: dict[str, int] = {}
-    for key, alternatives in layout.preset.split.items():
+    for key, alternatives in layout.mapping.split.items():
         if key in ("amount_in", "amount_out") and "amount" in layout.columns:
             continue
         if key in ("date", "time") and "ts" in layout.columns:
             continue
         index = header_index(headers, alternatives)
         if index is None:
-            if key == "time":
+            if key in ("time", "date_fallback"):
                 continue
             raise InputSchemaError(
-                f"{rel_path}: the {layout.preset.name} layout needs a column "
+                f"{rel_path}: the {layout.name} layout needs a column "
                 f"{' or '.join(repr(a) for a in alternatives)} ({key}); headers found: "
                 f"{', '.join(repr(h) for h in headers)}"
             )
@@ -332,6 +331,9 @@ def _stated_summary(found: dict[str, str], timezone: str) -> dict[str, object]:
     stated: dict[str, object] = {}
     for key, text in found.items():
         if key.startswith("period_"):
+            if key == "period_end" and re.fullmatch(r"[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}", text):
+                # A period stated by days (2024-12-01 至 2024-12-31) ends at the end of its last day.
+                text = f"{text} 23:59:59"
             instant = cells.parse_timestamps(pl.Series([text]), timezone).item()
             if instant is not None:
                 stated[key] = instant
@@ -372,7 +374,7 @@ def _with_split_columns(
     positions = dict(positions)
     from_spreadsheet = layout.format in SPREADSHEET_FORMATS
     if "date" in split:
-        date = cells.trimmed(pl.col(f"c{split['date']}")).str.replace(r"[ T]0{1,2}:0{1,2}(?::0{1,2}(?:\.0+)?)?$", "")
+        date = _date_text(split, layout)
         ts = date
         if "time" in split:
             time = cells.trimmed(pl.col(f"c{split['time']}"))
@@ -389,6 +391,37 @@ def _with_split_columns(
         built.append(_in_out_amount(split, from_spreadsheet).alias(f"c{width + len(built)}"))
     cells_frame = table.cells.with_columns(built)
     return RawTable(headers=[*table.headers, *(f"_split_{i}" for i in range(len(built)))], cells=cells_frame), positions
+
+
+def _date_text(split: dict[str, int], layout: Layout) -> pl.Expr:
+    """The date cell (or the fallback date where it is empty), a spreadsheet's midnight dropped.
+
+    A day without a year (``12/29``, ``01-05``) takes the bill's year from the
+    preamble; a month later than the bill's month is the year before (a
+    January 2024 bill lists 12/29 of 2023). Without a bill year it stays as
+    written and is quarantined as a bad time.
+    """
+
+    def cell(key: str) -> pl.Expr:
+        text = cells.trimmed(pl.col(f"c{split[key]}"))
+        return pl.when(~cells.is_placeholder(text)).then(text)
+
+    date = cell("date")
+    if "date_fallback" in split:
+        date = pl.coalesce(date, cell("date_fallback"))
+    date = date.str.replace(r"[ T]0{1,2}:0{1,2}(?::0{1,2}(?:\.0+)?)?$", "")
+    if layout.bill_year is None:
+        return date
+    parts = date.str.extract_groups(r"^([0-9]{1,2})[/.-]([0-9]{1,2})$")
+    month = parts.struct.field("1").cast(pl.Int32, strict=False)
+    year = pl.lit(layout.bill_year, pl.Int32)
+    if layout.bill_month is not None:
+        year = pl.when(month > layout.bill_month).then(year - 1).otherwise(year)
+    with_year = pl.concat_str(
+        year.cast(pl.String), pl.lit("-"), parts.struct.field("1").str.zfill(2), pl.lit("-"),
+        parts.struct.field("2").str.zfill(2),
+    )
+    return pl.when(month.is_not_null()).then(with_year).otherwise(date)
 
 
 def _in_out_amount(split: dict[str, int], from_spreadsheet: bool) -> pl.Expr:
@@ -455,7 +488,7 @@ def _parse(
 
     trimmed = [cells.trimmed(pl.col(c)).alias(c) for c in file_columns]
     blank = pl.all_horizontal(pl.col(c).is_null() for c in file_columns) if file_columns else pl.lit(True)
-    footer_pattern = layout.preset.footer if layout.preset else None
+    footer_pattern = layout.mapping.footer
     footer = pl.col("c0").str.contains(footer_pattern).fill_null(False) if footer_pattern and file_columns else pl.lit(False)
 
     # Per canonical column: the trimmed raw text (what quarantine shows), the
@@ -463,7 +496,7 @@ def _parse(
     texts: list[pl.Expr] = []
     for col in kind_columns:
         raw = _raw_cell(col, positions, layout)
-        mapped = raw.replace(layout.values[col.name]) if col.name in layout.values else raw
+        mapped = _mapped_value(raw, col.name, layout)
         texts.append(raw.alias(f"_raw_{col.name}"))
         if col.name in cells.IDENTIFIER_COLUMNS:
             mapped = cells.identifier_text(mapped)
@@ -500,7 +533,10 @@ def _parse(
             second.append(cells.date_from_parts(pl.col(f"_parts_{name}")).alias(name))
         elif col.type == "money":
             first.append(cells.money_text(text(name), from_spreadsheet).alias(f"_clean_{name}"))
-            second.append(cells.money_from_text(pl.col(f"_clean_{name}")).alias(f"_value_{name}"))
+            value = cells.money_from_text(pl.col(f"_clean_{name}"))
+            if name == "amount" and layout.mapping.sign == "out_positive":
+                value = -value
+            second.append(value.alias(f"_value_{name}"))
             second.append(cells.sign_from_text(pl.col(f"_clean_{name}")).alias(f"_sign_{name}"))
             third.append(_signed_amount(name, has_direction).alias(name))
         elif col.type == "direction":
@@ -551,28 +587,42 @@ def _parse(
 
 
 def _exclusions(layout: Layout, headers: list[str]) -> list[pl.Expr]:
-    """A preset's [[exclude]] rules as quarantine structs (null where the rule does not apply)."""
-    if layout.preset is None:
-        return []
+    """The [[exclude]] rules as quarantine structs (null where the rule does not apply)."""
     rules = []
-    for rule in layout.preset.exclude:
+    for rule in layout.mapping.exclude:
         index = header_index(headers, rule.headers)
         if index is None:
             continue
         cell = pl.col(f"c{index}")
         before, marker, after = rule.reason.partition("{value}")
         reason = pl.concat_str(pl.lit(before), cell.fill_null(""), pl.lit(after)) if marker else pl.lit(rule.reason)
+        matches = cell.fill_null("").is_in(sorted(rule.values))
+        if rule.pattern is not None:
+            matches = matches | cell.str.contains(rule.pattern).fill_null(False)
         rules.append(
-            pl.when(cell.fill_null("").is_in(sorted(rule.values))).then(
+            pl.when(matches).then(
                 pl.struct(pl.lit(headers[index]).alias("column"), cell.alias("value"), reason.alias("reason"))
             )
         )
     return rules
 
 
+def _mapped_value(raw: pl.Expr, name: str, layout: Layout) -> pl.Expr:
+    """The cell after the [values] map, then the [patterns] map for cells no exact value matched."""
+    exact = layout.values.get(name, {})
+    mapped = raw.replace(exact) if exact else raw
+    patterns = layout.mapping.patterns.get(name, ())
+    if not patterns:
+        return mapped
+    chain = pl.when(raw.is_in(sorted(exact)) if exact else pl.lit(False)).then(mapped)
+    for regex, canonical in patterns:
+        chain = chain.when(raw.str.contains(regex)).then(pl.lit(canonical))
+    return chain.otherwise(mapped)
+
+
 def _raw_cell(col: Column, positions: dict[str, int], layout: Layout) -> pl.Expr:
-    constant = layout.account_no if col.name == "account_no" else None
-    if constant is not None and layout.account_no_wins:
+    constant = {"account_no": layout.account_no, "account_name": layout.account_name}.get(col.name)
+    if col.name == "account_no" and constant is not None and layout.account_no_wins:
         # A [[source]] that names the account of a preset's export overrides masked numbers in its rows.
         return pl.lit(constant, pl.String)
     if col.name in positions:

@@ -22,7 +22,7 @@ import polars as pl
 
 from fundtrail.config import Source
 from fundtrail.errors import InputSchemaError
-from fundtrail.ingest.presets import Preset, get_preset, preset_names
+from fundtrail.ingest.presets import Mapping, Preset, get_preset, preset_names
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
 SPREADSHEET_FORMATS = {"xlsx", "xls"}
@@ -39,11 +39,14 @@ CODEC_UPGRADES = {"gbk": "gb18030", "gb2312": "gb18030", "utf-8": "utf-8-sig"}
 class Layout:
     """How one file is read and named: a [[source]]'s settings, filled in by its preset if it names one.
 
-    A column maps to one header text, or (from a preset) to several of which
-    the first present is used. With a preset, ``skip_rows`` and ``encoding``
-    are what header detection found, ``account_no`` is the [[source]]'s (which
-    then wins over the rows) or the preamble's, and ``stated`` holds what the
-    preamble says about the rows.
+    A column maps to one header text, or to several of which the first present
+    is used. ``mapping`` is the preset's header, footer, split, exclusion and
+    preamble rules with the [[source]]'s own over them. Once the file is
+    opened (``locate_header``), ``skip_rows`` and ``encoding`` are what header
+    detection found, ``account_no`` is the [[source]]'s (which then wins over
+    a preset's rows) or the preamble's, ``account_name`` the preamble's
+    holder, ``bill_year``/``bill_month`` the preamble's year for days written
+    without one, and ``stated`` what the preamble says about the rows.
     """
 
     format: str
@@ -59,6 +62,19 @@ class Layout:
     account_no_wins: bool = False
     account_from: str | None = None
     stated: dict[str, str] = field(default_factory=dict)
+    mapping: Mapping = field(default_factory=Mapping)
+    account_name: str | None = None
+    bill_year: int | None = None
+    bill_month: int | None = None
+
+    @property
+    def derived(self) -> set[str]:
+        return self.mapping.derived
+
+    @property
+    def name(self) -> str:
+        """What the layout is called in messages: the preset's name, or "csv"/"xlsx"/"xls"."""
+        return self.preset.name if self.preset else self.format
 
 
 @dataclass(frozen=True)
@@ -70,8 +86,10 @@ class RawTable:
 
 
 def layout_of(source: Source, rel_path: str, path: Path | None = None) -> Layout:
-    """The layout of one file. With a preset and the file's ``path``, the header row is found by its names."""
-    preset = get_preset(source.format) if source.format else None
+    """The layout of one file. With the file's ``path``, the header row is found by its names and the preamble read."""
+    preset = source.preset
+    if preset is None and source.format and source.format not in {"csv", *SPREADSHEET_FORMATS}:
+        preset = get_preset(source.format)
     fmt = FORMAT_BY_SUFFIX.get(Path(rel_path).suffix.lower()) if preset or not source.format else source.format
     if fmt is None:
         raise InputSchemaError(
@@ -83,8 +101,9 @@ def layout_of(source: Source, rel_path: str, path: Path | None = None) -> Layout
             f"{rel_path}: source #{source.index} format = {fmt!r} is not csv, xlsx or xls nor a preset "
             f"({', '.join(preset_names())})"
         )
+    own = source.mapping or Mapping()
     if preset is None:
-        return Layout(
+        layout = Layout(
             format=fmt,
             encoding=source.encoding,
             skip_rows=source.skip_rows,
@@ -92,7 +111,10 @@ def layout_of(source: Source, rel_path: str, path: Path | None = None) -> Layout
             columns=dict(source.columns),
             values={k: dict(v) for k, v in source.values.items()},
             account_no=source.account_no,
+            mapping=own,
         )
+        reads_head = own.header or own.preamble or own.summary
+        return locate_header(layout, path, rel_path, source) if path is not None and reads_head else layout
     values = {k: dict(v) for k, v in preset.values.items()}
     for name, mapping in source.values.items():
         values[name] = {**values.get(name, {}), **mapping}
@@ -108,49 +130,71 @@ def layout_of(source: Source, rel_path: str, path: Path | None = None) -> Layout
         preset_columns=frozenset(set(preset.columns) - set(source.columns)),
         account_no_wins=source.account_no is not None,
         account_from="source" if source.account_no is not None else None,
+        mapping=own.over(preset.mapping),
     )
     return layout if path is None else locate_header(layout, path, rel_path, source)
 
 
 def locate_header(layout: Layout, path: Path, rel_path: str, source: Source) -> Layout:
-    """Find the preset's header row (by its names) and read the preamble above it.
+    """Find the header row (by its names) and read the preamble above it.
 
-    ``skip_rows`` set in the [[source]] fixes the header row instead. For a CSV
-    the [[source]]'s encoding is tried first, then the preset's: the right one
-    is the one in which the header names appear.
+    ``skip_rows`` set in the [[source]], or no header names to look for, fixes
+    the header row instead. For a CSV the [[source]]'s encoding is tried
+    first, then the preset's: the right one is the one in which the header
+    names appear.
     """
-    preset = layout.preset
-    assert preset is not None
-    encodings = [layout.encoding] if layout.format in SPREADSHEET_FORMATS else [layout.encoding, *preset.encodings]
+    mapping = layout.mapping
+    preset_encodings = layout.preset.encodings if layout.preset else ()
+    encodings = [layout.encoding] if layout.format in SPREADSHEET_FORMATS else [layout.encoding, *preset_encodings]
     attempts = []
     for encoding in dict.fromkeys(encodings):
         rows = head_rows(path, rel_path, replace(layout, encoding=encoding))
         if rows is not None:
             attempts.append((encoding, rows))
     for encoding, cleaned in attempts:
-        if layout.skip_rows:
+        if layout.skip_rows or not mapping.header:
             at = layout.skip_rows if layout.skip_rows < len(cleaned) else None
         else:
-            at = find_header(cleaned, preset.header)
+            at = find_header(cleaned, mapping.header)
         if at is None:
             continue
-        preamble = "\n".join(" ".join(c for c in row if c) for row in cleaned[:at])
-        found = {key: m.group(1).strip() for key, pattern in {**preset.preamble, **preset.summary}.items()
-                 if (m := re.search(pattern, preamble))}
-        account = layout.account_no
-        account_from = layout.account_from
-        if account is None and "account_no" in found:
-            account, account_from = found["account_no"], "preamble"
-        found.pop("account_no", None)
-        return replace(
-            layout, encoding=encoding, skip_rows=at, account_no=account, account_from=account_from, stated=found
+        return replace(layout, encoding=encoding, skip_rows=at, **read_preamble(cleaned[:at], layout))
+    wanted = ", ".join("/".join(h) for h in mapping.header)
+    tried = ", ".join(e for e, _ in attempts) or ", ".join(dict.fromkeys(encodings))
+    if layout.preset is None:
+        raise InputSchemaError(
+            f"{rel_path}: no row among the first {SCAN_ROWS} holds the headers {wanted} named in source "
+            f"#{source.index} (encodings tried: {tried})"
         )
-    wanted = ", ".join("/".join(h) for h in preset.header)
-    tried = ", ".join(e for e, _ in attempts) or ", ".join(dict.fromkeys([layout.encoding, *preset.encodings]))
     raise InputSchemaError(
-        f"{rel_path}: not a {preset.name} export: no row among the first {SCAN_ROWS} holds the headers "
+        f"{rel_path}: not a {layout.preset.name} export: no row among the first {SCAN_ROWS} holds the headers "
         f"{wanted} (encodings tried: {tried}); `fundtrail inspect {rel_path}` shows what the file holds"
     )
+
+
+def read_preamble(rows: list[list[str]], layout: Layout) -> dict[str, object]:
+    """What the preamble lines tell: account, holder, bill year and month, and the stated summary and period."""
+    mapping = layout.mapping
+    preamble = "\n".join(" ".join(c for c in row if c) for row in rows)
+    found = {key: m.group(1).strip() for key, pattern in {**mapping.preamble, **mapping.summary}.items()
+             if (m := re.search(pattern, preamble))}
+    account, account_from = layout.account_no, layout.account_from
+    if account is None and found.get("account_no"):
+        account, account_from = found["account_no"], "preamble"
+    found.pop("account_no", None)
+    holder = found.pop("account_name", None) or None
+    year = month = None
+    if "year" in found:
+        found.pop("year")
+        m = re.search(mapping.preamble["year"], preamble)
+        assert m is not None
+        year = int(m.group(1)) if m.group(1).isdigit() else None
+        if m.re.groups >= 2 and m.group(2) and m.group(2).isdigit():
+            month = int(m.group(2))
+    return {
+        "account_no": account, "account_from": account_from, "account_name": holder,
+        "bill_year": year, "bill_month": month, "stated": found,
+    }
 
 
 def find_header(rows: list[list[str]], header: tuple[tuple[str, ...], ...]) -> int | None:

@@ -1,0 +1,70 @@
+"""Time trace.build_tracing on a generated case.
+
+Not a test. Run, e.g. for 1M statement rows:
+    fundtrail generate fraud --scale 36.3 --out /tmp/gen1m
+    /usr/bin/time -v .venv/bin/python bench/bench_trace.py /tmp/gen1m /tmp/gen1m-db
+
+The first call runs the pipeline steps up to the marts into DB_DIR/case.duckdb
+(ingest, transfers, matching, marts: not what is measured); later calls reuse
+it and time only the tracing step, on a copy, printing row counts and the
+seconds each part took.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from fundtrail import pipeline, trace
+from fundtrail.config import load_case
+
+
+def prepare(case_dir: Path, db_dir: Path) -> Path:
+    db = db_dir / "case.duckdb"
+    if db.exists():
+        return db
+    case = load_case(case_dir)
+    paths = pipeline.start_run(db_dir / "run")
+    planned = pipeline.plan_inputs(case)
+    stats = [pipeline.ingest_file(case, p, paths) for p in planned]
+    pipeline.load_database(case, planned, stats, paths)
+    pipeline.check_roster(case, paths)
+    pipeline.build_transfers(case, paths)
+    pipeline.match_entries(case, paths)
+    pipeline.build_marts(case, paths)
+    db_dir.mkdir(parents=True, exist_ok=True)
+    shutil.move(paths.db, db)
+    shutil.rmtree(paths.staging_dir)
+    return db
+
+
+def main() -> None:
+    case_dir, db_dir = Path(sys.argv[1]), Path(sys.argv[2])
+    started = time.perf_counter()
+    db = prepare(case_dir, db_dir)
+    print(f"prepared {db} in {time.perf_counter() - started:.1f} s")
+    work = db_dir / "trace.duckdb"
+    work.with_suffix(".duckdb.wal").unlink(missing_ok=True)  # a killed earlier run's log must not replay onto the copy
+    shutil.copy(db, work)
+    case = load_case(case_dir)
+    con = duckdb.connect(str(work))
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET memory_limit = '6GB'")  # the machine is shared
+    rows = con.execute("select count(*) from postings").fetchall()[0][0]
+    started = time.perf_counter()
+    timings = trace.build_tracing(con, case)
+    elapsed = time.perf_counter() - started
+    print(f"postings {rows:,}; build_tracing {elapsed:.1f} s")
+    for part, seconds in timings.items():
+        print(f"  {part}: {seconds:.1f} s")
+    for table in ("trace_events", "traces", "endpoints", "leads", "recoveries"):
+        count = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+        print(f"  {table}: {count:,} rows")
+
+
+if __name__ == "__main__":
+    main()

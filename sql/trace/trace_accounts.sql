@@ -1,0 +1,46 @@
+-- trace_accounts: one row per account with a loaded statement, and whether its money is traced (rules.md §7).
+-- Inputs: postings, victim_accounts, gang_account_list, variable platform_accounts.
+-- Traced: every statement account except victims' own (money before a payment is not proceeds) and
+-- payment platforms (money paid to a platform ends there, so its own statement is not followed).
+-- opening: the first posting's balance minus its amount, when positive; postings are ordered by
+-- time, then file order, then row (trace_postings.posting_rank).
+create or replace table trace_accounts as
+with live as (
+    select * from postings where not is_duplicate
+),
+firsts as (
+    select
+        account_no,
+        posting_id as first_posting_id,
+        ts as first_ts,
+        balance - amount as opening_balance
+    from live
+    qualify row_number() over (partition by account_no order by ts, file_order, source_row) = 1
+),
+totals as (
+    select
+        account_no,
+        count(*) as postings,
+        coalesce(sum(amount) filter (where amount > 0), 0)::DECIMAL(18, 2) as amount_in,
+        coalesce(-sum(amount) filter (where amount < 0), 0)::DECIMAL(18, 2) as amount_out,
+        min(ts) as first_ts,
+        max(ts) as last_ts
+    from live
+    group by account_no
+)
+select
+    t.account_no,
+    t.account_no in (select account_no from gang_account_list) as is_gang,
+    t.account_no in (select account_no from victim_accounts) as is_victim,
+    list_contains(getvariable('platform_accounts')::VARCHAR[], t.account_no) as is_platform,
+    not (t.account_no in (select account_no from victim_accounts)
+         or list_contains(getvariable('platform_accounts')::VARCHAR[], t.account_no)) as traced,
+    t.postings,
+    t.amount_in,
+    t.amount_out,
+    t.first_ts,
+    t.last_ts,
+    f.first_posting_id,
+    case when f.opening_balance > 0 then f.opening_balance end::DECIMAL(18, 2) as opening
+from totals as t
+join firsts as f using (account_no);
