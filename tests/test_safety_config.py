@@ -41,7 +41,7 @@ def run_cli(argv: list[str], capsys) -> tuple[int, str]:
         ('"NaN"', r"amount_tolerance = 'NaN' is not an amount"),
         ('"Infinity"', r"amount_tolerance = 'Infinity' is not an amount"),
         ("nan", r"amount_tolerance = nan is not an amount"),
-        ('"0.001"', r"amount_tolerance = '0.001' must be an amount in cents \(at most two decimals\)"),
+        ('"0.001"', r"amount_tolerance = '0.001' must be whole cents \(at most two decimals\)"),
         ("true", r"amount_tolerance = True is not an amount"),
     ],
 )

@@ -93,8 +93,6 @@ def _tracing(raw: dict[str, Any], where: Path) -> Tracing:
             raise CaseConfigError(f"{where}: tracing.{key} = {value!r} must be a whole number ≥ 0")
         whole[key] = value
     min_amount = _money_literal(table.get("min_amount", "0.01"), "tracing.min_amount", where)
-    if min_amount != min_amount.quantize(Decimal("0.01")):
-        raise CaseConfigError(f"{where}: tracing.min_amount = {table['min_amount']!r} must be whole cents")
     platforms = table.get("platform_accounts", [])
     if not isinstance(platforms, list) or not all(isinstance(p, str) and p.strip() for p in platforms):
         raise CaseConfigError(
@@ -395,5 +393,5 @@ def _money_literal(value: Any, key: str, where: Path) -> Decimal:
     if amount < 0:
         raise CaseConfigError(f"{where}: {key} = {value!r} must not be negative")
     if amount != amount.quantize(CENT) or amount >= Decimal("1e16"):
-        raise CaseConfigError(f"{where}: {key} = {value!r} must be an amount in cents (at most two decimals)")
+        raise CaseConfigError(f"{where}: {key} = {value!r} must be whole cents (at most two decimals)")
     return amount.quantize(CENT)
