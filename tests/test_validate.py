@@ -40,6 +40,8 @@ SCHEMA = {
     "stg_accounts": "source VARCHAR, source_row BIGINT, account_no VARCHAR, holder_id VARCHAR, holder_name VARCHAR",
     "stg_records": "source VARCHAR, source_row BIGINT, seller_id VARCHAR, buyer_id VARCHAR, ts TIMESTAMPTZ, "
     "name VARCHAR, phone VARCHAR, id_number VARCHAR, category VARCHAR, batch_ref VARCHAR",
+    "stg_decisions": "source VARCHAR, source_row BIGINT, action VARCHAR, entry_id VARCHAR, payment_ids VARCHAR, "
+    "row_id VARCHAR, reason VARCHAR, decided_by VARCHAR, decided_at TIMESTAMPTZ",
     "file_controls": "path VARCHAR, sha256 VARCHAR, kind VARCHAR, rows_read BIGINT, rows_loaded BIGINT, "
     "rows_quarantined BIGINT, rows_duplicate BIGINT, amount_in DECIMAL(38,2), amount_out DECIMAL(38,2), "
     "amount_quarantined DECIMAL(38,2), placeholder_cells BIGINT, duplicate_of VARCHAR",
@@ -93,6 +95,8 @@ ROWS = {
         ("victims.csv", 4, "V2", "受害人乙", "6217011", None),
     ],
     "stg_gang_accounts": [("gang.csv", 2, "6222001", "卡主")],
+    # "approve" is no action (action_in_set)
+    "stg_decisions": [("review.csv", 2, "approve", "sheet/d.csv:2", "bank/a.csv:2", None, "核对", "王会计", None)],
     "file_controls": [
         # bank/a.csv: 5 read = 4 loaded + 1 quarantined; in 5000+300, out 1200
         ("bank/a.csv", SHA_A, "bank_statement", 5, 4, 1, 0, "5300.00", "1200.00", "0.00", 0, None),
@@ -114,7 +118,7 @@ ROWS = {
     "entries": [
         ("sheet/d.csv:2", "sheet/d.csv", 2, "2023-06-01 02:01:00+00", "5000.00", "A01", "D1", "G1",
          "validated", 2, True, "V1", "bank/a.csv:2", 60),
-        # one candidate only, yet flagged ambiguous (ambiguous_iff_validated_with_several_candidates)
+        # one candidate only, yet flagged ambiguous (ambiguous_only_when_validated_with_several_candidates)
         ("sheet/d.csv:3", "sheet/d.csv", 3, "2023-06-01 03:00:00+00", "800.00", "A02", "D2", "G1",
          "validated", 1, True, "V2", "p2", 60),
         ("sheet/d.csv:4", "sheet/d.csv", 4, "2023-06-02 03:00:00+00", "200.00", "ZZ", None, None,
@@ -158,9 +162,10 @@ EXPECTED_FAILURES = {
     "stg_gang_accounts": set(),
     "stg_accounts": set(),
     "stg_records": set(),
+    "stg_decisions": {"action_in_set"},
     "file_controls": {"sha256_is_hex", "amounts_tie_out", "rows_balance", "rows_staged_tie_out"},
     "quarantine": {"source_is_an_input_file"},
-    "entries": {"every_deposit_row_is_one_entry", "ambiguous_iff_validated_with_several_candidates"},
+    "entries": {"every_deposit_row_is_one_entry", "ambiguous_only_when_validated_with_several_candidates"},
     "payments": {"validated_iff_entry"},
     "victims": {"net_loss_is_paid_minus_returned"},
     "defendants": {"tier_matches_liable", "days_in_order", "liable_is_basis_column"},
