@@ -43,20 +43,20 @@ SCHEMA = {
     "stg_decisions": "source VARCHAR, source_row BIGINT, action VARCHAR, entry_id VARCHAR, payment_ids VARCHAR, "
     "row_id VARCHAR, reason VARCHAR, decided_by VARCHAR, decided_at TIMESTAMPTZ",
     "file_controls": "path VARCHAR, sha256 VARCHAR, kind VARCHAR, rows_read BIGINT, rows_loaded BIGINT, "
-    "rows_quarantined BIGINT, rows_duplicate BIGINT, amount_in DECIMAL(18,2), amount_out DECIMAL(18,2), "
-    "amount_quarantined DECIMAL(18,2), placeholder_cells BIGINT, duplicate_of VARCHAR",
+    "rows_quarantined BIGINT, rows_duplicate BIGINT, amount_in DECIMAL(38,2), amount_out DECIMAL(38,2), "
+    "amount_quarantined DECIMAL(38,2), placeholder_cells BIGINT, duplicate_of VARCHAR",
     "quarantine": 'source VARCHAR, source_row BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR',
     "entries": "entry_id VARCHAR, source VARCHAR, source_row BIGINT, ts TIMESTAMPTZ, amount DECIMAL(18,2), "
     "member_code VARCHAR, defendant_id VARCHAR, unit_id VARCHAR, status VARCHAR, candidates BIGINT, "
     "ambiguous BOOLEAN, victim_id VARCHAR, payment_ids VARCHAR, seconds_apart BIGINT",
     "payments": "payment_id VARCHAR, victim_id VARCHAR, from_account VARCHAR, to_account VARCHAR, ts TIMESTAMPTZ, "
     "amount DECIMAL(18,2), status VARCHAR, entry_id VARCHAR, sources VARCHAR",
-    "victims": "victim_id VARCHAR, name VARCHAR, paid DECIMAL(18,2), returned DECIMAL(18,2), "
-    "net_loss DECIMAL(18,2), validated DECIMAL(18,2), unattributed DECIMAL(18,2), "
+    "victims": "victim_id VARCHAR, name VARCHAR, paid DECIMAL(38,2), returned DECIMAL(38,2), "
+    "net_loss DECIMAL(38,2), validated DECIMAL(38,2), unattributed DECIMAL(38,2), "
     "reported_loss DECIMAL(18,2), payments BIGINT",
     "defendants": "defendant_id VARCHAR, name VARCHAR, role VARCHAR, unit_ids VARCHAR, codes VARCHAR, "
-    "first_day DATE, last_day DATE, own DECIMAL(18,2), own_unvalidated DECIMAL(18,2), unit DECIMAL(18,2), "
-    "gang DECIMAL(18,2), liable DECIMAL(18,2), liable_basis VARCHAR, tier VARCHAR, entries BIGINT, victims BIGINT",
+    "first_day DATE, last_day DATE, own DECIMAL(38,2), own_unvalidated DECIMAL(38,2), unit DECIMAL(38,2), "
+    "gang DECIMAL(38,2), liable DECIMAL(38,2), liable_basis VARCHAR, tier VARCHAR, entries BIGINT, victims BIGINT",
 }
 
 ROWS = {

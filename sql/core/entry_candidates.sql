@@ -15,14 +15,14 @@ rejected as (
     select entry_id, payment_id from decision_pairs where action = 'reject'
 ),
 bucketed_payments as (
-    select *, floor(amount * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
+    select *, floor(amount::DECIMAL(38, 2) * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
     from case_payments
     where payment_id not in (select payment_id from linked)
 ),
 bucketed_entries as (
     select
         e.*,
-        unnest([0, -1, 1]) + floor(e.amount * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
+        unnest([0, -1, 1]) + floor(e.amount::DECIMAL(38, 2) * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
     from deposit_entries as e
     where e.entry_id not in (select entry_id from linked)
 ),

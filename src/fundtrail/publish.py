@@ -20,6 +20,7 @@ import polars as pl
 
 from fundtrail import code_version
 from fundtrail.config import CaseConfig
+from fundtrail.reports.mask import mask_row
 
 BOM = "\ufeff".encode()
 # xlsxwriter writes ~100k cells/s: detail sheets past this many rows would make a 10M-row case's
@@ -48,12 +49,13 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> No
     con.execute(f"create or replace temp table _sorted as select * from {table} order by {order}")
     csv_path = out_dir / f"{table}.csv"
     plain = out_dir / f".{table}.csv.nobom"
-    con.execute(f"copy (select {formatted} from _sorted) to '{plain}' (header, delimiter ',')")
+    # Paths reach SQL as parameters: an OUT_DIR is any text a user (or a deployment parameter) gives.
+    con.execute(f"copy (select {formatted} from _sorted) to ? (header, delimiter ',')", [str(plain)])
     with open(csv_path, "wb") as target, open(plain, "rb") as body:
         target.write(BOM)
         shutil.copyfileobj(body, target, length=1 << 20)
     plain.unlink()
-    con.execute(f"copy _sorted to '{out_dir / f'{table}.parquet'}' (format parquet)")
+    con.execute("copy _sorted to ? (format parquet)", [str(out_dir / f"{table}.parquet")])
     con.execute("drop table _sorted")
 
 
@@ -117,6 +119,7 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
             "duplicate_rows": duplicates,
             "info_defendants": info_rows,
             "integrity_findings": _one(con, "select count(*) from statement_integrity")[0],
+            "normalised_cells": _one(con, "select count(*) from normalised")[0],
         },
         "top_defendants": [
             dict(zip(("defendant_id", "role", "liable", "liable_basis", "tier"), row, strict=True))
@@ -177,6 +180,29 @@ def integrity(con: duckdb.DuckDBPyConnection) -> dict:
         f"select * from statement_integrity order by account_no, kind, source, before_row limit {INTEGRITY_SHOWN}"
     ).pl().to_dicts()
     return {"findings_by_kind": by_kind, "findings": findings, "shown": len(findings), "total": sum(by_kind.values())}
+
+
+def masked_manifest_parts(case_toml: dict, inputs: list[dict], integrity_found: dict) -> dict:
+    """case.toml, inputs and integrity findings as manifest.json shows them: personal data masked.
+
+    manifest.json is the run's audit record and travels further than the
+    evidence: it has no --unmask. Account numbers keep their first and last 4
+    digits (the [[source]] constants of case.toml, the findings' accounts),
+    file names and findings keep only the ends of long digit runs; the CSV,
+    Parquet and case.duckdb files hold the full values.
+    """
+    sources = [mask_row("case_toml", s) if isinstance(s, dict) else s for s in case_toml.get("source", [])]
+    toml = {**case_toml, "source": sources} if "source" in case_toml else dict(case_toml)
+    shown_inputs = [_masked_fields(item, ("path", "duplicate_of")) for item in inputs]
+    findings = [
+        _masked_fields(row, ("account_no", "source", "before_row", "after_row", "detail"))
+        for row in integrity_found["findings"]
+    ]
+    return {"case_toml": toml, "inputs": shown_inputs, "statement_integrity": {**integrity_found, "findings": findings}}
+
+
+def _masked_fields(row: dict, fields: tuple[str, ...]) -> dict:
+    return row | mask_row("manifest", {k: row[k] for k in fields if k in row})
 
 
 def write_reports(
