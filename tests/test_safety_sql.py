@@ -38,6 +38,7 @@ GENERATED = {
     "INTEGRITY_SHOWN", "MAX_LISTED_ROWS", "EXAMPLE_ROWS", "DRILL_ENTRIES",  # integer constants
     "ACCOUNTS_SHOWN", "FINDINGS_SHOWN", "EXAMPLES_PER_REASON",
     "minutes", "col",  # publish._text: quoted column names
+    "loaded", "amount", "is_in", "is_out",  # review.py: fragments built from KINDS and fixed conditions
 }
 
 

@@ -171,7 +171,8 @@ def _move_excluded_rows(con: duckdb.DuckDBPyConnection, kind: str) -> None:
         """,
         [EXCLUDED_COLUMN, EXCLUDED_PREFIX],
     )
-    signed = kind == "bank_statement"
+    # A statement's amount is signed (money in > 0); other kinds count every amount as amount_in.
+    is_in, is_out = ("amount > 0", "amount < 0") if kind == "bank_statement" else ("true", "false")
     con.execute(
         f"""
         update input_files as f set
@@ -184,8 +185,8 @@ def _move_excluded_rows(con: duckdb.DuckDBPyConnection, kind: str) -> None:
                 source,
                 count(*) as rows,
                 coalesce(sum(abs(amount)), 0) as amount_abs,
-                coalesce(sum(amount) filter (where {"amount > 0" if signed else "true"}), 0) as amount_in,
-                coalesce(-sum(amount) filter (where {"amount < 0" if signed else "false"}), 0) as amount_out
+                coalesce(sum(amount) filter (where {is_in}), 0) as amount_in,
+                coalesce(-sum(amount) filter (where {is_out}), 0) as amount_out
             from _moved
             group by source
         ) as m
