@@ -57,3 +57,9 @@ def test_layer_statements_are_warned_about_in_manifest_and_report(fixture_run):
     assert summary["warnings"] == manifest["warnings"]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "bank/mule_x.csv: statement of account" in html
+
+
+def test_every_expectation_suite_passes_on_the_tracing_fixture(fixture_run):
+    """The frozen kind is a kind like the others: file controls tie out for frozen.csv too."""
+    _, summary = fixture_run
+    assert [v["suite"] for v in summary["validation"] if v.get("success") is False] == []
