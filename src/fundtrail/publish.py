@@ -61,7 +61,7 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> No
 
 def frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pl.DataFrame]:
     """Typed frames of whole tables, for the reports; times carry the case timezone."""
-    return {t: con.sql(f"select * from {t} order by 1").pl() for t in tables}
+    return {t: con.sql(f"select * from {t} order by regexp_extract(#1::VARCHAR, '^(.*):([0-9]+)$', 1), try_cast(regexp_extract(#1::VARCHAR, ':([0-9]+)$', 1) as HUGEINT), columns(*)").pl() for t in tables}
 
 
 def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime, validation: dict) -> dict:
