@@ -38,7 +38,9 @@ GENERATED = {
     "INTEGRITY_SHOWN", "MAX_LISTED_ROWS", "EXAMPLE_ROWS", "DRILL_ENTRIES",  # integer constants
     "ACCOUNTS_SHOWN", "FINDINGS_SHOWN", "EXAMPLES_PER_REASON",
     "minutes", "col",  # publish._text: quoted column names
-    "loaded", "amount", "is_in", "is_out",  # review.py: fragments built from KINDS and fixed conditions
+    "loaded",  # review.py: a union of landing tables named from KINDS
+    "amount",  # review.py: a money column named in kinds.py, or a typed null
+    "is_in", "is_out",  # review.py: fixed conditions on a statement's sign
 }
 
 
