@@ -78,6 +78,12 @@ def build_marts(case, paths) -> None:
     pipeline.check_invariants(case, paths)
 
 
+@_step("tracing")
+def build_tracing(case, paths) -> None:
+    progress.stage("tracing")
+    pipeline.build_tracing(case, paths)
+
+
 @_step("validate")
 def validate(case, paths) -> dict:
     progress.stage("validate")
@@ -105,6 +111,7 @@ def reconcile(case_dir: str, out_dir: str, lang: str = "zh", unmask: bool = Fals
         build_transfers(case, paths)
         match_entries(case, paths)
         build_marts(case, paths)
+        build_tracing(case, paths)
         validation = validate(case, paths)
         return publish(case, paths, validation, started, lang, unmask)
     except BaseException:

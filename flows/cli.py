@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from fundtrail.errors import FundtrailError
+from fundtrail.errors import FundtrailError, RunEnvironmentError
 
-STAGES = ("prefect", "config", "ingest", "load", "transfers", "match", "marts", "validate", "publish")
+STAGES = ("prefect", "config", "ingest", "load", "transfers", "match", "marts", "tracing", "validate", "publish")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     except FundtrailError as exc:
         print(f"fundtrail: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        # A full disk or a folder gone read-only mid-run: the staging folder is removed, OUT_DIR untouched.
+        # A write into an open file names no file: the output folder is where it was going.
+        target = exc.filename or getattr(args, "out", None)
+        where = f"{target}: " if target else ""
+        print(f"fundtrail: {where}{exc.strerror or exc}; earlier outputs are untouched", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("fundtrail: interrupted; earlier outputs are untouched", file=sys.stderr)
         return 130
@@ -37,12 +45,14 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="reconcile one case folder")
     run.add_argument("case_dir", type=Path)
-    run.add_argument("--out", type=Path, required=True, help="output folder (replaced as a whole at the end)")
+    run.add_argument(
+        "--out", type=_folder, required=True, help="output folder (replaced as a whole at the end)"
+    )
     _add_output_options(run)
     run.set_defaults(command=_run)
 
     demo = commands.add_parser("demo", help="generate the two seed cases, reconcile them, show the summary")
-    demo.add_argument("--out", type=Path, default=Path("demo-out"))
+    demo.add_argument("--out", type=_folder, default=Path("demo-out"))
     demo.add_argument("--scale", type=float, default=1.0)
     demo.add_argument("--seed", type=int, default=729)
     _add_output_options(demo)
@@ -52,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         "schedule", help="reconcile a case on a cron schedule (serves a Prefect deployment until stopped)"
     )
     schedule.add_argument("case_dir", type=Path)
-    schedule.add_argument("--out", type=Path, required=True)
+    schedule.add_argument("--out", type=_folder, required=True)
     schedule.add_argument("--cron", required=True, help='e.g. "0 2 * * *" for 02:00 every day')
     _add_output_options(schedule)
     schedule.set_defaults(command=_schedule)
@@ -63,11 +73,18 @@ def _parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="write a synthetic case folder with its answer key")
     generate.add_argument("case_kind", choices=("fraud", "info"))
-    generate.add_argument("--out", type=Path, required=True)
+    generate.add_argument("--out", type=_folder, required=True)
     generate.add_argument("--scale", type=float, default=1.0)
     generate.add_argument("--seed", type=int, default=729)
     generate.set_defaults(command=_generate)
     return parser
+
+
+def _folder(text: str) -> Path:
+    """An --out value; an empty one would mean the current folder, which a run would replace."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty folder name (it would mean the current folder)")
+    return Path(text)
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -98,8 +115,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _schedule(args: argparse.Namespace) -> int:
     from fundtrail.config import load_case
+    from fundtrail.pipeline import check_output
 
     case = load_case(args.case_dir)
+    check_output(case, args.out)
     if not os.environ.get("PREFECT_API_URL"):
         # The temporary server of a plain run has no scheduler: nothing would ever start.
         print(
@@ -175,7 +194,18 @@ def _quiet_prefect(verbose: bool) -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["PREFECT_HOME"]).expanduser()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=home, prefix=".fundtrail-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        # Prefect would otherwise fail ~20 s later with "ephemeral server timed out".
+        raise RunEnvironmentError(
+            f"PREFECT_HOME={home}: cannot write there ({exc.strerror}); Prefect keeps its run records "
+            "in that folder: set PREFECT_HOME to a writable folder"
+        ) from None
 
 
 class _StageDisplay:
@@ -205,6 +235,8 @@ class _StageDisplay:
 def _print_summary(summary: dict, out_dir: Path) -> None:
     totals = summary["totals"]
     print(f"\n{summary['case_id']}: {summary['title']}")
+    for warning in summary.get("warnings", []):
+        print(f"  WARNING [{warning['code']}] {warning['message']}")
     if totals["entries_count"]:
         print(
             f"  deposit entries {totals['entries_count']:,}: validated {totals['entries_validated']:,} "

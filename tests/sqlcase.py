@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from fundtrail import ingest, pipeline, sqlrun
+from fundtrail import ingest, pipeline, review, sqlrun
 from fundtrail.config import parse_case
 from fundtrail.kinds import KINDS
 
@@ -63,6 +63,7 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
         )
         pipeline._create_table(con, "statement_summaries", ingest.statement_summaries([]))
         sqlrun.build(con, [f"stg_{kind}" for kind in KINDS])
+        review.apply_exclusions(con)  # as pipeline.load_database does once it has loaded the landing tables
     pipeline.check_roster(config, paths)
     pipeline.build_transfers(config, paths)
     pipeline.match_entries(config, paths)

@@ -15,6 +15,13 @@ FIXTURE = REPO / "data" / "fixture-fraud"
 pytestmark = pytest.mark.slow
 
 
+def earlier_output(out: Path) -> None:
+    """What a previous run left: a run only replaces a folder holding its manifest (docs/safety.md)."""
+    out.mkdir()
+    manifest = {"case_id": "earlier", "code_version": "0", "case_toml": {}, "inputs": []}
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
 def read_csv(path: Path) -> list[dict]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
@@ -24,7 +31,7 @@ def test_flow_reconciles_the_fixture_and_replaces_outputs_whole(prefect_harness,
     from flows.case_flow import reconcile
 
     out = tmp_path / "out"
-    out.mkdir()
+    earlier_output(out)
     (out / "stale.csv").write_text("from an earlier run", encoding="utf-8")
 
     summary = reconcile(str(FIXTURE), str(out))
@@ -55,7 +62,7 @@ def test_failed_run_leaves_previous_outputs_whole(prefect_harness, tmp_path):
         '[case]\nid = "clash"\n[[source]]\nkind = "roster"\npath = "roster.csv"\n', encoding="utf-8"
     )
     out = tmp_path / "out"
-    out.mkdir()
+    earlier_output(out)
     (out / "defendants.csv").write_text("previous", encoding="utf-8")
 
     with pytest.raises(RosterError, match=r"roster.csv:2 / roster.csv:3: code K7 held by D1 and D2 on 2023-06-01"):

@@ -330,8 +330,8 @@ def test_output_columns_and_types(sql_root):
     assert [(r[0], r[1]) for r in described] == [
         ("defendant_id", "VARCHAR"), ("records_passed", "BIGINT"), ("records_valid", "BIGINT"),
         ("records_unique", "BIGINT"), ("records_corroborated", "BIGINT"),
-        ("received", "DECIMAL(18,2)"), ("paid_upstream", "DECIMAL(18,2)"),
-        ("net_gain", "DECIMAL(18,2)"), ("tier", "VARCHAR"),
+        ("received", "DECIMAL(38,2)"), ("paid_upstream", "DECIMAL(38,2)"),
+        ("net_gain", "DECIMAL(38,2)"), ("tier", "VARCHAR"),
     ]
 
 

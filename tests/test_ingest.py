@@ -82,7 +82,7 @@ def load(case: CaseConfig, work: Path, source_no: int = 1) -> tuple[FileStats, p
         ("12.3456", None),
         ("abc", None),
         ("1e3", None),
-        ("１２", None),  # full-width digits
+        ("１２", "12.00"),  # full-width digits: NFKC (issue 9)
         ("12.3.4", None),
         ("1-2", None),
         ("12345678901234567", None),  # beyond DECIMAL(18,2)

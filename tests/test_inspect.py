@@ -42,7 +42,6 @@ SAMPLES = {
     # 16 支出 rows at their gross amount (1045.13 plain + 1232.57 partly refunded), 10 不计收支 set aside.
     "jd-records.csv": ("jd", 22, 26, 16, 10, "0.00", "2277.70"),
 }
-NEEDS_MONEY_FORMATS = {"jd-records.csv"}  # 131.77(已退款89.84): refund-note amounts
 
 
 def test_every_sample_is_listed_here():
@@ -65,12 +64,7 @@ def test_inspect_names_each_sample_above_its_runner_up(name):
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason="needs money formats from safety branch", strict=False))
-        if n in NEEDS_MONEY_FORMATS
-        else n
-        for n in sorted(SAMPLES)
-    ],
+    sorted(SAMPLES),
 )
 def test_inspect_loads_each_sample_to_the_hand_counts(name):
     _, _, rows, loaded, quarantined, money_in, money_out = SAMPLES[name]

@@ -593,7 +593,6 @@ def test_jd_sample_statuses_and_neutral_rows_quarantined_with_their_reason(tmp_p
     }
 
 
-@pytest.mark.xfail(reason="needs money formats from safety branch", strict=False)
 def test_jd_sample_partly_refunded_rows_load_their_gross_amount(tmp_path, samples):
     stats, landing, quarantine = load(sample_case(tmp_path, samples, "jd-records.csv", format="jd"), tmp_path)
     assert amounts(landing) == {**JD_PLAIN_OUT, **JD_PARTLY_REFUNDED}
@@ -907,10 +906,9 @@ def test_source_split_keys_and_preset_file_errors_name_the_key(tmp_path):
         parse(format="../x.toml")
 
 
-# ---------------------------------------------------------------- money formats (cells.py, safety branch)
+# ---------------------------------------------------------------- money formats (cells.py)
 
 
-@pytest.mark.xfail(reason="needs money formats from safety branch", strict=False)
 def test_cmb_credit_local_amounts_with_the_cn_suffix_read_like_the_rmb_column(tmp_path, samples):
     # 交易地金额 holds the same amounts as 人民币金额, two of them as -3.90(CN) and "8,000.00(CN)".
     stats, landing, quarantine = load(
@@ -925,7 +923,6 @@ def test_cmb_credit_local_amounts_with_the_cn_suffix_read_like_the_rmb_column(tm
     }
 
 
-@pytest.mark.xfail(reason="needs money formats from safety branch", strict=False)
 def test_accounting_negatives_and_full_width_digits_in_a_signed_column(tmp_path):
     text = (
         "记账日期,交易时间,交易金额,账户余额,交易摘要\n"

@@ -171,6 +171,16 @@ def tables() -> dict[str, pl.DataFrame]:
             ),
         ]
     )
+    # The pipeline's list of the entries behind each liable amount, as worked out in the module docstring.
+    basis = {"D01": ((5, 6, 7, 9), "18345.60"), "D02": ((5, 6), "12345.60"), "D03": ((5, 6), "12345.60"), "D04": ((7,), "5000.00")}
+    liable_entries = pl.DataFrame(
+        [
+            {"defendant_id": who, "entry_id": f"{sheet}:{row}", "basis_entries": len(rows), "basis_amount": d(total)}
+            for who, (rows, total) in basis.items()
+            for row in rows
+        ],
+        schema={"defendant_id": pl.String, "entry_id": pl.String, "basis_entries": pl.Int64, "basis_amount": MONEY},
+    )
     return {
         "defendants": defendants,
         "victims": victims,
@@ -179,6 +189,7 @@ def tables() -> dict[str, pl.DataFrame]:
         "quarantine": quarantine,
         "units": units,
         "transfers": transfers,
+        "liable_entries": liable_entries,
     }
 
 
@@ -195,6 +206,12 @@ def summary() -> dict:
         "integrity": {},
         "validation": [{"suite": "entries", "success": True, "failed": 0}],
     }
+
+
+def section(page: str, section_id: str) -> str:
+    """One <section> of report.html (sections do not nest)."""
+    start = page.index(f'<section id="{section_id}"')
+    return page[start : page.index("</section>", start)]
 
 
 def header(sheet) -> list:
@@ -462,14 +479,14 @@ def test_html_org_chart_and_fund_flow_carry_the_amounts(tables, summary, tmp_pat
     path = tmp_path / "report.html"
     write_html_report(tables, summary, path)
     page = path.read_text(encoding="utf-8")
-    org = page[page.index('<section id="org">') : page.index('<section id="flow">')]
+    org = section(page, "org")
     # The department holds T1 (12,345.60) and T2 (5,000.00); the unknown code's 1,000.00 sits outside any unit.
     department = org[org.index('id="u-D1"') :]
     assert "17,345.60" in department[: department.index("</div>")]
     gang = org[org.index('id="u-G1"') :]
     assert "<b>18,345.60</b> (4 笔)" in gang[: gang.index("</div>")]
     assert "1,000.00" in org
-    flow = page[page.index('<section id="flow">') : page.index('<section id="drill">')]
+    flow = section(page, "flow")
     # Card A took 12,000.00 + 345.60 + 700.00 = 13,045.60 and passed on 10,000.00 and returned 100.00.
     assert "6222 **** **** 1234  收 in 13,045.60 · 出 out 10,100.00" in flow
     assert "6230 **** **** 0123  15,000.00" in flow
@@ -504,7 +521,7 @@ def test_many_small_flows_fold_into_others(tables, summary, tmp_path):
     tables["payments"] = many
     write_html_report(tables, summary, tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    flow = page[page.index('<section id="flow">') : page.index('<section id="drill">')]
+    flow = section(page, "flow")
     # 30 victims of 10.00 each: the 20 first by id are drawn, 10 fold into one node of 100.00.
     assert "10 others  100.00" in flow
     assert "V019  10.00" in flow and "V020  10.00" not in flow
@@ -717,3 +734,211 @@ def test_a_skipped_suite_says_so_in_both_reports(tables, summary, tmp_path):
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     row = page[page.index(">info_records</a>"):]
     assert "skipped" in row[: row.index("</tr>")]
+
+
+# ---------------------------------------------------------------- workbook row order
+
+
+def test_workbook_sorts_row_ids_like_the_csv_files(tmp_path):
+    import csv
+
+    import duckdb
+
+    from fundtrail.publish import frames, write_table
+
+    con = duckdb.connect()
+    con.execute(
+        "create table payments as select * from (values ('a.csv:10', 1.00), ('b.csv:1', 2.00), ('a.csv:100', 3.00),"
+        " ('a.csv:9', 4.00), ('a.csv:101', 5.00)) as v(payment_id, amount)"
+    )
+    # quarantine's first column repeats: rows of one file follow their row numbers, 9 before 10
+    con.execute(
+        "create table quarantine as select * from (values ('x.csv', 10, 'ts', 'bad'), ('x.csv', 9, 'ts', 'bad'),"
+        " ('w.csv', 2, 'amount', 'bad')) as v(source, source_row, \"column\", reason)"
+    )
+    for table in ("payments", "quarantine"):
+        write_table(con, table, tmp_path)
+    write_workbook(frames(con, ["payments", "quarantine"]), {}, tmp_path / "report.xlsx", lang="en")
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx")
+
+    payments = [row[0] for row in book["Payments"].iter_rows(min_row=2, values_only=True)]
+    assert payments == ["a.csv:9", "a.csv:10", "a.csv:100", "a.csv:101", "b.csv:1"]
+    with (tmp_path / "payments.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert [row["payment_id"] for row in csv.DictReader(handle)] == payments
+
+    quarantine = [row[:2] for row in book["Quarantine"].iter_rows(min_row=2, values_only=True)]
+    assert quarantine == [("w.csv", 2), ("x.csv", 9), ("x.csv", 10)]
+    with (tmp_path / "quarantine.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert [(row["source"], int(row["source_row"])) for row in csv.DictReader(handle)] == quarantine
+
+
+# ---------------------------------------------------------------- page order, case kinds, hooks
+
+
+def test_the_page_leads_with_the_figures_and_the_defendants(tables, summary, tmp_path):
+    summary["integrity"] = integrity_findings()
+    write_html_report(tables, summary, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    order = ['<section id="totals"', '<section id="defendants"', '<section id="validation"', '<section id="drill"']
+    assert [page.index(s) for s in order] == sorted(page.index(s) for s in order)
+    headline = section(page, "totals")
+    # every defendant is named at the top with the liable amount, under its tier (all four are 'large')
+    assert headline.count('class="tier tier-large"') == 1
+    for anchor, liable in (("d-0", "18,345.60"), ("d-1", "12,345.60"), ("d-2", "12,345.60"), ("d-3", "5,000.00")):
+        assert re.search(rf'<a href="#{anchor}">D0\d [^<]+</a> <b>{liable}</b>', headline), anchor
+    # validation and integrity are a line each; their tables are one click away
+    validation = section(page, "validation")
+    assert "1 expectation suites: 1 passed, 0 failed, 0 skipped." in validation
+    assert "10 statement integrity findings." in validation
+    assert validation.index("<details") < validation.index('<tr class="finding">')
+    assert validation.index("<details") < validation.index(">entries</a>")
+
+
+def test_failed_suites_are_named_in_the_summary_line(tables, summary, tmp_path):
+    summary["validation"] = [
+        {"suite": "entries", "success": True, "failed": 0},
+        {"suite": "stg_records", "success": False, "failed": 2},
+    ]
+    write_html_report(tables, summary, tmp_path / "report.html")
+    validation = section((tmp_path / "report.html").read_text(encoding="utf-8"), "validation")
+    line = validation[: validation.index("<details")]
+    assert "2 expectation suites: 1 passed, 1 failed, 0 skipped." in line and ">stg_records</a>" in line
+    assert ">entries</a>" not in line
+
+
+def test_an_information_sale_case_shows_only_its_own_figures(tables, summary, tmp_path):
+    info_case = {name: frame.clear() for name, frame in tables.items()}
+    summary["info_defendants"] = INFO_SUMMARY
+    # as publish.summary gives them for an information-sale case: fraud counts of zero
+    summary["totals"] = {"entries_count": 0, "payments_count": 0, "defendants": 0, "info_defendants": 2,
+                         "defendants_by_tier": {"especially_huge": 0, "huge": 0, "large": 0, "none": 0}}
+    write_html_report(info_case, summary, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for fraud in ('<section id="defendants"', '<section id="drill"', '<section id="org"', '<section id="victims"',
+                  '<a href="#defendants">', "已核实入金", "Victim payments", "数额特别巨大", "数额较大"):
+        assert fraud not in page, fraud
+    headline = section(page, "totals")
+    assert '<div class="card" data-key="info_defendants"><div class="value">2</div>' in headline
+    # the tiers at the top are the information-sale tiers, each defendant with the net gain
+    assert "情节特别严重" in headline and "D01 <b>26,920.00</b>" in headline and "D02 <b>4,000.50</b>" in headline
+    assert "This run found no deposit entries" not in page
+
+
+def test_a_fraud_case_with_no_evidence_shows_zeros_and_says_so(tables, summary, tmp_path):
+    empty = {name: frame.clear() for name, frame in tables.items()}
+    write_html_report(empty, summary, tmp_path / "report.html")
+    headline = section((tmp_path / "report.html").read_text(encoding="utf-8"), "totals")
+    assert "This run found no deposit entries, victim payments or defendants" in headline
+    assert '<div class="card" data-key="validated_amount"><div class="value">0.00</div>' in headline
+
+
+def test_warnings_head_the_page_masked(tables, summary, tmp_path):
+    summary["warnings"] = [{"code": "statement_not_linked", "message": f"bank/{CARD_A}.csv: account {CARD_A} is neither a gang account nor a victim's"}]
+    write_html_report(tables, summary, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.index('<section id="warnings"') < page.index('<section id="totals"')
+    warning = section(page, "warnings")
+    assert "bank/6222****1234.csv: account 6222****1234 is neither" in warning and CARD_A not in page
+    assert "<code>statement_not_linked</code>" in warning
+
+
+def test_unvalidated_entries_are_listed_with_their_reasons_in_the_drilldown(tables, summary, tmp_path):
+    # E4 (D03's 800.00) found no payment; E5 has no defendant (code ZZ) and belongs to no drill-down
+    tables["unvalidated"] = pl.DataFrame(
+        {
+            "entry_id": ["deposits/sheet.xlsx:8", "deposits/sheet.xlsx:9"],
+            "reason": ["nearest payment taken by another entry", "no payment within the window"],
+            "nearest_payment_id": [f"bank/{CARD_A}.csv:5", None],
+            "nearest_seconds": [420, None],
+            "amount_difference": [d("0.00"), None],
+            "taken_by": ["deposits/sheet.xlsx:6", None],
+        },
+        schema_overrides={"nearest_seconds": pl.Int64, "amount_difference": MONEY, "nearest_payment_id": pl.String, "taken_by": pl.String},
+    )
+    write_html_report(tables, summary, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    d03 = page[page.index('<details id="d-2"'):]
+    d03 = d03[: d03.index("</details>")]
+    assert "nearest payment taken by another entry" in d03 and "deposits/sheet.xlsx:6" in d03
+    assert "bank/6222****1234.csv:5" in d03 and CARD_A not in d03
+    assert '<td class="num">420</td>' in d03 and "800.00" in d03
+    assert "no payment within the window" not in page  # E5 is nobody's
+    d04 = page[page.index('<details id="d-3"'):]
+    assert "nearest payment taken" not in d04[: d04.index("</details>")]
+
+
+def test_where_the_money_went_per_method_with_recoveries(tables, summary, tmp_path):
+    tables["endpoints"] = pl.DataFrame(
+        {
+            "method": ["fifo", "fifo", "fifo", "pro_rata"],
+            "account_no": [ONWARD, "6230009999888877771", ONWARD, ONWARD],
+            "kind": ["cash_out", "unknown", "cash_out", "cash_out"],
+            "origin": [f"bank/{CARD_A}.csv:9", f"bank/{CARD_B}.csv:9", f"bank/{CARD_B}.csv:9", f"bank/{CARD_A}.csv:9"],
+            "amount": [d("6000.00"), d("1500.00"), d("2500.00"), d("9999.99")],
+        },
+        schema_overrides={"amount": MONEY},
+    )
+    tables["recoveries"] = pl.DataFrame(
+        {"account_no": [ONWARD, ONWARD], "victim_id": ["V001", "V002"], "traced": [d("8500.00"), d("1500.00")],
+         "pro_rata": [d("7225.00"), d("1275.00")]},
+        schema_overrides={"traced": MONEY, "pro_rata": MONEY},
+    )
+    tables["leads"] = pl.DataFrame(
+        {"account_no": [CARD_B, CARD_A], "reason": ["victims", "victims;pass_through"], "victims": [1, 2],
+         "amount_in": [d("5000.00"), d("13045.60")], "amount_out": [d("5000.00"), d("10100.00")],
+         "passed_on_share": [d("1.00"), d("0.77")]},
+        schema_overrides={"victims": pl.Int64, "amount_in": MONEY, "amount_out": MONEY},
+    )
+    write_html_report(tables, summary, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    money = section(page, "money")
+    leads = money[money.index("Leads to follow"):]
+    # the account that took the most money comes first
+    assert leads.index("6222 **** **** 1234") < leads.index("6222 **** **** 7776") and CARD_B not in page
+    assert '<a href="#money">' in page
+    # one radio button per method, the first chosen; a CSS rule shows each method's panel
+    assert money.count('type="radio" name="method"') == 2 and 'id="method-0" checked' in money
+    assert '<label for="method-0">先进先出 <small>fifo</small></label>' in money
+    assert "#method-1:checked~.panel-1{display:block}" in page
+    fifo = money[money.index('data-method="fifo"'): money.index('data-method="pro_rata"')]
+    # fifo: 6,000.00 + 2,500.00 cash out = 8,500.00 over two rows; 1,500.00 unknown; 10,000.00 in all
+    assert "traced in total <b>10,000.00</b>" in fifo
+    assert '<td class="num">2</td><td class="num">8,500.00</td>' in fifo
+    assert "9,999.99" not in fifo
+    assert "6230 **** **** 0123" in money and ONWARD not in page and "bank/6222****1234.csv:9" in money
+    assert "7,225.00" in money and "1,275.00" in money
+    assert "<script src" not in page and "http" not in money
+
+
+def test_a_cut_table_says_so_in_the_page(tables, summary, tmp_path, monkeypatch):
+    from fundtrail.reports import html
+
+    monkeypatch.setattr(html, "MAX_TABLE_ROWS", 2)
+    write_html_report(tables, summary, tmp_path / "report.html")
+    victims = section((tmp_path / "report.html").read_text(encoding="utf-8"), "victims")
+    assert "Showing the first 2 of 3 rows; the rest are in victims.csv." in victims
+    assert victims.count("<tr><td>") == 2
+
+
+def test_warnings_head_the_workbook_summary_masked(tables, summary, tmp_path):
+    summary["warnings"] = [{"code": "no_payments", "message": f"no payment found on bank/{CARD_A}.csv"}]
+    write_workbook(tables, summary, tmp_path / "report.xlsx", lang="en")
+    sheet = openpyxl.load_workbook(tmp_path / "report.xlsx")["Summary"]
+    first = [(row[0].value, row[1].value) for row in sheet.iter_rows(max_row=8)]
+    at = first.index(("Warnings (the figures should not be trusted as they stand)", None))
+    assert first[at + 1] == ("no payment found on bank/6222****1234.csv", "no_payments")
+    assert at < row_of(sheet, 0, "Case ID")
+
+
+def test_workbook_of_an_information_sale_case_counts_its_own_tiers(tables, summary, tmp_path):
+    info_case = {name: frame.clear() for name, frame in tables.items()}
+    info_case["info_defendants"] = pl.DataFrame(
+        {"defendant_id": ["D01", "D02", "D03"], "tier": ["especially_serious", "serious", "serious"]}
+    )
+    summary["totals"] = {"defendants_by_tier": {"especially_huge": 0, "huge": 0, "large": 0, "none": 0}}
+    write_workbook(info_case, summary, tmp_path / "report.xlsx", lang="en")
+    sheet = openpyxl.load_workbook(tmp_path / "report.xlsx")["Summary"]
+    title = row_of(sheet, 0, "Defendants by tier")
+    counts = [(row[0].value, row[1].value) for row in sheet.iter_rows(min_row=title + 2, max_row=title + 3)]
+    assert counts == [("especially_serious", 1), ("serious", 2)]
+    assert "large" not in [row[0].value for row in sheet.iter_rows()]

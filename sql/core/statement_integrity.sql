@@ -56,8 +56,8 @@ steps as (
 checked as (
     select
         *,
-        (before_balance + (running_amount - before_running))::DECIMAL(18, 2) as expected_balance,
-        (running_amount - before_running)::DECIMAL(18, 2) as amount_between
+        (before_balance + (running_amount - before_running))::DECIMAL(38, 2) as expected_balance,
+        (running_amount - before_running)::DECIMAL(38, 2) as amount_between
     from steps
     where before_row is not null
 ),
@@ -112,14 +112,14 @@ balance_breaks as (
         b.ts as after_ts,
         b.expected_balance,
         b.balance as actual_balance,
-        (b.balance - b.expected_balance)::DECIMAL(18, 2) as missing_amount,
+        (b.balance - b.expected_balance)::DECIMAL(38, 2) as missing_amount,
         null::VARCHAR as stated,
         null::VARCHAR as found,
         -- format() prints decimals as doubles (-46.0): they go in as text.
         format(
             'balance {} after {} plus {} = {}, but {} shows {}: {} unaccounted for between the two rows (file read {}){}',
             b.before_balance::VARCHAR, b.before_row, b.amount_between::VARCHAR, b.expected_balance::VARCHAR,
-            b.posting_id, b.balance::VARCHAR, (b.balance - b.expected_balance)::DECIMAL(18, 2)::VARCHAR, r.reading,
+            b.posting_id, b.balance::VARCHAR, (b.balance - b.expected_balance)::DECIMAL(38, 2)::VARCHAR, r.reading,
             case when coalesce(q.rows_quarantined, 0) > 0
                 then format('; {} quarantined row(s) lie between them', q.rows_quarantined) else '' end
         ) as detail
@@ -174,7 +174,7 @@ boundaries as (
         *,
         timezone(getvariable('case_tz'), before_covers_to)::DATE as before_last_day,
         timezone(getvariable('case_tz'), covers_from)::DATE as first_day,
-        (before_last_balance + first_amount)::DECIMAL(18, 2) as expected_balance
+        (before_last_balance + first_amount)::DECIMAL(38, 2) as expected_balance
     from sequence
     where before_source is not null
 ),
@@ -204,7 +204,7 @@ between_statements as (
         b.covers_from as after_ts,
         b.expected_balance,
         b.first_balance as actual_balance,
-        (b.first_balance - b.expected_balance)::DECIMAL(18, 2) as missing_amount,
+        (b.first_balance - b.expected_balance)::DECIMAL(38, 2) as missing_amount,
         null::VARCHAR as stated,
         null::VARCHAR as found,
         case
@@ -224,14 +224,14 @@ between_statements as (
                     when b.first_balance = b.expected_balance then '; the balance carries over: nothing is missing'
                     else format(
                         '; the balance does not carry over: {} unaccounted for',
-                        (b.first_balance - b.expected_balance)::DECIMAL(18, 2)::VARCHAR
+                        (b.first_balance - b.expected_balance)::DECIMAL(38, 2)::VARCHAR
                     )
                 end
             )
             else format(
                 'balance {} at the end of {} plus {} = {}, but {} shows {}: {} unaccounted for between the statements',
                 b.before_last_balance::VARCHAR, b.before_source, b.first_amount::VARCHAR, b.expected_balance::VARCHAR,
-                b.first_row, b.first_balance::VARCHAR, (b.first_balance - b.expected_balance)::DECIMAL(18, 2)::VARCHAR
+                b.first_row, b.first_balance::VARCHAR, (b.first_balance - b.expected_balance)::DECIMAL(38, 2)::VARCHAR
             )
         end as detail
     from boundaries as b
@@ -261,9 +261,9 @@ summary_mismatches as (
         null::VARCHAR as after_row,
         null::TIMESTAMPTZ as before_ts,
         null::TIMESTAMPTZ as after_ts,
-        null::DECIMAL(18, 2) as expected_balance,
-        null::DECIMAL(18, 2) as actual_balance,
-        null::DECIMAL(18, 2) as missing_amount,
+        null::DECIMAL(38, 2) as expected_balance,
+        null::DECIMAL(38, 2) as actual_balance,
+        null::DECIMAL(38, 2) as missing_amount,
         i.stated,
         i.found,
         format(
@@ -282,9 +282,9 @@ outside_period as (
         arg_max(p.posting_id, p.ts) as after_row,
         min(p.ts) as before_ts,
         max(p.ts) as after_ts,
-        null::DECIMAL(18, 2) as expected_balance,
-        null::DECIMAL(18, 2) as actual_balance,
-        null::DECIMAL(18, 2) as missing_amount,
+        null::DECIMAL(38, 2) as expected_balance,
+        null::DECIMAL(38, 2) as actual_balance,
+        null::DECIMAL(38, 2) as missing_amount,
         format(
             '{} to {}',
             strftime(timezone(getvariable('case_tz'), any_value(s.period_start)), '%Y-%m-%d %H:%M:%S'),

@@ -59,9 +59,9 @@ measured as (
         s.records_valid,
         coalesce(u.records_unique, 0) as records_unique,
         coalesce(u.records_corroborated, 0) as records_corroborated,
-        coalesce(r.amount, 0)::decimal(18, 2) as received,
-        coalesce(p.amount, 0)::decimal(18, 2) as paid_upstream,
-        (coalesce(r.amount, 0) - coalesce(p.amount, 0))::decimal(18, 2) as net_gain,
+        coalesce(r.amount, 0)::DECIMAL(38, 2) as received,
+        coalesce(p.amount, 0)::DECIMAL(38, 2) as paid_upstream,
+        (coalesce(r.amount, 0) - coalesce(p.amount, 0))::DECIMAL(38, 2) as net_gain,
         coalesce(u.points, 0) as points,
         case
             when list_contains(coalesce(getvariable('insiders')::varchar[], []::varchar[]), s.defendant_id)

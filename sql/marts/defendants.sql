@@ -64,10 +64,10 @@ people as (
 measured as (
     select
         p.*,
-        coalesce(o.own, 0)::DECIMAL(18, 2) as own,
-        coalesce(o.own_unvalidated, 0)::DECIMAL(18, 2) as own_unvalidated,
-        coalesce(u.unit, 0)::DECIMAL(18, 2) as unit,
-        coalesce(g.gang, 0)::DECIMAL(18, 2) as gang,
+        coalesce(o.own, 0)::DECIMAL(38, 2) as own,
+        coalesce(o.own_unvalidated, 0)::DECIMAL(38, 2) as own_unvalidated,
+        coalesce(u.unit, 0)::DECIMAL(38, 2) as unit,
+        coalesce(g.gang, 0)::DECIMAL(38, 2) as gang,
         coalesce(o.entries, 0) as entries,
         coalesce(o.victims, 0) as victims,
         case p.basis_rank when 3 then 'gang' when 2 then 'unit' else 'own' end as liable_basis

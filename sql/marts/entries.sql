@@ -1,10 +1,23 @@
 -- entries: one row per deposit-sheet entry (outputs.md `entries`).
--- Inputs: deposit_entries, entry_candidates, entry_matches (single matches and splits), case_payments.
--- candidates counts the single payments rules.md §3 allows for the entry; ambiguous marks a
--- validated entry that had more than one. seconds_apart is the largest gap among its payments.
+-- Inputs: deposit_entries, entry_candidates, entry_matches (single matches, splits and review links),
+-- case_payments, decision_pairs, decision_confirms.
+-- candidates counts the single payments rules.md §3 allows for the entry (an entry a review link
+-- pairs: the payments the link names); ambiguous marks a validated entry that had more than one,
+-- unless a reviewer settled it: linked, or confirmed by an applied confirm (rules.md §9).
+-- seconds_apart is the largest gap among its payments.
 create or replace table entries as
-with candidate_counts as (
+with linked as (
+    select entry_id, count(*) as candidates from decision_pairs where action = 'link' group by 1
+),
+candidate_counts as (
     select "left" as entry_id, count(*) as candidates from entry_candidates group by 1
+    union all
+    select entry_id, candidates from linked
+),
+settled as (
+    select entry_id from linked
+    union
+    select entry_id from decision_confirms where status = 'applied'
 ),
 matched as (
     select
@@ -32,10 +45,11 @@ select
     e.unit_id,
     case when m.entry_id is null then 'unvalidated' else 'validated' end as status,
     coalesce(c.candidates, 0) as candidates,
-    m.entry_id is not null and coalesce(c.candidates, 0) > 1 as ambiguous,
+    m.entry_id is not null and coalesce(c.candidates, 0) > 1 and s.entry_id is null as ambiguous,
     m.victim_id,
     m.payment_ids,
     m.seconds_apart
 from deposit_entries as e
 left join candidate_counts as c using (entry_id)
-left join matched as m using (entry_id);
+left join matched as m using (entry_id)
+left join settled as s using (entry_id);

@@ -25,9 +25,9 @@ select
     case when f.duplicate_of is null then f.rows_read - f.rows_quarantined - coalesce(s.rows_duplicate, 0) else 0 end as rows_loaded,
     f.rows_quarantined,
     case when f.duplicate_of is null then coalesce(s.rows_duplicate, 0) else o.rows_read end as rows_duplicate,
-    (case when f.kind = 'bank_statement' then coalesce(s.amount_in, 0) else f.amount_in end)::DECIMAL(18, 2) as amount_in,
-    (case when f.kind = 'bank_statement' then coalesce(s.amount_out, 0) else f.amount_out end)::DECIMAL(18, 2) as amount_out,
-    f.amount_quarantined::DECIMAL(18, 2) as amount_quarantined,
+    (case when f.kind = 'bank_statement' then coalesce(s.amount_in, 0) else f.amount_in end)::DECIMAL(38, 2) as amount_in,
+    (case when f.kind = 'bank_statement' then coalesce(s.amount_out, 0) else f.amount_out end)::DECIMAL(38, 2) as amount_out,
+    f.amount_quarantined::DECIMAL(38, 2) as amount_quarantined,
     f.placeholder_cells,
     f.duplicate_of
 from input_files as f

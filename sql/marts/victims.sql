@@ -27,11 +27,11 @@ returned as (
 select
     v.victim_id,
     v.name,
-    coalesce(p.paid, 0)::DECIMAL(18, 2) as paid,
-    coalesce(r.returned, 0)::DECIMAL(18, 2) as returned,
-    (coalesce(p.paid, 0) - coalesce(r.returned, 0))::DECIMAL(18, 2) as net_loss,
-    coalesce(p.validated, 0)::DECIMAL(18, 2) as validated,
-    coalesce(p.unattributed, 0)::DECIMAL(18, 2) as unattributed,
+    coalesce(p.paid, 0)::DECIMAL(38, 2) as paid,
+    coalesce(r.returned, 0)::DECIMAL(38, 2) as returned,
+    (coalesce(p.paid, 0) - coalesce(r.returned, 0))::DECIMAL(38, 2) as net_loss,
+    coalesce(p.validated, 0)::DECIMAL(38, 2) as validated,
+    coalesce(p.unattributed, 0)::DECIMAL(38, 2) as unattributed,
     v.reported_loss,
     coalesce(p.payments, 0) as payments
 from people as v

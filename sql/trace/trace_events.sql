@@ -1,5 +1,6 @@
 -- trace_events: one row per event of the tracing run, numbered in the order the allocation runs them (rules.md §7).
--- Inputs: trace_steps, trace_nodes, trace_origins.
+-- Inputs: trace_steps, trace_nodes, trace_origins, variable follow_money (false: no event, every
+-- tracing table stays empty but for leads; see trace.follows_money).
 -- Order: time; at one instant opening lots, then postings by account and posting order, then
 -- freezes; posting_id and freeze_id only break ties the rules leave open.
 create or replace table trace_events as
@@ -23,4 +24,5 @@ select
 from trace_steps as s
 join trace_nodes as a on a.account_no = s.account_no
 left join trace_nodes as c on c.account_no = s.counterparty_account
-left join trace_origins as o on o.origin = s.origin;
+left join trace_origins as o on o.origin = s.origin
+where getvariable('follow_money');

@@ -7,6 +7,7 @@ bad money literals. Each error names the file and the key.
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -54,7 +55,10 @@ SOURCE_KEYS = {
     "patterns",
 }
 FILE_FORMATS = {"csv", "xlsx", "xls"}
-CASE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+CASE_ID = re.compile(r"[A-Za-z0-9_-]+")
+CURRENCY = re.compile(r"[A-Z]{3}")
+# A money setting is an amount in cents: more decimals would be cut silently.
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,6 @@ def _tracing(raw: dict[str, Any], where: Path) -> Tracing:
             raise CaseConfigError(f"{where}: tracing.{key} = {value!r} must be a whole number ≥ 0")
         whole[key] = value
     min_amount = _money_literal(table.get("min_amount", "0.01"), "tracing.min_amount", where)
-    if min_amount != min_amount.quantize(Decimal("0.01")):
-        raise CaseConfigError(f"{where}: tracing.min_amount = {table['min_amount']!r} must be whole cents")
     platforms = table.get("platform_accounts", [])
     if not isinstance(platforms, list) or not all(isinstance(p, str) and p.strip() for p in platforms):
         raise CaseConfigError(
@@ -158,12 +160,16 @@ def parse_case(raw: dict[str, Any], case_dir: Path) -> CaseConfig:
     case = _table(raw, "case", where)
     _no_unknown(case, CASE_KEYS, "case.", where)
     case_id = str(case.get("id", ""))
-    if not CASE_ID.match(case_id):
+    if not CASE_ID.fullmatch(case_id):
         raise CaseConfigError(
             f"{where}: [case].id = {case_id!r} must be letters, digits, '-' or '_'"
         )
     timezone = _timezone(case.get("timezone", "Asia/Shanghai"), "case.timezone", where)
-    currency = str(case.get("currency", "CNY"))
+    currency = case.get("currency", "CNY")
+    if not isinstance(currency, str) or not CURRENCY.fullmatch(currency):
+        raise CaseConfigError(
+            f"{where}: [case].currency = {currency!r} must be a three-letter currency code such as \"CNY\""
+        )
 
     matching_raw = _table(raw, "matching", where)
     _no_unknown(matching_raw, set(MATCHING_DEFAULTS), "matching.", where)
@@ -241,15 +247,24 @@ def _source(
         preset = _resolve_preset(fmt, kind, case_dir, f"{label}.format", where)
     encoding = raw.get("encoding", "utf-8")
     try:
-        "".encode(encoding)
+        if not isinstance(encoding, str):
+            raise LookupError(encoding)
+        codecs.getincrementaldecoder(encoding)
     except LookupError:
         raise CaseConfigError(
             f"{where}: {label}.encoding = {encoding!r} is not a known codec"
         ) from None
 
     skip_rows = raw.get("skip_rows", 0)
-    if not isinstance(skip_rows, int) or skip_rows < 0:
+    if not isinstance(skip_rows, int) or isinstance(skip_rows, bool) or skip_rows < 0:
         raise CaseConfigError(f"{where}: {label}.skip_rows = {skip_rows!r} must be a whole number ≥ 0")
+    for rel_path in files:
+        # Every line takes at least one byte: a file cannot have more lines than bytes.
+        size = (case_dir / rel_path).stat().st_size
+        if skip_rows >= size:
+            raise CaseConfigError(
+                f"{where}: {label}.skip_rows = {skip_rows} is beyond the end of {rel_path} ({size} bytes)"
+            )
 
     columns = raw.get("columns", {})
     if not isinstance(columns, dict) or not all(_header_texts(v) for v in columns.values()):
@@ -370,9 +385,13 @@ def _non_negative_int(table: dict[str, Any], key: str, where: Path) -> int:
 
 def _money_literal(value: Any, key: str, where: Path) -> Decimal:
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(str(value)) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
     except InvalidOperation:
-        raise CaseConfigError(f"{where}: {key} = {value!r} is not an amount") from None
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise CaseConfigError(f"{where}: {key} = {value!r} is not an amount (write it as text, e.g. \"0.50\")")
     if amount < 0:
         raise CaseConfigError(f"{where}: {key} = {value!r} must not be negative")
-    return amount
+    if amount != amount.quantize(CENT) or amount >= Decimal("1e16"):
+        raise CaseConfigError(f"{where}: {key} = {value!r} must be whole cents (at most two decimals)")
+    return amount.quantize(CENT)

@@ -32,3 +32,11 @@ class SqlStepError(FundtrailError):
 
 class InvariantError(FundtrailError):
     """A balancing rule broke: counts or amounts that must tie out do not."""
+
+
+class OutputFolderError(FundtrailError):
+    """The output folder is one a run must not replace, cannot be written, or another run holds it."""
+
+
+class RunEnvironmentError(FundtrailError):
+    """Something the run needs beside the case cannot be used: Prefect's home folder, for one."""

@@ -96,7 +96,19 @@ KINDS: dict[str, tuple[Column, ...]] = {
         Column("ts", "ts", True),
         Column("authority_ref", "text"),
     ),
+    # rules.md §9: one row per review decision. Which ids an action needs is checked when the
+    # decisions are applied (a malformed decision is reported stale), not at loading.
+    "decisions": (
+        Column("action", "text", True),
+        Column("entry_id", "text"),
+        Column("payment_ids", "text"),
+        Column("row_id", "text"),
+        Column("reason", "text", True),
+        Column("decided_by", "text", True),
+        Column("decided_at", "ts"),
+    ),
 }
+DECISION_ACTIONS = ("reject", "link", "confirm", "exclude")
 
 ROLES = ("financier", "shareholder", "leader", "staff", "support")
 LIABILITY_BASES = ("own", "unit", "gang")

@@ -24,15 +24,41 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from fundtrail import ingest, match, sqlrun
+from fundtrail import ingest, match, outdir, review, sqlrun, trace
 from fundtrail.config import CaseConfig, load_case
-from fundtrail.errors import CaseConfigError, InvariantError, RosterError
+from fundtrail.errors import InvariantError, RosterError
 from fundtrail.kinds import KINDS
+from fundtrail.run_warnings import run_warnings
 
-OUTPUT_TABLES = ("defendants", "victims", "entries", "payments", "info_defendants", "quarantine")
-# Beyond outputs.md: the auditor's list of balance breaks, gaps and overlaps, as a table too.
-AUDIT_TABLES = ("statement_integrity",)
-FRAUD_MARTS = ["entries", "payments", "victims", "defendants", "liable_entries", "quarantine", "file_controls"]
+OUTPUT_TABLES = (
+    "defendants",
+    "victims",
+    "entries",
+    "payments",
+    "info_defendants",
+    "quarantine",
+    "unvalidated",
+    "traces",
+    "endpoints",
+    "leads",
+    "recoveries",
+    "decisions",
+)
+# Beyond outputs.md: the auditor's list of balance breaks, gaps and overlaps, the identifier
+# cells ingest normalised (docs/safety.md), the next bank requests (not_obtained accounts
+# ranked) and each victim's recoveries beside their loss, as tables too.
+AUDIT_TABLES = ("statement_integrity", "normalised", "bank_requests", "victim_recoveries")
+FRAUD_MARTS = [
+    "entries",
+    "payments",
+    "victims",
+    "defendants",
+    "liable_entries",
+    "quarantine",
+    "file_controls",
+    "unvalidated",
+    "decisions",
+]
 
 
 @dataclass(frozen=True)
@@ -75,17 +101,22 @@ def check_inputs(case: CaseConfig) -> None:
 
 
 def check_output(case: CaseConfig, out_dir: str | Path) -> None:
-    """A run never writes into the case folder: its globs would read the outputs back next time."""
-    out = Path(out_dir).resolve()
-    if out == case.case_dir or out.is_relative_to(case.case_dir):
-        raise CaseConfigError(f"{out}: the output folder must not be inside the case folder {case.case_dir}")
+    """OUT_DIR is one a run may replace: absent, empty or an earlier output, outside the case folder."""
+    outdir.check_output_folder(out_dir, case.case_dir)
 
 
 def start_run(out_dir: str | Path) -> RunPaths:
+    """Take OUT_DIR's lock (a second run into it is refused), clear leftovers, make the staging folder."""
     paths = RunPaths.for_output(out_dir)
-    if paths.staging_dir.exists():
-        shutil.rmtree(paths.staging_dir)
-    paths.scratch.mkdir(parents=True)
+    outdir.lock(paths.out_dir)
+    try:
+        outdir.remove_stale(paths.out_dir)
+        if paths.staging_dir.exists():
+            shutil.rmtree(paths.staging_dir)
+        paths.scratch.mkdir(parents=True)
+    except BaseException:
+        outdir.unlock(paths.out_dir)
+        raise
     return paths
 
 
@@ -125,6 +156,8 @@ def load_database(
         for kind in KINDS:
             _load_parquet(con, f"landing_{kind}", paths.scratch / "landing" / kind, ingest.landing_schema(kind))
         _load_parquet(con, "landing_quarantine", paths.scratch / "quarantine", ingest.QUARANTINE_SCHEMA)
+        # Identifier cells ingest normalised (issue 9): listed, loaded with the normalised value.
+        _load_parquet(con, "normalised", paths.scratch / "normalised", ingest.cells.NORMALISED_SCHEMA)
 
         input_files = pl.DataFrame(
             [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)],
@@ -136,9 +169,10 @@ def load_database(
                 "file_order": pl.Int64,
                 "rows_read": pl.Int64,
                 "rows_quarantined": pl.Int64,
-                "amount_in": pl.Decimal(18, 2),
-                "amount_out": pl.Decimal(18, 2),
-                "amount_quarantined": pl.Decimal(18, 2),
+                # Sums of a file's amounts: wider than one amount (DECIMAL(18,2)) so they cannot overflow.
+                "amount_in": pl.Decimal(38, 2),
+                "amount_out": pl.Decimal(38, 2),
+                "amount_quarantined": pl.Decimal(38, 2),
                 "placeholder_cells": pl.Int64,
                 "blank_rows": pl.Int64,
                 "footer_rows": pl.Int64,
@@ -150,6 +184,7 @@ def load_database(
         _create_table(con, "input_files", input_files)
         _create_table(con, "statement_summaries", ingest.statement_summaries(stats))
         sqlrun.build(con, [f"stg_{kind}" for kind in KINDS])
+        review.apply_exclusions(con)  # rules.md §9: excluded rows leave every figure before anything is built on them
 
 
 def check_roster(case: CaseConfig, paths: RunPaths) -> None:
@@ -205,6 +240,7 @@ def match_entries(case: CaseConfig, paths: RunPaths) -> None:
             ]
         )
         _create_table(con, "entry_matches", entry_matches)
+        review.add_linked_matches(con)
 
 
 def build_marts(case: CaseConfig, paths: RunPaths) -> None:
@@ -253,6 +289,12 @@ def check_invariants(case: CaseConfig, paths: RunPaths) -> None:
             raise InvariantError(f"defendant {defendant}: liable {liable} but the entries behind it add up to {listed}")
 
 
+def build_tracing(case: CaseConfig, paths: RunPaths) -> None:
+    """rules.md §7-§8: money followed onward from the receiving cards; frozen money allotted to victims."""
+    with _connect(case, paths) as con:
+        trace.build_tracing(con, case)
+
+
 def validate(case: CaseConfig, paths: RunPaths) -> dict:
     from fundtrail import validate as gx_validate  # GX import costs ~3 s; only runs that validate pay it
 
@@ -271,23 +313,24 @@ def publish(
     from fundtrail import publish as writer
 
     with _connect(case, paths) as con:
-        con.execute(f"SET TimeZone = '{case.timezone}'")
+        con.execute("SET TimeZone = ?", [case.timezone])
         for table in OUTPUT_TABLES + AUDIT_TABLES:
             writer.write_table(con, table, paths.staging_dir)
         summary = writer.summary(con, case, started, validation)
+        summary["warnings"] = run_warnings(con)
         writer.write_reports(con, summary, paths.staging_dir, lang=lang, unmask=unmask)
-        inputs = writer.input_controls(con)
-        integrity = writer.integrity(con)
+        masked = writer.masked_manifest_parts(case.raw, writer.input_controls(con), writer.integrity(con))
     manifest = {
         "case_id": case.id,
         "title": case.title,
         "started": started.astimezone(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
         "finished": datetime.now(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
         "code_version": summary["code_version"],
-        "case_toml": case.raw,
-        "inputs": inputs,
+        "case_toml": masked["case_toml"],
+        "warnings": summary["warnings"],
+        "inputs": masked["inputs"],
         "totals": summary["totals"],
-        "statement_integrity": integrity,
+        "statement_integrity": masked["statement_integrity"],
         "expectations": validation,
     }
     (paths.staging_dir / "manifest.json").write_text(
@@ -303,14 +346,21 @@ def finish_run(paths: RunPaths) -> Path:
     previous = out.parent / f".{out.name}.previous-{os.getpid()}"
     if out.exists():
         out.rename(previous)
-    paths.staging_dir.rename(out)
+    try:
+        paths.staging_dir.rename(out)
+    except OSError:
+        if previous.exists() and not out.exists():
+            previous.rename(out)
+        raise
     if previous.exists():
         shutil.rmtree(previous)
+    outdir.unlock(out)
     return out
 
 
 def abandon_run(paths: RunPaths) -> None:
     shutil.rmtree(paths.staging_dir, ignore_errors=True)
+    outdir.unlock(paths.out_dir)
 
 
 # ---------------------------------------------------------------- whole run
@@ -344,6 +394,8 @@ def run_case(
         on_stage("marts")
         build_marts(case, paths)
         check_invariants(case, paths)
+        on_stage("tracing")
+        build_tracing(case, paths)
         on_stage("validate")
         validation = validate(case, paths)
         on_stage("publish")
@@ -361,7 +413,7 @@ def run_case(
 def _connect(case: CaseConfig, paths: RunPaths) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(paths.db))
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"SET temp_directory = '{paths.scratch / 'duckdb_tmp'}'")
+    con.execute("SET temp_directory = ?", [str(paths.scratch / "duckdb_tmp")])
     m = case.matching
     sqlrun.set_parameters(
         con,

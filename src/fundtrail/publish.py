@@ -20,6 +20,7 @@ import polars as pl
 
 from fundtrail import code_version
 from fundtrail.config import CaseConfig
+from fundtrail.reports.mask import mask_row
 
 BOM = "\ufeff".encode()
 # xlsxwriter writes ~100k cells/s: detail sheets past this many rows would make a 10M-row case's
@@ -48,18 +49,19 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> No
     con.execute(f"create or replace temp table _sorted as select * from {table} order by {order}")
     csv_path = out_dir / f"{table}.csv"
     plain = out_dir / f".{table}.csv.nobom"
-    con.execute(f"copy (select {formatted} from _sorted) to '{plain}' (header, delimiter ',')")
+    # Paths reach SQL as parameters: an OUT_DIR is any text a user (or a deployment parameter) gives.
+    con.execute(f"copy (select {formatted} from _sorted) to ? (header, delimiter ',')", [str(plain)])
     with open(csv_path, "wb") as target, open(plain, "rb") as body:
         target.write(BOM)
         shutil.copyfileobj(body, target, length=1 << 20)
     plain.unlink()
-    con.execute(f"copy _sorted to '{out_dir / f'{table}.parquet'}' (format parquet)")
+    con.execute("copy _sorted to ? (format parquet)", [str(out_dir / f"{table}.parquet")])
     con.execute("drop table _sorted")
 
 
 def frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pl.DataFrame]:
     """Typed frames of whole tables, for the reports; times carry the case timezone."""
-    return {t: con.sql(f"select * from {t} order by 1").pl() for t in tables}
+    return {t: con.sql(f"select * from {t} order by regexp_extract(#1::VARCHAR, '^(.*):([0-9]+)$', 1), try_cast(regexp_extract(#1::VARCHAR, ':([0-9]+)$', 1) as HUGEINT), columns(*)").pl() for t in tables}
 
 
 def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime, validation: dict) -> dict:
@@ -117,6 +119,7 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
             "duplicate_rows": duplicates,
             "info_defendants": info_rows,
             "integrity_findings": _one(con, "select count(*) from statement_integrity")[0],
+            "normalised_cells": _one(con, "select count(*) from normalised")[0],
         },
         "top_defendants": [
             dict(zip(("defendant_id", "role", "liable", "liable_basis", "tier"), row, strict=True))
@@ -179,6 +182,29 @@ def integrity(con: duckdb.DuckDBPyConnection) -> dict:
     return {"findings_by_kind": by_kind, "findings": findings, "shown": len(findings), "total": sum(by_kind.values())}
 
 
+def masked_manifest_parts(case_toml: dict, inputs: list[dict], integrity_found: dict) -> dict:
+    """case.toml, inputs and integrity findings as manifest.json shows them: personal data masked.
+
+    manifest.json is the run's audit record and travels further than the
+    evidence: it has no --unmask. Account numbers keep their first and last 4
+    digits (the [[source]] constants of case.toml, the findings' accounts),
+    file names and findings keep only the ends of long digit runs; the CSV,
+    Parquet and case.duckdb files hold the full values.
+    """
+    sources = [mask_row("case_toml", s) if isinstance(s, dict) else s for s in case_toml.get("source", [])]
+    toml = {**case_toml, "source": sources} if "source" in case_toml else dict(case_toml)
+    shown_inputs = [_masked_fields(item, ("path", "duplicate_of")) for item in inputs]
+    findings = [
+        _masked_fields(row, ("account_no", "source", "before_row", "after_row", "detail"))
+        for row in integrity_found["findings"]
+    ]
+    return {"case_toml": toml, "inputs": shown_inputs, "statement_integrity": {**integrity_found, "findings": findings}}
+
+
+def _masked_fields(row: dict, fields: tuple[str, ...]) -> dict:
+    return row | mask_row("manifest", {k: row[k] for k in fields if k in row})
+
+
 def write_reports(
     con: duckdb.DuckDBPyConnection, run_summary: dict, out_dir: Path, lang: str, unmask: bool
 ) -> None:
@@ -187,6 +213,11 @@ def write_reports(
     tables = frames(con, ["defendants", "victims", "entries", "payments", "quarantine", "info_defendants"])
     if tables["info_defendants"].is_empty():
         del tables["info_defendants"]
+    # The report's drill-downs and "where the money went" read these when the run has them.
+    for name in ("unvalidated", "endpoints", "leads", "recoveries"):
+        frame = frames(con, [name])[name]
+        if not frame.is_empty():
+            tables[name] = frame
     tables["units"] = con.sql("select unit_id, name, kind, parent_id from stg_units order by 1").pl()
     tables["transfers"] = con.sql("select * from transfers order by amount desc, transfer_id limit 5000").pl()
     tables["liable_entries"] = con.sql(
@@ -230,8 +261,7 @@ def _text(name: str, dtype: str) -> str:
         )
     if dtype == "DATE":
         return f"strftime({col}, '%Y-%m-%d')"
-    if dtype.startswith("DECIMAL"):
-        return f"{col}::DECIMAL(18, 2)::VARCHAR"
+    # DECIMAL renders with its own scale: money (scale 2) as 12345.60, a share (scale 4) as 0.9067.
     return f"{col}::VARCHAR"
 
 

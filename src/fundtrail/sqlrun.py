@@ -26,6 +26,8 @@ from fundtrail.resources import resource_dir
 LAYERS = ("staging", "core", "marts", "info", "trace")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LINE_COMMENT = re.compile(r"--[^\n]*")
+# Text in quotes is data, not a model name: a status 'unvalidated' is no use of the unvalidated mart.
+STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def models(sql_root: Path | None = None) -> dict[str, Model]:
             found[path.stem] = (layer, path, path.read_text(encoding="utf-8"))
     result = {}
     for name, (layer, path, sql) in found.items():
-        words = set(WORD.findall(LINE_COMMENT.sub("", sql)))
+        words = set(WORD.findall(STRING_LITERAL.sub("''", LINE_COMMENT.sub("", sql))))
         result[name] = Model(name, layer, path, sql, frozenset((words & set(found)) - {name}))
     return result
 

@@ -58,6 +58,7 @@ def build_tracing(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> dict[str,
         {"pass_through_hours": tracing.pass_through_hours, "max_hops": tracing.max_hops},
     )
     con.execute("SET VARIABLE platform_accounts = ?::VARCHAR[]", [list(tracing.platform_accounts)])
+    con.execute("SET VARIABLE follow_money = ?", [follows_money(case)])
     sqlrun.build(con, TRACE_INPUTS)
     timings["events (SQL)"] = time.perf_counter() - started
 
@@ -100,6 +101,17 @@ def build_tracing(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> dict[str,
     sqlrun.build(con, RECOVERY_OUTPUTS)
     timings["recoveries"] = time.perf_counter() - started
     return timings
+
+
+def follows_money(case: CaseConfig) -> bool:
+    """Lots are followed when the case asks for it: a [tracing] section or a frozen source.
+
+    pro_rata and libr split every outflow across every lot present, so a case of
+    receiving cards that pass money among themselves makes tens of millions of
+    trace rows from 100,000 postings (docs/tracing.md); a case that says nothing
+    of tracing should not pay that. Leads are computed either way.
+    """
+    return "tracing" in case.raw or bool(case.sources_of("frozen"))
 
 
 def check_conservation(con: duckdb.DuckDBPyConnection) -> None:

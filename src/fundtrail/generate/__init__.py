@@ -2,9 +2,21 @@
 
 ``generate_fraud`` mirrors the 7·29 cross-border telecom-fraud case,
 ``generate_info`` the maternity-data sale. Same seed and scale, same bytes.
+Both replace the folders they write, so they only write into a folder that
+is new, empty, or a case generated before (docs/safety.md).
 """
 
-from fundtrail.generate.fraud import generate_fraud
-from fundtrail.generate.info import generate_info
+from pathlib import Path
+
+from fundtrail.generate import fraud, info
+from fundtrail.outdir import check_generate_folder
 
 __all__ = ["generate_fraud", "generate_info"]
+
+
+def generate_fraud(out: Path, scale: float = 1.0, seed: int = 729) -> Path:
+    return fraud.generate_fraud(check_generate_folder(out), scale=scale, seed=seed)
+
+
+def generate_info(out: Path, scale: float = 1.0, seed: int = 729) -> Path:
+    return info.generate_info(check_generate_folder(out), scale=scale, seed=seed)

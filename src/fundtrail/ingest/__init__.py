@@ -14,7 +14,7 @@ import hashlib
 import re
 import tempfile
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -70,7 +70,7 @@ STATEMENT_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
     "period_start": cells.UTC_TS,
     "period_end": cells.UTC_TS,
     **{
-        f"{side}_{item}": cells.MONEY if item.endswith("amount") else pl.Int64()
+        f"{side}_{item}": cells.MONEY_TOTAL if item.endswith("amount") else pl.Int64()
         for side in ("stated", "rows")
         for item in SUMMARY_ITEMS
     },
@@ -82,6 +82,7 @@ class Reason:
     BAD_TIME = "bad time"
     BAD_DATE = "bad date"
     BAD_AMOUNT = "bad amount"
+    OUT_OF_RANGE = "amount out of range"
     UNSIGNED = "unsigned amount without direction"
     UNKNOWN_DIRECTION = "unknown direction value"
     CONTRADICTS = "direction contradicts sign"
@@ -264,6 +265,9 @@ def load_file(
     quarantine_path.parent.mkdir(parents=True, exist_ok=True)
     landing.write_parquet(landing_path)
     quarantine.write_parquet(quarantine_path)
+    normalised_path = Path(work_dir) / "normalised" / f"{name}.parquet"
+    normalised_path.parent.mkdir(parents=True, exist_ok=True)
+    cells.normalised_cells(rows).write_parquet(normalised_path)
 
     amount_in, amount_out = _money_totals(landing, source.kind)
     amount_quarantined = (
@@ -334,10 +338,9 @@ def _stated_summary(found: dict[str, str], timezone: str) -> dict[str, object]:
             if instant is not None:
                 stated[key] = instant
         elif key.endswith("amount"):
-            try:
-                stated[key] = Decimal(text.replace(",", "")).quantize(CENT)
-            except InvalidOperation:
-                continue
+            amount = cells.parse_money(pl.Series([text], dtype=pl.String)).item()
+            if amount is not None:
+                stated[key] = amount
         else:
             stated[key] = int(text)
     return stated
@@ -495,6 +498,10 @@ def _parse(
         raw = _raw_cell(col, positions, layout)
         mapped = _mapped_value(raw, col.name, layout)
         texts.append(raw.alias(f"_raw_{col.name}"))
+        if col.name in cells.IDENTIFIER_COLUMNS:
+            mapped = cells.identifier_text(mapped)
+            changed = cells.identifier_text(raw).fill_null("") != raw
+            texts.append(pl.when(changed).then(raw).alias(f"_normalised_{col.name}"))
         if col.type == "direction":
             # '-' is a direction word (out), not a placeholder.
             texts.append(mapped.alias(f"_text_{col.name}"))
@@ -573,7 +580,7 @@ def _parse(
         .select(
             pl.col(list(landing_schema(source.kind))),
             pl.col("_blank", "_footer", "_failure"),
-            pl.col("^_(placeholder_.*|amount_abs|flow)$"),
+            pl.col("^_(placeholder_.*|amount_abs|flow|normalised_.*)$"),
         )
         .collect()
     )
@@ -647,6 +654,7 @@ def _reason(col: Column, source: Source, case: CaseConfig, has_direction: bool) 
         checks.append((present & pl.col(name).is_null(), pl.lit(Reason.BAD_DATE)))
     elif col.type == "money":
         value = pl.col(f"_value_{name}")
+        checks.append((present & cells.money_out_of_range(pl.col(f"_clean_{name}")), pl.lit(Reason.OUT_OF_RANGE)))
         checks.append((present & value.is_null(), pl.lit(Reason.BAD_AMOUNT)))
         if name == "amount" and has_direction:
             unsigned = pl.col(f"_sign_{name}").is_null()

@@ -7,11 +7,15 @@ than \\d because \\d also matches full-width digits, which the casts reject.
 
 from __future__ import annotations
 
+import unicodedata
+
 import polars as pl
 
 from fundtrail.kinds import CURRENCY_ALIASES
 
 MONEY = pl.Decimal(18, 2)
+# Any sum of amounts: 10M amounts of the largest DECIMAL(18,2) still fit.
+MONEY_TOTAL = pl.Decimal(38, 2)
 UTC_TS = pl.Datetime("us", "UTC")
 
 # Runs of dashes (ASCII, full-width, en/em), a lone slash, null, N/A, and
@@ -19,9 +23,21 @@ UTC_TS = pl.Datetime("us", "UTC")
 # has no value.
 PLACEHOLDER = r"^(?:[-－–—]+|/|(?i:null|n/a)|[xX]+(?:,[yY]+)*\.[zZ]+)$"
 
-MONEY_NOISE = r"(?i)[,，\s¥￥元]|rmb|cny"
+# Money text, step by step (docs/safety.md lists what is accepted). After NFKC (full-width
+# digits and punctuation become ASCII): a trailing note in parentheses that names a refund,
+# 131.77(已退款89.84) (the refund is a row of its own), or the code of China or its currency,
+# 100.00(CN), is dropped (any other code, 100.00(USD), stays and fails); currency marks go;
+# (1,234.00) is the accounting form of -1234.00.
+MONEY_NOTE = r"\s*\((?:[^()]*退款[^()]*|\s*(?i:cn|chn|cny|rmb)\s*)\)$"
+CURRENCY_MARKS = r"(?i)[¥元]|rmb|cny"
+ACCOUNTING_NEGATIVE = (r"^\((.*)\)$", "-$1")
+# A thousands separator (comma or space) only between valid groups of three: 1,234,567.89 and
+# 1 234.50, never 12,34 or 1.200,00 (those stay as written and fail MONEY_TEXT).
+GROUPED = r"^[+-]?[0-9]{1,3}(?:[, ][0-9]{3})+(?:\.[0-9]*)?$"
 # At most two decimal places that matter; trailing zeros change nothing.
 MONEY_TEXT = r"^[+-]?(?:[0-9]+(?:\.[0-9]{0,2}0*)?|\.[0-9]{1,2}0*)$"
+# More whole digits than DECIMAL(18,2) holds (16): quarantined as out of range, never cast.
+TOO_LARGE = r"^[+-]?0*[1-9][0-9]{16,}(?:\.|$)"
 FLOAT_LIKE = r"^[+-]?[0-9]+\.[0-9]{3,}$"
 
 DATE_PART = r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})"
@@ -30,6 +46,8 @@ TS_PATTERN = (
     r"(?:[ T]+([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{1,2})(?:[.,]([0-9]{1,9}))?)?)?"
     r"\s*(Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$"
 )
+# The widest offset in use (Kiribati, +14:00); Baker Island is -12:00.
+MAX_OFFSET_MINUTES = 14 * 60
 DATE_PATTERN = rf"^{DATE_PART}(?:[ T]+0{{1,2}}:0{{1,2}}(?::0{{1,2}}(?:\.0+)?)?)?$"
 # Compact forms some bank systems export: 20230601, 20230601 140322, 20230601140322.
 COMPACT_DATE = (r"^([0-9]{4})([0-9]{2})([0-9]{2})$", "$1-$2-$3")
@@ -37,6 +55,26 @@ COMPACT_TS = (
     r"^([0-9]{4})([0-9]{2})([0-9]{2})[ T]?([0-9]{2}):?([0-9]{2}):?([0-9]{2})$",
     "$1-$2-$3 $4:$5:$6",
 )
+
+# Identifier columns (accounts, ids, codes, references) are compared character for character:
+# an invisible character (zero-width space, BOM, NUL, other control and format characters) or
+# a full-width digit would make a second, invisibly different account. They are normalised
+# (NFKC, those characters removed) and each changed cell is listed in the `normalised` table.
+# Records' phone and id_number are left to the information-sale checks, which judge them.
+IDENTIFIER_COLUMNS = frozenset({
+    "account_no", "counterparty_account", "receiving_account", "payer", "payee", "txn_ref", "entry_ref",
+    "member_code", "victim_ref", "victim_id", "defendant_id", "unit_id", "parent_id", "holder_id",
+    "seller_id", "buyer_id", "batch_ref",
+})
+INVISIBLE = r"[\p{Cc}\p{Cf}]"
+NORMALISED_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.String(),
+    "source_row": pl.Int64(),
+    "column": pl.String(),
+    "value": pl.String(),
+    "normalised": pl.String(),
+    "reason": pl.String(),
+}
 
 DIRECTION_WORDS = {
     **{w: "in" for w in ("in", "进", "收", "收入", "贷", "贷方", "转入", "c", "cr", "+")},
@@ -50,19 +88,63 @@ def trimmed(raw: pl.Expr) -> pl.Expr:
     return pl.when(text != "").then(text)
 
 
+def identifier_text(text: pl.Expr) -> pl.Expr:
+    """An identifier as compared: NFKC, invisible characters removed, trimmed; empty → null."""
+    cleaned = text.str.normalize("NFKC").str.replace_all(INVISIBLE, "").str.strip_chars()
+    return pl.when(cleaned != "").then(cleaned)
+
+
+def normalised_cells(rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per identifier cell that normalising changed: the text as written, shown with its
+    invisible characters as <U+XXXX>, and the value the run uses.
+
+    ``rows`` carries ``_normalised_<column>`` (the written text where it changed, else null)
+    beside each identifier column, as the loader's parse leaves them.
+    """
+    parts = [
+        rows.filter(pl.col(flag).is_not_null()).select(
+            "source",
+            "source_row",
+            pl.lit(flag.removeprefix("_normalised_")).alias("column"),
+            pl.col(flag).alias("value"),
+            pl.col(flag.removeprefix("_normalised_")).alias("normalised"),
+            pl.lit("normalised").alias("reason"),
+        )
+        for flag in rows.columns
+        if flag.startswith("_normalised_")
+    ]
+    found = pl.concat(parts) if parts else pl.DataFrame(schema=NORMALISED_SCHEMA)
+    return found.with_columns(
+        pl.col("value").map_elements(_visible, return_dtype=pl.String)
+    ).cast(NORMALISED_SCHEMA)
+
+
+def _visible(text: str) -> str:
+    return "".join(f"<U+{ord(ch):04X}>" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+
+
 def is_placeholder(text: pl.Expr) -> pl.Expr:
     return text.str.contains(PLACEHOLDER).fill_null(False)
 
 
 def money_text(text: pl.Expr, from_spreadsheet: bool = False) -> pl.Expr:
-    """The amount with separators and currency marks removed (stage 1 of money).
+    """The amount as plain ``[+-]digits[.digits]`` when it is written in an accepted form (stage 1 of money).
 
-    Spreadsheet readers print some float cells with binary noise
+    Text in no accepted form comes back with its separators, so ``money_from_text``
+    rejects it. Spreadsheet readers print some float cells with binary noise
     (9099250.47 → "9099250.470000001"). Such text is replaced by the float's
     cent value only when it lies within float precision of a cent; a real
     third decimal (1234.567) stays and is quarantined.
     """
-    cleaned = text.str.replace_all(MONEY_NOISE, "")
+    bare = (
+        text.str.normalize("NFKC")
+        .str.replace(MONEY_NOTE, "")
+        .str.replace_all(CURRENCY_MARKS, "")
+        .str.strip_chars()
+        .str.replace(r"^([+-])\s+", "$1")
+        .str.replace(*ACCOUNTING_NEGATIVE)
+    )
+    cleaned = pl.when(bare.str.contains(GROUPED)).then(bare.str.replace_all(r"[, ]", "")).otherwise(bare)
     if not from_spreadsheet:
         return cleaned
     as_float = cleaned.cast(pl.Float64, strict=False)
@@ -74,8 +156,15 @@ def money_text(text: pl.Expr, from_spreadsheet: bool = False) -> pl.Expr:
 
 
 def money_from_text(cleaned: pl.Expr) -> pl.Expr:
-    """Exact Decimal(18,2) from ``money_text``, or null when it is not an amount with ≤ 2 decimals."""
-    return pl.when(cleaned.str.contains(MONEY_TEXT)).then(cleaned.cast(MONEY, strict=False))
+    """Exact Decimal(18,2) from ``money_text``, or null when it is not an amount with ≤ 2 decimals or too large."""
+    return pl.when(cleaned.str.contains(MONEY_TEXT) & ~money_out_of_range(cleaned)).then(
+        cleaned.cast(MONEY, strict=False)
+    )
+
+
+def money_out_of_range(cleaned: pl.Expr) -> pl.Expr:
+    """True for an amount in an accepted form whose whole part has more digits than DECIMAL(18,2) holds."""
+    return (cleaned.str.contains(MONEY_TEXT) & cleaned.str.contains(TOO_LARGE)).fill_null(False)
 
 
 def sign_from_text(cleaned: pl.Expr) -> pl.Expr:
@@ -89,7 +178,13 @@ def timestamp_parts(text: pl.Expr) -> pl.Expr:
 
 
 def wall_time(parts: pl.Expr) -> pl.Expr:
-    """Stage 2: the naive date-time written in the cell (null if no such calendar time)."""
+    """Stage 2: the naive date-time written in the cell (null if no such calendar time).
+
+    Null too for a leap second (23:59:60: banks do not post them, and a parse
+    would roll it into the next day) and for an offset no place uses
+    (beyond ±14:00, or 60 minutes or more): such a time is quarantined, never
+    read as naive or wrapped around.
+    """
     field = parts.struct.field
 
     def two(i: int) -> pl.Expr:
@@ -99,9 +194,19 @@ def wall_time(parts: pl.Expr) -> pl.Expr:
         [field("1"), two(2), two(3), pl.lit(" "), two(4), pl.lit(":"), two(5), pl.lit(":"), two(6)]
     )
     fraction_us = field("7").str.pad_end(6, "0").str.slice(0, 6).cast(pl.Int64).fill_null(0)
-    return wall_text.str.strptime(pl.Datetime("us"), "%Y%m%d %H:%M:%S", strict=False) + pl.duration(
+    wall = wall_text.str.strptime(pl.Datetime("us"), "%Y%m%d %H:%M:%S", strict=False) + pl.duration(
         microseconds=fraction_us
     )
+    offset_digits = field("8").str.replace_all(":", "")
+    offset_hours = offset_digits.str.slice(1, 2).cast(pl.Int64, strict=False)
+    offset_mins = offset_digits.str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0)
+    offset_ok = (
+        field("8").is_null()
+        | (field("8") == "Z")
+        | ((offset_mins < 60) & (offset_hours * 60 + offset_mins <= MAX_OFFSET_MINUTES))
+    )
+    second_ok = field("6").cast(pl.Int64, strict=False).fill_null(0) < 60
+    return pl.when(offset_ok & second_ok).then(wall)
 
 
 def offset_minutes(parts: pl.Expr) -> pl.Expr:

@@ -227,12 +227,23 @@ def head_rows(path: Path, rel_path: str, layout: Layout) -> list[list[str]] | No
         head = handle.read(SCAN_BYTES)
     try:
         text = codecs.getincrementaldecoder(_codec(layout.encoding))().decode(head, final=len(head) < SCAN_BYTES)
-    except UnicodeDecodeError:
+    except UnicodeError:
         return None
     lines = text.split("\n")
     if len(head) == SCAN_BYTES:
         lines = lines[:-1]  # the last line may be cut
-    return [[clean_header(c) for c in next(csv.reader([line.rstrip("\r")]), [])] for line in lines[:SCAN_ROWS]]
+    return [
+        [clean_header(c) for c in _csv_line(line.rstrip("\r"), rel_path, number)]
+        for number, line in enumerate(lines[:SCAN_ROWS], start=1)
+    ]
+
+
+def _csv_line(line: str, rel_path: str, number: int) -> list[str]:
+    """One CSV line as cells; a field beyond the csv module's limit is no table this reads."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error as exc:
+        raise InputSchemaError(f"{rel_path}: line {number} is not a CSV row of a table ({exc})") from None
 
 
 def clean_header(text: str | None) -> str:
@@ -256,7 +267,10 @@ def read_table(path: Path, rel_path: str, layout: Layout, scratch_dir: Path) -> 
         rows = rows.slice(layout.skip_rows)
     else:
         copy = _utf8_copy(path, rel_path, layout, scratch_dir / "utf8.csv")
-        rows = _csv_rows(copy, first_line=layout.skip_rows + 1)
+        try:
+            rows = _csv_rows(copy, first_line=layout.skip_rows + 1)
+        except InputSchemaError as exc:
+            raise InputSchemaError(f"{rel_path}: {exc}") from None
     if rows.height == 0:
         raise InputSchemaError(f"{rel_path}: no header row at row {layout.skip_rows + 1}")
     width = rows.width - 1
@@ -272,15 +286,20 @@ def read_header_texts(path: Path, rel_path: str, layout: Layout) -> list[str]:
             raise InputSchemaError(f"{rel_path}: no header row at row {layout.skip_rows + 1}")
         return [clean_header(h) for h in grid.row(layout.skip_rows)]
     with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=_codec(layout.encoding), newline="") as handle:
+        line = ""
         try:
-            lines = [handle.readline() for _ in range(layout.skip_rows + 1)]
-        except UnicodeDecodeError as exc:
+            for _ in range(layout.skip_rows + 1):
+                line = handle.readline()
+                if not line:
+                    break  # the end of the file comes before the header row
+        except UnicodeError as exc:  # UTF-16 without a BOM raises a plain UnicodeError
+            reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
             raise InputSchemaError(
-                f"{rel_path}: the header is not valid {layout.encoding} ({exc.reason}); "
+                f"{rel_path}: the header is not valid {layout.encoding} ({reason}); "
                 "set encoding in the [[source]]"
             ) from None
-    header = next(csv.reader([lines[-1]]), [])
-    if not lines[-1] or not header:
+    header = _csv_line(line, rel_path, layout.skip_rows + 1)
+    if not line or not header:
         raise InputSchemaError(f"{rel_path}: no header row at line {layout.skip_rows + 1}")
     return [clean_header(h) for h in header]
 
@@ -387,10 +406,15 @@ def _csv_rows_by_module(copy: Utf8Copy, first_line: int) -> pl.DataFrame:
     records: list[list[str]] = []
     start_lines: list[int] = []
     lines_before = 0
-    for record in reader:
-        records.append(record)
-        start_lines.append(first_line + lines_before)
-        lines_before = reader.line_num
+    try:
+        for record in reader:
+            records.append(record)
+            start_lines.append(first_line + lines_before)
+            lines_before = reader.line_num
+    except csv.Error as exc:
+        raise InputSchemaError(
+            f"line {first_line + reader.line_num - 1} is not a CSV row of a table ({exc})"
+        ) from None
     width = len(records[0]) if records else 0
     padded = [r[:width] + [""] * (width - len(r)) for r in records]
     frame = pl.DataFrame(padded, schema=[(f"c{i}", pl.String) for i in range(width)], orient="row")

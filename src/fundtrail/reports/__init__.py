@@ -12,7 +12,17 @@ shown in ``summary["timezone"]``), lists as ``;``-joined strings, counts
 Int64, ``ambiguous`` Boolean. The HTML report also reads ``units``
 (unit_id, name, kind, parent_id) and ``transfers`` (transfer_id,
 payer_account, payee_account, ts, amount, sources, seen_on; docs/design.md);
-without them it leaves out the organisation chart or the onward flows.
+without them it leaves out the organisation chart or the onward flows;
+``liable_entries`` (defendant_id, entry_id, basis_entries, basis_amount:
+the entries behind each liable amount, cut per defendant, with the full
+count and sum), without which the drill-downs list no entries. Optional,
+when the steps that make them give them: ``unvalidated`` (entry_id,
+reason, nearest_payment_id, nearest_seconds, amount_difference,
+taken_by), shown in each defendant's drill-down; ``endpoints`` (method,
+account_no, kind, origin, amount), ``recoveries`` (account_no,
+victim_id, traced, pro_rata) and ``leads`` (account_no, reason, victims,
+amount_in, amount_out, passed_on_share; largest ``amount_in`` first),
+shown as "where the money went" with one tab per method.
 
 ``summary`` (every key optional; what is missing is left out or, for
 totals, computed from the tables):
@@ -42,8 +52,10 @@ totals, computed from the tables):
   account rule and other long digit runs by the digit-run rule, amounts
   with two places; ``totals["integrity_findings"]`` above the number
   listed says the rest are in statement_integrity.csv;
-- ``validation``: a list of {``suite``, ``success`` (bool), ``failed``
-  (int, failed expectations)}, one per expectation suite.
+- ``validation``: a list of {``suite``, ``success`` (bool, or None when
+  skipped), ``failed`` (int, failed expectations)}, one per expectation suite;
+- ``warnings``: a list of {``code``, ``message``} (manifest.json
+  ``warnings``), shown first on the page, masked by the digit-run rule.
 
 Personal data is masked by default (``mask.py``); ``unmask=True`` shows it.
 Neither writer logs or prints anything.

@@ -109,9 +109,10 @@ def _as_decimal(key: str, value: Any) -> Any:
 
 
 def tiers(tables: dict[str, pl.DataFrame], summary: dict[str, Any]) -> dict[str, int]:
-    given = (summary.get("totals") or {}).get("defendants_by_tier")
+    # Tiers no defendant reached are left out: an information-sale case's fraud tiers are all zero.
+    given = {str(k): int(v) for k, v in ((summary.get("totals") or {}).get("defendants_by_tier") or {}).items() if v}
     if given:
-        counts = {str(k): int(v) for k, v in given.items()}
+        counts = given
     else:
         counts = {}
         for name in ("defendants", "info_defendants"):

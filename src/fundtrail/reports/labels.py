@@ -99,6 +99,18 @@ COLUMNS: dict[str, dict[str, str]] = {
         "stated": "文件声明",
         "found": "实际数据",
         "detail": "说明",
+        # why an entry stayed unvalidated; where traced money ended
+        "nearest_payment_id": "最近的付款",
+        "nearest_seconds": "相差秒数",
+        "amount_difference": "金额差",
+        "taken_by": "已匹配给入金",
+        "method": "追踪方法",
+        "origin": "来源",
+        "traced": "追踪金额",
+        "pro_rata": "按比例可追回",
+        "amount_in": "流入金额",
+        "amount_out": "流出金额",
+        "passed_on_share": "转出比例",
     },
     "en": {
         "defendant_id": "Defendant ID",
@@ -166,6 +178,17 @@ COLUMNS: dict[str, dict[str, str]] = {
         "stated": "Stated",
         "found": "Found",
         "detail": "Detail",
+        "nearest_payment_id": "Nearest payment",
+        "nearest_seconds": "Seconds from it",
+        "amount_difference": "Amount difference",
+        "taken_by": "Matched to entry",
+        "method": "Tracing method",
+        "origin": "Origin",
+        "traced": "Traced",
+        "pro_rata": "Pro rata recoverable",
+        "amount_in": "Money in",
+        "amount_out": "Money out",
+        "passed_on_share": "Share passed on",
     },
 }
 
@@ -196,6 +219,18 @@ VALUES: dict[str, dict[str, str]] = {
         "statement_overlap": "流水期间重叠",
         "summary_mismatch": "文件汇总不符",
         "outside_stated_period": "超出声明期间",
+        # tracing methods and where traced money ended (endpoints)
+        "fifo": "先进先出",
+        "lifo": "后进先出",
+        "pro_rata": "按比例",
+        "libr": "最低中间余额法",
+        "cash": "取现",
+        "platform": "支付平台",
+        "max_hops": "达到最大追踪层数",
+        "not_obtained": "流水未调取",
+        "frozen": "已冻结",
+        "held": "留存账户",
+        "dust": "零星余额",
     },
     "en": {},
 }
@@ -247,6 +282,7 @@ SUMMARY: dict[str, dict[str, str]] = {
         "masked": "个人信息已脱敏（被害人姓名、电话、证件号、账号）；如需原文请以 --unmask 重新生成。",
         "unmasked": "本报告含未脱敏个人信息，请妥善保管。",
         "time_note": "时间均为案件时区",
+        "warnings": "警告（下列金额不宜直接采信）",
     },
     "en": {
         "case": "Case",
@@ -292,6 +328,7 @@ SUMMARY: dict[str, dict[str, str]] = {
         "masked": "Personal data masked (victims' names, phones, ID numbers, accounts); regenerate with --unmask to show them.",
         "unmasked": "This report shows unmasked personal data; keep it safe.",
         "time_note": "Times are in the case time zone",
+        "warnings": "Warnings (the figures should not be trusted as they stand)",
     },
 }
 

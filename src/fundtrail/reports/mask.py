@@ -28,6 +28,7 @@ indictment, and the prosecutor's workbook must name them.
 from __future__ import annotations
 
 import functools
+import re
 
 import polars as pl
 
@@ -35,6 +36,7 @@ UNIDENTIFIED = "unidentified:"
 ACCOUNT_GAP = " **** **** "
 ID_GAP = "*" * 10
 LONG_DIGITS = r"(\d{4})\d+(\d{4})"
+AMOUNT_TEXT = r"[+-]?[0-9]+\.[0-9]{2}"
 
 NAME_COLUMNS = ("name", "account_name", "counterparty_name", "holder_name")
 ACCOUNT_COLUMNS = (
@@ -159,3 +161,31 @@ def mask_one(rule, value: str | None) -> str | None:
     finding and drill-down line, and each uncached call is a polars query.
     """
     return pl.select(rule(pl.lit(value, dtype=pl.String))).item()
+
+
+# Tables whose ``name`` is a defendant's (never masked, see above) rather than a victim's or a holder's.
+DEFENDANT_TABLES = ("defendants", "stg_roster", "roster_periods", "roster_conflicts", "info_defendants")
+
+
+def mask_row(table: str, row: dict) -> dict:
+    """One row of ``table`` as a dict, masked for the validation report and manifest.json (always masked).
+
+    Each column takes its rule above; a name column is masked in every table
+    but the defendants'; any other text keeps only the ends of its runs of
+    nine or more digits, so an account number in an unexpected column (a
+    memo, an id, an error message) is cut too.
+    """
+    return {column: _mask_value(table, column, value) for column, value in row.items()}
+
+
+def _mask_value(table: str, column: str, value: object) -> object:
+    if isinstance(value, list):
+        return [_mask_value(table, column, v) for v in value]
+    if not isinstance(value, str):
+        return value
+    if column in NAME_COLUMNS and table not in DEFENDANT_TABLES:
+        return mask_one(name_expr, value)
+    rule = _column_rule(table, column)
+    if rule is None and re.fullmatch(AMOUNT_TEXT, value):
+        return value  # an amount written out (Decimal as text), not an identifier
+    return mask_one(rule or digit_runs_expr, value)

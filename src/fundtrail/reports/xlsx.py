@@ -248,6 +248,17 @@ def _summary_sheet(
     sheet.write_string(row, 0, label("unmasked" if unmask else "masked"), formats["note"])
     row += 2
 
+    warnings = [w for w in summary.get("warnings") or [] if isinstance(w, dict)]
+    if warnings:
+        sheet.write_string(row, 0, label("warnings"), formats["section"])
+        row += 1
+        for warning in warnings:
+            message = str(warning.get("message") or "")
+            _write_text(sheet, row, 0, message if unmask else mask_one(digit_runs_expr, message), formats)
+            _write_text(sheet, row, 1, str(warning.get("code") or ""), formats)
+            row += 1
+        row += 1
+
     sheet.write_string(row, 0, label("case"), formats["section"])
     row += 1
     for key in ("case_id", "title", "timezone", "started", "finished", "code_version"):

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from fundtrail.errors import FundtrailError
+from fundtrail.reports.mask import digit_runs_expr, mask_one, mask_row
 from fundtrail.resources import resource_dir
 from fundtrail.validate.integrity import findings_summary, statement_findings
 from fundtrail.validate.records import exclusions_summary, record_exclusions
@@ -197,7 +198,13 @@ def _expectation(con: duckdb.DuckDBPyConnection, table: str, result: Any) -> dic
         entry["unexpected_count"] = outcome["observed_value"]
     else:
         entry["observed"] = _jsonable(outcome.get("observed_value"))
-    entry["examples"] = [] if result.success or error else _examples(con, table, config.type, kwargs, outcome)
+    examples = [] if result.success or error else _examples(con, table, config.type, kwargs, outcome)
+    # The report and manifest.json have no --unmask: failing rows show personal data masked.
+    entry["examples"] = [mask_row(table, row) for row in examples]
+    if "observed" in entry:
+        entry["observed"] = mask_row(table, {"observed": entry["observed"]})["observed"]
+    if entry["error"]:
+        entry["error"] = mask_one(digit_runs_expr, entry["error"])
     return entry
 
 
@@ -217,8 +224,9 @@ def _examples(
             return [_jsonable(dict(zip(names, row))) for row in cursor.fetchall()]
         except duckdb.Error:
             pass  # fall back to what GX returned
+    column = kwargs.get("column") if isinstance(kwargs.get("column"), str) else "value"
     listed = outcome.get("partial_unexpected_index_list") or [
-        {"value": v} for v in outcome.get("partial_unexpected_list", [])
+        {column: v} for v in outcome.get("partial_unexpected_list", [])
     ]
     return [_jsonable(row) for row in listed[:EXAMPLE_ROWS]]
 
