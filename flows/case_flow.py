@@ -2,7 +2,11 @@
 
 Tasks pass paths and small records, never connections (a DuckDB connection
 cannot be hashed for a cache key, and each task opens the case database
-itself). Ingest tasks run side by side on the task runner's threads.
+itself). Ingest runs one task per batch of files (fundtrail.ingest.batch),
+never one per file: a case of 80,000 files is a few dozen task runs. The
+batches run side by side on the task runner: threads by default, or the
+processes of a Dask cluster (``task_runner``); every other step runs in the
+flow's own process, on DuckDB.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from datetime import datetime, timezone
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows import progress
 from fundtrail import pipeline
@@ -34,10 +40,11 @@ def _only_io_errors(task, task_run, state) -> bool:
 
 
 @_step("read case.toml")
-def read_case(case_dir: str) -> CaseConfig:
+def read_case(case_dir: str, check_inputs: bool = True) -> CaseConfig:
     progress.stage("config")
     case = load_case(case_dir)
-    pipeline.check_inputs(case)
+    if check_inputs:
+        pipeline.check_inputs(case)
     return case
 
 
@@ -47,9 +54,9 @@ def plan_inputs(case: CaseConfig) -> list[pipeline.PlannedFile]:
     return pipeline.plan_inputs(case)
 
 
-@_step("ingest file", retries=1)
-def ingest_file(case: CaseConfig, planned: pipeline.PlannedFile, paths: pipeline.RunPaths):
-    return pipeline.ingest_file(case, planned, paths)
+@_step("ingest batch", retries=1)
+def ingest_batch(case: CaseConfig, batch, paths: pipeline.RunPaths):
+    return pipeline.ingest_batch(case, batch, paths)
 
 
 @_step("load DuckDB")
@@ -98,22 +105,46 @@ def publish(case, paths, validation, started, lang, unmask) -> dict:
     return summary
 
 
+def task_runner(dask_address: str | None = None, workers: int | None = None):
+    """Where the ingest batches run: a Dask scheduler at ``dask_address``, a local cluster of
+    ``workers`` processes, or (neither given) this process's threads."""
+    if dask_address is None and workers is None:
+        return ThreadPoolTaskRunner()
+    from prefect_dask import DaskTaskRunner  # imports dask.distributed: only runs that use it pay
+
+    if dask_address is not None:
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(
+        cluster_class="distributed.LocalCluster",
+        cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None},
+    )
+
+
 @flow(name="fundtrail-reconcile", log_prints=False, persist_result=False)
-def reconcile(case_dir: str, out_dir: str, lang: str = "zh", unmask: bool = False) -> dict:
+def reconcile(
+    case_dir: str, out_dir: str, lang: str = "zh", unmask: bool = False, inputs_checked: bool = False
+) -> dict:
+    """``inputs_checked``: the caller has run pipeline.check_inputs on this case already (the CLI
+    does, before Prefect starts); reading every file's header twice costs seconds on 20,000 files."""
     started = datetime.now(timezone.utc)
-    case = read_case(case_dir)
+    case = read_case(case_dir, check_inputs=not inputs_checked)
     pipeline.check_output(case, out_dir)
     paths = pipeline.start_run(out_dir)
+    # Prefect walks every task argument looking for futures; a case of 20,000 files made that
+    # walk (over the case's file lists, the plan and the stats) most of a run. quote() skips it.
+    # quote() does not survive Dask's own walk over a task's arguments: batches get the small case.
     try:
-        planned = plan_inputs(case)
-        stats = [f.result() for f in [ingest_file.submit(case, p, paths) for p in planned]]
-        load_database(case, planned, stats, paths)
-        build_transfers(case, paths)
-        match_entries(case, paths)
-        build_marts(case, paths)
-        build_tracing(case, paths)
-        validation = validate(case, paths)
-        return publish(case, paths, validation, started, lang, unmask)
+        planned = plan_inputs(quote(case))
+        settings = pipeline.settings_for_batches(case)
+        futures = [ingest_batch.submit(settings, b, paths) for b in pipeline.plan_batches(case, planned)]
+        stats = pipeline.file_stats(planned, [f.result() for f in futures])
+        load_database(quote(case), quote(planned), quote(stats), paths)
+        build_transfers(quote(case), paths)
+        match_entries(quote(case), paths)
+        build_marts(quote(case), paths)
+        build_tracing(quote(case), paths)
+        validation = validate(quote(case), paths)
+        return publish(quote(case), paths, validation, started, lang, unmask)
     except BaseException:
         pipeline.abandon_run(paths)
         raise

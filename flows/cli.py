@@ -48,6 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", type=_folder, required=True, help="output folder (replaced as a whole at the end)"
     )
+    engine = run.add_mutually_exclusive_group()
+    engine.add_argument(
+        "--dask", metavar="ADDRESS", help="run the ingest batches on the Dask cluster at ADDRESS (tcp://host:8786); "
+        "the case and output folders must be on a path every worker sees"
+    )
+    engine.add_argument(
+        "--workers", type=_positive, metavar="N", help="run the ingest batches on a local Dask cluster of N processes"
+    )
     _add_output_options(run)
     run.set_defaults(command=_run)
 
@@ -76,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=_folder, required=True)
     generate.add_argument("--scale", type=float, default=1.0)
     generate.add_argument("--seed", type=int, default=729)
+    generate.add_argument(
+        "--files-per-account", action="store_true",
+        help="fraud: write the bank statements as 调单 replies, one small file per account and month",
+    )
     generate.set_defaults(command=_generate)
     return parser
 
@@ -154,7 +166,11 @@ def _generate(args: argparse.Namespace) -> int:
     from fundtrail.generate import generate_fraud, generate_info
 
     generate = generate_fraud if args.case_kind == "fraud" else generate_info
-    out = generate(args.out, scale=args.scale, seed=args.seed)
+    if args.files_per_account and args.case_kind != "fraud":
+        print("fundtrail: --files-per-account is for the fraud case", file=sys.stderr)
+        return 2
+    options = {"files_per_account": True} if args.files_per_account else {}
+    out = generate(args.out, scale=args.scale, seed=args.seed, **options)
     print(f"wrote {args.case_kind} case to {out} (answer key: {out / 'truth.json'})")
     return 0
 
@@ -168,15 +184,25 @@ def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
     check_output(case, out_dir)
     _quiet_prefect(verbose=args.verbose)
     from flows import progress
-    from flows.case_flow import reconcile
+    from flows.case_flow import reconcile, task_runner
 
+    runner = task_runner(getattr(args, "dask", None), getattr(args, "workers", None))
     display = _StageDisplay(enabled=sys.stderr.isatty() and not args.verbose)
     display.stage("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
     try:
         with progress.listening(display.stage):
-            return reconcile(str(case_dir), str(out_dir), lang=args.lang, unmask=args.unmask)
+            return reconcile.with_options(task_runner=runner)(
+                str(case_dir), str(out_dir), lang=args.lang, unmask=args.unmask, inputs_checked=True
+            )
     finally:
         display.close()
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: must be 1 or more")
+    return value
 
 
 def _quiet_prefect(verbose: bool) -> None:

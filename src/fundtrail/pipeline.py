@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +25,7 @@ import duckdb
 import polars as pl
 
 from fundtrail import ingest, match, outdir, review, sqlrun, trace
+from fundtrail.ingest import batch as batches
 from fundtrail.config import CaseConfig, load_case
 from fundtrail.errors import InvariantError, RosterError
 from fundtrail.kinds import KINDS
@@ -96,8 +97,7 @@ class PlannedFile:
 def check_inputs(case: CaseConfig) -> None:
     """Every file's header against its kind, before anything is loaded (case-format.md)."""
     for source in case.sources:
-        for rel_path in source.files:
-            ingest.check_file(case, source, rel_path)
+        batches.check_source(case, source)
 
 
 def check_output(case: CaseConfig, out_dir: str | Path) -> None:
@@ -141,23 +141,44 @@ def plan_inputs(case: CaseConfig) -> list[PlannedFile]:
     return planned
 
 
-def ingest_file(case: CaseConfig, planned: PlannedFile, paths: RunPaths) -> ingest.FileStats | None:
-    if planned.duplicate_of is not None:
-        return None
-    source = case.sources[planned.source_index - 1]
-    return ingest.load_file(case, source, planned.path, paths.scratch, sha256=planned.sha256)
+def plan_batches(case: CaseConfig, planned: list[PlannedFile]) -> list[batches.IngestBatch]:
+    """The files to read (not the SHA-256 duplicates) in batches of one source and bounded size."""
+    return batches.plan_batches(
+        case, [(p.source_index, p.path, p.sha256) for p in planned if p.duplicate_of is None]
+    )
+
+
+def ingest_batch(case: CaseConfig, batch: batches.IngestBatch, paths: RunPaths) -> list[ingest.FileStats]:
+    return batches.load_batch(case, batch, paths.scratch)
+
+
+def settings_for_batches(case: CaseConfig) -> CaseConfig:
+    """The case as an ingest batch needs it: without the sources' file lists, which each batch carries.
+
+    What a batch task is sent (to a thread or a Dask worker) stays small however many files the case has.
+    """
+    return replace(case, sources=tuple(replace(s, files=()) for s in case.sources))
+
+
+def file_stats(planned: list[PlannedFile], batch_stats: list[list[ingest.FileStats]]) -> list[ingest.FileStats | None]:
+    """One entry per planned file, in plan order: its stats, or None for a file read once already."""
+    by_path = {s.path: s for stats in batch_stats for s in stats}
+    return [None if p.duplicate_of is not None else by_path[p.path] for p in planned]
 
 
 def load_database(
     case: CaseConfig, planned: list[PlannedFile], stats: list[ingest.FileStats | None], paths: RunPaths
 ) -> None:
-    """Landing tables from the ingest Parquet files, plus input_files; then staging views."""
+    """Landing tables from the batches' Parquet files, plus input_files; then staging views."""
+    read = [s for s in stats if s is not None]
     with _connect(case, paths) as con:
         for kind in KINDS:
-            _load_parquet(con, f"landing_{kind}", paths.scratch / "landing" / kind, ingest.landing_schema(kind))
-        _load_parquet(con, "landing_quarantine", paths.scratch / "quarantine", ingest.QUARANTINE_SCHEMA)
+            files = [s.landing_path for s in read if s.kind == kind]
+            _load_parquet(con, f"landing_{kind}", files, ingest.landing_schema(kind))
+        _load_parquet(con, "landing_quarantine", [s.quarantine_path for s in read], ingest.QUARANTINE_SCHEMA)
         # Identifier cells ingest normalised (issue 9): listed, loaded with the normalised value.
-        _load_parquet(con, "normalised", paths.scratch / "normalised", ingest.cells.NORMALISED_SCHEMA)
+        normalised = list((paths.scratch / "normalised").glob("*.parquet"))
+        _load_parquet(con, "normalised", normalised, ingest.cells.NORMALISED_SCHEMA)
 
         input_files = pl.DataFrame(
             [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)],
@@ -383,7 +404,7 @@ def run_case(
     try:
         on_stage("ingest")
         planned = plan_inputs(case)
-        stats = [ingest_file(case, p, paths) for p in planned]
+        stats = file_stats(planned, [ingest_batch(case, b, paths) for b in plan_batches(case, planned)])
         on_stage("load")
         load_database(case, planned, stats, paths)
         check_roster(case, paths)
@@ -435,9 +456,9 @@ def _connect(case: CaseConfig, paths: RunPaths) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, folder: Path, schema: dict) -> None:
-    """One table from the Parquet files ingest wrote into folder; empty, with its columns, when none."""
-    files = sorted(folder.glob("*.parquet"))
+def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, files: list[Path | None], schema: dict) -> None:
+    """One table from the Parquet files the batches wrote; empty, with its columns, when none."""
+    files = sorted({f for f in files if f is not None})
     if files:
         con.execute(
             f"create or replace table {name} as select * from read_parquet(?, union_by_name = true)",

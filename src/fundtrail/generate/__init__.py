@@ -14,8 +14,8 @@ from fundtrail.outdir import check_generate_folder
 __all__ = ["generate_fraud", "generate_info"]
 
 
-def generate_fraud(out: Path, scale: float = 1.0, seed: int = 729) -> Path:
-    return fraud.generate_fraud(check_generate_folder(out), scale=scale, seed=seed)
+def generate_fraud(out: Path, scale: float = 1.0, seed: int = 729, files_per_account: bool = False) -> Path:
+    return fraud.generate_fraud(check_generate_folder(out), scale=scale, seed=seed, files_per_account=files_per_account)
 
 
 def generate_info(out: Path, scale: float = 1.0, seed: int = 729) -> Path:

@@ -27,6 +27,7 @@ from fundtrail.config import CaseConfig, Source
 from fundtrail.errors import InputSchemaError, InvariantError
 from fundtrail.ingest import (
     QUARANTINE_SCHEMA,
+    cells,
     FileStats,
     _decimal,
     _parse,
@@ -134,7 +135,7 @@ class _Read:
 
 
 def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[FileStats]:
-    """Parse every file of ``batch``; write landing/<kind>/<name>.parquet and quarantine/<name>.parquet."""
+    """Parse every file of ``batch``; write landing/<kind>/, quarantine/ and normalised/<name>.parquet."""
     source = case.sources[batch.source_index - 1]
     work_dir = Path(work_dir)
     layouts = _Layouts(source)
@@ -166,6 +167,9 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[Fil
     quarantine_path.parent.mkdir(parents=True, exist_ok=True)
     landing.write_parquet(landing_path)
     quarantine.write_parquet(quarantine_path)
+    normalised_path = work_dir / "normalised" / f"{batch.name}.parquet"
+    normalised_path.parent.mkdir(parents=True, exist_ok=True)
+    cells.normalised_cells(rows).write_parquet(normalised_path)
 
     facts = _file_facts(parsed, source.kind)
     stats = []
