@@ -30,7 +30,7 @@ def prepare(case_dir: Path, db_dir: Path) -> Path:
     case = load_case(case_dir)
     paths = pipeline.start_run(db_dir / "run")
     planned = pipeline.plan_inputs(case)
-    stats = [pipeline.ingest_file(case, p, paths) for p in planned]
+    stats = pipeline.file_stats(planned, [pipeline.ingest_batch(case, b, paths) for b in pipeline.plan_batches(case, planned)])
     pipeline.load_database(case, planned, stats, paths)
     pipeline.check_roster(case, paths)
     pipeline.build_transfers(case, paths)

@@ -123,7 +123,7 @@ def run_steps(case_dir: Path, out_dir: Path) -> tuple[duckdb.DuckDBPyConnection,
     case = load_case(case_dir)
     paths = pipeline.start_run(out_dir)
     planned = pipeline.plan_inputs(case)
-    stats = [pipeline.ingest_file(case, p, paths) for p in planned]
+    stats = pipeline.file_stats(planned, [pipeline.ingest_batch(case, b, paths) for b in pipeline.plan_batches(case, planned)])
     pipeline.load_database(case, planned, stats, paths)
     with pipeline._connect(case, paths) as con:
         review.apply_exclusions(con)
