@@ -42,6 +42,8 @@ SCHEMA = {
     "name VARCHAR, phone VARCHAR, id_number VARCHAR, category VARCHAR, batch_ref VARCHAR",
     "stg_decisions": "source VARCHAR, source_row BIGINT, action VARCHAR, entry_id VARCHAR, payment_ids VARCHAR, "
     "row_id VARCHAR, reason VARCHAR, decided_by VARCHAR, decided_at TIMESTAMPTZ",
+    "stg_frozen": "source VARCHAR, source_row BIGINT, account_no VARCHAR, amount DECIMAL(18,2), ts TIMESTAMPTZ, "
+    "authority_ref VARCHAR",
     "file_controls": "path VARCHAR, sha256 VARCHAR, kind VARCHAR, rows_read BIGINT, rows_loaded BIGINT, "
     "rows_quarantined BIGINT, rows_duplicate BIGINT, amount_in DECIMAL(38,2), amount_out DECIMAL(38,2), "
     "amount_quarantined DECIMAL(38,2), placeholder_cells BIGINT, duplicate_of VARCHAR",
@@ -163,6 +165,7 @@ EXPECTED_FAILURES = {
     "stg_accounts": set(),
     "stg_records": set(),
     "stg_decisions": {"action_in_set"},
+    "stg_frozen": set(),
     "file_controls": {"sha256_is_hex", "amounts_tie_out", "rows_balance", "rows_staged_tie_out"},
     "quarantine": {"source_is_an_input_file"},
     "entries": {"every_deposit_row_is_one_entry", "ambiguous_only_when_validated_with_several_candidates"},

@@ -20,7 +20,7 @@ with open_entries as (
     where e.status = 'unvalidated'
 ),
 payment_amounts as (
-    select distinct amount, floor(amount * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
+    select distinct amount, floor(amount::DECIMAL(38, 2) * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
     from case_payments
 ),
 entry_amounts as (
@@ -28,7 +28,7 @@ entry_amounts as (
     from (
         select
             *,
-            unnest([0, -1, 1]) + floor(amount * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
+            unnest([0, -1, 1]) + floor(amount::DECIMAL(38, 2) * 100 / (getvariable('amount_tolerance') * 100 + 1))::BIGINT as bucket
         from open_entries
     ) as e
     join payment_amounts as a using (bucket)

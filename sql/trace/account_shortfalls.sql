@@ -8,7 +8,7 @@ select
     list_extract(['fifo', 'lifo', 'pro_rata', 'libr'], p.method_id + 1) as method,
     n.account_no,
     count(*) as outflows_short,
-    (sum(p.amount_fen) * 0.01::DECIMAL(3, 2))::DECIMAL(18, 2) as shortfall,
+    (sum(p.amount_fen) * 0.01::DECIMAL(3, 2))::DECIMAL(38, 2) as shortfall,
     min(e.ts) as first_ts,
     arg_min(e.posting_id, e.event_no) as first_posting_id
 from trace_parts as p

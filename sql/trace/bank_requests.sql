@@ -7,10 +7,10 @@ create or replace table bank_requests as
 with waiting as (
     select
         account_no,
-        coalesce(sum(amount) filter (where method = 'fifo'), 0)::DECIMAL(18, 2) as fifo,
-        coalesce(sum(amount) filter (where method = 'lifo'), 0)::DECIMAL(18, 2) as lifo,
-        coalesce(sum(amount) filter (where method = 'pro_rata'), 0)::DECIMAL(18, 2) as pro_rata,
-        coalesce(sum(amount) filter (where method = 'libr'), 0)::DECIMAL(18, 2) as libr,
+        coalesce(sum(amount) filter (where method = 'fifo'), 0)::DECIMAL(38, 2) as fifo,
+        coalesce(sum(amount) filter (where method = 'lifo'), 0)::DECIMAL(38, 2) as lifo,
+        coalesce(sum(amount) filter (where method = 'pro_rata'), 0)::DECIMAL(38, 2) as pro_rata,
+        coalesce(sum(amount) filter (where method = 'libr'), 0)::DECIMAL(38, 2) as libr,
         count(distinct origin) filter (
             where origin not in ('other', 'opening') and origin not like 'unidentified:%'
         ) as victims

@@ -11,7 +11,7 @@ select
     n.account_no,
     list_extract(['cash', 'platform', 'max_hops', 'not_obtained', 'frozen', 'held', 'dust'], e.kind_id + 1) as kind,
     o.origin,
-    (e.amount_fen * 0.01::DECIMAL(3, 2))::DECIMAL(18, 2) as amount
+    (e.amount_fen * 0.01::DECIMAL(3, 2))::DECIMAL(38, 2) as amount
 from summed as e
 join trace_nodes as n on n.node_id = e.node_id
 join trace_origins as o on o.origin_id = e.origin_id;

@@ -10,14 +10,14 @@ with live as (
     select
         p.account_no,
         p.ts,
-        (p.amount * 100)::BIGINT as fen,
+        (p.amount::DECIMAL(38, 2) * 100)::BIGINT as fen,
         row_number() over (partition by p.account_no order by p.ts, p.file_order, p.source_row) as posting_rank
     from postings as p
     where not p.is_duplicate and p.amount <> 0
         and p.account_no not in (select account_no from gang_account_list)
 ),
 openings as (
-    select account_no, coalesce((opening * 100)::BIGINT, 0) as opening_fen
+    select account_no, coalesce((opening::DECIMAL(38, 2) * 100)::BIGINT, 0) as opening_fen
     from trace_accounts
 ),
 inflows as (
@@ -69,8 +69,8 @@ received as (
 )
 select
     a.account_no,
-    coalesce(r.received_fen, 0)::BIGINT as received_fen,
-    coalesce(p.passed_fen, 0)::BIGINT as passed_fen
+    coalesce(r.received_fen, 0)::HUGEINT as received_fen,
+    coalesce(p.passed_fen, 0)::HUGEINT as passed_fen
 from trace_accounts as a
 left join received as r using (account_no)
 left join passed as p using (account_no)

@@ -7,8 +7,8 @@ create or replace table recoveries as
 select
     account_no,
     victim_id,
-    (coalesce(sum(amount_fen) filter (where allocation = 'traced'), 0) * 0.01::DECIMAL(3, 2))::DECIMAL(18, 2) as traced,
-    (coalesce(sum(amount_fen) filter (where allocation = 'pro_rata'), 0) * 0.01::DECIMAL(3, 2))::DECIMAL(18, 2) as pro_rata
+    (coalesce(sum(amount_fen) filter (where allocation = 'traced'), 0) * 0.01::DECIMAL(3, 2))::DECIMAL(38, 2) as traced,
+    (coalesce(sum(amount_fen) filter (where allocation = 'pro_rata'), 0) * 0.01::DECIMAL(3, 2))::DECIMAL(38, 2) as pro_rata
 from recovery_allotments
 group by account_no, victim_id
 having sum(amount_fen) > 0;

@@ -21,8 +21,8 @@ totals as (
     select
         account_no,
         count(*) as postings,
-        coalesce(sum(amount) filter (where amount > 0), 0)::DECIMAL(18, 2) as amount_in,
-        coalesce(-sum(amount) filter (where amount < 0), 0)::DECIMAL(18, 2) as amount_out,
+        coalesce(sum(amount) filter (where amount > 0), 0)::DECIMAL(38, 2) as amount_in,
+        coalesce(-sum(amount) filter (where amount < 0), 0)::DECIMAL(38, 2) as amount_out,
         min(ts) as first_ts,
         max(ts) as last_ts
     from live
@@ -41,6 +41,6 @@ select
     t.first_ts,
     t.last_ts,
     f.first_posting_id,
-    case when f.opening_balance > 0 then f.opening_balance end::DECIMAL(18, 2) as opening
+    case when f.opening_balance > 0 then f.opening_balance end::DECIMAL(38, 2) as opening
 from totals as t
 join firsts as f using (account_no);

@@ -20,7 +20,7 @@ select
     a.node_id as account_id,
     c.node_id as counterparty_id,
     o.origin_id,
-    (s.amount * 100)::BIGINT as amount_fen
+    (s.amount::DECIMAL(38, 2) * 100)::BIGINT as amount_fen
 from trace_steps as s
 join trace_nodes as a on a.account_no = s.account_no
 left join trace_nodes as c on c.account_no = s.counterparty_account

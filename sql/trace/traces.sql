@@ -24,7 +24,7 @@ select
     f.account_no as from_account,
     t.account_no as to_account,
     e.ts,
-    (p.amount_fen * 0.01::DECIMAL(3, 2))::DECIMAL(18, 2) as amount,
+    (p.amount_fen * 0.01::DECIMAL(3, 2))::DECIMAL(38, 2) as amount,
     e.posting_id
 from parts as p
 join trace_origins as o on o.origin_id = p.origin_id

@@ -9,10 +9,10 @@ select
     v.paid,
     v.returned,
     v.net_loss,
-    coalesce(r.traced, 0)::DECIMAL(18, 2) as frozen_traced,
-    coalesce(r.pro_rata, 0)::DECIMAL(18, 2) as frozen_pro_rata,
-    (v.net_loss - coalesce(r.traced, 0))::DECIMAL(18, 2) as missing_traced,
-    (v.net_loss - coalesce(r.pro_rata, 0))::DECIMAL(18, 2) as missing_pro_rata
+    coalesce(r.traced, 0)::DECIMAL(38, 2) as frozen_traced,
+    coalesce(r.pro_rata, 0)::DECIMAL(38, 2) as frozen_pro_rata,
+    (v.net_loss - coalesce(r.traced, 0))::DECIMAL(38, 2) as missing_traced,
+    (v.net_loss - coalesce(r.pro_rata, 0))::DECIMAL(38, 2) as missing_pro_rata
 from victims as v
 left join (
     select victim_id, sum(traced) as traced, sum(pro_rata) as pro_rata from recoveries group by victim_id
