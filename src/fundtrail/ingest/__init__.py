@@ -228,6 +228,34 @@ def _split_positions(layout: Layout, headers: list[str], rel_path: str) -> dict[
     return positions
 
 
+def write_parsed_rows(
+    rows: pl.DataFrame, kind: str, work_dir: Path, name: str
+) -> tuple[pl.DataFrame, pl.DataFrame, Path, Path]:
+    """Parsed data rows → landing and quarantine frames, each written as ``name``.parquet with the normalised cells.
+
+    Shared by the one-file reader and the batch reader, so both write the same three files.
+    Returns the landing frame, the quarantine frame and the paths of their Parquet files.
+    """
+    failed = pl.col("_failure").is_not_null()
+    landing = rows.filter(~failed).select([pl.col(c).cast(dtype) for c, dtype in landing_schema(kind).items()])
+    quarantine = (
+        rows.filter(failed)
+        .select(pl.col("source", "source_row"), pl.col("_failure").struct.unnest())
+        .cast(QUARANTINE_SCHEMA)
+    )
+    paths = {
+        "landing": work_dir / "landing" / kind / f"{name}.parquet",
+        "quarantine": work_dir / "quarantine" / f"{name}.parquet",
+        "normalised": work_dir / "normalised" / f"{name}.parquet",
+    }
+    for path in paths.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    landing.write_parquet(paths["landing"])
+    quarantine.write_parquet(paths["quarantine"])
+    cells.normalised_cells(rows).write_parquet(paths["normalised"])
+    return landing, quarantine, paths["landing"], paths["quarantine"]
+
+
 def load_file(
     case: CaseConfig, source: Source, rel_path: str, work_dir: Path, sha256: str | None = None
 ) -> FileStats:
@@ -245,29 +273,12 @@ def load_file(
     footer = parsed.filter(~pl.col("_blank") & pl.col("_footer"))
     rows = parsed.filter(~pl.col("_blank") & ~pl.col("_footer"))
     failed = pl.col("_failure").is_not_null()
-    landing = rows.filter(~failed).select(
-        [pl.col(name).cast(dtype) for name, dtype in landing_schema(source.kind).items()]
-    )
-    quarantine = (
-        rows.filter(failed)
-        .select(pl.col("source", "source_row"), pl.col("_failure").struct.unnest())
-        .cast(QUARANTINE_SCHEMA)
-    )
+    landing, quarantine, landing_path, quarantine_path = write_parsed_rows(rows, source.kind, Path(work_dir), name)
     if rows.height != landing.height + quarantine.height:
         raise InvariantError(
             f"{rel_path}: rows read {rows.height} != loaded {landing.height} + "
             f"quarantined {quarantine.height}"
         )
-
-    landing_path = Path(work_dir) / "landing" / source.kind / f"{name}.parquet"
-    quarantine_path = Path(work_dir) / "quarantine" / f"{name}.parquet"
-    landing_path.parent.mkdir(parents=True, exist_ok=True)
-    quarantine_path.parent.mkdir(parents=True, exist_ok=True)
-    landing.write_parquet(landing_path)
-    quarantine.write_parquet(quarantine_path)
-    normalised_path = Path(work_dir) / "normalised" / f"{name}.parquet"
-    normalised_path.parent.mkdir(parents=True, exist_ok=True)
-    cells.normalised_cells(rows).write_parquet(normalised_path)
 
     amount_in, amount_out = _money_totals(landing, source.kind)
     amount_quarantined = (

@@ -26,8 +26,6 @@ import polars as pl
 from fundtrail.config import CaseConfig, Source
 from fundtrail.errors import InputSchemaError, InvariantError
 from fundtrail.ingest import (
-    QUARANTINE_SCHEMA,
-    cells,
     FileStats,
     _decimal,
     _parse,
@@ -35,8 +33,8 @@ from fundtrail.ingest import (
     _stated_summary,
     _stats_money_column,
     _with_split_columns,
-    landing_schema,
     map_columns,
+    write_parsed_rows,
 )
 from fundtrail.ingest.readers import (
     SPREADSHEET_FORMATS,
@@ -152,24 +150,7 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[Fil
         (pl.col("source_row") % FILE_STRIDE).alias("source_row"),
     )
     rows = parsed.filter(~pl.col("_blank") & ~pl.col("_footer"))
-    failed = pl.col("_failure").is_not_null()
-    landing = rows.filter(~failed).select(
-        [pl.col(name).cast(dtype) for name, dtype in landing_schema(source.kind).items()]
-    )
-    quarantine = (
-        rows.filter(failed)
-        .select(pl.col("source", "source_row"), pl.col("_failure").struct.unnest())
-        .cast(QUARANTINE_SCHEMA)
-    )
-    landing_path = work_dir / "landing" / source.kind / f"{batch.name}.parquet"
-    quarantine_path = work_dir / "quarantine" / f"{batch.name}.parquet"
-    landing_path.parent.mkdir(parents=True, exist_ok=True)
-    quarantine_path.parent.mkdir(parents=True, exist_ok=True)
-    landing.write_parquet(landing_path)
-    quarantine.write_parquet(quarantine_path)
-    normalised_path = work_dir / "normalised" / f"{batch.name}.parquet"
-    normalised_path.parent.mkdir(parents=True, exist_ok=True)
-    cells.normalised_cells(rows).write_parquet(normalised_path)
+    _, _, landing_path, quarantine_path = write_parsed_rows(rows, source.kind, work_dir, batch.name)
 
     facts = _file_facts(parsed, source.kind)
     stats = []
