@@ -514,24 +514,6 @@ def test_victims_total_reported_loss_in_amount_in(tmp_path: Path) -> None:
     )
 
 
-def test_landing_schema_follows_kinds_without_direction() -> None:
-    assert landing_schema("bank_statement") == {
-        "source": pl.String(),
-        "source_row": pl.Int64(),
-        "account_no": pl.String(),
-        "account_name": pl.String(),
-        "ts": pl.Datetime("us", "UTC"),
-        "amount": pl.Decimal(18, 2),
-        "balance": pl.Decimal(18, 2),
-        "counterparty_account": pl.String(),
-        "counterparty_name": pl.String(),
-        "txn_ref": pl.String(),
-        "currency": pl.String(),
-        "memo": pl.String(),
-    }
-    assert landing_schema("roster")["valid_from"] == pl.Date()
-
-
 def test_a_header_only_file_writes_empty_typed_tables(tmp_path: Path) -> None:
     case = make_case(tmp_path / "case", {"b.csv": "account_no,ts,amount\n"}, [{"kind": "bank_statement", "path": "b.csv"}])
     stats, landing, quarantine = load(case, tmp_path / "work")

@@ -8,6 +8,7 @@ import pytest
 
 from fundtrail import sqlrun
 from fundtrail.errors import SqlStepError
+from fundtrail.kinds import KINDS
 
 MODELS = sqlrun.models()
 
@@ -15,16 +16,22 @@ MODELS = sqlrun.models()
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_each_file_creates_the_model_it_is_named_after_and_states_grain_and_inputs(name):
     model = MODELS[name]
-    assert model.sql.startswith(f"-- {name}: "), f"{model.path} must open with '-- {name}: <grain>'"
-    assert re.search(r"^-- Inputs: ", model.sql, flags=re.M), f"{model.path} must name its inputs"
+    assert model.sql.startswith(f"-- {name}: "), f"{model.origin} must open with '-- {name}: <grain>'"
+    assert re.search(r"^-- Inputs: ", model.sql, flags=re.M), f"{model.origin} must name its inputs"
     created = re.findall(r"create or replace (?:table|view) (\w+)", model.sql, flags=re.I)
-    assert created == [name], f"{model.path} creates {created}"
+    assert created == [name], f"{model.origin} creates {created}"
 
 
 def test_no_float_types_in_sql():
     for model in MODELS.values():
         code = re.sub(r"--[^\n]*", "", model.sql)
-        assert not re.search(r"\b(float|double|real)\b", code, flags=re.I), model.path
+        assert not re.search(r"\b(float|double|real)\b", code, flags=re.I), model.origin
+
+
+def test_every_kind_has_a_staging_view_made_from_kinds_toml():
+    staged = {name: m for name, m in MODELS.items() if m.layer == "staging"}
+    assert sorted(staged) == sorted(f"stg_{kind}" for kind in KINDS)
+    assert staged["stg_frozen"].origin == "kinds.toml (frozen)"
 
 
 def test_build_order_puts_dependencies_first():

@@ -32,9 +32,10 @@ from fundtrail.ingest.readers import (
     read_header_texts,
     read_table,
 )
-from fundtrail.kinds import KINDS, Column
+from fundtrail.kinds import KINDS, Column, staged_columns
 
 __all__ = [
+    "INPUT_FILES_SCHEMA",
     "QUARANTINE_SCHEMA",
     "FileStats",
     "check_file",
@@ -52,6 +53,7 @@ LANDING_TYPES: dict[str, pl.DataType] = {
     "ts": cells.UTC_TS,
     "date": pl.Date(),
     "money": cells.MONEY,
+    "row": pl.Int64(),
 }
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),
@@ -74,6 +76,28 @@ STATEMENT_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
         for side in ("stated", "rows")
         for item in SUMMARY_ITEMS
     },
+}
+
+# input_files: one row per file the case plans to read, what ingest counted in it (FileStats).
+INPUT_FILES_SCHEMA: dict[str, pl.DataType] = {
+    "path": pl.String(),
+    "sha256": pl.String(),
+    "kind": pl.String(),
+    "source_index": pl.Int64(),
+    "file_order": pl.Int64(),
+    "rows_read": pl.Int64(),
+    "rows_quarantined": pl.Int64(),
+    # Sums of a file's amounts: wider than one amount (DECIMAL(18,2)) so they cannot overflow.
+    "amount_in": cells.MONEY_TOTAL,
+    "amount_out": cells.MONEY_TOTAL,
+    "amount_quarantined": cells.MONEY_TOTAL,
+    "placeholder_cells": pl.Int64(),
+    "blank_rows": pl.Int64(),
+    "footer_rows": pl.Int64(),
+    "preset": pl.String(),
+    "account_from": pl.String(),
+    # A file identical to an earlier one (same SHA-256) is not parsed; this names the earlier file.
+    "duplicate_of": pl.String(),
 }
 
 
@@ -125,11 +149,7 @@ def file_sha256(path: Path) -> str:
 
 
 def landing_schema(kind: str) -> dict[str, pl.DataType]:
-    schema: dict[str, pl.DataType] = {"source": pl.String(), "source_row": pl.Int64()}
-    for col in KINDS[kind]:
-        if col.type != "direction":
-            schema[col.name] = LANDING_TYPES[col.type]
-    return schema
+    return {col.name: LANDING_TYPES[col.type] for col in staged_columns(kind)}
 
 
 def read_header(case: CaseConfig, source: Source, rel_path: str) -> list[str]:
@@ -509,7 +529,7 @@ def _parse(
         raw = _raw_cell(col, positions, layout)
         mapped = _mapped_value(raw, col.name, layout)
         texts.append(raw.alias(f"_raw_{col.name}"))
-        if col.name in cells.IDENTIFIER_COLUMNS:
+        if col.identifier:
             mapped = cells.identifier_text(mapped)
             changed = cells.identifier_text(raw).fill_null("") != raw
             texts.append(pl.when(changed).then(raw).alias(f"_normalised_{col.name}"))
