@@ -35,14 +35,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def view_sql(kind: str) -> str:
-    columns = ",\n".join(f"    {c.name}::{SQL_TYPES[c.type]} as {c.name}" for c in staged_columns(kind))
-    return (
+    header = (
         f"-- stg_{kind}: {SCHEMA[kind].grain}.\n"
         f"-- Inputs: landing_{kind} (written by ingest from the case's {kind} sources).\n"
         "-- Made by fundtrail.staging from src/fundtrail/kinds.toml: each staged column cast to its type;\n"
         "-- parsing and quarantine happened in ingest.\n"
-        f"create or replace view stg_{kind} as\nselect\n{columns}\nfrom landing_{kind};\n"
     )
+    columns = ",\n".join(f"    {c.name}::{SQL_TYPES[c.type]} as {c.name}" for c in staged_columns(kind))
+    return header + f"create or replace view stg_{kind} as\nselect\n{columns}\nfrom landing_{kind};\n"
 
 
 def suite(kind: str, own_checks: list[dict[str, Any]]) -> dict[str, Any]:
