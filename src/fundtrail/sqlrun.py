@@ -2,7 +2,10 @@
 
 Every file under ``sql/<layer>/`` defines one table or view named after the
 file (``sql/core/transfers.sql`` → ``transfers``) and starts with a header
-comment stating its grain and inputs. The staging views ``stg_<kind>`` are
+comment stating its grain and inputs. A file under ``sql/macros/`` defines
+one DuckDB macro named after it, an expression several models share (its
+header says what it takes and gives); models that call it depend on it, and
+it is created anew whenever a build needs it. The staging views ``stg_<kind>`` are
 models too, their SQL made from kinds.toml (``fundtrail.staging``) rather
 than read from a file. Dependencies are read from the SQL itself (any other
 model's name used as a word), so ``build(con, targets)`` runs just the
@@ -26,7 +29,7 @@ from fundtrail.errors import SqlStepError
 from fundtrail.kinds import KINDS
 from fundtrail.resources import resource_dir
 
-LAYERS = ("core", "marts", "info", "trace")
+LAYERS = ("macros", "core", "marts", "info", "trace")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LINE_COMMENT = re.compile(r"--[^\n]*")
 # Text in quotes is data, not a model name: a status 'unvalidated' is no use of the unvalidated mart.
