@@ -23,10 +23,9 @@ from fundtrail.ingest import cells
 from fundtrail.ingest.parse import stats_money_column
 from fundtrail.ingest.readers import Layout
 
+
 CENT = Decimal("0.01")
-
 SUMMARY_ITEMS = ("count", "in_count", "in_amount", "out_count", "out_amount", "neutral_count", "neutral_amount")
-
 STATEMENT_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
     "path": pl.String(),
     "account_no": pl.String(),
@@ -39,7 +38,6 @@ STATEMENT_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
         for item in SUMMARY_ITEMS
     },
 }
-
 # input_files: one row per file the case plans to read, what ingest counted in it (FileStats).
 INPUT_FILES_SCHEMA: dict[str, pl.DataType] = {
     "path": pl.String(),
@@ -90,6 +88,7 @@ class FileStats:
     # label, whatever its status, as the platforms count. Never trusted over the rows.
     stated_summary: dict[str, object] = field(default_factory=dict)
     row_summary: dict[str, object] = field(default_factory=dict)
+
 
 def count_file(
     parsed: pl.DataFrame,
@@ -144,6 +143,7 @@ def file_sha256(path: Path) -> str:
     with Path(path).open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
+
 def statement_summaries(stats: list[FileStats | None]) -> pl.DataFrame:
     """One row per file whose preamble states a summary or a period: what it states and what its rows hold.
 
@@ -168,6 +168,7 @@ def statement_summaries(stats: list[FileStats | None]) -> pl.DataFrame:
         records.append(record)
     return pl.DataFrame(records, schema=STATEMENT_SUMMARY_SCHEMA)
 
+
 def stated_summary(found: dict[str, str], timezone: str) -> dict[str, object]:
     """Preamble texts → typed values; a text that does not parse is left out rather than guessed."""
     stated: dict[str, object] = {}
@@ -187,6 +188,7 @@ def stated_summary(found: dict[str, str], timezone: str) -> dict[str, object]:
             stated[key] = int(text)
     return stated
 
+
 def _row_summary(rows: pl.DataFrame) -> dict[str, object]:
     flows = rows.group_by("_flow").agg(pl.len().alias("n"), pl.col("_amount_abs").sum().alias("total"))
     by_flow = {flow: (n, total) for flow, n, total in flows.iter_rows()}
@@ -197,6 +199,7 @@ def _row_summary(rows: pl.DataFrame) -> dict[str, object]:
         summary[f"{item}_amount"] = decimal(total)
     return summary
 
+
 def _money_totals(landing: pl.DataFrame, kind: str) -> tuple[Decimal, Decimal]:
     money = stats_money_column(kind)
     if money is None:
@@ -205,6 +208,7 @@ def _money_totals(landing: pl.DataFrame, kind: str) -> tuple[Decimal, Decimal]:
     if kind == "bank_statement":
         return decimal(amounts.filter(amounts > 0).sum()), decimal(-amounts.filter(amounts < 0).sum())
     return decimal(amounts.sum()), Decimal("0.00")
+
 
 def decimal(value: object) -> Decimal:
     return (Decimal(0) if value is None else Decimal(value)).quantize(CENT)

@@ -69,12 +69,14 @@ def map_columns(source: Source, layout: Layout, headers: list[str], rel_path: st
         positions[col.name] = matches[0]
     return positions
 
+
 def _no_account(source: Source, layout: Layout, rel_path: str) -> InputSchemaError:
     assert layout.preset is not None
     return InputSchemaError(
         f"{rel_path}: this {layout.preset.name} export does not name its account (no account column, "
         f"none in its preamble): set account_no = \"…\" in source #{source.index}"
     )
+
 
 def split_positions(layout: Layout, headers: list[str], rel_path: str) -> dict[str, int]:
     """Positions of the [split] columns; a time or fallback date column may be missing (date only)."""
@@ -95,6 +97,7 @@ def split_positions(layout: Layout, headers: list[str], rel_path: str) -> dict[s
             )
         positions[key] = index
     return positions
+
 
 def with_split_columns(
     table: RawTable, positions: dict[str, int], layout: Layout, rel_path: str
@@ -131,6 +134,7 @@ def with_split_columns(
     cells_frame = table.cells.with_columns(built)
     return RawTable(headers=[*table.headers, *(f"_split_{i}" for i in range(len(built)))], cells=cells_frame), positions
 
+
 def _date_text(split: dict[str, int], layout: Layout) -> pl.Expr:
     """The date cell (or the fallback date where it is empty), a spreadsheet's midnight dropped.
 
@@ -160,6 +164,7 @@ def _date_text(split: dict[str, int], layout: Layout) -> pl.Expr:
         parts.struct.field("2").str.zfill(2),
     )
     return pl.when(month.is_not_null()).then(with_year).otherwise(date)
+
 
 def _in_out_amount(split: dict[str, int], from_spreadsheet: bool) -> pl.Expr:
     """One signed amount text from an unsigned in column and an unsigned out column.

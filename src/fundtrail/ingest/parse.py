@@ -16,8 +16,9 @@ import polars as pl
 
 from fundtrail.config import CaseConfig, Source
 from fundtrail.ingest import cells
-from fundtrail.ingest.readers import SPREADSHEET_FORMATS, Layout, RawTable, header_index
+from fundtrail.ingest.readers import EXTRA_FIELDS, SPREADSHEET_FORMATS, Layout, RawTable, header_index
 from fundtrail.kinds import KINDS, Column, staged_columns
+
 
 LANDING_TYPES: dict[str, pl.DataType] = {
     "text": pl.String(),
@@ -26,7 +27,6 @@ LANDING_TYPES: dict[str, pl.DataType] = {
     "money": cells.MONEY,
     "row": pl.Int64(),
 }
-
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),
     "source_row": pl.Int64(),
@@ -34,7 +34,6 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "value": pl.String(),
     "reason": pl.String(),
 }
-
 POSITIVE_AMOUNT_KINDS = {"deposit_sheet", "payment_ledger"}
 
 
@@ -49,9 +48,13 @@ class Reason:
     CONTRADICTS = "direction contradicts sign"
     CURRENCY = "currency not case currency"
     NOT_POSITIVE = "amount not positive"
+    # More fields than the header, beyond it some text: its values may have shifted by a field.
+    RAGGED = "ragged row"
+
 
 def landing_schema(kind: str) -> dict[str, pl.DataType]:
     return {col.name: LANDING_TYPES[col.type] for col in staged_columns(kind)}
+
 
 def parse_rows(
     table: RawTable,
@@ -68,12 +71,13 @@ def parse_rows(
     use; staging cut a 1M-row load from ~28 s to ~4 s.
     """
     kind_columns = KINDS[source.kind]
-    file_columns = [c for c in table.cells.columns if c != "source_row"]
+    file_columns = [c for c in table.cells.columns if c not in ("source_row", EXTRA_FIELDS)]
+    extra = [EXTRA_FIELDS] if EXTRA_FIELDS in table.cells.columns else []
     has_direction = "direction" in positions
     from_spreadsheet = layout.format in SPREADSHEET_FORMATS
 
     trimmed = [cells.trimmed(pl.col(c)).alias(c) for c in file_columns]
-    blank = pl.all_horizontal(pl.col(c).is_null() for c in file_columns) if file_columns else pl.lit(True)
+    blank = pl.all_horizontal(pl.col(c).is_null() for c in file_columns + extra) if file_columns else pl.lit(True)
     footer_pattern = layout.mapping.footer
     footer = pl.col("c0").str.contains(footer_pattern).fill_null(False) if footer_pattern and file_columns else pl.lit(False)
 
@@ -141,6 +145,7 @@ def parse_rows(
         _reason(col, source, case, has_direction).alias(f"_why_{col.name}") for col in kind_columns
     ]
     failure = pl.coalesce(
+        *(_ragged(name) for name in extra),
         *_exclusions(layout, table.headers),
         *(
             pl.when(pl.col(f"_why_{col.name}").is_not_null()).then(
@@ -155,7 +160,7 @@ def parse_rows(
     )
     return (
         table.cells.lazy()
-        .select(pl.lit(rel_path, pl.String).alias("source"), pl.col("source_row"), *trimmed)
+        .select(pl.lit(rel_path, pl.String).alias("source"), pl.col("source_row"), *trimmed, *extra)
         .with_columns(blank.alias("_blank"), footer.alias("_footer"), *texts)
         .with_columns(first)
         .with_columns(second)
@@ -171,6 +176,7 @@ def parse_rows(
         .collect()
     )
 
+
 def _raw_cell(col: Column, positions: dict[str, int], layout: Layout) -> pl.Expr:
     constant = {"account_no": layout.account_no, "account_name": layout.account_name}.get(col.name)
     if col.name == "account_no" and constant is not None and layout.account_no_wins:
@@ -181,6 +187,7 @@ def _raw_cell(col: Column, positions: dict[str, int], layout: Layout) -> pl.Expr
         # The file's own value wins; the constant fills cells the file left empty.
         return cell.fill_null(pl.lit(constant)) if constant else cell
     return pl.lit(constant, pl.String)
+
 
 def _mapped_value(raw: pl.Expr, name: str, layout: Layout) -> pl.Expr:
     """The cell after the [values] map, then the [patterns] map for cells no exact value matched."""
@@ -194,12 +201,14 @@ def _mapped_value(raw: pl.Expr, name: str, layout: Layout) -> pl.Expr:
         chain = chain.when(raw.str.contains(regex)).then(pl.lit(canonical))
     return chain.otherwise(mapped)
 
+
 def _signed_amount(name: str, has_direction: bool) -> pl.Expr:
     value = pl.col(f"_value_{name}")
     if name != "amount" or not has_direction:
         return value
     direction = pl.col("_direction")
     return pl.when(direction == "out").then(-value.abs()).when(direction == "in").then(value.abs()).otherwise(value)
+
 
 def _reason(col: Column, source: Source, case: CaseConfig, has_direction: bool) -> pl.Expr:
     """Why this column rejects the row, or null. Checks run in the order the reasons are listed."""
@@ -243,6 +252,14 @@ def _reason(col: Column, source: Source, case: CaseConfig, has_direction: bool) 
         chain = chain.when(condition).then(reason)
     return chain.otherwise(pl.lit(None, pl.String))
 
+
+def _ragged(extra: str) -> pl.Expr:
+    """A row with text beyond its header's fields, as its quarantine struct: ragged, whatever else."""
+    return pl.when(pl.col(extra).is_not_null()).then(
+        pl.struct(pl.lit("row").alias("column"), pl.col(extra).alias("value"), pl.lit(Reason.RAGGED).alias("reason"))
+    )
+
+
 def _exclusions(layout: Layout, headers: list[str]) -> list[pl.Expr]:
     """The [[exclude]] rules as quarantine structs (null where the rule does not apply)."""
     rules = []
@@ -263,12 +280,14 @@ def _exclusions(layout: Layout, headers: list[str]) -> list[pl.Expr]:
         )
     return rules
 
+
 def stats_money_column(kind: str) -> str | None:
     """The money column a kind's control totals sum: ``amount``, else its first money column, if any."""
     names = [c.name for c in KINDS[kind] if c.type == "money"]
     if "amount" in names:
         return "amount"
     return names[0] if names else None
+
 
 def write_parsed_rows(
     rows: pl.DataFrame, kind: str, work_dir: Path, name: str
