@@ -17,9 +17,6 @@ from pathlib import Path
 
 from fundtrail.errors import FundtrailError, RunEnvironmentError
 
-STAGES = ("prefect", "config", "ingest", "load", "transfers", "match", "marts", "tracing", "validate", "publish")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -176,24 +173,26 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
-    from fundtrail.config import load_case
-    from fundtrail.pipeline import check_inputs, check_output
+    from fundtrail import pipeline
 
-    case = load_case(case_dir)  # bad case.toml, headers or output folder: reported before Prefect starts
-    check_inputs(case)
-    check_output(case, out_dir)
-    _quiet_prefect(verbose=args.verbose)
-    from flows import progress
-    from flows.case_flow import reconcile, task_runner
-
-    runner = task_runner(getattr(args, "dask", None), getattr(args, "workers", None))
-    display = _StageDisplay(enabled=sys.stderr.isatty() and not args.verbose)
-    display.stage("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
+    # The case is checked here, once (bad case.toml, headers or output folder: reported before Prefect starts).
+    stages = (pipeline.CHECK_STAGE, "prefect", *pipeline.STAGES[1:])
+    display = _StageDisplay(stages, enabled=sys.stderr.isatty() and not args.verbose)
     try:
+        display.stage(pipeline.CHECK_STAGE)
+        run = pipeline.prepare(case_dir, out_dir, lang=args.lang, unmask=args.unmask)
+        try:
+            _quiet_prefect(verbose=args.verbose)
+            display.stage("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
+            from flows import progress
+            from flows.case_flow import run_prepared, task_runner
+
+            runner = task_runner(getattr(args, "dask", None), getattr(args, "workers", None))
+        except BaseException:
+            pipeline.abandon_run(run.paths)
+            raise
         with progress.listening(display.stage):
-            return reconcile.with_options(task_runner=runner)(
-                str(case_dir), str(out_dir), lang=args.lang, unmask=args.unmask, inputs_checked=True
-            )
+            return run_prepared(run, runner)
     finally:
         display.close()
 
@@ -237,7 +236,8 @@ def _quiet_prefect(verbose: bool) -> None:
 class _StageDisplay:
     """One line per stage with its time, on a terminal only; no personal data ever goes here."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, stages: tuple[str, ...], enabled: bool) -> None:
+        self.stages = stages
         self.enabled = enabled
         self.current: str | None = None
         self.since = time.monotonic()
@@ -246,8 +246,8 @@ class _StageDisplay:
         self._finish_current()
         self.current, self.since = name, time.monotonic()
         if self.enabled:
-            position = STAGES.index(name) + 1 if name in STAGES else 0
-            print(f"  [{position}/{len(STAGES)}] {name} …", end="", file=sys.stderr, flush=True)
+            position = self.stages.index(name) + 1 if name in self.stages else 0
+            print(f"  [{position}/{len(self.stages)}] {name} …", end="", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         self._finish_current()

@@ -1,8 +1,14 @@
-"""The steps of one reconciliation run, as plain functions (no Prefect here).
+"""The steps of one reconciliation run, declared once (``STEPS``), as plain functions (no Prefect here).
 
-``run_case`` runs them in order for tests and scripts; ``flows/case_flow.py``
-runs the same steps as Prefect tasks. Steps hand each other paths, never
-open connections, so each can run in its own task.
+A run is ``prepare`` (case.toml, the output folder and every input file's
+header, checked once for the whole run) and then ``STEPS`` in order, each
+handed the ``Run`` the one before returned. ``execute`` walks them; it is
+the only place the order lives. ``run_case`` executes each step here, for
+tests and scripts; ``flows/case_flow.py`` executes each as a Prefect task,
+and the CLI's progress stages are ``STAGES``. Steps hand each other paths
+and small records, never open connections, so each can run in its own task;
+a step of independent parts (``Parts``: the ingest batches) can run its
+parts side by side, on threads or a Dask cluster.
 
 Outputs are written into a hidden folder beside OUT_DIR and moved into place
 only when everything succeeded: an interrupted run leaves the previous
@@ -15,10 +21,11 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -91,7 +98,72 @@ class PlannedFile:
     duplicate_of: str | None
 
 
-# ---------------------------------------------------------------- steps
+# ---------------------------------------------------------------- the run and its steps
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run as its steps hand it on: the checked case, where it writes, and what earlier steps found."""
+
+    case: CaseConfig
+    paths: RunPaths
+    started: datetime
+    planned: tuple[PlannedFile, ...]
+    lang: str = "zh"
+    unmask: bool = False
+    # One per planned file, in plan order, once ingest has run: its stats, or None for a file read once already.
+    stats: tuple[ingest.FileStats | None, ...] = ()
+    validation: dict = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step run in the run's own process, on the case database: ``do`` takes the Run and returns the next."""
+
+    name: str
+    stage: str
+    do: Callable[[Run], Run]
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A step of independent parts, each of which may run in another process or on another machine.
+
+    ``plan`` lists the parts; ``part`` does one, given only the case settings (no file lists, see
+    ``settings_for_batches``) and the run's paths; ``join`` hands their results on as the next Run.
+    """
+
+    name: str
+    stage: str
+    plan: Callable[[Run], list]
+    part: Callable[[CaseConfig, Any, RunPaths], Any]
+    join: Callable[[Run, list], Run]
+
+    def do(self, run: Run) -> Run:
+        """The parts one after the other, here."""
+        settings = settings_for_batches(run.case)
+        return self.join(run, [self.part(settings, item, run.paths) for item in self.plan(run)])
+
+
+# prepare's stage: case.toml, the output folder, every input file's hash and header.
+CHECK_STAGE = "check"
+
+
+def prepare(case_dir: str | Path, out_dir: str | Path, lang: str = "zh", unmask: bool = False) -> Run:
+    """Everything that can be checked before any evidence is loaded, once for the whole run.
+
+    case.toml, OUT_DIR (one a run may replace), every input file's SHA-256 and
+    every header against its kind (case-format.md); then OUT_DIR's lock is
+    taken and the staging folder made. The Run returned is what ``execute``
+    needs; nothing after this reads case.toml or checks a header again.
+    """
+    started = datetime.now(timezone.utc)
+    case = load_case(case_dir)
+    check_output(case, out_dir)
+    check_inputs(case)
+    planned = plan_inputs(case)
+    return Run(case, start_run(out_dir), started, tuple(planned), lang=lang, unmask=unmask)
 
 
 def check_inputs(case: CaseConfig) -> None:
@@ -169,7 +241,7 @@ def file_stats(planned: list[PlannedFile], batch_stats: list[list[ingest.FileSta
 def load_database(
     case: CaseConfig, planned: list[PlannedFile], stats: list[ingest.FileStats | None], paths: RunPaths
 ) -> None:
-    """Landing tables from the batches' Parquet files, plus input_files; then staging views."""
+    """Landing tables from the Parquet files the batches wrote (named in ``stats``), plus input_files; then staging views."""
     read = [s for s in stats if s is not None]
     with _connect(case, paths) as con:
         for kind in KINDS:
@@ -177,8 +249,7 @@ def load_database(
             _load_parquet(con, f"landing_{kind}", files, ingest.landing_schema(kind))
         _load_parquet(con, "landing_quarantine", [s.quarantine_path for s in read], ingest.QUARANTINE_SCHEMA)
         # Identifier cells ingest normalised (issue 9): listed, loaded with the normalised value.
-        normalised = list((paths.scratch / "normalised").glob("*.parquet"))
-        _load_parquet(con, "normalised", normalised, ingest.cells.NORMALISED_SCHEMA)
+        _load_parquet(con, "normalised", [_normalised_path(s) for s in read], ingest.cells.NORMALISED_SCHEMA)
 
         input_files = pl.DataFrame(
             [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)],
@@ -384,7 +455,92 @@ def abandon_run(paths: RunPaths) -> None:
     outdir.unlock(paths.out_dir)
 
 
-# ---------------------------------------------------------------- whole run
+# ---------------------------------------------------------------- the steps, in order
+
+
+def _on_database(step: Callable[[CaseConfig, RunPaths], object]) -> Callable[[Run], Run]:
+    """A step that only reads and writes the case database: it hands the Run on as it was."""
+
+    def do(run: Run) -> Run:
+        step(run.case, run.paths)
+        return run
+
+    do.__name__, do.__qualname__ = step.__name__, step.__qualname__
+    return do
+
+
+def _ingest_plan(run: Run) -> list[batches.IngestBatch]:
+    return plan_batches(run.case, list(run.planned))
+
+
+def _ingest_join(run: Run, results: list[list[ingest.FileStats]]) -> Run:
+    return replace(run, stats=tuple(file_stats(list(run.planned), results)))
+
+
+def _load(run: Run) -> Run:
+    load_database(run.case, list(run.planned), list(run.stats), run.paths)
+    return run
+
+
+def _validate(run: Run) -> Run:
+    return replace(run, validation=validate(run.case, run.paths))
+
+
+def _publish(run: Run) -> Run:
+    summary = publish(run.case, run.paths, run.validation, run.started, lang=run.lang, unmask=run.unmask)
+    return replace(run, summary=summary)
+
+
+def _finish(run: Run) -> Run:
+    finish_run(run.paths)
+    return run
+
+
+STEPS: tuple[Step | Parts, ...] = (
+    Parts("ingest batch", "ingest", _ingest_plan, ingest_batch, _ingest_join),
+    Step("load DuckDB", "load", _load),
+    Step("check roster", "load", _on_database(check_roster)),
+    Step("transfers", "transfers", _on_database(build_transfers)),
+    Step("match entries", "match", _on_database(match_entries)),
+    Step("marts", "marts", _on_database(build_marts)),
+    Step("check invariants", "marts", _on_database(check_invariants)),
+    Step("tracing", "tracing", _on_database(build_tracing)),
+    Step("validate", "validate", _validate),
+    Step("publish", "publish", _publish),
+    Step("finish", "publish", _finish),
+)
+# The stages a run reports, in order: prepare's, then the steps'.
+STAGES: tuple[str, ...] = (CHECK_STAGE, *dict.fromkeys(step.stage for step in STEPS))
+
+
+def execute(
+    run: Run,
+    perform: Callable[[Step | Parts, Run], Run] = lambda step, run: step.do(run),
+    on_stage: Callable[[str], None] = lambda stage: None,
+    through: str | None = None,
+) -> Run:
+    """STEPS in order, each through ``perform`` (here by default; the flow makes each a Prefect task).
+
+    ``on_stage`` hears each stage as it begins. ``through`` stops after the
+    step of that name and leaves the staging folder (and its case.duckdb) for
+    the caller; otherwise the last step moves the outputs into place. On any
+    failure the staging folder is removed and OUT_DIR stays as it was.
+    """
+    if through is not None and through not in {step.name for step in STEPS}:
+        raise ValueError(f"no step named {through!r}")
+    stage = None
+    try:
+        for step in STEPS:
+            if step.stage != stage:
+                stage = step.stage
+                on_stage(stage)
+            run = perform(step, run)
+            if step.name == through:
+                break
+    except BaseException:
+        abandon_run(run.paths)
+        raise
+    return run
 
 
 def run_case(
@@ -394,38 +550,9 @@ def run_case(
     unmask: bool = False,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> dict:
-    """Every step in order, without Prefect; returns the run summary."""
-    started = datetime.now(timezone.utc)
-    on_stage("config")
-    case = load_case(case_dir)
-    check_inputs(case)
-    check_output(case, out_dir)
-    paths = start_run(out_dir)
-    try:
-        on_stage("ingest")
-        planned = plan_inputs(case)
-        stats = file_stats(planned, [ingest_batch(case, b, paths) for b in plan_batches(case, planned)])
-        on_stage("load")
-        load_database(case, planned, stats, paths)
-        check_roster(case, paths)
-        on_stage("transfers")
-        build_transfers(case, paths)
-        on_stage("match")
-        match_entries(case, paths)
-        on_stage("marts")
-        build_marts(case, paths)
-        check_invariants(case, paths)
-        on_stage("tracing")
-        build_tracing(case, paths)
-        on_stage("validate")
-        validation = validate(case, paths)
-        on_stage("publish")
-        summary = publish(case, paths, validation, started, lang=lang, unmask=unmask)
-        finish_run(paths)
-    except BaseException:
-        abandon_run(paths)
-        raise
-    return summary
+    """The whole run here, without Prefect; returns the run summary."""
+    on_stage(CHECK_STAGE)
+    return execute(prepare(case_dir, out_dir, lang=lang, unmask=unmask), on_stage=on_stage).summary
 
 
 # ---------------------------------------------------------------- helpers
@@ -466,6 +593,13 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, files: list[Path | 
         )
     else:
         _create_table(con, name, pl.DataFrame(schema=schema))
+
+
+def _normalised_path(stats: ingest.FileStats) -> Path | None:
+    """The normalised-cells Parquet ingest wrote beside the file's quarantine Parquet (``ingest.write_parsed_rows``)."""
+    if stats.quarantine_path is None:
+        return None
+    return stats.quarantine_path.parent.parent / "normalised" / stats.quarantine_path.name
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
