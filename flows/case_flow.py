@@ -77,7 +77,7 @@ def reconcile(
 
 def run_prepared(run: pipeline.Run, task_runner=None) -> dict:
     """The flow for a run already prepared in this process (the CLI checks the case before Prefect starts)."""
-    key = run.paths.staging_dir.name
+    key = run.run_id
     _prepared[key] = run
     flow_ = reconcile if task_runner is None else reconcile.with_options(task_runner=task_runner)
     try:

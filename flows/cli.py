@@ -1,4 +1,4 @@
-"""`fundtrail` command line: run, demo, schedule, inspect, generate.
+"""`fundtrail` command line: run, demo, schedule, inspect, generate, diff.
 
 Exit codes (outputs.md): 0 the run finished (quarantined rows included),
 1 the case could not be read or broke a balancing rule, 2 a usage error.
@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
         help="fraud: write the bank statements as 调单 replies, one small file per account and month",
     )
     generate.set_defaults(command=_generate)
+
+    diff = commands.add_parser("diff", help="list the figures that differ between two outputs, and the files")
+    diff.add_argument("before", type=Path, help="the earlier output folder")
+    diff.add_argument("after", type=Path, help="the later output folder")
+    diff.add_argument("--unmask", action="store_true", help="show file names and payers' accounts in full")
+    diff.set_defaults(command=_diff)
     return parser
 
 
@@ -170,6 +176,31 @@ def _generate(args: argparse.Namespace) -> int:
     out = generate(args.out, scale=args.scale, seed=args.seed, **options)
     print(f"wrote {args.case_kind} case to {out} (answer key: {out / 'truth.json'})")
     return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from fundtrail import changes
+    from fundtrail.reports.mask import digit_runs_expr
+
+    found = changes.between(args.before, args.after)
+    if not args.unmask:
+        found = found.with_columns(digit_runs_expr(pl.col("key")).alias("key"))
+    print(_changes_headline(changes.counts(found)) if found.height else "no changes: the same figures from the same files")
+    for line in changes.describe(found):
+        print(f"  {line}")
+    return 0
+
+
+def _changes_headline(counts: dict) -> str:
+    files = ", ".join(
+        f"{counts[key]} input file{'s' if counts[key] != 1 else ''} {state}"
+        for key, state in (("inputs_added", "added"), ("inputs_removed", "removed"), ("inputs_changed", "changed"))
+        if counts[key]
+    )
+    figures = f"{counts['figures']} figure{'s' if counts['figures'] != 1 else ''} moved"
+    return f"{figures}; {files}" if files else figures
 
 
 def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
@@ -261,6 +292,14 @@ class _StageDisplay:
 def _print_summary(summary: dict, out_dir: Path) -> None:
     totals = summary["totals"]
     print(f"\n{summary['case_id']}: {summary['title']}")
+    moved = summary.get("changes", {})
+    if moved.get("lines"):
+        print(f"  CHANGES since the previous run into this folder: {_changes_headline(moved)}")
+        for line in moved["lines"]:
+            print(f"    {line}")
+        shown = sum(moved[k] for k in ("figures", "inputs_added", "inputs_removed", "inputs_changed"))
+        if shown > len(moved["lines"]):
+            print(f"    … {shown - len(moved['lines'])} more in changes.csv")
     for warning in summary.get("warnings", []):
         print(f"  WARNING [{warning['code']}] {warning['message']}")
     if totals["entries_count"]:

@@ -66,7 +66,7 @@ def test_flow_runs_the_pipeline_steps_as_tasks_and_replaces_outputs_whole(prefec
 
     with get_client(sync_client=True) as client:
         [flow_run] = client.read_flow_runs(limit=1, sort="START_TIME_DESC")
-    assert flow_run.parameters["prepared"] == run.paths.staging_dir.name  # a short id, not the plan
+    assert flow_run.parameters["prepared"] == run.run_id  # a short id, not the plan
     names = task_run_names(flow_run.id)
     ingest = [step.name for step in pipeline.STEPS if isinstance(step, pipeline.Parts)]
     assert ingest == ["ingest batch"]

@@ -17,9 +17,11 @@ outputs whole (outputs.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -31,7 +33,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from fundtrail import ingest, match, outdir, review, sqlrun, trace
+from fundtrail import changes, ingest, match, outdir, review, sqlrun, trace
 from fundtrail.ingest import batch as batches
 from fundtrail.config import CaseConfig, load_case
 from fundtrail.errors import InvariantError, RosterError
@@ -51,11 +53,14 @@ OUTPUT_TABLES = (
     "leads",
     "recoveries",
     "decisions",
+    "changes",
 )
 # Beyond outputs.md: the auditor's list of balance breaks, gaps and overlaps, the identifier
 # cells ingest normalised (docs/safety.md), the next bank requests (not_obtained accounts
 # ranked) and each victim's recoveries beside their loss, as tables too.
 AUDIT_TABLES = ("statement_integrity", "normalised", "bank_requests", "victim_recoveries")
+# manifest.json keeps this many runs into the same OUT_DIR in ``history``, newest last.
+HISTORY_KEPT = 20
 FRAUD_MARTS = [
     "entries",
     "payments",
@@ -105,6 +110,7 @@ class PlannedFile:
 class Run:
     """One run as its steps hand it on: the checked case, where it writes, and what earlier steps found."""
 
+    run_id: str
     case: CaseConfig
     paths: RunPaths
     started: datetime
@@ -114,6 +120,8 @@ class Run:
     # One per planned file, in plan order, once ingest has run: its stats, or None for a file read once already.
     stats: tuple[ingest.FileStats | None, ...] = ()
     validation: dict = field(default_factory=dict)
+    # The runs that wrote OUT_DIR before this one, oldest first (manifest.json ``history``).
+    earlier_runs: tuple[dict, ...] = ()
     summary: dict = field(default_factory=dict)
 
 
@@ -163,7 +171,7 @@ def prepare(case_dir: str | Path, out_dir: str | Path, lang: str = "zh", unmask:
     check_output(case, out_dir)
     check_inputs(case)
     planned = plan_inputs(case)
-    return Run(case, start_run(out_dir), started, tuple(planned), lang=lang, unmask=unmask)
+    return Run(uuid.uuid4().hex, case, start_run(out_dir), started, tuple(planned), lang=lang, unmask=unmask)
 
 
 def check_inputs(case: CaseConfig) -> None:
@@ -393,37 +401,56 @@ def validate(case: CaseConfig, paths: RunPaths) -> dict:
     return gx_validate.validate_database(paths.db, paths.staging_dir / "validation", timezone=case.timezone)
 
 
-def publish(
-    case: CaseConfig,
-    paths: RunPaths,
-    validation: dict,
-    started: datetime,
-    lang: str = "zh",
-    unmask: bool = False,
-) -> dict:
+def compare_with_earlier(run: Run) -> Run:
+    """``changes``: this run's figures against those of the earlier output in OUT_DIR, if it holds one.
+
+    Read from OUT_DIR before this run's outputs move into place (outputs.md);
+    the earlier manifest's history of runs is handed on to this run's.
+    """
+    earlier = outdir.earlier_manifest(run.paths.out_dir)
+    before = changes.read_output(run.paths.out_dir) if earlier is not None else None
+    with _connect(run.case, run.paths) as con:
+        found = changes.compare(before, changes.read_figures(con)) if before is not None else changes.empty()
+        _create_table(con, "changes", found)
+    return replace(run, earlier_runs=_earlier_runs(earlier))
+
+
+def publish(run: Run) -> dict:
     """CSV + Parquet per table, the reports and manifest.json, all into the staging folder."""
     from fundtrail import publish as writer
 
+    case, paths = run.case, run.paths
     with _connect(case, paths) as con:
         con.execute("SET TimeZone = ?", [case.timezone])
         for table in OUTPUT_TABLES + AUDIT_TABLES:
             writer.write_table(con, table, paths.staging_dir)
-        summary = writer.summary(con, case, started, validation)
+        summary = writer.summary(con, case, run.started, run.validation)
         summary["warnings"] = run_warnings(con)
-        writer.write_reports(con, summary, paths.staging_dir, lang=lang, unmask=unmask)
+        summary["changes"] = writer.changes_summary(con, unmask=run.unmask)
+        writer.write_reports(con, summary, paths.staging_dir, lang=run.lang, unmask=run.unmask)
         masked = writer.masked_manifest_parts(case.raw, writer.input_controls(con), writer.integrity(con))
+    this_run = {
+        "run_id": run.run_id,
+        "started": summary["started"],
+        "finished": summary["finished"],
+        "code_version": summary["code_version"],
+        **_inputs_digest(masked["inputs"]),
+    }
     manifest = {
         "case_id": case.id,
         "title": case.title,
-        "started": started.astimezone(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
-        "finished": datetime.now(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
+        "run_id": run.run_id,
+        "started": summary["started"],
+        "finished": summary["finished"],
         "code_version": summary["code_version"],
         "case_toml": masked["case_toml"],
         "warnings": summary["warnings"],
+        "changes": {k: v for k, v in summary["changes"].items() if k != "lines"},
         "inputs": masked["inputs"],
         "totals": summary["totals"],
         "statement_integrity": masked["statement_integrity"],
-        "expectations": validation,
+        "expectations": run.validation,
+        "history": [*run.earlier_runs, this_run][-HISTORY_KEPT:],
     }
     (paths.staging_dir / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2, default=_json_default) + "\n", encoding="utf-8"
@@ -487,8 +514,7 @@ def _validate(run: Run) -> Run:
 
 
 def _publish(run: Run) -> Run:
-    summary = publish(run.case, run.paths, run.validation, run.started, lang=run.lang, unmask=run.unmask)
-    return replace(run, summary=summary)
+    return replace(run, summary=publish(run))
 
 
 def _finish(run: Run) -> Run:
@@ -506,6 +532,7 @@ STEPS: tuple[Step | Parts, ...] = (
     Step("check invariants", "marts", _on_database(check_invariants)),
     Step("tracing", "tracing", _on_database(build_tracing)),
     Step("validate", "validate", _validate),
+    Step("changes", "publish", compare_with_earlier),
     Step("publish", "publish", _publish),
     Step("finish", "publish", _finish),
 )
@@ -631,6 +658,31 @@ def _input_file_row(planned: PlannedFile, stats: ingest.FileStats | None) -> dic
         "account_from": stats.account_from if stats else None,
         "duplicate_of": planned.duplicate_of,
     }
+
+
+def _earlier_runs(earlier: dict | None) -> tuple[dict, ...]:
+    """The history an earlier manifest kept; one written before runs kept a history stands for itself."""
+    if earlier is None:
+        return ()
+    if isinstance(earlier.get("history"), list):
+        return tuple(earlier["history"])
+    inputs = earlier.get("inputs") if isinstance(earlier.get("inputs"), list) else []
+    return (
+        {
+            "run_id": earlier.get("run_id"),
+            "started": earlier.get("started"),
+            "finished": earlier.get("finished"),
+            "code_version": earlier.get("code_version"),
+            **_inputs_digest(inputs),
+        },
+    )
+
+
+def _inputs_digest(inputs: list[dict]) -> dict:
+    """How many input files a run read, and one SHA-256 over them: of the lines ``path<TAB>sha256``,
+    sorted, as manifest.json's ``inputs`` shows them (so anyone can recompute it from the manifest)."""
+    lines = sorted(f"{i.get('path')}\t{i.get('sha256')}\n" for i in inputs if isinstance(i, dict))
+    return {"inputs": len(lines), "inputs_sha256": hashlib.sha256("".join(lines).encode()).hexdigest()}
 
 
 def _json_default(value: object) -> object:
