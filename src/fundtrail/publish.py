@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from fundtrail import code_version, sqlrun
+from fundtrail import changes, code_version, sqlrun
 from fundtrail.config import CaseConfig
-from fundtrail.reports.mask import mask_row
+from fundtrail.reports.mask import digit_runs_expr, mask_row
 
 BOM = "\ufeff".encode()
 # xlsxwriter writes ~100k cells/s: detail sheets past this many rows would make a 10M-row case's
@@ -31,6 +31,8 @@ WORKBOOK_ROW_LIMIT = 100_000
 DRILL_ENTRIES = 500
 # statement_integrity.csv has every finding; the manifest and reports list the first ones.
 INTEGRITY_SHOWN = 500
+# The run summary (and so the CLI) lists this many changes; changes.csv has them all.
+CHANGES_SHOWN = 20
 TIERS = ("especially_huge", "huge", "large", "none")
 
 
@@ -142,6 +144,18 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
     }
 
 
+def changes_summary(con: duckdb.DuckDBPyConnection, unmask: bool = False) -> dict:
+    """How many figures moved and files came or went since the earlier run, and the first changes as lines.
+
+    The lines are for a terminal: the row keys (victim ids of unidentified
+    payers, file names) keep only the ends of long digit runs unless ``unmask``.
+    """
+    found = con.sql("select * from changes order by all").pl()
+    if not unmask:
+        found = found.with_columns(digit_runs_expr(pl.col("key")).alias("key"))
+    return {**changes.counts(found), "lines": changes.describe(found, CHANGES_SHOWN)}
+
+
 def input_controls(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """manifest.json `inputs`: the per-file control totals, plus what the export said of itself."""
     rows = con.execute(
@@ -213,7 +227,7 @@ def write_reports(
     if tables["info_defendants"].is_empty():
         del tables["info_defendants"]
     # The report's drill-downs and "where the money went" read these when the run has them.
-    for name in ("unvalidated", "endpoints", "leads", "recoveries"):
+    for name in ("unvalidated", "endpoints", "leads", "recoveries", "changes"):
         frame = frames(con, [name])[name]
         if not frame.is_empty():
             tables[name] = frame
