@@ -87,10 +87,11 @@ def test_a_column_added_to_kinds_toml_reaches_landing_staging_the_suite_and_the_
     channel = Column("channel", "text", meaning="交易渠道: counter, online, ATM")
     monkeypatch.setitem(KINDS, "bank_statement", (*KINDS["bank_statement"], channel))
     assert ingest.landing_schema("bank_statement")["channel"] == pl.String()
-    assert "    channel::VARCHAR as channel\nfrom landing_bank_statement;" in staging.view_sql("bank_statement")
+    # after the canonical columns come the kept texts (ts_text, amount_text)
+    assert "    channel::VARCHAR as channel,\n    ts_text::VARCHAR as ts_text," in staging.view_sql("bank_statement")
     made = staging.suite("bank_statement", [])
-    assert made["expectations"][0]["kwargs"]["column_list"][-1] == "channel"
-    assert "('channel', 'VARCHAR'))" in made["expectations"][1]["kwargs"]["unexpected_rows_query"]
+    assert made["expectations"][0]["kwargs"]["column_list"][-3:] == ["channel", "ts_text", "amount_text"]
+    assert "('channel', 'VARCHAR'), ('ts_text', 'VARCHAR')" in made["expectations"][1]["kwargs"]["unexpected_rows_query"]
     assert staging.column_table("bank_statement").splitlines()[-1] == "| `channel` | text | no | 交易渠道: counter, online, ATM |"
 
 
