@@ -12,6 +12,7 @@ seconds each part took.
 
 from __future__ import annotations
 
+import resource
 import shutil
 import sys
 import time
@@ -56,6 +57,12 @@ def main() -> None:
     for table in ("trace_events", "traces", "endpoints", "leads", "recoveries"):
         count = con.execute(f"select count(*) from {table}").fetchall()[0][0]
         print(f"  {table}: {count:,} rows")
+    for method, grain, rows_ in con.execute(
+        "select g.method, g.grain, count(t.method) from trace_grain as g left join traces as t using (method) "
+        "group by all order by 1"
+    ).fetchall():
+        print(f"  {method}: followed at {grain} level, {rows_:,} traces rows")
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
 
 if __name__ == "__main__":

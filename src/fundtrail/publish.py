@@ -4,7 +4,8 @@ CSV is formatted in DuckDB, so tables of millions of rows stream to disk:
 amounts with two decimals, times ISO 8601 with the case offset (the
 connection's TimeZone is the case timezone here), empty for NULL. Rows are
 sorted by their first column; ids of the form ``<file>:<row>`` sort by file,
-then row number, so ``a.csv:9`` comes before ``a.csv:10``.
+then row number, so ``a.csv:9`` comes before ``a.csv:10`` (the macro
+sql/macros/row_id_order.sql, which the SQL models use too).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from fundtrail import changes, code_version
+from fundtrail import changes, code_version, sqlrun
 from fundtrail.config import CaseConfig
 from fundtrail.reports.mask import digit_runs_expr, mask_row
 
@@ -41,11 +42,8 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> No
         [table],
     ).fetchall()
     first = _quote(columns[0][0])
-    order = (
-        f"regexp_extract({first}::VARCHAR, '^(.*):([0-9]+)$', 1), "
-        f"try_cast(regexp_extract({first}::VARCHAR, ':([0-9]+)$', 1) as HUGEINT), "
-        f"{first}, " + ", ".join(_quote(c) for c, _ in columns[1:])
-    ).rstrip(", ")
+    sqlrun.build(con, ["row_id_order"])
+    order = ", ".join([f"row_id_order({first})", *(_quote(c) for c, _ in columns[1:])])
     formatted = ", ".join(f"{_text(name, dtype)} as {_quote(name)}" for name, dtype in columns)
     # Sorted once for both files; a table scan keeps insertion order (DuckDB's preserve_insertion_order).
     con.execute(f"create or replace temp table _sorted as select * from {table} order by {order}")
@@ -63,7 +61,8 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> No
 
 def frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pl.DataFrame]:
     """Typed frames of whole tables, for the reports; times carry the case timezone."""
-    return {t: con.sql(f"select * from {t} order by regexp_extract(#1::VARCHAR, '^(.*):([0-9]+)$', 1), try_cast(regexp_extract(#1::VARCHAR, ':([0-9]+)$', 1) as HUGEINT), columns(*)").pl() for t in tables}
+    sqlrun.build(con, ["row_id_order"])
+    return {t: con.sql(f"select * from {t} order by row_id_order(#1), columns(*)").pl() for t in tables}
 
 
 def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime, validation: dict) -> dict:
