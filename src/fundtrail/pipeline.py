@@ -259,26 +259,7 @@ def load_database(
         _load_parquet(con, "normalised", [_normalised_path(s) for s in read], ingest.cells.NORMALISED_SCHEMA)
 
         input_files = pl.DataFrame(
-            [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)],
-            schema={
-                "path": pl.String,
-                "sha256": pl.String,
-                "kind": pl.String,
-                "source_index": pl.Int64,
-                "file_order": pl.Int64,
-                "rows_read": pl.Int64,
-                "rows_quarantined": pl.Int64,
-                # Sums of a file's amounts: wider than one amount (DECIMAL(18,2)) so they cannot overflow.
-                "amount_in": pl.Decimal(38, 2),
-                "amount_out": pl.Decimal(38, 2),
-                "amount_quarantined": pl.Decimal(38, 2),
-                "placeholder_cells": pl.Int64,
-                "blank_rows": pl.Int64,
-                "footer_rows": pl.Int64,
-                "preset": pl.String,
-                "account_from": pl.String,
-                "duplicate_of": pl.String,
-            },
+            [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)], schema=ingest.INPUT_FILES_SCHEMA
         )
         _create_table(con, "input_files", input_files)
         _create_table(con, "statement_summaries", ingest.statement_summaries(stats))
