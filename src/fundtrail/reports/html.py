@@ -8,7 +8,7 @@ values to its template; the templates decide the markup.
 
 No network: the CSS, the few lines of JavaScript and every diagram (inline
 SVG) are in the file, and no URL is referenced except ``validation_href``, a
-relative link to the Great Expectations Data Docs beside the report.
+relative link to the validation report (validation/index.html) beside it.
 
 Order of the page, what a prosecutor reads first at the top: the warnings;
 the case's headline figures with the defendants by tier and their liable
@@ -93,7 +93,7 @@ def write_html_report(
         headline=_headline(raw, summary, case, anchors, info),
         info=_info_defendants(info),
         defendants=_defendants(raw, anchors) if case.fraud else None,
-        validation=_validation(summary, shown),
+        validation=_validation(summary, shown, validation_href),
         drilldowns=_drilldowns(raw, anchors, shown),
         org=_org_chart(raw, anchors) if case.fraud else None,
         flow=_fund_flow(raw, shown),
@@ -294,9 +294,16 @@ def _info_defendants(info: pl.DataFrame | None) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- validation and integrity
 
 
-def _validation(summary: dict[str, Any], shown: _Masker) -> dict[str, Any]:
+def _validation(summary: dict[str, Any], shown: _Masker, validation_href: str) -> dict[str, Any]:
+    """Each suite links to its own page when the summary names it (``page``), else to the report's index."""
+    folder = validation_href.rpartition("/")[0]
     suites = [
-        {"suite": str(r.get("suite", "")), "success": r.get("success"), "failed": r.get("failed")}
+        {
+            "suite": str(r.get("suite", "")),
+            "success": r.get("success"),
+            "failed": r.get("failed"),
+            "href": f"{folder}/{r['page']}" if folder and r.get("page") else r.get("page") or validation_href,
+        }
         for r in summary.get("validation") or []
     ]
     findings = (summary.get("totals") or {}).get("integrity_findings")
@@ -467,7 +474,7 @@ def _unvalidated_by_defendant(raw: dict[str, pl.DataFrame], shown: _Masker) -> d
     result = {}
     for (defendant_id,), mine in joined.group_by("defendant_id", maintain_order=True):
         listed = shown.loose_table("unvalidated", mine.head(MAX_UNVALIDATED_ENTRIES).select(columns))
-        result[defendant_id] = _table(listed, mine.height, "entries.csv")
+        result[defendant_id] = _table(listed, mine.height, "entries.csv", {"reason": "coded"})
     return result
 
 

@@ -86,10 +86,11 @@ def percent(part: int, whole: int) -> str:
     return f"{part / whole:.2%}" if whole else "—"
 
 
-def value_zh(value: Any) -> str:
-    """A code in Chinese; a list of codes (``leader;staff``: two roles over time) word by word."""
+def value_zh(value: Any, column: str | None = None) -> str:
+    """A code in Chinese (as it means in ``column``); a list of codes (``leader;staff``: two roles
+    over time) word by word."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return "；".join(labels.value_label("zh", part) for part in value.split(";"))
-    return labels.value_label("zh", value)
+        return "；".join(labels.value_label("zh", part, column) for part in value.split(";"))
+    return labels.value_label("zh", value, column)
