@@ -285,6 +285,42 @@ def test_report_is_static_offline_html(validated):
     assert 'href="entries.html"' in index
     entries = (docs / "entries.html").read_text(encoding="utf-8")
     assert "every_deposit_row_is_one_entry" in entries and "sheet/d.csv" in entries
+    # the same page shell and stylesheet as report.html
+    shared_css = (REPO / "src" / "fundtrail" / "reports" / "templates" / "report.css").read_text(encoding="utf-8")
+    assert shared_css.strip() in index and shared_css.strip() in entries
+
+
+def test_report_escapes_what_it_shows(tmp_path):
+    """Suite texts and failing values are data: a tag inside one is shown as text, never parsed."""
+    from fundtrail.validate.report import write_report
+
+    tag = "<img src=x onerror=alert(1)>"
+    expectation = {
+        "check": "odd", "expectation": "expect_column_values_to_not_be_null", "description": f"described {tag}",
+        "column": "memo", "kwargs": {"column": "memo"}, "success": False, "error": None,
+        "unexpected_count": 1, "element_count": 1, "examples": [{"memo": tag, "source_row": 2}],
+    }
+    suite = {
+        "suite": "notes", "table": "notes", "purpose": f"purpose {tag}", "note": "", "page": "notes.html",
+        "status": "failed", "success": False, "rows": 1, "evaluated": 1, "failed": 1, "expectations": [expectation],
+    }
+    write_report(tmp_path, [suite])
+    for name in ("index.html", "notes.html"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text, name
+    page = (tmp_path / "notes.html").read_text(encoding="utf-8")
+    assert '<td>&lt;img src=x onerror=alert(1)&gt;</td><td class="num">2</td>' in page
+
+
+def test_gx_is_left_as_it_was_after_a_validation(validated):
+    """The session's memos for GX's recomputations end with the session."""
+    from great_expectations.core.id_dict import IDDict
+    from great_expectations.expectations.expectation import Expectation
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    assert Expectation.configuration.fget.__module__.startswith("great_expectations")
+    assert ExpectationConfiguration.to_domain_obj.__module__.startswith("great_expectations")
+    assert IDDict.to_id.__module__.startswith("great_expectations")
 
 
 def test_many_bad_rows_stay_in_duckdb(tmp_path):
