@@ -33,19 +33,11 @@ from fundtrail.ingest.counts import (
     STATEMENT_SUMMARY_SCHEMA,
     FileStats,
     count_file,
-    decimal,
     file_sha256,
-    stated_summary,
     statement_summaries,
 )
 from fundtrail.ingest.mapping import map_columns, split_positions, with_split_columns
-from fundtrail.ingest.parse import (
-    QUARANTINE_SCHEMA,
-    landing_schema,
-    parse_rows,
-    stats_money_column,
-    write_parsed_rows,
-)
+from fundtrail.ingest.parse import QUARANTINE_SCHEMA, landing_schema, parse_rows, write_parsed_rows
 from fundtrail.ingest.readers import layout_of, read_header_texts, read_table
 
 __all__ = [
@@ -102,11 +94,3 @@ def _output_name(source: Source, rel_path: str) -> str:
         raise ValueError(f"{rel_path} is not one of source #{source.index}'s files")
     return f"{source.index:03d}-{source.files.index(rel_path) + 1:05d}"
 
-
-# batch.py imports these by their former names; it moves to the modules' own names in its next change.
-_decimal = decimal
-_parse = parse_rows
-_split_positions = split_positions
-_stated_summary = stated_summary
-_stats_money_column = stats_money_column
-_with_split_columns = with_split_columns
