@@ -192,16 +192,16 @@ def prepare(case_dir: str | Path, out_dir: str | Path, lang: str = "zh", unmask:
     return Run(uuid.uuid4().hex, case, paths, started, tuple(planned), lang=lang, unmask=unmask, cached=tuple(cached))
 
 
-def _header_known(planned: list[PlannedFile], cached: list[ingest_cache.CachedBatch]) -> frozenset[str]:
-    """Files whose header needs no check: a cached file's passed when it was parsed, and a copy of a
-    file of the same source has that file's header."""
-    source_of = {p.path: p.source_index for p in planned}
-    copies = {p.path for p in planned if p.duplicate_of is not None and source_of[p.duplicate_of] == p.source_index}
-    return frozenset(copies | {path for batch in cached for path, _ in batch.files})
+def _header_known(planned: list[PlannedFile], cached: list[ingest_cache.CachedBatch]) -> frozenset[tuple[int, str]]:
+    """(source index, path) of the files whose header needs no check: a cached file's passed when it
+    was parsed, and a copy of a file of the same source has that file's header."""
+    read = {(p.source_index, p.path) for p in planned if p.duplicate_of is None}
+    copies = {(p.source_index, p.path) for p in planned if (p.source_index, p.duplicate_of) in read}
+    return frozenset(copies | {(batch.source_index, path) for batch in cached for path, _ in batch.files})
 
 
-def check_inputs(case: CaseConfig, skip: frozenset[str] = frozenset()) -> None:
-    """Every file's header (but those in ``skip``) against its kind, before anything is loaded (case-format.md)."""
+def check_inputs(case: CaseConfig, skip: frozenset[tuple[int, str]] = frozenset()) -> None:
+    """Every file's header (but ``skip``'s) against its kind, before anything is loaded (case-format.md)."""
     for source in case.sources:
         batches.check_source(case, source, skip)
 

@@ -94,12 +94,13 @@ def plan_batches(
     return batches
 
 
-def check_source(case: CaseConfig, source: Source, skip: frozenset[str] = frozenset()) -> None:
-    """``ingest.check_file`` for every file of ``source`` but ``skip``, the column mapping worked out once per header row."""
+def check_source(case: CaseConfig, source: Source, skip: frozenset[tuple[int, str]] = frozenset()) -> None:
+    """``ingest.check_file`` for every file of ``source`` but those ``skip`` names (source index, path),
+    the column mapping worked out once per header row."""
     layouts = _Layouts(source)
     checked: set[tuple] = set()
     for rel_path in source.files:
-        if rel_path in skip:
+        if (source.index, rel_path) in skip:
             continue
         path = case.case_dir / rel_path
         layout = layouts.of(rel_path, path)

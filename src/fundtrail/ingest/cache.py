@@ -160,8 +160,10 @@ def _entries(folder: Path) -> list[CachedBatch]:
             record = json.loads((entry / STATS_FILE).read_text(encoding="utf-8"))
             if record.get("format") != FORMAT or record.get("key") != entry.name:
                 continue
-            stats = tuple(_stats_from_record(r, entry) for r in record["stats"])
-            if not all(s.landing_path.is_file() and s.quarantine_path.is_file() for s in stats):
+            # A batch's files share its few Parquet files: each path is made and looked for once.
+            paths = functools.lru_cache(maxsize=None)(lambda relative, entry=entry: entry / relative)
+            stats = tuple(_stats_from_record(r, paths) for r in record["stats"])
+            if not all(p.is_file() for s in stats for p in {s.landing_path, s.quarantine_path}):
                 continue
             files = tuple((str(path), str(sha)) for path, sha in record["files"])
             found.append(CachedBatch(entry.name, int(record["source_index"]), files, stats))
@@ -189,10 +191,10 @@ def _stats_record(stat: FileStats, entry: Path) -> dict:
     return record
 
 
-def _stats_from_record(record: dict, entry: Path) -> FileStats:
+def _stats_from_record(record: dict, in_entry: Callable[[str], Path]) -> FileStats:
     values = {name: _untyped(value) for name, value in record.items()}
     for name in ("landing_path", "quarantine_path"):
-        values[name] = entry / values[name]
+        values[name] = in_entry(values[name])
     return FileStats(**values)
 
 
