@@ -65,6 +65,10 @@ from great_expectations.datasource.fluent import SQLDatasource  # noqa: E402
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine  # noqa: E402
 from great_expectations.expectations.expectation import Expectation  # noqa: E402
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
+from great_expectations.expectations.metrics.metric_provider import metric_value  # noqa: E402
+from great_expectations.expectations.metrics.query_metrics.query_table.unexpected_rows_query_table import (  # noqa: E402
+    UnexpectedRowsQueryTable,
+)
 
 # GX pins this module's logger at INFO, so every run announced its temporary docs folder.
 logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
@@ -136,6 +140,20 @@ class _OneConnectionEngine(SqlAlchemyExecutionEngine):
             self._connection.close()
             self._connection = None
         self.engine.dispose()
+
+
+class _UnexpectedRowsLeftInDuckDB(UnexpectedRowsQueryTable):
+    """``unexpected_rows_query.table`` for this module's engine only: no rows.
+
+    GX fetches the rows of every unexpected-rows check (up to 200) on every validation,
+    but returns them only in result format COMPLETE, which fundtrail never asks for: the
+    example rows of a failed check are fetched by ``fundtrail.validate`` itself, at most
+    five. On a check that passes the fetch ran the check's query a second time, to the end.
+    The count the result does report is GX's own ``unexpected_rows_query.row_count``."""
+
+    @metric_value(engine=_OneConnectionEngine)
+    def _left_in_duckdb(cls, **_: Any) -> list[dict[str, Any]]:
+        return []
 
 
 class FundtrailDuckDBDatasource(SQLDatasource):
