@@ -35,6 +35,7 @@ TOTALS_ORDER = (
     "quarantined_rows",
 )
 TIER_ORDER = ("especially_huge", "huge", "large", "especially_serious", "serious", "none")
+TIER_RANK = {tier: rank for rank, tier in enumerate(TIER_ORDER)}
 INFO_SUMMARY_COLUMNS = (
     "defendant_id",
     "records_unique",
@@ -120,8 +121,18 @@ def tiers(tables: dict[str, pl.DataFrame], summary: dict[str, Any]) -> dict[str,
             if frame is not None and "tier" in frame.columns and frame.height:
                 grouped = frame.group_by("tier").len()
                 counts.update(dict(zip(grouped["tier"].to_list(), grouped["len"].to_list())))
-    rank = {t: i for i, t in enumerate(TIER_ORDER)}
-    return dict(sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
+    return dict(sorted(counts.items(), key=lambda kv: tier_key(kv[0])))
+
+
+def tier_key(tier: str | None) -> tuple[int, str]:
+    """Sort key of a tier: most serious first, a tier TIER_ORDER does not know after every known one."""
+    return TIER_RANK.get(tier, len(TIER_RANK)), tier or ""
+
+
+def by_tier(frame: pl.DataFrame, amount: str) -> pl.DataFrame:
+    """Rows most serious tier first, then largest ``amount``, then by defendant_id."""
+    rank = pl.col("tier").replace_strict(TIER_RANK, default=len(TIER_RANK), return_dtype=pl.Int64)
+    return frame.sort([rank, pl.col(amount), pl.col("defendant_id")], descending=[False, True, False], nulls_last=True)
 
 
 def quarantine_counts(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:

@@ -238,9 +238,8 @@ def _tier_groups(frame: pl.DataFrame, amount: str, anchors: dict[str, str], info
     """Defendants per tier, most serious first, each with the amount the tier rests on (liable, or net gain)."""
     if "tier" not in frame.columns:
         return []
-    rank = {t: i for i, t in enumerate(figures.TIER_ORDER)}
     groups = []
-    for tier in sorted(frame.get_column("tier").unique().to_list(), key=lambda t: (rank.get(t, len(rank)), t or "")):
+    for tier in sorted(frame.get_column("tier").unique().to_list(), key=figures.tier_key):
         members = frame.filter(pl.col("tier") == tier) if tier is not None else frame.filter(pl.col("tier").is_null())
         members = members.sort([amount, "defendant_id"], descending=[True, False], nulls_last=True)
         listed = members.head(MAX_HEADLINE_PER_TIER)
@@ -265,7 +264,7 @@ def _defendants(raw: dict[str, pl.DataFrame], anchors: dict[str, str]) -> dict[s
     frame = raw.get("defendants")
     if frame is None or frame.height == 0:
         return None
-    ordered = _by_tier(frame, "liable")
+    ordered = figures.by_tier(frame, "liable")
     columns = [c for c in DEFENDANT_COLUMNS_FIRST if c in frame.columns] + [c for c in frame.columns if c not in DEFENDANT_COLUMNS_FIRST]
     listed = ordered.select(columns).head(MAX_TABLE_ROWS)
     table = _table(listed, frame.height, "defendants.csv", {
@@ -276,18 +275,10 @@ def _defendants(raw: dict[str, pl.DataFrame], anchors: dict[str, str]) -> dict[s
     return {"table": table}
 
 
-def _by_tier(frame: pl.DataFrame, amount: str) -> pl.DataFrame:
-    rank = {t: i for i, t in enumerate(figures.TIER_ORDER)}
-    ranked = frame.with_columns(
-        pl.col("tier").replace_strict(rank, default=len(rank), return_dtype=pl.Int64).alias("_rank")
-    )
-    return ranked.sort(["_rank", amount, "defendant_id"], descending=[False, True, False], nulls_last=True).drop("_rank")
-
-
 def _info_defendants(info: pl.DataFrame | None) -> dict[str, Any] | None:
     if info is None:
         return None
-    ordered = _by_tier(info, "net_gain") if "net_gain" in info.columns and "tier" in info.columns else info
+    ordered = figures.by_tier(info, "net_gain") if "net_gain" in info.columns and "tier" in info.columns else info
     return {"table": _table(ordered.head(MAX_TABLE_ROWS), info.height, "info_defendants.csv", {"tier": "tier"})}
 
 
@@ -375,7 +366,7 @@ def _drilldowns(raw: dict[str, pl.DataFrame], anchors: dict[str, str], shown: _M
     unvalidated = _unvalidated_by_defendant(raw, shown)
     return [
         _drilldown(raw, defendant, anchors[defendant["defendant_id"]], shown, unvalidated)
-        for defendant in _by_tier(defendants, "liable").head(MAX_TABLE_ROWS).iter_rows(named=True)
+        for defendant in figures.by_tier(defendants, "liable").head(MAX_TABLE_ROWS).iter_rows(named=True)
     ]
 
 
