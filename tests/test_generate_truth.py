@@ -2,7 +2,9 @@
 
 Slow: each case is generated and run through fundtrail.pipeline.run_case
 (no Prefect). Compares every defendant's and victim's figures in the
-published CSVs (UTF-8 with BOM, outputs.md) with truth.json.
+published CSVs (UTF-8 with BOM, outputs.md) with truth.json, every fifo end
+point with truth_endpoints_fifo.csv, and each frozen account's recoveries
+with its frozen amount.
 """
 
 from __future__ import annotations
@@ -44,6 +46,31 @@ def differences(truth: dict[str, dict], got: dict[str, dict[str, str]], fields: 
     return problems
 
 
+def fifo_differences(case: Path, out: Path) -> list[str]:
+    """The pipeline's fifo end points against the answer key's (truth_endpoints_fifo.csv), row for row."""
+    def rows(path: Path) -> dict[tuple[str, str, str], str]:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
+        frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")}).filter(pl.col("method") == "fifo")
+        return {(a, k, o): amount for a, k, o, amount in frame.select("account_no", "kind", "origin", "amount").iter_rows()}
+
+    truth, got = rows(case / "truth_endpoints_fifo.csv"), rows(out / "endpoints.csv")
+    return [f"fifo {key}: truth {truth.get(key)} pipeline {got.get(key)}" for key in sorted(set(truth) | set(got))
+            if truth.get(key) != got.get(key)]
+
+
+def recovery_differences(case: Path, out: Path) -> list[str]:
+    """Each frozen account's recoveries add up to its frozen amount (truth.json) under both allocations."""
+    frozen = json.loads((case / "truth.json").read_text(encoding="utf-8"))["tracing"]["frozen"]
+    recoveries = pl.read_csv(out / "recoveries.csv", infer_schema=False, encoding="utf8")
+    recoveries = recoveries.rename({recoveries.columns[0]: recoveries.columns[0].lstrip("\ufeff")})
+    sums = recoveries.group_by("account_no").agg(
+        pl.col("traced").cast(pl.Decimal(18, 2)).sum(), pl.col("pro_rata").cast(pl.Decimal(18, 2)).sum()
+    )
+    found = {a: (str(t), str(p)) for a, t, p in sums.iter_rows()}
+    return [f"recoveries {a}: frozen {amount}, allotted {found.get(a)}" for a, amount in sorted(frozen.items())
+            if found.get(a) != (amount, amount)]
+
+
 def run(case: Path, out: Path) -> Path:
     from fundtrail.pipeline import run_case
 
@@ -60,6 +87,7 @@ def test_pipeline_reproduces_fraud_truth(tmp_path, scale, seed):
     truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
     problems = differences(truth["defendants"], published(out, "defendants"), DEFENDANT_FIELDS)
     problems += differences(truth["victims"], published(out, "victims"), VICTIM_FIELDS)
+    problems += fifo_differences(case, out) + recovery_differences(case, out)
     assert not problems, "\n".join(problems[:40])
     quarantine = pl.read_csv(out / "quarantine.csv", infer_schema=False)
     assert quarantine.height == truth["totals"]["quarantined_rows"]
@@ -72,6 +100,7 @@ def test_pipeline_reproduces_fraud_truth_from_one_file_per_account_and_month(tmp
     truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
     problems = differences(truth["defendants"], published(out, "defendants"), DEFENDANT_FIELDS)
     problems += differences(truth["victims"], published(out, "victims"), VICTIM_FIELDS)
+    problems += fifo_differences(case, out) + recovery_differences(case, out)
     assert not problems, "\n".join(problems[:40])
     quarantine = pl.read_csv(out / "quarantine.csv", infer_schema=False)
     assert quarantine.height == truth["totals"]["quarantined_rows"]

@@ -123,6 +123,9 @@ class Counters:
     victim_tables: list[pl.DataFrame] = field(default_factory=list)
     victim_rows: list[pl.DataFrame] = field(default_factory=list)
     card_rows: list[pl.DataFrame] = field(default_factory=list)
+    layer_rows: list[pl.DataFrame] = field(default_factory=list)
+    frozen_rows: list[pl.DataFrame] = field(default_factory=list)
+    fifo_endpoints: list[pl.DataFrame] = field(default_factory=list)
     abc_account: str = ""
 
 
@@ -137,7 +140,7 @@ def generate_fraud(out: Path, scale: float = 1.0, seed: int = 729, files_per_acc
     from fundtrail.generate.truth import fraud_truth
 
     out = Path(out)
-    for sub in ("bank", "sheets", "org", "victims"):
+    for sub in ("bank", "sheets", "org", "victims", "frozen"):
         shutil.rmtree(out / sub, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     org = build_organisation(seed)
@@ -173,6 +176,8 @@ class Batch:
     transfers: pl.DataFrame  # payer, payee, amount, ts_payer, ts_payee, payer_vis, payee_vis, kind, inst
     holders: pl.DataFrame  # account_no, holder_name
     victims_csv: pl.DataFrame
+    layers: pl.DataFrame  # account_no, holder_id, layer, statement, opening: the laundering layers' accounts
+    frozen: pl.DataFrame  # account_no, amount, ts, authority_ref: the layer accounts frozen after the arrests
 
 
 def _plan_batch(
@@ -273,7 +278,8 @@ def _plan_batch(
         ]
     )
     transfers, extra_holders = _transfers(instalments, parts, payers, cards, rng, b, noise_per_account)
-    holders = pl.concat([holders, extra_holders]).unique("account_no", keep="first")
+    transfers, layers, frozen, layer_holders = _laundering_layers(transfers, cards, seed, b)
+    holders = pl.concat([holders, extra_holders, layer_holders]).unique("account_no", keep="first")
 
     reported = (
         transfers.filter(pl.col("kind") == "payment")
@@ -294,7 +300,7 @@ def _plan_batch(
         .select(pl.col("payer_key").alias("victim_id"), "name", "account_no", "reported_loss")
     )
     departments = org.codes.select("member_code", "department")
-    return Batch(b, seed, departments, payers, cards, instalments, transfers, holders, victims_csv)
+    return Batch(b, seed, departments, payers, cards, instalments, transfers, holders, victims_csv, layers, frozen)
 
 
 def _special_payers(b: int, special_start: int, rng: np.random.Generator) -> pl.DataFrame:
@@ -643,6 +649,129 @@ def _transfers(
     return transfers, extra
 
 
+LAYER_PREFIXES = ("623059", "623062", "623063")  # onward accounts are layer 1; 2 and 3 are new
+PLATFORMS = ("1001300219000003", "1001200129000017")  # 财付通, 支付宝: [tracing] platform_accounts
+FROZEN_PER_BATCH = 3
+FREEZE_TS = (epoch_day(CASE_END) + 3) * DAY - SHANGHAI * 3600 + 10 * 3600  # 10:00 three days after the arrests
+
+
+def _laundering_layers(
+    transfers: pl.DataFrame, cards: pl.DataFrame, seed: int, b: int
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Where the cards' money went: 1–3 layers of mule accounts, then cash, spending or a frozen balance.
+
+    The onward accounts the cards pay each evening are the first layer; three in four have a
+    statement (调单 obtained). Each starts a chain of depth 1–3: a layer passes each arrival on
+    (92–100 % of it, 20 minutes to 6 hours later) to the next; a layer-2 or -3 account without
+    a statement ends the chain where the evidence stops (nothing after it is planted). The last
+    layer with a statement cashes each arrival out (ATM, no counterparty), spends it at a
+    merchant or payment platform, or keeps it; FROZEN_PER_BATCH last layers keep most of it and
+    are frozen after the arrests at their balance. No layer pays a card or a payer, so no
+    payment or return changes and the defendants' and victims' figures stay as they were. The
+    draws come from their own stream: the rest of the case is drawn as before.
+
+    Returns the transfers (laundering into a layer with a statement now seen on both sides, and
+    the layers' own), the layer accounts, the freezes and the holders' names.
+    """
+    rng = np.random.default_rng([seed, 5, b])
+    card_set = set(cards["account_no"].to_list())
+    onward = np.array(sorted(set(transfers.filter(pl.col("kind") == "laundering")["payee"].to_list()) - card_set))
+    n = onward.size
+    depth = rng.choice([1, 2, 3], size=n, p=[0.4, 0.35, 0.25])
+    statement = [rng.random(n) < 0.75, rng.random(n) < 0.9, rng.random(n) < 0.9]
+    chains = [onward] + [account_numbers(prefix, b * 100_000 + 1, n) for prefix in LAYER_PREFIXES[1:]]
+    # Layer k + 1 of a chain receives money when the chain is that deep and every layer before it
+    # has a statement; it passes money on when layer k + 2 receives, else it is the last.
+    receives = [np.ones(n, dtype=bool)]
+    for k in (1, 2):
+        receives.append(receives[k - 1] & statement[k - 1] & (depth > k))
+    last = [receives[k] & statement[k] & (depth == k + 1) for k in range(3)]
+    frozen_chain = np.zeros(n, dtype=bool)
+    frozen_chain[rng.permutation(np.flatnonzero(last[0] | last[1] | last[2]))[:FROZEN_PER_BATCH]] = True
+
+    seen_layer_1 = pl.col("payee").is_in(onward[statement[0]].tolist())
+    transfers = transfers.with_columns(
+        (pl.col("payee_vis") | ((pl.col("kind") == "laundering") & seen_layer_1)).alias("payee_vis")
+    )
+    position = {account: i for i, account in enumerate(onward.tolist())}
+    arriving = transfers.filter((pl.col("kind") == "laundering") & seen_layer_1).select(
+        pl.col("payee").alias("account"), "amount", pl.col("ts_payee").alias("ts")
+    ).sort("ts", "account", "amount")
+    chain = np.array([position[a] for a in arriving["account"].to_list()], dtype=np.int64)
+    merchants = np.array([m_[0] for m_ in MERCHANTS])
+    moves = []
+    for k in range(3):
+        m = arriving.height
+        forward = receives[k + 1][chain] if k < 2 else np.zeros(m, dtype=bool)
+        roll = rng.random(m)
+        kind = np.where(
+            forward,
+            "layer",
+            np.where(frozen_chain[chain], np.where(roll < 0.3, "cash", "keep"),
+                     np.where(roll < 0.45, "cash", np.where(roll < 0.8, "spend", "keep"))),
+        )
+        payee = np.where(
+            kind == "layer", chains[min(k + 1, 2)][chain],
+            np.where(kind == "spend", merchants[rng.integers(0, merchants.size, m)], ""),
+        )
+        sent = np.round(arriving["amount"].to_numpy() * rng.uniform(0.92, 1.0, m)).astype(np.int64)
+        delay = np.where(kind == "layer", rng.integers(20 * 60, 6 * 3600, m), rng.integers(3600, 24 * 3600, m))
+        payee_vis = (kind == "layer") & (statement[min(k + 1, 2)][chain])
+        moved = pl.DataFrame(
+            {
+                "payer": arriving["account"],
+                "payee": pl.Series(payee).replace("", None),
+                "amount": sent,
+                "ts_payee": arriving["ts"].to_numpy() + delay,
+                "kind": kind,
+                "payee_vis": payee_vis,
+                "chain": chain,
+            }
+        ).filter(pl.col("kind") != "keep")
+        moves.append(moved.drop("chain"))
+        onward_moves = moved.filter((pl.col("kind") == "layer") & pl.col("payee_vis"))
+        arriving = onward_moves.select(pl.col("payee").alias("account"), "amount", pl.col("ts_payee").alias("ts"))
+        chain = onward_moves["chain"].to_numpy()
+    layered = pl.concat(moves)
+    layered = layered.with_columns(
+        (pl.col("ts_payee") - pl.Series(rng.integers(0, 31, layered.height))).alias("ts_payer"),
+        pl.lit(None, dtype=pl.Int64).alias("inst"),
+        pl.lit(True).alias("payer_vis"),
+    ).select(transfers.columns)
+
+    accounts = pl.concat(
+        [
+            pl.DataFrame({"account_no": chains[k][receives[k]], "layer": k + 1, "statement": statement[k][receives[k]]})
+            for k in range(3)
+        ]
+    ).sort("account_no")
+    accounts = accounts.with_columns(
+        pl.Series("holder_id", [f"M{b:02d}{i:05d}" for i in range(accounts.height)]),
+        pl.Series("opening", rng.integers(0, 500_00, accounts.height)),
+    )
+    everything = pl.concat([transfers, layered])
+    balances = pl.concat(
+        [
+            everything.filter("payer_vis").select(pl.col("payer").alias("account_no"), -pl.col("amount")),
+            everything.filter("payee_vis").select(pl.col("payee").alias("account_no"), "amount"),
+        ]
+    ).group_by("account_no").agg(pl.col("amount").sum())
+    frozen_accounts = [chains[k][i] for k in range(3) for i in np.flatnonzero(last[k] & frozen_chain)]
+    frozen = (
+        accounts.filter(pl.col("account_no").is_in(frozen_accounts))
+        .join(balances, on="account_no", how="left")
+        .select(
+            "account_no",
+            (pl.col("opening") + pl.col("amount").fill_null(0)).alias("amount"),
+            pl.lit(FREEZE_TS).alias("ts"),
+            pl.format("公(刑)冻字〔2019〕{}号", pl.int_range(pl.len()) + 1 + b * 10).alias("authority_ref"),
+        )
+    )
+    names = pl.DataFrame({"account_no": accounts["account_no"], "holder_name": chinese_names(rng, accounts.height)})
+    columns = ["account_no", "holder_id", "layer", "statement", "opening"]
+    return everything, accounts.select(columns), frozen, names
+
+
 def _special_keys(payers: pl.DataFrame) -> list[str]:
     return payers.filter(pl.col("account_no").str.starts_with("621483"))["payer_key"].to_list()
 
@@ -678,6 +807,8 @@ def _validity(batch: Batch) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _write_batch(out: Path, batch: Batch, counters: Counters, files_per_account: bool = False) -> None:
+    from fundtrail.generate.truth import fifo_endpoints
+
     entries, payments = _validity(batch)
     _write_sheets(out, batch, entries, counters)
     postings = _postings(batch)
@@ -685,8 +816,12 @@ def _write_batch(out: Path, batch: Batch, counters: Counters, files_per_account:
         _write_replies(out, batch, postings, counters)
     else:
         _write_police(out, batch, postings, counters)
+        _write_layer_statements(out, batch, postings, counters)
         _write_victim_statements(out, batch, postings, counters)
     _write_abc(out, batch, postings, counters)
+    counters.layer_rows.append(batch.layers.join(batch.holders, on="account_no", how="left", maintain_order="left"))
+    counters.frozen_rows.append(batch.frozen)
+    counters.fifo_endpoints.append(fifo_endpoints(batch, postings, PLATFORMS))
 
     counters.entry_aggregates.append(
         entries.with_columns(((pl.col("t_entry") + SHANGHAI * 3600) // DAY).alias("day"))
@@ -799,7 +934,11 @@ def _postings(batch: Batch) -> pl.DataFrame:
     """One row per statement line: each visible side of each transfer, with running balances."""
     t = batch.transfers
     cols = ["account_no", "ts", "amount", "counterparty", "memo"]
-    memo_out = pl.when(pl.col("kind") == "noise").then(pl.lit("快捷支付")).otherwise(pl.lit("网银转账"))
+    memo_out = (
+        pl.when(pl.col("kind") == "cash").then(pl.lit("ATM取款"))
+        .when(pl.col("kind").is_in(["noise", "spend"])).then(pl.lit("快捷支付"))
+        .otherwise(pl.lit("网银转账"))
+    )
     memo_in = pl.when(pl.col("kind") == "noise").then(pl.lit("代发工资")).otherwise(pl.lit("转账存入"))
     out_side = t.filter("payer_vis").select(
         pl.col("payer").alias("account_no"), pl.col("ts_payer").alias("ts"), -pl.col("amount"),
@@ -810,9 +949,10 @@ def _postings(batch: Batch) -> pl.DataFrame:
         pl.col("payer").alias("counterparty"), memo_in.alias("memo"),
     )
     postings = pl.concat([out_side, in_side]).select(cols).sort("account_no", "ts", "amount", "counterparty")
-    accounts = postings.select("account_no").unique().sort("account_no")
+    accounts = postings.select("account_no").unique().join(batch.layers, on="account_no", how="anti").sort("account_no")
     rng = np.random.default_rng([batch.seed, 3, batch.index])
     accounts = accounts.with_columns(pl.Series("opening", rng.integers(20_000_00, 300_000_00, accounts.height)))
+    accounts = pl.concat([accounts, batch.layers.filter("statement").select("account_no", "opening")]).sort("account_no")
     names = batch.holders
     return (
         postings.join(accounts, on="account_no", maintain_order="left")
@@ -898,7 +1038,8 @@ def _write_replies(out: Path, batch: Batch, postings: pl.DataFrame, counters: Co
     """
     cards = batch.cards.filter(pl.col("statement") & (pl.col("layout") == "police")).select("account_no", "overlap")
     victims = batch.payers.filter("statement").select("account_no", pl.lit(False).alias("overlap"))
-    rows = postings.join(pl.concat([cards, victims]).unique("account_no"), on="account_no", maintain_order="left")
+    layers = batch.layers.filter("statement").select("account_no", pl.lit(False).alias("overlap"))
+    rows = postings.join(pl.concat([cards, victims, layers]).unique("account_no"), on="account_no", maintain_order="left")
     split = EXPORT_SPLIT_DAY * DAY - SHANGHAI * 3600
     counters.duplicate_rows += rows.filter(
         pl.col("overlap") & pl.col("ts").is_between(split, split + 3 * DAY, closed="left")
@@ -936,6 +1077,16 @@ def _write_replies(out: Path, batch: Batch, postings: pl.DataFrame, counters: Co
             counters.statement_rows += table.height
             counters.duplicate_rows += table.height
             resent = True
+
+
+def _write_layer_statements(out: Path, batch: Batch, postings: pl.DataFrame, counters: Counters) -> None:
+    """The laundering layers' statements, obtained by police query like the cards' (a third query)."""
+    rows = postings.join(batch.layers.filter("statement").select("account_no"), on="account_no", maintain_order="left")
+    for i, chunk in enumerate(_chunks(rows, ROWS_PER_FILE)):
+        table = _police_table(chunk)
+        write_csv(out / "bank" / "police" / f"b{batch.index:02d}_layers_{i:02d}.csv", table, "gbk",
+                  _police_preamble(batch.index, 3, i), "\r\n")
+        counters.statement_rows += table.height
 
 
 def _police_preamble(b: int, query: int, part: int) -> list[str]:
@@ -1025,6 +1176,19 @@ def _write_static(out: Path, org: Organisation, counters: Counters) -> None:
     )
     write_csv(out / "org" / "gang_accounts.csv", pl.concat(counters.card_rows).sort("account_no"))
     write_csv(out / "victims" / "victims.csv", pl.concat(counters.victim_rows).sort("victim_id", "account_no"))
+    # The laundering layers' holders, known from the 调单 replies: parties, not suspects of this case.
+    write_csv(
+        out / "org" / "layer_accounts.csv",
+        pl.concat(counters.layer_rows).sort("account_no").select(
+            "account_no", "holder_id", "holder_name"
+        ),
+    )
+    frozen = pl.concat(counters.frozen_rows).sort("account_no")
+    write_csv(
+        out / "frozen" / "frozen.csv",
+        frozen.select("account_no", money_text(pl.col("amount")).alias("amount"),
+                      local_time_text(pl.col("ts"), SHANGHAI, "%Y-%m-%d %H:%M:%S").alias("ts"), "authority_ref"),
+    )
 
 
 def _write_case_toml(out: Path, counters: Counters, files_per_account: bool = False) -> None:
@@ -1082,6 +1246,9 @@ amount_tolerance = "0.00"
 max_split = 3
 mirror_window_minutes = 10
 
+[tracing]
+platform_accounts = [{", ".join(toml_string(p) for p in PLATFORMS)}]  # 财付通, 支付宝
+
 [liability]
 financier = "gang"
 shareholder = "gang"
@@ -1135,6 +1302,16 @@ path = "org/units.csv"
 [[source]]
 kind = "gang_accounts"
 path = "org/gang_accounts.csv"
+
+# The laundering layers' accounts and holders (from the 调单 replies).
+[[source]]
+kind = "accounts"
+path = "org/layer_accounts.csv"
+
+# Layer accounts frozen after the arrests, at their balance.
+[[source]]
+kind = "frozen"
+path = "frozen/frozen.csv"
 
 [[source]]
 kind = "victims"
