@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import xlsxwriter
 
 from fundtrail.generate.org import (
     CASE_END,
@@ -41,7 +40,10 @@ from fundtrail.generate.writers import (
     epoch_day,
     local_time_text,
     money_text,
+    new_workbook,
+    source_block,
     toml_string,
+    write_case_toml,
     write_csv,
 )
 
@@ -884,11 +886,7 @@ def _write_sheets(out: Path, batch: Batch, entries: pl.DataFrame, counters: Coun
 
 
 def _write_sheet_xlsx(path: Path, part: pl.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    # A fixed creation date keeps the file byte-identical from run to run.
-    workbook.set_properties({"created": datetime(2019, 8, 1)})
-    sheet = workbook.add_worksheet("入金表")
+    workbook, sheet = new_workbook(path, "入金表")
     when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     money = workbook.add_format({"num_format": "#,##0.00"})
     headers = [SHEET_HEADER[c] for c in ("entry_ref", "ts", "victim_ref", "amount", "receiving_account", "member_code")]
@@ -1107,32 +1105,39 @@ def _malformed_police(batch: Batch, columns: list[str]) -> pl.DataFrame:
     return pl.DataFrame([bad_amount, bad_time, usd], schema=columns, orient="row")
 
 
+BANK_PREAMBLE = ["中国建设银行个人活期账户交易明细", "打印日期：2019-08-05", "币种：人民币 单位：元"]
+
+
+def bank_statement_table(postings: pl.DataFrame, txn_ref: pl.Expr | None = None) -> pl.DataFrame:
+    """Postings in the layout of a bank's own export (BANK_HEADER): 借/贷 flags, amounts unsigned with thousands separators."""
+    h = BANK_HEADER
+    return postings.select(
+        pl.col("account_no").alias(h["account_no"]),
+        pl.col("account_name").alias(h["account_name"]),
+        local_time_text(pl.col("ts"), SHANGHAI, "%Y-%m-%d %H:%M:%S").alias(h["ts"]),
+        pl.when(pl.col("amount") > 0).then(pl.lit("贷")).otherwise(pl.lit("借")).alias(h["direction"]),
+        money_text(pl.col("amount").abs(), thousands=True).alias(h["amount"]),
+        money_text(pl.col("balance"), thousands=True).alias(h["balance"]),
+        pl.col("counterparty").alias(h["counterparty_account"]),
+        pl.col("counterparty_name").alias(h["counterparty_name"]),
+        (pl.col("txn_ref") if txn_ref is None else txn_ref).alias(h["txn_ref"]),
+        pl.lit("人民币").alias(h["currency"]),
+        pl.col("memo").alias(h["memo"]),
+    )
+
+
 def _write_victim_statements(out: Path, batch: Batch, postings: pl.DataFrame, counters: Counters) -> None:
     accounts = batch.payers.filter("statement").select("account_no")
     rows = postings.join(accounts, on="account_no", maintain_order="left")
-    h = BANK_HEADER
     for i, chunk in enumerate(_chunks(rows, ROWS_PER_FILE)):
-        table = chunk.select(
-            pl.col("account_no").alias(h["account_no"]),
-            pl.col("account_name").alias(h["account_name"]),
-            local_time_text(pl.col("ts"), SHANGHAI, "%Y-%m-%d %H:%M:%S").alias(h["ts"]),
-            pl.when(pl.col("amount") > 0).then(pl.lit("贷")).otherwise(pl.lit("借")).alias(h["direction"]),
-            money_text(pl.col("amount").abs(), thousands=True).alias(h["amount"]),
-            money_text(pl.col("balance"), thousands=True).alias(h["balance"]),
-            pl.col("counterparty").alias(h["counterparty_account"]),
-            pl.col("counterparty_name").alias(h["counterparty_name"]),
-            pl.col("txn_ref").alias(h["txn_ref"]),
-            pl.lit("人民币").alias(h["currency"]),
-            pl.col("memo").alias(h["memo"]),
-        )
+        table = bank_statement_table(chunk)
         if batch.index == 0 and i == 0:
             # A cell too narrow when the bank printed it to Excel: "#####" instead of the amount.
             broken = table.row(0)
             broken = [*broken[:4], "#####", *broken[5:8], "MALFORMED000004", *broken[9:]]
             table = pl.concat([table, pl.DataFrame([broken], schema=table.columns, orient="row")])
             counters.quarantined_rows += 1
-        preamble = ["中国建设银行个人活期账户交易明细", "打印日期：2019-08-05", "币种：人民币 单位：元"]
-        write_csv(out / "bank" / "victims" / f"b{batch.index:02d}_{i:02d}.csv", table, "gbk", preamble, "\r\n")
+        write_csv(out / "bank" / "victims" / f"b{batch.index:02d}_{i:02d}.csv", table, "gbk", BANK_PREAMBLE, "\r\n")
         counters.statement_rows += table.height
 
 
@@ -1191,56 +1196,45 @@ def _write_static(out: Path, org: Organisation, counters: Counters) -> None:
     )
 
 
+POLICE_DIRECTIONS = {"进": "in", "出": "out"}
+BANK_DIRECTIONS = {"贷": "in", "借": "out"}
+
+
 def _write_case_toml(out: Path, counters: Counters, files_per_account: bool = False) -> None:
-    def columns(mapping: dict[str, str]) -> str:
-        return "\n".join(f"{k} = {toml_string(v)}" for k, v in mapping.items())
-
-    police = f'''[[source]]
-kind = "bank_statement"
-path = "bank/police/*.csv"
-encoding = "gbk"
-skip_rows = 2
-[source.columns]
-{columns(POLICE_HEADER)}
-[source.values.direction]
-"进" = "in"
-"出" = "out"
-
-# Victims' own bank statements, exported by the bank.
-[[source]]
-kind = "bank_statement"
-path = "bank/victims/*.csv"
-encoding = "gbk"
-skip_rows = 3
-[source.columns]
-{columns(BANK_HEADER)}
-[source.values.direction]
-"贷" = "in"
-"借" = "out"'''
     if files_per_account:
-        police = f'''[[source]]
-kind = "bank_statement"
-path = "bank/returns/*.csv"
-encoding = "gbk"
-skip_rows = 2
-[source.columns]
-{columns(POLICE_HEADER)}
-[source.values.direction]
-"进" = "in"
-"出" = "out"'''
-    police_comment = (
-        "# 调单: the banks' replies to police queries, one file per account, month and query."
-        if files_per_account
-        else "# Police transaction-query replies for the receiving cards (many cards per file)."
-    )
-
-    text = f'''[case]
-id = "729-fraud"
-title = "7·29 跨境电信诈骗案（生成的演示案例）"
-timezone = "Asia/Shanghai"
-currency = "CNY"
-
-[matching]
+        statements = [source_block(
+            "bank_statement", "bank/returns/*.csv", "调单: the banks' replies to police queries, one file per account, month and query.",
+            POLICE_HEADER, POLICE_DIRECTIONS, encoding="gbk", skip_rows=2,
+        )]
+    else:
+        statements = [
+            source_block(
+                "bank_statement", "bank/police/*.csv",
+                "Police transaction-query replies for the receiving cards (many cards per file) and the laundering layers.",
+                POLICE_HEADER, POLICE_DIRECTIONS, encoding="gbk", skip_rows=2,
+            ),
+            source_block("bank_statement", "bank/victims/*.csv", "Victims' own bank statements, exported by the bank.",
+                         BANK_HEADER, BANK_DIRECTIONS, encoding="gbk", skip_rows=3),
+        ]
+    sources = [
+        *statements,
+        source_block(
+            "bank_statement", "bank/abc/*.csv",
+            "One card's statement from its bank, exported twice with overlapping dates;\nthe account number is only in the preamble.",
+            ABC_HEADER, {"收入": "in", "支出": "out"}, encoding="gbk", skip_rows=4, account_no=counters.abc_account,
+        ),
+        source_block("deposit_sheet", "sheets/*.xlsx", "The gang's deposit sheets, kept in Laos time.", SHEET_HEADER,
+                     sheet="入金表", timezone="Asia/Vientiane"),
+        source_block("deposit_sheet", "sheets/*.csv", columns=SHEET_HEADER, encoding="gbk", skip_rows=1,
+                     timezone="Asia/Vientiane"),
+        source_block("roster", "org/roster.csv"),
+        source_block("units", "org/units.csv"),
+        source_block("gang_accounts", "org/gang_accounts.csv"),
+        source_block("accounts", "org/layer_accounts.csv", "The laundering layers' accounts and holders (from the 调单 replies)."),
+        source_block("frozen", "frozen/frozen.csv", "Layer accounts frozen after the arrests, at their balance."),
+        source_block("victims", "victims/victims.csv"),
+    ]
+    tables = f'''[matching]
 window_minutes = 30
 amount_tolerance = "0.00"
 max_split = 3
@@ -1256,65 +1250,5 @@ leader = "unit"
 staff = "own"
 support = "gang"
 
-{police_comment}
-{police}
-
-# One card's statement from its bank, exported twice with overlapping dates;
-# the account number is only in the preamble.
-[[source]]
-kind = "bank_statement"
-path = "bank/abc/*.csv"
-encoding = "gbk"
-skip_rows = 4
-account_no = "{counters.abc_account}"
-[source.columns]
-{columns(ABC_HEADER)}
-[source.values.direction]
-"收入" = "in"
-"支出" = "out"
-
-# The gang's deposit sheets, kept in Laos time.
-[[source]]
-kind = "deposit_sheet"
-path = "sheets/*.xlsx"
-sheet = "入金表"
-timezone = "Asia/Vientiane"
-[source.columns]
-{columns(SHEET_HEADER)}
-
-[[source]]
-kind = "deposit_sheet"
-path = "sheets/*.csv"
-encoding = "gbk"
-skip_rows = 1
-timezone = "Asia/Vientiane"
-[source.columns]
-{columns(SHEET_HEADER)}
-
-[[source]]
-kind = "roster"
-path = "org/roster.csv"
-
-[[source]]
-kind = "units"
-path = "org/units.csv"
-
-[[source]]
-kind = "gang_accounts"
-path = "org/gang_accounts.csv"
-
-# The laundering layers' accounts and holders (from the 调单 replies).
-[[source]]
-kind = "accounts"
-path = "org/layer_accounts.csv"
-
-# Layer accounts frozen after the arrests, at their balance.
-[[source]]
-kind = "frozen"
-path = "frozen/frozen.csv"
-
-[[source]]
-kind = "victims"
-path = "victims/victims.csv"
 '''
-    (out / "case.toml").write_text(text, encoding="utf-8")
+    write_case_toml(out, "729-fraud", "7·29 跨境电信诈骗案（生成的演示案例）", tables, sources)
