@@ -28,18 +28,10 @@ def prepare(case_dir: Path, db_dir: Path) -> Path:
     db = db_dir / "case.duckdb"
     if db.exists():
         return db
-    case = load_case(case_dir)
-    paths = pipeline.start_run(db_dir / "run")
-    planned = pipeline.plan_inputs(case)
-    stats = pipeline.file_stats(planned, [pipeline.ingest_batch(case, b, paths) for b in pipeline.plan_batches(case, planned)])
-    pipeline.load_database(case, planned, stats, paths)
-    pipeline.check_roster(case, paths)
-    pipeline.build_transfers(case, paths)
-    pipeline.match_entries(case, paths)
-    pipeline.build_marts(case, paths)
+    run = pipeline.execute(pipeline.prepare(case_dir, db_dir / "run"), through="marts")
     db_dir.mkdir(parents=True, exist_ok=True)
-    shutil.move(paths.db, db)
-    shutil.rmtree(paths.staging_dir)
+    shutil.move(run.paths.db, db)
+    pipeline.abandon_run(run.paths)
     return db
 
 
