@@ -1,7 +1,7 @@
 """Time trace.build_tracing on a generated case.
 
 Not a test. Run, e.g. for 1M statement rows:
-    fundtrail generate fraud --scale 36.3 --out /tmp/gen1m
+    fundtrail generate fraud --scale 26.3 --out /tmp/gen1m
     /usr/bin/time -v .venv/bin/python bench/bench_trace.py /tmp/gen1m /tmp/gen1m-db
 
 The first call runs the pipeline steps up to the marts into DB_DIR/case.duckdb

@@ -20,6 +20,7 @@ from fundtrail.generate import generate_fraud, generate_info
 from fundtrail.generate.fraud import (
     ENTRY_ONLY,
     PAYMENT_ONLY,
+    PLATFORMS,
     SINGLE,
     SPLIT,
     _plan_batch,
@@ -80,7 +81,8 @@ def test_both_cases_parse_with_load_case(fraud_small, tmp_path):
     fraud = load_case(fraud_small)
     assert fraud.id == "729-fraud"
     kinds = sorted({s.kind for s in fraud.sources})
-    assert kinds == ["bank_statement", "deposit_sheet", "gang_accounts", "roster", "units", "victims"]
+    assert kinds == ["accounts", "bank_statement", "deposit_sheet", "frozen", "gang_accounts", "roster", "units", "victims"]
+    assert fraud.tracing.platform_accounts == PLATFORMS
     sheets = fraud.sources_of("deposit_sheet")
     assert {s.timezone for s in sheets} == {"Asia/Vientiane"}
     assert fraud.timezone == "Asia/Shanghai"
@@ -242,6 +244,44 @@ def test_split_parts_add_up_and_no_other_amount_repeats():
     # an amount appears once as an entry and once as its payment, or twice each in the trap
     counts = amounts.value_counts()["count"]
     assert counts.max() <= 4
+
+
+def test_laundering_layers_pass_the_money_on_to_cash_spending_and_frozen_balances(fraud_full):
+    layers = pl.read_csv(fraud_full / "org" / "layer_accounts.csv", infer_schema=False)
+    statements = pl.concat([read_gbk(p, 2) for p in sorted((fraud_full / "bank" / "police").glob("b00_layers_*.csv"))])
+    assert set(statements["交易卡号"]) <= set(layers["account_no"])
+    assert json.loads((fraud_full / "truth.json").read_text(encoding="utf-8"))["tracing"]["layer_accounts"].keys() == {
+        "1", "2", "3"
+    }
+    # A layer never pays a card or a victim: no payment or return of the case changes.
+    cards = set(pl.read_csv(fraud_full / "org" / "gang_accounts.csv", infer_schema=False)["account_no"])
+    payers = set(pl.read_csv(fraud_full / "victims" / "victims.csv", infer_schema=False)["account_no"])
+    paid = statements.filter(pl.col("收付标志") == "出")
+    assert not set(paid["交易对手账卡号"].drop_nulls()) & (cards | payers)
+    # The chains end in ATM withdrawals (no counterparty), spending at merchants and platforms, or a balance.
+    assert paid.filter(pl.col("交易对手账卡号").is_null())["摘要说明"].unique().to_list() == ["ATM取款"]
+    assert set(PLATFORMS) <= set(paid["交易对手账卡号"].drop_nulls())
+    # Frozen after the arrests at the balance the statement ends with.
+    frozen = pl.read_csv(fraud_full / "frozen" / "frozen.csv", infer_schema=False)
+    assert frozen.height == 3
+    last = statements.group_by("交易卡号", maintain_order=True).last()
+    balances = dict(zip(last["交易卡号"], last["交易余额"], strict=True))
+    assert {a: balances[a] for a in frozen["account_no"]} == dict(zip(frozen["account_no"], frozen["amount"], strict=True))
+    assert set(frozen["ts"]) == {"2019-07-31 10:00:00"}
+
+
+def test_the_fifo_answer_key_finds_every_frozen_balance_and_every_kind_of_end(fraud_full):
+    fifo = pl.read_csv(fraud_full / "truth_endpoints_fifo.csv", infer_schema=False)
+    assert set(fifo["kind"]) >= {"cash", "platform", "not_obtained", "frozen", "held"}
+    assert set(fifo["method"]) == {"fifo"}
+    # each frozen account's statement is complete, opening balance included: fifo finds all of it
+    frozen = json.loads((fraud_full / "truth.json").read_text(encoding="utf-8"))["tracing"]["frozen"]
+    found = fifo.filter(pl.col("kind") == "frozen").group_by("account_no").agg(pl.col("amount").cast(pl.Decimal(18, 2)).sum())
+    assert {a: str(amount) for a, amount in found.iter_rows()} == frozen
+    # payments into a card without a statement end there, under the paying victim
+    no_statement = fifo.filter(pl.col("account_no") == "6222020000000000006")
+    assert set(no_statement["kind"]) == {"not_obtained"}
+    assert no_statement["origin"].str.starts_with("V").any()
 
 
 # ---------------------------------------------------------------- the answer key

@@ -2,7 +2,9 @@
 
 Slow: each case is generated and run through fundtrail.pipeline.run_case
 (no Prefect). Compares every defendant's and victim's figures in the
-published CSVs (UTF-8 with BOM, outputs.md) with truth.json.
+published CSVs (UTF-8 with BOM, outputs.md) with truth.json, every fifo end
+point with truth_endpoints_fifo.csv, and each frozen account's recoveries
+with its frozen amount.
 """
 
 from __future__ import annotations
@@ -44,6 +46,43 @@ def differences(truth: dict[str, dict], got: dict[str, dict[str, str]], fields: 
     return problems
 
 
+def fifo_differences(case: Path, out: Path) -> list[str]:
+    """The pipeline's fifo end points against the answer key's (truth_endpoints_fifo.csv), row for row."""
+    def rows(path: Path) -> dict[tuple[str, str, str], str]:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
+        frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")}).filter(pl.col("method") == "fifo")
+        return {(a, k, o): amount for a, k, o, amount in frame.select("account_no", "kind", "origin", "amount").iter_rows()}
+
+    truth, got = rows(case / "truth_endpoints_fifo.csv"), rows(out / "endpoints.csv")
+    return [f"fifo {key}: truth {truth.get(key)} pipeline {got.get(key)}" for key in sorted(set(truth) | set(got))
+            if truth.get(key) != got.get(key)]
+
+
+def recovery_differences(case: Path, out: Path) -> list[str]:
+    """Each frozen account's recoveries add up to its frozen amount (truth.json) under both allocations."""
+    frozen = json.loads((case / "truth.json").read_text(encoding="utf-8"))["tracing"]["frozen"]
+    recoveries = pl.read_csv(out / "recoveries.csv", infer_schema=False, encoding="utf8")
+    recoveries = recoveries.rename({recoveries.columns[0]: recoveries.columns[0].lstrip("\ufeff")})
+    sums = recoveries.group_by("account_no").agg(
+        pl.col("traced").cast(pl.Decimal(18, 2)).sum(), pl.col("pro_rata").cast(pl.Decimal(18, 2)).sum()
+    )
+    found = {a: (str(t), str(p)) for a, t, p in sums.iter_rows()}
+    return [f"recoveries {a}: frozen {amount}, allotted {found.get(a)}" for a, amount in sorted(frozen.items())
+            if found.get(a) != (amount, amount)]
+
+
+def fraud_problems(case: Path, out: Path) -> list[str]:
+    """Every way the published outputs differ from the fraud case's answer key."""
+    truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
+    problems = differences(truth["defendants"], published(out, "defendants"), DEFENDANT_FIELDS)
+    problems += differences(truth["victims"], published(out, "victims"), VICTIM_FIELDS)
+    problems += fifo_differences(case, out) + recovery_differences(case, out)
+    quarantined = pl.read_csv(out / "quarantine.csv", infer_schema=False).height
+    if quarantined != truth["totals"]["quarantined_rows"]:
+        problems.append(f"quarantined rows: truth {truth['totals']['quarantined_rows']} pipeline {quarantined}")
+    return problems
+
+
 def run(case: Path, out: Path) -> Path:
     from fundtrail.pipeline import run_case
 
@@ -57,24 +96,17 @@ def run(case: Path, out: Path) -> Path:
 def test_pipeline_reproduces_fraud_truth(tmp_path, scale, seed):
     case = generate_fraud(tmp_path / "case", scale=scale, seed=seed)
     out = run(case, tmp_path / "out")
-    truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
-    problems = differences(truth["defendants"], published(out, "defendants"), DEFENDANT_FIELDS)
-    problems += differences(truth["victims"], published(out, "victims"), VICTIM_FIELDS)
+    problems = fraud_problems(case, out)
     assert not problems, "\n".join(problems[:40])
-    quarantine = pl.read_csv(out / "quarantine.csv", infer_schema=False)
-    assert quarantine.height == truth["totals"]["quarantined_rows"]
 
 
 def test_pipeline_reproduces_fraud_truth_from_one_file_per_account_and_month(tmp_path):
     case = generate_fraud(tmp_path / "case", scale=0.1, seed=729, files_per_account=True)
     assert len(list((case / "bank" / "returns").glob("*.csv"))) > 500
     out = run(case, tmp_path / "out")
-    truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
-    problems = differences(truth["defendants"], published(out, "defendants"), DEFENDANT_FIELDS)
-    problems += differences(truth["victims"], published(out, "victims"), VICTIM_FIELDS)
+    problems = fraud_problems(case, out)
     assert not problems, "\n".join(problems[:40])
-    quarantine = pl.read_csv(out / "quarantine.csv", infer_schema=False)
-    assert quarantine.height == truth["totals"]["quarantined_rows"]
+    truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
     # The overlapping second queries' shared days and the resent reply, row for row.
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["totals"]["duplicate_rows"] == truth["totals"]["duplicate_rows"]

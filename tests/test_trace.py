@@ -66,6 +66,19 @@ def moves(con, method):
 # ---------------------------------------------------------------- the four methods
 
 
+FOUR_METHODS_CASE = {
+    "gang_accounts": [{"account_no": GANG}],
+    "bank_statement": [
+        statement(GANG, "2023-06-01 10:00:00+08", "1000.00", VICTIM_A, source="card.csv", balance="1100.00"),
+        statement(GANG, "2023-06-01 11:00:00+08", "300.00", None, source="card.csv"),
+        statement(GANG, "2023-06-01 12:00:00+08", "600.00", VICTIM_B, source="card.csv"),
+        statement(GANG, "2023-06-01 13:00:00+08", "-1200.00", LAYER_1, source="card.csv"),
+        statement(LAYER_1, "2023-06-01 13:00:30+08", "1200.00", GANG, source="layer.csv"),
+        statement(LAYER_1, "2023-06-01 14:00:00+08", "-400.00", ONWARD, source="layer.csv"),
+    ],
+}
+
+
 def test_four_methods_side_by_side_on_one_card_and_the_next_layer(tmp_path):
     # Card GANG: opening 100.00 (first balance 1,100.00 − 1,000.00), V1 1,000.00 at 10:00, a cash
     # deposit (other) 300.00 at 11:00, V2 600.00 at 12:00; at 13:00 it pays 1,200.00 to LAYER_1
@@ -81,17 +94,7 @@ def test_four_methods_side_by_side_on_one_card_and_the_next_layer(tmp_path):
     #   fifo: opening 100, V1 300 (keeps V1 700, other 100); lifo: V2 400 (keeps V1 300, other 300,
     #   V2 200); pro_rata: a third of each: opening 20, V1 200, other 60, V2 120; libr: opening 100,
     #   other 300 (keeps V1 500, V2 300).
-    con = traced(tmp_path, {
-        "gang_accounts": [{"account_no": GANG}],
-        "bank_statement": [
-            statement(GANG, "2023-06-01 10:00:00+08", "1000.00", VICTIM_A, source="card.csv", balance="1100.00"),
-            statement(GANG, "2023-06-01 11:00:00+08", "300.00", None, source="card.csv"),
-            statement(GANG, "2023-06-01 12:00:00+08", "600.00", VICTIM_B, source="card.csv"),
-            statement(GANG, "2023-06-01 13:00:00+08", "-1200.00", LAYER_1, source="card.csv"),
-            statement(LAYER_1, "2023-06-01 13:00:30+08", "1200.00", GANG, source="layer.csv"),
-            statement(LAYER_1, "2023-06-01 14:00:00+08", "-400.00", ONWARD, source="layer.csv"),
-        ],
-    })
+    con = traced(tmp_path, FOUR_METHODS_CASE)
     assert ends(con, "fifo") == [
         (GANG, "held", "V2", d("600.00")),
         (GANG, "held", "other", d("200.00")),
@@ -191,17 +194,7 @@ def test_pooled_methods_at_account_level_pool_the_victims_and_keep_other_and_ope
     #     its opening 100 and other 300 on. The pools are the lot-by-lot victims' lots summed
     #     (GANG held V1 500 + V2 300 = 800).
     # fifo and lifo stay lot by lot: ONWARD's request still names V1 (fifo) and V2 (lifo).
-    con = traced(tmp_path, {
-        "gang_accounts": [{"account_no": GANG}],
-        "bank_statement": [
-            statement(GANG, "2023-06-01 10:00:00+08", "1000.00", VICTIM_A, source="card.csv", balance="1100.00"),
-            statement(GANG, "2023-06-01 11:00:00+08", "300.00", None, source="card.csv"),
-            statement(GANG, "2023-06-01 12:00:00+08", "600.00", VICTIM_B, source="card.csv"),
-            statement(GANG, "2023-06-01 13:00:00+08", "-1200.00", LAYER_1, source="card.csv"),
-            statement(LAYER_1, "2023-06-01 13:00:30+08", "1200.00", GANG, source="layer.csv"),
-            statement(LAYER_1, "2023-06-01 14:00:00+08", "-400.00", ONWARD, source="layer.csv"),
-        ],
-    }, lot_budget=0)
+    con = traced(tmp_path, FOUR_METHODS_CASE, lot_budget=0)
     pooled = "pooled:victims"
     assert rows(con, "select * from trace_grain order by 1") == [
         ("fifo", "lot"), ("libr", "account"), ("lifo", "lot"), ("pro_rata", "account")

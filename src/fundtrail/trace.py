@@ -739,7 +739,8 @@ def _resolve_pools(
                 continue
             if here is None:
                 here = weights[account] = {}
-            for question in set(here) | set(there or ()) | set(hits):
+            asked_here = set(here).union(there or (), hits) if there or hits else list(here)
+            for question in asked_here:
                 went = (WEIGHT_SCALE if question in hits else 0) + (there[question][hop + 1] if there and question in there else 0)
                 by_hop = here.get(question)
                 value = (taken * went + kept * (by_hop[hop] if by_hop else 0)) // present

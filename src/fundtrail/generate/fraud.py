@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import xlsxwriter
 
 from fundtrail.generate.org import (
     CASE_END,
@@ -41,7 +40,10 @@ from fundtrail.generate.writers import (
     epoch_day,
     local_time_text,
     money_text,
+    new_workbook,
+    source_block,
     toml_string,
+    write_case_toml,
     write_csv,
 )
 
@@ -123,6 +125,9 @@ class Counters:
     victim_tables: list[pl.DataFrame] = field(default_factory=list)
     victim_rows: list[pl.DataFrame] = field(default_factory=list)
     card_rows: list[pl.DataFrame] = field(default_factory=list)
+    layer_rows: list[pl.DataFrame] = field(default_factory=list)
+    frozen_rows: list[pl.DataFrame] = field(default_factory=list)
+    fifo_endpoints: list[pl.DataFrame] = field(default_factory=list)
     abc_account: str = ""
 
 
@@ -137,7 +142,7 @@ def generate_fraud(out: Path, scale: float = 1.0, seed: int = 729, files_per_acc
     from fundtrail.generate.truth import fraud_truth
 
     out = Path(out)
-    for sub in ("bank", "sheets", "org", "victims"):
+    for sub in ("bank", "sheets", "org", "victims", "frozen"):
         shutil.rmtree(out / sub, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     org = build_organisation(seed)
@@ -173,6 +178,8 @@ class Batch:
     transfers: pl.DataFrame  # payer, payee, amount, ts_payer, ts_payee, payer_vis, payee_vis, kind, inst
     holders: pl.DataFrame  # account_no, holder_name
     victims_csv: pl.DataFrame
+    layers: pl.DataFrame  # account_no, holder_id, layer, statement, opening: the laundering layers' accounts
+    frozen: pl.DataFrame  # account_no, amount, ts, authority_ref: the layer accounts frozen after the arrests
 
 
 def _plan_batch(
@@ -273,7 +280,8 @@ def _plan_batch(
         ]
     )
     transfers, extra_holders = _transfers(instalments, parts, payers, cards, rng, b, noise_per_account)
-    holders = pl.concat([holders, extra_holders]).unique("account_no", keep="first")
+    transfers, layers, frozen, layer_holders = _laundering_layers(transfers, cards, seed, b)
+    holders = pl.concat([holders, extra_holders, layer_holders]).unique("account_no", keep="first")
 
     reported = (
         transfers.filter(pl.col("kind") == "payment")
@@ -294,7 +302,7 @@ def _plan_batch(
         .select(pl.col("payer_key").alias("victim_id"), "name", "account_no", "reported_loss")
     )
     departments = org.codes.select("member_code", "department")
-    return Batch(b, seed, departments, payers, cards, instalments, transfers, holders, victims_csv)
+    return Batch(b, seed, departments, payers, cards, instalments, transfers, holders, victims_csv, layers, frozen)
 
 
 def _special_payers(b: int, special_start: int, rng: np.random.Generator) -> pl.DataFrame:
@@ -643,6 +651,129 @@ def _transfers(
     return transfers, extra
 
 
+LAYER_PREFIXES = ("623059", "623062", "623063")  # onward accounts are layer 1; 2 and 3 are new
+PLATFORMS = ("1001300219000003", "1001200129000017")  # 财付通, 支付宝: [tracing] platform_accounts
+FROZEN_PER_BATCH = 3
+FREEZE_TS = (epoch_day(CASE_END) + 3) * DAY - SHANGHAI * 3600 + 10 * 3600  # 10:00 three days after the arrests
+
+
+def _laundering_layers(
+    transfers: pl.DataFrame, cards: pl.DataFrame, seed: int, b: int
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Where the cards' money went: 1–3 layers of mule accounts, then cash, spending or a frozen balance.
+
+    The onward accounts the cards pay each evening are the first layer; three in four have a
+    statement (调单 obtained). Each starts a chain of depth 1–3: a layer passes each arrival on
+    (92–100 % of it, 20 minutes to 6 hours later) to the next; a layer-2 or -3 account without
+    a statement ends the chain where the evidence stops (nothing after it is planted). The last
+    layer with a statement cashes each arrival out (ATM, no counterparty), spends it at a
+    merchant or payment platform, or keeps it; FROZEN_PER_BATCH last layers keep most of it and
+    are frozen after the arrests at their balance. No layer pays a card or a payer, so no
+    payment or return changes and the defendants' and victims' figures stay as they were. The
+    draws come from their own stream: the rest of the case is drawn as before.
+
+    Returns the transfers (laundering into a layer with a statement now seen on both sides, and
+    the layers' own), the layer accounts, the freezes and the holders' names.
+    """
+    rng = np.random.default_rng([seed, 5, b])
+    card_set = set(cards["account_no"].to_list())
+    onward = np.array(sorted(set(transfers.filter(pl.col("kind") == "laundering")["payee"].to_list()) - card_set))
+    n = onward.size
+    depth = rng.choice([1, 2, 3], size=n, p=[0.4, 0.35, 0.25])
+    statement = [rng.random(n) < 0.75, rng.random(n) < 0.9, rng.random(n) < 0.9]
+    chains = [onward] + [account_numbers(prefix, b * 100_000 + 1, n) for prefix in LAYER_PREFIXES[1:]]
+    # Layer k + 1 of a chain receives money when the chain is that deep and every layer before it
+    # has a statement; it passes money on when layer k + 2 receives, else it is the last.
+    receives = [np.ones(n, dtype=bool)]
+    for k in (1, 2):
+        receives.append(receives[k - 1] & statement[k - 1] & (depth > k))
+    last = [receives[k] & statement[k] & (depth == k + 1) for k in range(3)]
+    frozen_chain = np.zeros(n, dtype=bool)
+    frozen_chain[rng.permutation(np.flatnonzero(last[0] | last[1] | last[2]))[:FROZEN_PER_BATCH]] = True
+
+    seen_layer_1 = pl.col("payee").is_in(onward[statement[0]].tolist())
+    transfers = transfers.with_columns(
+        (pl.col("payee_vis") | ((pl.col("kind") == "laundering") & seen_layer_1)).alias("payee_vis")
+    )
+    position = {account: i for i, account in enumerate(onward.tolist())}
+    arriving = transfers.filter((pl.col("kind") == "laundering") & seen_layer_1).select(
+        pl.col("payee").alias("account"), "amount", pl.col("ts_payee").alias("ts")
+    ).sort("ts", "account", "amount")
+    chain = np.array([position[a] for a in arriving["account"].to_list()], dtype=np.int64)
+    merchants = np.array([m_[0] for m_ in MERCHANTS])
+    moves = []
+    for k in range(3):
+        m = arriving.height
+        forward = receives[k + 1][chain] if k < 2 else np.zeros(m, dtype=bool)
+        roll = rng.random(m)
+        kind = np.where(
+            forward,
+            "layer",
+            np.where(frozen_chain[chain], np.where(roll < 0.3, "cash", "keep"),
+                     np.where(roll < 0.45, "cash", np.where(roll < 0.8, "spend", "keep"))),
+        )
+        payee = np.where(
+            kind == "layer", chains[min(k + 1, 2)][chain],
+            np.where(kind == "spend", merchants[rng.integers(0, merchants.size, m)], ""),
+        )
+        sent = np.round(arriving["amount"].to_numpy() * rng.uniform(0.92, 1.0, m)).astype(np.int64)
+        delay = np.where(kind == "layer", rng.integers(20 * 60, 6 * 3600, m), rng.integers(3600, 24 * 3600, m))
+        payee_vis = (kind == "layer") & (statement[min(k + 1, 2)][chain])
+        moved = pl.DataFrame(
+            {
+                "payer": arriving["account"],
+                "payee": pl.Series(payee).replace("", None),
+                "amount": sent,
+                "ts_payee": arriving["ts"].to_numpy() + delay,
+                "kind": kind,
+                "payee_vis": payee_vis,
+                "chain": chain,
+            }
+        ).filter(pl.col("kind") != "keep")
+        moves.append(moved.drop("chain"))
+        onward_moves = moved.filter((pl.col("kind") == "layer") & pl.col("payee_vis"))
+        arriving = onward_moves.select(pl.col("payee").alias("account"), "amount", pl.col("ts_payee").alias("ts"))
+        chain = onward_moves["chain"].to_numpy()
+    layered = pl.concat(moves)
+    layered = layered.with_columns(
+        (pl.col("ts_payee") - pl.Series(rng.integers(0, 31, layered.height))).alias("ts_payer"),
+        pl.lit(None, dtype=pl.Int64).alias("inst"),
+        pl.lit(True).alias("payer_vis"),
+    ).select(transfers.columns)
+
+    accounts = pl.concat(
+        [
+            pl.DataFrame({"account_no": chains[k][receives[k]], "layer": k + 1, "statement": statement[k][receives[k]]})
+            for k in range(3)
+        ]
+    ).sort("account_no")
+    accounts = accounts.with_columns(
+        pl.Series("holder_id", [f"M{b:02d}{i:05d}" for i in range(accounts.height)]),
+        pl.Series("opening", rng.integers(0, 500_00, accounts.height)),
+    )
+    everything = pl.concat([transfers, layered])
+    balances = pl.concat(
+        [
+            everything.filter("payer_vis").select(pl.col("payer").alias("account_no"), -pl.col("amount")),
+            everything.filter("payee_vis").select(pl.col("payee").alias("account_no"), "amount"),
+        ]
+    ).group_by("account_no").agg(pl.col("amount").sum())
+    frozen_accounts = [chains[k][i] for k in range(3) for i in np.flatnonzero(last[k] & frozen_chain)]
+    frozen = (
+        accounts.filter(pl.col("account_no").is_in(frozen_accounts))
+        .join(balances, on="account_no", how="left")
+        .select(
+            "account_no",
+            (pl.col("opening") + pl.col("amount").fill_null(0)).alias("amount"),
+            pl.lit(FREEZE_TS).alias("ts"),
+            pl.format("公(刑)冻字〔2019〕{}号", pl.int_range(pl.len()) + 1 + b * 10).alias("authority_ref"),
+        )
+    )
+    names = pl.DataFrame({"account_no": accounts["account_no"], "holder_name": chinese_names(rng, accounts.height)})
+    columns = ["account_no", "holder_id", "layer", "statement", "opening"]
+    return everything, accounts.select(columns), frozen, names
+
+
 def _special_keys(payers: pl.DataFrame) -> list[str]:
     return payers.filter(pl.col("account_no").str.starts_with("621483"))["payer_key"].to_list()
 
@@ -678,6 +809,8 @@ def _validity(batch: Batch) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _write_batch(out: Path, batch: Batch, counters: Counters, files_per_account: bool = False) -> None:
+    from fundtrail.generate.truth import fifo_endpoints
+
     entries, payments = _validity(batch)
     _write_sheets(out, batch, entries, counters)
     postings = _postings(batch)
@@ -685,8 +818,12 @@ def _write_batch(out: Path, batch: Batch, counters: Counters, files_per_account:
         _write_replies(out, batch, postings, counters)
     else:
         _write_police(out, batch, postings, counters)
+        _write_layer_statements(out, batch, postings, counters)
         _write_victim_statements(out, batch, postings, counters)
     _write_abc(out, batch, postings, counters)
+    counters.layer_rows.append(batch.layers.join(batch.holders, on="account_no", how="left", maintain_order="left"))
+    counters.frozen_rows.append(batch.frozen)
+    counters.fifo_endpoints.append(fifo_endpoints(batch, postings, PLATFORMS))
 
     counters.entry_aggregates.append(
         entries.with_columns(((pl.col("t_entry") + SHANGHAI * 3600) // DAY).alias("day"))
@@ -749,11 +886,7 @@ def _write_sheets(out: Path, batch: Batch, entries: pl.DataFrame, counters: Coun
 
 
 def _write_sheet_xlsx(path: Path, part: pl.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    # A fixed creation date keeps the file byte-identical from run to run.
-    workbook.set_properties({"created": datetime(2019, 8, 1)})
-    sheet = workbook.add_worksheet("入金表")
+    workbook, sheet = new_workbook(path, "入金表")
     when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     money = workbook.add_format({"num_format": "#,##0.00"})
     headers = [SHEET_HEADER[c] for c in ("entry_ref", "ts", "victim_ref", "amount", "receiving_account", "member_code")]
@@ -799,7 +932,11 @@ def _postings(batch: Batch) -> pl.DataFrame:
     """One row per statement line: each visible side of each transfer, with running balances."""
     t = batch.transfers
     cols = ["account_no", "ts", "amount", "counterparty", "memo"]
-    memo_out = pl.when(pl.col("kind") == "noise").then(pl.lit("快捷支付")).otherwise(pl.lit("网银转账"))
+    memo_out = (
+        pl.when(pl.col("kind") == "cash").then(pl.lit("ATM取款"))
+        .when(pl.col("kind").is_in(["noise", "spend"])).then(pl.lit("快捷支付"))
+        .otherwise(pl.lit("网银转账"))
+    )
     memo_in = pl.when(pl.col("kind") == "noise").then(pl.lit("代发工资")).otherwise(pl.lit("转账存入"))
     out_side = t.filter("payer_vis").select(
         pl.col("payer").alias("account_no"), pl.col("ts_payer").alias("ts"), -pl.col("amount"),
@@ -810,9 +947,10 @@ def _postings(batch: Batch) -> pl.DataFrame:
         pl.col("payer").alias("counterparty"), memo_in.alias("memo"),
     )
     postings = pl.concat([out_side, in_side]).select(cols).sort("account_no", "ts", "amount", "counterparty")
-    accounts = postings.select("account_no").unique().sort("account_no")
+    accounts = postings.select("account_no").unique().join(batch.layers, on="account_no", how="anti").sort("account_no")
     rng = np.random.default_rng([batch.seed, 3, batch.index])
     accounts = accounts.with_columns(pl.Series("opening", rng.integers(20_000_00, 300_000_00, accounts.height)))
+    accounts = pl.concat([accounts, batch.layers.filter("statement").select("account_no", "opening")]).sort("account_no")
     names = batch.holders
     return (
         postings.join(accounts, on="account_no", maintain_order="left")
@@ -898,7 +1036,8 @@ def _write_replies(out: Path, batch: Batch, postings: pl.DataFrame, counters: Co
     """
     cards = batch.cards.filter(pl.col("statement") & (pl.col("layout") == "police")).select("account_no", "overlap")
     victims = batch.payers.filter("statement").select("account_no", pl.lit(False).alias("overlap"))
-    rows = postings.join(pl.concat([cards, victims]).unique("account_no"), on="account_no", maintain_order="left")
+    layers = batch.layers.filter("statement").select("account_no", pl.lit(False).alias("overlap"))
+    rows = postings.join(pl.concat([cards, victims, layers]).unique("account_no"), on="account_no", maintain_order="left")
     split = EXPORT_SPLIT_DAY * DAY - SHANGHAI * 3600
     counters.duplicate_rows += rows.filter(
         pl.col("overlap") & pl.col("ts").is_between(split, split + 3 * DAY, closed="left")
@@ -938,6 +1077,16 @@ def _write_replies(out: Path, batch: Batch, postings: pl.DataFrame, counters: Co
             resent = True
 
 
+def _write_layer_statements(out: Path, batch: Batch, postings: pl.DataFrame, counters: Counters) -> None:
+    """The laundering layers' statements, obtained by police query like the cards' (a third query)."""
+    rows = postings.join(batch.layers.filter("statement").select("account_no"), on="account_no", maintain_order="left")
+    for i, chunk in enumerate(_chunks(rows, ROWS_PER_FILE)):
+        table = _police_table(chunk)
+        write_csv(out / "bank" / "police" / f"b{batch.index:02d}_layers_{i:02d}.csv", table, "gbk",
+                  _police_preamble(batch.index, 3, i), "\r\n")
+        counters.statement_rows += table.height
+
+
 def _police_preamble(b: int, query: int, part: int) -> list[str]:
     return ["公安机关电信网络诈骗涉案资金查询反馈结果", f"查询批次：ZJCX2019{b:02d}{query}{part:02d}"]
 
@@ -956,32 +1105,39 @@ def _malformed_police(batch: Batch, columns: list[str]) -> pl.DataFrame:
     return pl.DataFrame([bad_amount, bad_time, usd], schema=columns, orient="row")
 
 
+BANK_PREAMBLE = ["中国建设银行个人活期账户交易明细", "打印日期：2019-08-05", "币种：人民币 单位：元"]
+
+
+def bank_statement_table(postings: pl.DataFrame, txn_ref: pl.Expr | None = None) -> pl.DataFrame:
+    """Postings in the layout of a bank's own export (BANK_HEADER): 借/贷 flags, amounts unsigned with thousands separators."""
+    h = BANK_HEADER
+    return postings.select(
+        pl.col("account_no").alias(h["account_no"]),
+        pl.col("account_name").alias(h["account_name"]),
+        local_time_text(pl.col("ts"), SHANGHAI, "%Y-%m-%d %H:%M:%S").alias(h["ts"]),
+        pl.when(pl.col("amount") > 0).then(pl.lit("贷")).otherwise(pl.lit("借")).alias(h["direction"]),
+        money_text(pl.col("amount").abs(), thousands=True).alias(h["amount"]),
+        money_text(pl.col("balance"), thousands=True).alias(h["balance"]),
+        pl.col("counterparty").alias(h["counterparty_account"]),
+        pl.col("counterparty_name").alias(h["counterparty_name"]),
+        (pl.col("txn_ref") if txn_ref is None else txn_ref).alias(h["txn_ref"]),
+        pl.lit("人民币").alias(h["currency"]),
+        pl.col("memo").alias(h["memo"]),
+    )
+
+
 def _write_victim_statements(out: Path, batch: Batch, postings: pl.DataFrame, counters: Counters) -> None:
     accounts = batch.payers.filter("statement").select("account_no")
     rows = postings.join(accounts, on="account_no", maintain_order="left")
-    h = BANK_HEADER
     for i, chunk in enumerate(_chunks(rows, ROWS_PER_FILE)):
-        table = chunk.select(
-            pl.col("account_no").alias(h["account_no"]),
-            pl.col("account_name").alias(h["account_name"]),
-            local_time_text(pl.col("ts"), SHANGHAI, "%Y-%m-%d %H:%M:%S").alias(h["ts"]),
-            pl.when(pl.col("amount") > 0).then(pl.lit("贷")).otherwise(pl.lit("借")).alias(h["direction"]),
-            money_text(pl.col("amount").abs(), thousands=True).alias(h["amount"]),
-            money_text(pl.col("balance"), thousands=True).alias(h["balance"]),
-            pl.col("counterparty").alias(h["counterparty_account"]),
-            pl.col("counterparty_name").alias(h["counterparty_name"]),
-            pl.col("txn_ref").alias(h["txn_ref"]),
-            pl.lit("人民币").alias(h["currency"]),
-            pl.col("memo").alias(h["memo"]),
-        )
+        table = bank_statement_table(chunk)
         if batch.index == 0 and i == 0:
             # A cell too narrow when the bank printed it to Excel: "#####" instead of the amount.
             broken = table.row(0)
             broken = [*broken[:4], "#####", *broken[5:8], "MALFORMED000004", *broken[9:]]
             table = pl.concat([table, pl.DataFrame([broken], schema=table.columns, orient="row")])
             counters.quarantined_rows += 1
-        preamble = ["中国建设银行个人活期账户交易明细", "打印日期：2019-08-05", "币种：人民币 单位：元"]
-        write_csv(out / "bank" / "victims" / f"b{batch.index:02d}_{i:02d}.csv", table, "gbk", preamble, "\r\n")
+        write_csv(out / "bank" / "victims" / f"b{batch.index:02d}_{i:02d}.csv", table, "gbk", BANK_PREAMBLE, "\r\n")
         counters.statement_rows += table.height
 
 
@@ -1025,62 +1181,67 @@ def _write_static(out: Path, org: Organisation, counters: Counters) -> None:
     )
     write_csv(out / "org" / "gang_accounts.csv", pl.concat(counters.card_rows).sort("account_no"))
     write_csv(out / "victims" / "victims.csv", pl.concat(counters.victim_rows).sort("victim_id", "account_no"))
+    # The laundering layers' holders, known from the 调单 replies: parties, not suspects of this case.
+    write_csv(
+        out / "org" / "layer_accounts.csv",
+        pl.concat(counters.layer_rows).sort("account_no").select(
+            "account_no", "holder_id", "holder_name"
+        ),
+    )
+    frozen = pl.concat(counters.frozen_rows).sort("account_no")
+    write_csv(
+        out / "frozen" / "frozen.csv",
+        frozen.select("account_no", money_text(pl.col("amount")).alias("amount"),
+                      local_time_text(pl.col("ts"), SHANGHAI, "%Y-%m-%d %H:%M:%S").alias("ts"), "authority_ref"),
+    )
+
+
+POLICE_DIRECTIONS = {"进": "in", "出": "out"}
+BANK_DIRECTIONS = {"贷": "in", "借": "out"}
 
 
 def _write_case_toml(out: Path, counters: Counters, files_per_account: bool = False) -> None:
-    def columns(mapping: dict[str, str]) -> str:
-        return "\n".join(f"{k} = {toml_string(v)}" for k, v in mapping.items())
-
-    police = f'''[[source]]
-kind = "bank_statement"
-path = "bank/police/*.csv"
-encoding = "gbk"
-skip_rows = 2
-[source.columns]
-{columns(POLICE_HEADER)}
-[source.values.direction]
-"进" = "in"
-"出" = "out"
-
-# Victims' own bank statements, exported by the bank.
-[[source]]
-kind = "bank_statement"
-path = "bank/victims/*.csv"
-encoding = "gbk"
-skip_rows = 3
-[source.columns]
-{columns(BANK_HEADER)}
-[source.values.direction]
-"贷" = "in"
-"借" = "out"'''
     if files_per_account:
-        police = f'''[[source]]
-kind = "bank_statement"
-path = "bank/returns/*.csv"
-encoding = "gbk"
-skip_rows = 2
-[source.columns]
-{columns(POLICE_HEADER)}
-[source.values.direction]
-"进" = "in"
-"出" = "out"'''
-    police_comment = (
-        "# 调单: the banks' replies to police queries, one file per account, month and query."
-        if files_per_account
-        else "# Police transaction-query replies for the receiving cards (many cards per file)."
-    )
-
-    text = f'''[case]
-id = "729-fraud"
-title = "7·29 跨境电信诈骗案（生成的演示案例）"
-timezone = "Asia/Shanghai"
-currency = "CNY"
-
-[matching]
+        statements = [source_block(
+            "bank_statement", "bank/returns/*.csv", "调单: the banks' replies to police queries, one file per account, month and query.",
+            POLICE_HEADER, POLICE_DIRECTIONS, encoding="gbk", skip_rows=2,
+        )]
+    else:
+        statements = [
+            source_block(
+                "bank_statement", "bank/police/*.csv",
+                "Police transaction-query replies for the receiving cards (many cards per file) and the laundering layers.",
+                POLICE_HEADER, POLICE_DIRECTIONS, encoding="gbk", skip_rows=2,
+            ),
+            source_block("bank_statement", "bank/victims/*.csv", "Victims' own bank statements, exported by the bank.",
+                         BANK_HEADER, BANK_DIRECTIONS, encoding="gbk", skip_rows=3),
+        ]
+    sources = [
+        *statements,
+        source_block(
+            "bank_statement", "bank/abc/*.csv",
+            "One card's statement from its bank, exported twice with overlapping dates;\nthe account number is only in the preamble.",
+            ABC_HEADER, {"收入": "in", "支出": "out"}, encoding="gbk", skip_rows=4, account_no=counters.abc_account,
+        ),
+        source_block("deposit_sheet", "sheets/*.xlsx", "The gang's deposit sheets, kept in Laos time.", SHEET_HEADER,
+                     sheet="入金表", timezone="Asia/Vientiane"),
+        source_block("deposit_sheet", "sheets/*.csv", columns=SHEET_HEADER, encoding="gbk", skip_rows=1,
+                     timezone="Asia/Vientiane"),
+        source_block("roster", "org/roster.csv"),
+        source_block("units", "org/units.csv"),
+        source_block("gang_accounts", "org/gang_accounts.csv"),
+        source_block("accounts", "org/layer_accounts.csv", "The laundering layers' accounts and holders (from the 调单 replies)."),
+        source_block("frozen", "frozen/frozen.csv", "Layer accounts frozen after the arrests, at their balance."),
+        source_block("victims", "victims/victims.csv"),
+    ]
+    tables = f'''[matching]
 window_minutes = 30
 amount_tolerance = "0.00"
 max_split = 3
 mirror_window_minutes = 10
+
+[tracing]
+platform_accounts = [{", ".join(toml_string(p) for p in PLATFORMS)}]  # 财付通, 支付宝
 
 [liability]
 financier = "gang"
@@ -1089,55 +1250,5 @@ leader = "unit"
 staff = "own"
 support = "gang"
 
-{police_comment}
-{police}
-
-# One card's statement from its bank, exported twice with overlapping dates;
-# the account number is only in the preamble.
-[[source]]
-kind = "bank_statement"
-path = "bank/abc/*.csv"
-encoding = "gbk"
-skip_rows = 4
-account_no = "{counters.abc_account}"
-[source.columns]
-{columns(ABC_HEADER)}
-[source.values.direction]
-"收入" = "in"
-"支出" = "out"
-
-# The gang's deposit sheets, kept in Laos time.
-[[source]]
-kind = "deposit_sheet"
-path = "sheets/*.xlsx"
-sheet = "入金表"
-timezone = "Asia/Vientiane"
-[source.columns]
-{columns(SHEET_HEADER)}
-
-[[source]]
-kind = "deposit_sheet"
-path = "sheets/*.csv"
-encoding = "gbk"
-skip_rows = 1
-timezone = "Asia/Vientiane"
-[source.columns]
-{columns(SHEET_HEADER)}
-
-[[source]]
-kind = "roster"
-path = "org/roster.csv"
-
-[[source]]
-kind = "units"
-path = "org/units.csv"
-
-[[source]]
-kind = "gang_accounts"
-path = "org/gang_accounts.csv"
-
-[[source]]
-kind = "victims"
-path = "victims/victims.csv"
 '''
-    (out / "case.toml").write_text(text, encoding="utf-8")
+    write_case_toml(out, "729-fraud", "7·29 跨境电信诈骗案（生成的演示案例）", tables, sources)

@@ -26,15 +26,24 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import xlsxwriter
 
-from fundtrail.generate.fraud import BANK_HEADER, DAY, SHANGHAI, _utc
+from fundtrail.generate.fraud import (
+    BANK_DIRECTIONS,
+    BANK_HEADER,
+    BANK_PREAMBLE,
+    DAY,
+    SHANGHAI,
+    _utc,
+    bank_statement_table,
+)
 from fundtrail.generate.writers import (
     chinese_names,
     fen_text,
     local_time_text,
-    money_text,
+    new_workbook,
+    source_block,
     toml_string,
+    write_case_toml,
     write_csv,
     write_json,
 )
@@ -243,10 +252,7 @@ def _chat_rows(
 
 
 def _write_book(path: Path, book: pl.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    workbook.set_properties({"created": datetime(2019, 8, 1)})
-    sheet = workbook.add_worksheet("客户登记")
+    workbook, sheet = new_workbook(path, "客户登记")
     date_format = workbook.add_format({"num_format": "yyyy/m/d"})
     columns = ["seller_id", "buyer_id", "ts", "name", "phone", "id_number"]
     sheet.write_row(0, 0, [BOOK_HEADER[c] for c in columns])
@@ -337,22 +343,8 @@ def _write_money(out: Path, rng: np.random.Generator, money: pl.DataFrame) -> No
         )
         .with_row_index("seq")
     )
-    h = BANK_HEADER
-    table = postings.select(
-        pl.col("account_no").alias(h["account_no"]),
-        pl.col("account_name").alias(h["account_name"]),
-        local_time_text(pl.col("ts"), SHANGHAI, "%Y-%m-%d %H:%M:%S").alias(h["ts"]),
-        pl.when(pl.col("amount") > 0).then(pl.lit("贷")).otherwise(pl.lit("借")).alias(h["direction"]),
-        money_text(pl.col("amount").abs(), thousands=True).alias(h["amount"]),
-        money_text(pl.col("balance"), thousands=True).alias(h["balance"]),
-        pl.col("counterparty").alias(h["counterparty_account"]),
-        pl.col("counterparty_name").alias(h["counterparty_name"]),
-        (pl.lit("IN2019") + pl.col("seq").cast(pl.String).str.zfill(8)).alias(h["txn_ref"]),
-        pl.lit("人民币").alias(h["currency"]),
-        pl.col("memo").alias(h["memo"]),
-    )
-    preamble = ["中国建设银行个人活期账户交易明细", "打印日期：2019-08-05", "币种：人民币 单位：元"]
-    write_csv(out / "bank" / "statements.csv", table, "gbk", preamble, "\r\n")
+    table = bank_statement_table(postings, pl.lit("IN2019") + pl.col("seq").cast(pl.String).str.zfill(8))
+    write_csv(out / "bank" / "statements.csv", table, "gbk", BANK_PREAMBLE, "\r\n")
 
     ledger = money.filter(pl.col("evidence") != "bank")
     # The book is kept by day; a few studio expenses sit between the payments to D01.
@@ -367,9 +359,7 @@ def _write_money(out: Path, rng: np.random.Generator, money: pl.DataFrame) -> No
         .with_row_index("n", offset=1)
     )
     path = out / "book" / "studio_ledger.xlsx"
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    workbook.set_properties({"created": datetime(2019, 8, 1)})
-    sheet = workbook.add_worksheet("流水账")
+    workbook, sheet = new_workbook(path, "流水账")
     date_format = workbook.add_format({"num_format": "yyyy/m/d"})
     money_format = workbook.add_format({"num_format": "#,##0.00"})
     sheet.write_row(0, 0, [LEDGER_HEADER[c] for c in ("ts", "payer", "payee", "amount", "entry_ref", "memo")])
@@ -405,70 +395,26 @@ def _write_parties(out: Path) -> None:
 
 
 def _write_info_toml(out: Path, chat_folders: list[str]) -> None:
-    def columns(mapping: dict[str, str]) -> str:
-        return "\n".join(f"{k} = {toml_string(v)}" for k, v in mapping.items())
-
-    chats = "\n".join(
-        f'''[[source]]
-kind = "records"
-path = "{folder}/*.csv"
-encoding = "utf-8-sig"
-[source.columns]
-{columns(RECORD_HEADER)}
-'''
-        for folder in chat_folders
-    )
-    text = f'''[case]
-id = "maternity-info"
-title = "母婴信息出售案（生成的演示案例）"
-timezone = "Asia/Shanghai"
-currency = "CNY"
-
-[info]
+    chats = [source_block("records", f"{folder}/*.csv", columns=RECORD_HEADER, encoding="utf-8-sig") for folder in chat_folders]
+    chats[0] = "# Chat exports: D01's phone (with D02, the studio, the centre) and D02's phone (with D01).\n" + chats[0]
+    sources = [
+        *chats,
+        source_block("records", "book/studio_customers.xlsx",
+                     "The studio's customer book: a second, independent record of what D01 sold it.", BOOK_HEADER,
+                     sheet="客户登记"),
+        source_block("payment_ledger", "book/studio_ledger.xlsx", "The studio's account book.", LEDGER_HEADER,
+                     sheet="流水账"),
+        source_block("bank_statement", "bank/*.csv", columns=BANK_HEADER, directions=BANK_DIRECTIONS, encoding="gbk",
+                     skip_rows=3),
+        source_block("accounts", "parties/accounts.csv"),
+        source_block("roster", "org/roster.csv"),
+        source_block("units", "org/units.csv"),
+    ]
+    tables = f'''[info]
 insiders = [{", ".join(toml_string(i) for i in INSIDERS)}]
 
-# Chat exports: D01's phone (with D02, the studio, the centre) and D02's phone (with D01).
-{chats}
-# The studio's customer book: a second, independent record of what D01 sold it.
-[[source]]
-kind = "records"
-path = "book/studio_customers.xlsx"
-sheet = "客户登记"
-[source.columns]
-{columns(BOOK_HEADER)}
-
-# The studio's account book.
-[[source]]
-kind = "payment_ledger"
-path = "book/studio_ledger.xlsx"
-sheet = "流水账"
-[source.columns]
-{columns(LEDGER_HEADER)}
-
-[[source]]
-kind = "bank_statement"
-path = "bank/*.csv"
-encoding = "gbk"
-skip_rows = 3
-[source.columns]
-{columns(BANK_HEADER)}
-[source.values.direction]
-"贷" = "in"
-"借" = "out"
-
-[[source]]
-kind = "accounts"
-path = "parties/accounts.csv"
-
-[[source]]
-kind = "roster"
-path = "org/roster.csv"
-
-[[source]]
-kind = "units"
-path = "org/units.csv"
 '''
-    (out / "case.toml").write_text(text, encoding="utf-8")
+    write_case_toml(out, "maternity-info", "母婴信息出售案（生成的演示案例）", tables, sources)
 
 
 def _info_truth(out: Path, records: pl.DataFrame, money: pl.DataFrame) -> dict:

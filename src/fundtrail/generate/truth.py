@@ -9,6 +9,7 @@ worked out again from the roster, independently of the pipeline's SQL.
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,10 +18,10 @@ import polars as pl
 
 from fundtrail.config import LIABILITY_DEFAULTS
 from fundtrail.generate.org import Organisation
-from fundtrail.generate.writers import epoch_day, fen_text, write_json
+from fundtrail.generate.writers import epoch_day, fen_text, write_csv, write_json
 
 if TYPE_CHECKING:
-    from fundtrail.generate.fraud import Counters
+    from fundtrail.generate.fraud import Batch, Counters
 
 OPEN_END = epoch_day(date(9999, 12, 31))
 BASIS_RANK = {"own": 1, "unit": 2, "gang": 3}
@@ -144,6 +145,129 @@ def fraud_truth(out: Path, org: Organisation, counters: Counters) -> dict:
         "quarantined_rows": counters.quarantined_rows,
         "defendants": len(defendants),
     }
-    truth = {"case": "729-fraud", "defendants": defendants, "victims": victims, "totals": totals}
+    fifo = (
+        pl.concat(counters.fifo_endpoints)
+        .group_by("account_no", "kind", "origin")
+        .agg(pl.col("fen").sum())
+        .sort("account_no", "kind", "origin")
+    )
+    write_csv(
+        out / FIFO_ENDPOINTS,
+        fifo.select(pl.lit("fifo").alias("method"), "account_no", "kind", "origin",
+                    pl.col("fen").map_elements(fen_text, return_dtype=pl.String).alias("amount")),
+    )
+    frozen = pl.concat(counters.frozen_rows)
+    tracing = {
+        "fifo_endpoints": FIFO_ENDPOINTS,
+        "fifo_by_kind": {kind: fen_text(int(f)) for kind, f in fifo.group_by("kind").agg(pl.col("fen").sum()).iter_rows()},
+        "frozen": {account: fen_text(amount) for account, amount in frozen.select("account_no", "amount").iter_rows()},
+        "layer_accounts": {str(k): n for k, n in pl.concat(counters.layer_rows).group_by("layer").len().iter_rows()},
+    }
+    truth = {"case": "729-fraud", "defendants": defendants, "victims": victims, "totals": totals, "tracing": tracing}
     write_json(out / "truth.json", truth)
     return truth
+
+
+# ---------------------------------------------------------------- where the money went, first in first out
+
+FIFO_ENDPOINTS = "truth_endpoints_fifo.csv"
+MAX_HOPS = 6  # the generated case keeps [tracing] max_hops at its default
+
+
+def fifo_endpoints(batch: Batch, postings: pl.DataFrame, platforms: tuple[str, ...]) -> pl.DataFrame:
+    """account_no, kind, origin, fen: where the batch's money ends, followed first in, first out (rules.md §7).
+
+    Worked out from the planted transfers, their visibility and the statements' opening balances,
+    not from the evidence files or fundtrail's tracing: traced accounts are those with a statement
+    but victims' own; a transfer seen on the payer's traced statement moves lots at the payer's
+    time, one seen only on the payee's side starts a lot there (the victim's for a payment, else
+    `other`); events run by time, then openings, postings, freezes, then account, then the
+    account's own order (time, amount, counterparty: how its statement lists them).
+    """
+    victims_accounts = set(batch.payers.filter("identified")["account_no"].to_list())
+    statement_accounts = set(postings["account_no"].unique().to_list())
+    traced = statement_accounts - victims_accounts - set(platforms)
+    payer_key = dict(zip(batch.payers["account_no"].to_list(), batch.payers["payer_key"].to_list(), strict=True))
+
+    t = batch.transfers.with_row_index("transfer")
+    sides = pl.concat(
+        [
+            t.filter("payer_vis").select("transfer", pl.lit(0).alias("side"), pl.col("payer").alias("account_no"),
+                                         pl.col("ts_payer").alias("ts"), (-pl.col("amount")).alias("amount"),
+                                         pl.col("payee").alias("counterparty")),
+            t.filter("payee_vis").select("transfer", pl.lit(1).alias("side"), pl.col("payee").alias("account_no"),
+                                         pl.col("ts_payee").alias("ts"), "amount", pl.col("payer").alias("counterparty")),
+        ]
+    ).sort("account_no", "ts", "amount", "counterparty")
+    sides = sides.with_columns(pl.int_range(pl.len()).over("account_no").alias("rank"))
+    rank = {(i, side): r for i, side, r in sides.select("transfer", "side", "rank").iter_rows()}
+
+    events = []  # (ts, instant class, account, rank, action, ...)
+    for i, payer, payee, fen, ts_payee, kind, ts_payer, payer_vis, payee_vis in t.select(
+        "transfer", "payer", "payee", "amount", "ts_payee", "kind", "ts_payer", "payer_vis", "payee_vis"
+    ).iter_rows():
+        payee_traced = payee in traced
+        to = "cash" if payee is None else "platform" if payee in platforms else "traced" if payee_traced else "untraced"
+        if payer_vis and payer in traced:
+            events.append((ts_payer, 1, payer, rank[(i, 0)], "out", payee, to, fen))
+        elif (payer_vis or payee_vis) and (payee_traced or kind == "payment"):
+            origin = payer_key[payer] if kind == "payment" else "other"
+            at = rank.get((i, 1), float("inf"))  # no posting of the payee's: after its postings of that time
+            events.append((ts_payer if payer_vis else ts_payee, 1, payee, at, "start", origin, to, fen))
+    firsts = postings.group_by("account_no", maintain_order=True).first()
+    for account, ts, amount, balance in firsts.select("account_no", "ts", "amount", "balance").iter_rows():
+        if account in traced and balance - amount > 0:
+            events.append((ts, 0, account, 0, "start", "opening", "traced", balance - amount))
+    for account, ts in batch.frozen.select("account_no", "ts").iter_rows():
+        if account in traced:
+            events.append((ts, 2, account, 0, "freeze", None, None, 0))
+    events.sort(key=lambda e: e[:4])
+
+    lots: dict[str, deque] = {account: deque() for account in traced}
+    ended: dict[tuple[str, str, str], int] = {}
+
+    def end(account: str, kind: str, origin: str, fen: int) -> None:
+        ended[(account, kind, origin)] = ended.get((account, kind, origin), 0) + fen
+
+    for _, _, account, _, action, other, to, fen in events:
+        if action == "start":
+            if to == "traced":
+                lots[account].append([other, 0, fen])
+            else:
+                end(account, "platform" if to == "platform" else "not_obtained", other, fen)
+        elif action == "freeze":
+            for origin, _, lot_fen in lots[account]:
+                end(account, "frozen", origin, lot_fen)
+            lots[account].clear()
+        else:
+            parts, held = [], lots[account]
+            while fen and held:
+                origin, hop, lot_fen = held[0]
+                taken = min(fen, lot_fen)
+                parts.append((origin, hop, taken))
+                fen -= taken
+                if taken == lot_fen:
+                    held.popleft()
+                else:
+                    held[0][2] -= taken
+            if fen:  # the statement shows more going out than came in: `other` for the rest
+                parts.append(("other", 0, fen))
+            for origin, hop, part_fen in parts:
+                if to == "cash":
+                    end(account, "cash", origin, part_fen)
+                elif to == "platform":
+                    end(other, "platform", origin, part_fen)
+                elif hop >= MAX_HOPS:
+                    end(account, "max_hops", origin, part_fen)
+                elif to == "untraced":
+                    end(other, "not_obtained", origin, part_fen)
+                else:
+                    lots[other].append([origin, hop + 1, part_fen])
+    for account, held in lots.items():
+        for origin, _, lot_fen in held:
+            end(account, "held", origin, lot_fen)
+    return pl.DataFrame(
+        [(a, k, o, f) for (a, k, o), f in ended.items()],
+        schema={"account_no": pl.String, "kind": pl.String, "origin": pl.String, "fen": pl.Int64},
+        orient="row",
+    )

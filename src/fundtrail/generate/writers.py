@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国文辉玲红梅志鹏飞宇浩俊峰婷雪琳晨欣怡佳然子轩梓涵一诺雨萱思彤博文嘉怡海燕春梅丹凤晓东立新丽萍")
@@ -79,6 +81,23 @@ def write_csv(
     path.write_bytes(text.encode(encoding))
 
 
+def write_case_toml(out: Path, case_id: str, title: str, tables: str, sources: list[str]) -> None:
+    """case.toml: the [case] table (Shanghai time, CNY), the other tables as given, then the [[source]] blocks."""
+    head = (
+        f"[case]\nid = {toml_string(case_id)}\ntitle = {toml_string(title)}\n"
+        'timezone = "Asia/Shanghai"\ncurrency = "CNY"\n\n'
+    )
+    (out / "case.toml").write_text(head + tables + "\n".join(sources), encoding="utf-8")
+
+
+def new_workbook(path: Path, sheet_name: str) -> tuple[xlsxwriter.Workbook, Worksheet]:
+    """An .xlsx workbook with one sheet, written row by row; a fixed creation date keeps its bytes the same every run."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    workbook.set_properties({"created": datetime(2019, 8, 1)})
+    return workbook, workbook.add_worksheet(sheet_name)
+
+
 def write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -89,3 +108,23 @@ def epoch_day(day: date) -> int:
 
 def toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def source_block(
+    kind: str,
+    path: str,
+    comment: str = "",
+    columns: dict[str, str] | None = None,
+    directions: dict[str, str] | None = None,
+    **settings: str | int,
+) -> str:
+    """One ``[[source]]`` table of case.toml: kind, path, the settings in the order given, the
+    column mapping and the direction values, after a comment line per line of ``comment``."""
+    lines = [f"# {line}" for line in comment.splitlines()]
+    lines += ["[[source]]", f"kind = {toml_string(kind)}", f"path = {toml_string(path)}"]
+    lines += [f"{key} = {value if isinstance(value, int) else toml_string(value)}" for key, value in settings.items()]
+    if columns:
+        lines += ["[source.columns]", *(f"{key} = {toml_string(header)}" for key, header in columns.items())]
+    if directions:
+        lines += ["[source.values.direction]", *(f"{toml_string(v)} = {toml_string(d)}" for v, d in directions.items())]
+    return "\n".join(lines) + "\n"
