@@ -57,10 +57,22 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
             """create table input_files as select *, 0::DECIMAL(18,2) as amount_in, 0::DECIMAL(18,2) as amount_out,
                0::DECIMAL(18,2) as amount_quarantined, 0::BIGINT as placeholder_cells, null::VARCHAR as duplicate_of from files"""
         )
-        con.execute(
-            "update input_files set rows_read = (select count(*) from landing_bank_statement b where b.source = input_files.path) "
-            "where kind = 'bank_statement'"
-        )
+        # What ingest would have counted: every row inserted is read and loaded, with its money
+        # (the column ingest sums: amount, else the kind's money column; statements split in and out).
+        for kind, columns in KINDS.items():
+            money = [c.name for c in columns if c.type == "money"]
+            money = "amount" if "amount" in money else (money[0] if money else None)
+            in_out = ("0", "0")
+            if money and kind == "bank_statement":
+                in_out = (f"sum({money}) filter (where {money} > 0)", f"-sum({money}) filter (where {money} < 0)")
+            elif money:
+                in_out = (f"sum({money})", "0")
+            con.execute(
+                f"""update input_files set rows_read = l.n, amount_in = coalesce(l.money_in, 0), amount_out = coalesce(l.money_out, 0)
+                    from (select source, count(*) as n, {in_out[0]} as money_in, {in_out[1]} as money_out
+                          from landing_{kind} group by source) as l
+                    where l.source = input_files.path"""
+            )
         pipeline._create_table(con, "statement_summaries", ingest.statement_summaries([]))
         sqlrun.build(con, [f"stg_{kind}" for kind in KINDS])
         review.apply_exclusions(con)  # as pipeline.load_database does once it has loaded the landing tables
