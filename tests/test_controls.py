@@ -192,3 +192,18 @@ def test_the_suites_rows_balance_counts_the_staging_tables_not_file_controls(tmp
     assert [(r["path"], r["rows_read"], r["rows_loaded"], r["rows_staged"], r["quarantine_rows"]) for r in balance["examples"]] == [
         ("bank/card1_gbk.csv", 8, 7, 6, 1)
     ]
+
+
+def test_a_gang_measure_that_is_not_its_entries_stops_the_run(tmp_path):
+    # sheet2.xlsx:7 (480000.00, 2023-06) is moved ten years back after the marts: no roster period
+    # holds that day, so it leaves every unit and gang list. P01's gang 522800.00 (EXPECTED.md) now
+    # has 522800.00 - 480000.00 = 42800.00 of entries behind it.
+    case, paths = run_fixture(
+        tmp_path,
+        "marts",
+        "update deposit_entries set case_day = case_day - interval 3650 day where entry_id = 'deposit/sheet2.xlsx:7'",
+    )
+    with pytest.raises(
+        InvariantError, match=r"^defendant P01: gang 522800\.00 but the entries behind it add up to 42800\.00$"
+    ):
+        controls.check_invariants(case, paths)

@@ -1,8 +1,8 @@
 -- info_defendants: one row per seller_id of records (outputs.md): defendant_id,
 -- records_passed, records_valid, records_unique, records_corroborated, received,
 -- paid_upstream, net_gain, tier.
--- Inputs: info_records, info_unique_records, info_category_thresholds, info_payments;
--- getvariable('insiders').
+-- Inputs: info_records, info_unique_records, info_category_thresholds, info_payments,
+-- info_tiers (seed: each tier's marks); getvariable('insiders').
 -- Who: every seller_id; the records contract names the seller as "defendant who passed
 -- the record on", and a case may hold a roster for other evidence only. Buyers who
 -- never sold are not defendants of this table.
@@ -11,8 +11,8 @@
 -- who bought from whom is read from all record rows, valid or not.
 -- Tier (2017 interpretation art. 5): points = sum over unique records of
 -- 5000 / threshold of its category, so sum(count / threshold) >= 1 is points >= 5000;
--- or net gain >= 5,000 CNY; ten times either gives especially_serious; the higher tier
--- of the two routes wins. Insiders' thresholds are halved: their points and net gain
+-- a tier is reached by its min_points or its min_net_gain (serious: 5000 points or
+-- 5,000 CNY; especially_serious ten times either); the highest tier reached wins. Insiders' thresholds are halved: their points and net gain
 -- are compared at half the marks.
 create or replace table info_defendants as
 with
@@ -73,30 +73,22 @@ measured as (
     left join paid_upstream as p using (defendant_id)
 ),
 tiered as (
-    select
-        *,
-        greatest(
-            case
-                when points * threshold_divisor >= 50000 then 2
-                when points * threshold_divisor >= 5000 then 1
-                else 0
-            end,
-            case
-                when net_gain * threshold_divisor >= 50000 then 2
-                when net_gain * threshold_divisor >= 5000 then 1
-                else 0
-            end
-        ) as tier_rank
-    from measured
+    select m.defendant_id, arg_max(t.tier, t.min_points::INTEGER) as tier
+    from measured as m
+    join info_tiers as t
+        on m.points * m.threshold_divisor >= t.min_points::INTEGER
+        or m.net_gain * m.threshold_divisor >= t.min_net_gain::DECIMAL(18, 2)
+    group by m.defendant_id
 )
 select
-    defendant_id,
-    records_passed,
-    records_valid,
-    records_unique,
-    records_corroborated,
-    received,
-    paid_upstream,
-    net_gain,
-    ['none', 'serious', 'especially_serious'][tier_rank + 1] as tier
-from tiered;
+    m.defendant_id,
+    m.records_passed,
+    m.records_valid,
+    m.records_unique,
+    m.records_corroborated,
+    m.received,
+    m.paid_upstream,
+    m.net_gain,
+    t.tier
+from measured as m
+join tiered as t using (defendant_id);

@@ -272,26 +272,33 @@ _ROWS_OF = {
 }
 
 
-def defendants_tie_to_entries(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> None:
-    """Each defendant's liable amount is the sum of the entries listed behind it."""
-    con.execute("SET VARIABLE case_tz = ?", [case.timezone])
-    con.execute(
-        "SET VARIABLE liability = MAP(?::VARCHAR[], ?::VARCHAR[])",
-        [list(case.liability), list(case.liability.values())],
-    )
-    untraced = _first(
+def defendants_tie_to_measure_entries(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> None:
+    """Each defendant's money figures are the sums of their rows in ``measure_entries``."""
+    broken = _first(
         con,
         """
-        select d.defendant_id, d.liable, coalesce(l.amount, 0)
-        from defendants as d
-        left join (select defendant_id, sum(amount) as amount from liable_entries group by 1) as l using (defendant_id)
-        where d.liable <> coalesce(l.amount, 0)
-        order by 1
+        with listed as (
+            select defendant_id, measure, sum(amount)::DECIMAL(38, 2) as amount
+            from measure_entries
+            group by all
+        ),
+        shown as (
+            unpivot (select defendant_id, own, own_unvalidated, unit, gang, liable from defendants)
+            on own, own_unvalidated, unit, gang, liable
+            into name measure value amount
+        )
+        select coalesce(s.defendant_id, l.defendant_id), coalesce(s.measure, l.measure), s.amount, coalesce(l.amount, 0)
+        from shown as s
+        full join listed as l using (defendant_id, measure)
+        where s.amount is distinct from coalesce(l.amount, 0)
+        order by 1, 2
         """,
     )
-    if untraced:
-        defendant, liable, listed = untraced
-        raise InvariantError(f"defendant {defendant}: liable {liable} but the entries behind it add up to {listed}")
+    if broken:
+        defendant, measure, shown, listed = broken
+        if shown is None:
+            raise InvariantError(f"defendant {defendant}: {measure} entries add up to {listed} but defendants has no such row")
+        raise InvariantError(f"defendant {defendant}: {measure} {shown} but the entries behind it add up to {listed}")
 
 
 STOPS: tuple[Stop, ...] = (
@@ -303,7 +310,7 @@ STOPS: tuple[Stop, ...] = (
     payments_tie_to_transfers,
     validated_entries_tie_to_payments,
     victims_tie_to_payments,
-    defendants_tie_to_entries,
+    defendants_tie_to_measure_entries,
 )
 
 

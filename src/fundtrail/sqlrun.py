@@ -7,10 +7,17 @@ itself (any other model's name used as a word), so ``build(con, targets)``
 runs just the models a step needs, in dependency order, like ``dbt run
 --select +target``. A failure is re-raised as SqlStepError naming the file
 and the statement.
+
+A seed is data the rules read, kept once as a CSV file: ``sql/seeds/<name>.csv``
+becomes the table ``<name>`` (every column text, in file order, plus
+``seed_order`` counted from 1) when a model uses it, and Python reads the same
+file with ``seed_rows``. Roles, liability bases, tiers and record categories
+live there.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +31,7 @@ from fundtrail.errors import SqlStepError
 from fundtrail.resources import resource_dir
 
 LAYERS = ("staging", "core", "marts", "info", "trace")
+SEED_LAYER = "seeds"
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LINE_COMMENT = re.compile(r"--[^\n]*")
 # Text in quotes is data, not a model name: a status 'unvalidated' is no use of the unvalidated mart.
@@ -40,9 +48,29 @@ class Model:
 
 
 @cache
+def seeds(sql_root: Path | None = None) -> dict[str, Model]:
+    """Every ``sql/seeds/<name>.csv``, as a model with no SQL and no dependencies."""
+    root = sql_root or resource_dir("sql")
+    return {
+        path.stem: Model(path.stem, SEED_LAYER, path, "", frozenset())
+        for path in sorted((root / SEED_LAYER).glob("*.csv"))
+    }
+
+
+def seed_rows(name: str, sql_root: Path | None = None) -> list[dict[str, str]]:
+    """The rows of ``sql/seeds/<name>.csv`` in file order, every value text."""
+    return _read_seed(seeds(sql_root)[name].path)
+
+
+def _read_seed(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@cache
 def models(sql_root: Path | None = None) -> dict[str, Model]:
     root = sql_root or resource_dir("sql")
-    found: dict[str, tuple[str, Path, str]] = {}
+    found: dict[str, tuple[str, Path, str]] = {name: (SEED_LAYER, seed.path, "") for name, seed in seeds(sql_root).items()}
     for layer in LAYERS:
         for path in sorted((root / layer).glob("*.sql")):
             if path.stem in found:
@@ -50,6 +78,8 @@ def models(sql_root: Path | None = None) -> dict[str, Model]:
             found[path.stem] = (layer, path, path.read_text(encoding="utf-8"))
     result = {}
     for name, (layer, path, sql) in found.items():
+        if layer == SEED_LAYER:
+            continue
         words = set(WORD.findall(STRING_LITERAL.sub("''", LINE_COMMENT.sub("", sql))))
         result[name] = Model(name, layer, path, sql, frozenset((words & set(found)) - {name}))
     return result
@@ -64,7 +94,7 @@ def build_order(
     what lies beneath it is not rebuilt: tests hand-make such tables, and
     pipeline steps build on what earlier steps left.
     """
-    known = models(sql_root)
+    known = {**seeds(sql_root), **models(sql_root)}
     missing = [t for t in targets if t not in known]
     if missing:
         raise SqlStepError(f"no SQL file defines {', '.join(missing)}")
@@ -94,6 +124,9 @@ def build(con: duckdb.DuckDBPyConnection, targets: list[str], sql_root: Path | N
 
 
 def execute_file(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    if model.layer == SEED_LAYER:
+        load_seed(con, model)
+        return
     for statement in split_statements(model.sql):
         try:
             con.execute(statement)
@@ -103,6 +136,22 @@ def execute_file(con: duckdb.DuckDBPyConnection, model: Model) -> None:
                 f"{model.path.relative_to(model.path.parents[2])}: {type(exc).__name__}: {exc}\n"
                 f"  in the statement starting: {first_line.strip()[:120]}"
             ) from None
+
+
+def load_seed(con: duckdb.DuckDBPyConnection, seed: Model) -> None:
+    rows = _read_seed(seed.path)
+    columns = [*rows[0], "seed_order"]
+    names = ", ".join(_identifier(c) for c in columns)
+    con.execute(
+        f"create or replace table {_identifier(seed.name)} as select * from (values "
+        + ", ".join("(" + ", ".join("?" for _ in columns) + ")" for _ in rows)
+        + f") as seed({names})",
+        [value for number, row in enumerate(rows, 1) for value in [*row.values(), number]],
+    )
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def split_statements(sql: str) -> list[str]:
