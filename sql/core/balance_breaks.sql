@@ -1,4 +1,4 @@
--- balance_breaks: one finding (statement_integrity's columns) per row of a file whose balance is not the previous balance plus what moved.
+-- balance_breaks: one finding (statement_integrity's columns that apply) per row of a file whose balance is not the previous balance plus what moved.
 -- Inputs: statement_chains (each row's expected balance in its file's chosen reading),
 -- landing_quarantine (rows that never reached postings but lie between the two rows).
 -- missing_amount = actual - expected: what the rows in between must have moved.
@@ -26,8 +26,6 @@ select
     b.expected_balance,
     b.balance as actual_balance,
     (b.balance - b.expected_balance)::DECIMAL(38, 2) as missing_amount,
-    null::VARCHAR as stated,
-    null::VARCHAR as found,
     -- format() prints decimals as doubles (-46.0): they go in as text.
     format(
         'balance {} after {} plus {} = {}, but {} shows {}: {} unaccounted for between the two rows (file read {}){}',

@@ -1,4 +1,4 @@
--- rows_outside_stated_period: one finding (statement_integrity's columns) per export with loaded rows dated outside the period its preamble states.
+-- rows_outside_stated_period: one finding (statement_integrity's columns that apply) per export with loaded rows dated outside the period its preamble states.
 -- Inputs: statement_summaries (the stated period), postings (the export's loaded rows), variable case_tz.
 create or replace table rows_outside_stated_period as
 select
@@ -9,9 +9,6 @@ select
     arg_max(p.posting_id, p.ts) as after_row,
     min(p.ts) as before_ts,
     max(p.ts) as after_ts,
-    null::DECIMAL(38, 2) as expected_balance,
-    null::DECIMAL(38, 2) as actual_balance,
-    null::DECIMAL(38, 2) as missing_amount,
     format(
         '{} to {}',
         strftime(timezone(getvariable('case_tz'), any_value(s.period_start)), '%Y-%m-%d %H:%M:%S'),

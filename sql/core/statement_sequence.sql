@@ -1,4 +1,4 @@
--- statement_sequence: one finding (statement_integrity's columns) per statement of an account that does not follow on from the one before.
+-- statement_sequence: one finding (statement_integrity's columns that apply) per statement of an account that does not follow on from the one before.
 -- Inputs: statement_chains (one statement = one file's rows of one account, its ends in the file's
 -- own order), statement_summaries (the period a preamble states), variable case_tz.
 -- Kinds: statement_overlap (a statement starts before an earlier one of the same account ends),
@@ -77,8 +77,6 @@ select
     b.expected_balance,
     b.first_balance as actual_balance,
     (b.first_balance - b.expected_balance)::DECIMAL(38, 2) as missing_amount,
-    null::VARCHAR as stated,
-    null::VARCHAR as found,
     case
         when b.covers_from <= b.before_covers_to then format(
             '{} starts ({}) before {} ends ({}): {} of its {} rows fall inside, {} of them repeat earlier rows',

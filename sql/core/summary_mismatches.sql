@@ -1,4 +1,4 @@
--- summary_mismatches: one finding (statement_integrity's columns) per figure an export's preamble states that its rows do not hold.
+-- summary_mismatches: one finding (statement_integrity's columns that apply) per figure an export's preamble states that its rows do not hold.
 -- Inputs: statement_summaries (what each export's preamble states and what its rows hold; written
 -- by the pipeline from ingest.statement_summaries). Figures: the row count and the in/out/neutral
 -- counts and totals.
@@ -19,13 +19,6 @@ select
     account_no,
     'summary_mismatch' as kind,
     path as source,
-    null::VARCHAR as before_row,
-    null::VARCHAR as after_row,
-    null::TIMESTAMPTZ as before_ts,
-    null::TIMESTAMPTZ as after_ts,
-    null::DECIMAL(38, 2) as expected_balance,
-    null::DECIMAL(38, 2) as actual_balance,
-    null::DECIMAL(38, 2) as missing_amount,
     i.stated,
     i.found,
     format(

@@ -38,19 +38,21 @@ trades as (
     select distinct seller_id, buyer_id
     from info_records
 ),
-received as (
-    select t.seller_id as defendant_id, sum(p.amount) as amount
+trade_payments as (
+    -- payments from a buyer to the seller they bought from (info_payments: each payment counted once)
+    select t.seller_id, t.buyer_id, p.amount
     from info_payments as p
     join trades as t on t.seller_id = p.payee and t.buyer_id = p.payer
     where p.counted
-    group by t.seller_id
 ),
-paid_upstream as (
-    select t.buyer_id as defendant_id, sum(p.amount) as amount
-    from info_payments as p
-    join trades as t on t.buyer_id = p.payer and t.seller_id = p.payee
-    where p.counted
-    group by t.buyer_id
+gains as (
+    select defendant_id, sum(received) as received, sum(paid_upstream) as paid_upstream
+    from (
+        select seller_id as defendant_id, amount as received, 0 as paid_upstream from trade_payments
+        union all
+        select buyer_id, 0, amount from trade_payments
+    )
+    group by defendant_id
 ),
 measured as (
     select
@@ -59,9 +61,9 @@ measured as (
         s.records_valid,
         coalesce(u.records_unique, 0) as records_unique,
         coalesce(u.records_corroborated, 0) as records_corroborated,
-        coalesce(r.amount, 0)::DECIMAL(38, 2) as received,
-        coalesce(p.amount, 0)::DECIMAL(38, 2) as paid_upstream,
-        (coalesce(r.amount, 0) - coalesce(p.amount, 0))::DECIMAL(38, 2) as net_gain,
+        coalesce(g.received, 0)::DECIMAL(38, 2) as received,
+        coalesce(g.paid_upstream, 0)::DECIMAL(38, 2) as paid_upstream,
+        (coalesce(g.received, 0) - coalesce(g.paid_upstream, 0))::DECIMAL(38, 2) as net_gain,
         coalesce(u.points, 0) as points,
         case
             when list_contains(coalesce(getvariable('insiders')::varchar[], []::varchar[]), s.defendant_id)
@@ -69,8 +71,7 @@ measured as (
         end as threshold_divisor
     from sellers as s
     left join unique_counts as u using (defendant_id)
-    left join received as r using (defendant_id)
-    left join paid_upstream as p using (defendant_id)
+    left join gains as g using (defendant_id)
 ),
 tiered as (
     select m.defendant_id, arg_max(t.tier, t.min_points::INTEGER) as tier
