@@ -318,3 +318,20 @@ def test_a_seed_is_loaded_as_a_text_table_in_file_order_when_a_model_reads_it(tm
     assert con.execute("select data_type from information_schema.columns where table_name = 'colours' order by ordinal_position").fetchall() == [
         ("VARCHAR",), ("VARCHAR",), ("INTEGER",)
     ]
+
+
+def test_a_window_of_zero_minutes_pairs_only_payments_of_the_same_second(tmp_path):
+    # window_minutes = 0: the 10:00:00 payment is the 10:00:00 entry's candidate; the 12:00:01 one is
+    # a second late for the 12:00:00 entry (its time bucket is 1 s wide and still a neighbour).
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "bank_statement": [
+            statement(GANG, "2023-06-01 10:00:00+08", "1000.00", VICTIM_A, "1"),
+            statement(GANG, "2023-06-01 12:00:01+08", "1000.00", VICTIM_A, "2"),
+        ],
+        "deposit_sheet": [
+            {"ts": "2023-06-01 10:00:00+08", "amount": "1000.00", "member_code": "X"},
+            {"ts": "2023-06-01 12:00:00+08", "amount": "1000.00", "member_code": "X"},
+        ],
+    }, case={"matching": {"window_minutes": 0}})
+    assert rows(con, 'select "left", "right" from entry_candidates') == [("deposit_sheet.csv:2", "bank.csv:2")]
