@@ -1,4 +1,4 @@
-"""`fundtrail` command line: run, demo, schedule, inspect, generate.
+"""`fundtrail` command line: run, demo, schedule, inspect, generate, diff.
 
 Exit codes (outputs.md): 0 the run finished (quarantined rows included),
 1 the case could not be read or broke a balancing rule, 2 a usage error.
@@ -16,9 +16,6 @@ import time
 from pathlib import Path
 
 from fundtrail.errors import FundtrailError, RunEnvironmentError
-
-STAGES = ("prefect", "config", "ingest", "load", "transfers", "match", "marts", "tracing", "validate", "publish")
-
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -89,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
         help="fraud: write the bank statements as 调单 replies, one small file per account and month",
     )
     generate.set_defaults(command=_generate)
+
+    diff = commands.add_parser("diff", help="list the figures that differ between two outputs, and the files")
+    diff.add_argument("before", type=Path, help="the earlier output folder")
+    diff.add_argument("after", type=Path, help="the later output folder")
+    diff.add_argument("--unmask", action="store_true", help="show file names and payers' accounts in full")
+    diff.set_defaults(command=_diff)
     return parser
 
 
@@ -175,27 +178,105 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from fundtrail import changes
+    from fundtrail.reports.mask import digit_runs_expr
+
+    found = changes.between(args.before, args.after)
+    if not args.unmask:
+        found = found.with_columns(digit_runs_expr(pl.col("key")).alias("key"))
+    print(_changes_headline(changes.counts(found)) if found.height else "no changes: the same figures from the same files")
+    for line in changes.describe(found):
+        print(f"  {line}")
+    return 0
+
+
+def _changes_headline(counts: dict) -> str:
+    files = ", ".join(
+        f"{counts[key]} input file{'s' if counts[key] != 1 else ''} {state}"
+        for key, state in (("inputs_added", "added"), ("inputs_removed", "removed"), ("inputs_changed", "changed"))
+        if counts[key]
+    )
+    figures = f"{counts['figures']} figure{'s' if counts['figures'] != 1 else ''} moved"
+    return f"{figures}; {files}" if files else figures
+
+
 def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
-    from fundtrail.config import load_case
-    from fundtrail.pipeline import check_inputs, check_output
+    from fundtrail import pipeline
 
-    case = load_case(case_dir)  # bad case.toml, headers or output folder: reported before Prefect starts
-    check_inputs(case)
-    check_output(case, out_dir)
-    _quiet_prefect(verbose=args.verbose)
-    from flows import progress
-    from flows.case_flow import reconcile, task_runner
-
-    runner = task_runner(getattr(args, "dask", None), getattr(args, "workers", None))
-    display = _StageDisplay(enabled=sys.stderr.isatty() and not args.verbose)
-    display.stage("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
+    engine = _engine(args)
+    # The case is checked here, once (bad case.toml, headers or output folder: reported before Prefect starts).
+    stages = (pipeline.CHECK_STAGE, "prefect", *pipeline.STAGES[1:])
+    display = _StageDisplay(stages, enabled=sys.stderr.isatty() and not args.verbose)
     try:
+        display.stage(pipeline.CHECK_STAGE)
+        run = pipeline.prepare(case_dir, out_dir, lang=args.lang, unmask=args.unmask)
+        try:
+            _quiet_prefect(verbose=args.verbose)
+            display.stage("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
+            _check_server()
+            import httpx
+
+            from flows import progress
+            from flows.case_flow import run_prepared, task_runner
+
+            runner = task_runner(*engine)
+        except BaseException:
+            pipeline.abandon_run(run.paths)
+            raise
         with progress.listening(display.stage):
-            return reconcile.with_options(task_runner=runner)(
-                str(case_dir), str(out_dir), lang=args.lang, unmask=args.unmask, inputs_checked=True
-            )
+            try:
+                return run_prepared(run, runner)
+            except httpx.HTTPError as exc:
+                # The server went away and Prefect's client gave up before the ServerWatch did.
+                if pipeline.finished(run):
+                    print(f"fundtrail: the run finished, its outputs are in {run.paths.out_dir}; the Prefect "
+                          f"server stopped answering ({exc}): the flow run is not recorded there", file=sys.stderr)
+                    raise SystemExit(0) from None
+                raise RunEnvironmentError(
+                    f"the Prefect server {os.environ.get('PREFECT_API_URL') or '(temporary)'} does not answer "
+                    f"({exc}); earlier outputs are untouched. Start it again (or unset PREFECT_API_URL to "
+                    "use a temporary one) and run again"
+                ) from None
     finally:
         display.close()
+
+
+def _engine(args: argparse.Namespace) -> tuple[str | None, int | None]:
+    """Where the ingest batches run: --dask / --workers, else [run] of the user's config file."""
+    dask, workers = getattr(args, "dask", None), getattr(args, "workers", None)
+    if dask is not None or workers is not None:
+        return dask, workers
+    from fundtrail.userconfig import load_user_config
+
+    config = load_user_config()
+    if config.dask is not None or config.workers is not None:
+        where = f"the Dask cluster at {config.dask}" if config.dask else f"a local Dask cluster of {config.workers} processes"
+        print(f"fundtrail: ingest batches run on {where} ({config.path})", file=sys.stderr)
+    return config.dask, config.workers
+
+
+def _check_server() -> None:
+    """A PREFECT_API_URL that does not answer fails now, not after Prefect's client has retried for a minute."""
+    import urllib.request
+
+    url = os.environ.get("PREFECT_API_URL")
+    if not url:
+        return
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url.rstrip("/") + "/health", timeout=10) as response:
+            if response.status == 200:
+                return
+            problem = f"HTTP {response.status}"
+    except (OSError, ValueError) as exc:
+        problem = str(getattr(exc, "reason", exc))
+    raise RunEnvironmentError(
+        f"PREFECT_API_URL={url}: no Prefect server answers there ({problem}); start `prefect server start` "
+        "or unset PREFECT_API_URL to use a temporary server"
+    )
 
 
 def _positive(text: str) -> int:
@@ -216,6 +297,8 @@ def _quiet_prefect(verbose: bool) -> None:
         # Failed task runs are logged at ERROR with a traceback; the CLI reports the error itself.
         "PREFECT_LOGGING_LEVEL": "INFO" if verbose else "CRITICAL",
         "PREFECT_LOGGING_SERVER_LEVEL": "INFO" if verbose else "CRITICAL",
+        # Its machinery logs each event it cannot deliver to a server that went away, in full.
+        "PREFECT_INTERNAL_LOGGING_LEVEL": "INFO" if verbose else "CRITICAL",
         "PREFECT_UI_ENABLED": "false",
     }
     for key, value in defaults.items():
@@ -237,7 +320,8 @@ def _quiet_prefect(verbose: bool) -> None:
 class _StageDisplay:
     """One line per stage with its time, on a terminal only; no personal data ever goes here."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, stages: tuple[str, ...], enabled: bool) -> None:
+        self.stages = stages
         self.enabled = enabled
         self.current: str | None = None
         self.since = time.monotonic()
@@ -246,8 +330,8 @@ class _StageDisplay:
         self._finish_current()
         self.current, self.since = name, time.monotonic()
         if self.enabled:
-            position = STAGES.index(name) + 1 if name in STAGES else 0
-            print(f"  [{position}/{len(STAGES)}] {name} …", end="", file=sys.stderr, flush=True)
+            position = self.stages.index(name) + 1 if name in self.stages else 0
+            print(f"  [{position}/{len(self.stages)}] {name} …", end="", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         self._finish_current()
@@ -261,6 +345,14 @@ class _StageDisplay:
 def _print_summary(summary: dict, out_dir: Path) -> None:
     totals = summary["totals"]
     print(f"\n{summary['case_id']}: {summary['title']}")
+    moved = summary.get("changes", {})
+    if moved.get("lines"):
+        print(f"  CHANGES since the previous run into this folder: {_changes_headline(moved)}")
+        for line in moved["lines"]:
+            print(f"    {line}")
+        shown = sum(moved[k] for k in ("figures", "inputs_added", "inputs_removed", "inputs_changed"))
+        if shown > len(moved["lines"]):
+            print(f"    … {shown - len(moved['lines'])} more in changes.csv")
     for warning in summary.get("warnings", []):
         print(f"  WARNING [{warning['code']}] {warning['message']}")
     if totals["entries_count"]:
@@ -287,6 +379,9 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         f"  statement rows {totals['statement_rows']:,}; quarantined rows {totals['quarantined_rows']:,}; "
         f"duplicate rows {totals['duplicate_rows']:,}"
     )
+    ingest = summary.get("ingest")
+    if ingest:
+        print(f"  input files parsed {ingest['parsed']:,}, taken from earlier runs' cache {ingest['from_cache']:,}")
     failed = [v["suite"] for v in summary.get("validation", []) if v.get("success") is False]
     print(f"  expectations: {'all passed' if not failed else 'FAILED in ' + ', '.join(failed)}")
     out = out_dir.resolve()

@@ -16,43 +16,30 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fundtrail.kinds import KINDS
+from fundtrail.kinds import KINDS, SQL_TYPES, staged_columns
 from fundtrail.validate import SuiteError, validate_database
 
 REPO = Path(__file__).resolve().parents[1]
 SHA_A = "a" * 64
 
+
+def staged_ddl(kind: str, **types: str) -> str:
+    return ", ".join(f"{c.name} {types.get(c.name, SQL_TYPES[c.type])}" for c in staged_columns(kind))
+
+
 SCHEMA = {
-    "stg_bank_statement": "source VARCHAR, source_row BIGINT, account_no VARCHAR, account_name VARCHAR, "
-    "ts TIMESTAMPTZ, amount DECIMAL(18,2), balance DECIMAL(18,2), counterparty_account VARCHAR, "
-    "counterparty_name VARCHAR, txn_ref VARCHAR, currency VARCHAR, memo VARCHAR",
-    "stg_deposit_sheet": "source VARCHAR, source_row BIGINT, ts TIMESTAMPTZ, amount DECIMAL(18,2), "
-    "member_code VARCHAR, receiving_account VARCHAR, victim_ref VARCHAR, entry_ref VARCHAR",
+    **{f"stg_{kind}": staged_ddl(kind) for kind in KINDS},
     # amount as DOUBLE breaks the money contract: the column_types check must catch it.
-    "stg_payment_ledger": "source VARCHAR, source_row BIGINT, ts TIMESTAMPTZ, payer VARCHAR, payee VARCHAR, "
-    "amount DOUBLE, entry_ref VARCHAR, memo VARCHAR",
-    "stg_roster": "source VARCHAR, source_row BIGINT, defendant_id VARCHAR, name VARCHAR, role VARCHAR, "
-    "unit_id VARCHAR, member_code VARCHAR, valid_from DATE, valid_to DATE",
-    "stg_units": "source VARCHAR, source_row BIGINT, unit_id VARCHAR, name VARCHAR, kind VARCHAR, parent_id VARCHAR",
-    "stg_victims": "source VARCHAR, source_row BIGINT, victim_id VARCHAR, name VARCHAR, account_no VARCHAR, "
-    "reported_loss DECIMAL(18,2)",
-    "stg_gang_accounts": "source VARCHAR, source_row BIGINT, account_no VARCHAR, holder_name VARCHAR",
-    "stg_accounts": "source VARCHAR, source_row BIGINT, account_no VARCHAR, holder_id VARCHAR, holder_name VARCHAR",
-    "stg_records": "source VARCHAR, source_row BIGINT, seller_id VARCHAR, buyer_id VARCHAR, ts TIMESTAMPTZ, "
-    "name VARCHAR, phone VARCHAR, id_number VARCHAR, category VARCHAR, batch_ref VARCHAR",
-    "stg_decisions": "source VARCHAR, source_row BIGINT, action VARCHAR, entry_id VARCHAR, payment_ids VARCHAR, "
-    "row_id VARCHAR, reason VARCHAR, decided_by VARCHAR, decided_at TIMESTAMPTZ",
-    "stg_frozen": "source VARCHAR, source_row BIGINT, account_no VARCHAR, amount DECIMAL(18,2), ts TIMESTAMPTZ, "
-    "authority_ref VARCHAR",
+    "stg_payment_ledger": staged_ddl("payment_ledger", amount="DOUBLE"),
     "file_controls": "path VARCHAR, sha256 VARCHAR, kind VARCHAR, rows_read BIGINT, rows_loaded BIGINT, "
     "rows_quarantined BIGINT, rows_duplicate BIGINT, amount_in DECIMAL(38,2), amount_out DECIMAL(38,2), "
     "amount_quarantined DECIMAL(38,2), placeholder_cells BIGINT, duplicate_of VARCHAR",
     "quarantine": 'source VARCHAR, source_row BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR',
     "entries": "entry_id VARCHAR, source VARCHAR, source_row BIGINT, ts TIMESTAMPTZ, amount DECIMAL(18,2), "
     "member_code VARCHAR, defendant_id VARCHAR, unit_id VARCHAR, status VARCHAR, candidates BIGINT, "
-    "ambiguous BOOLEAN, victim_id VARCHAR, payment_ids VARCHAR, seconds_apart BIGINT",
+    "ambiguous BOOLEAN, victim_id VARCHAR, payment_ids VARCHAR, seconds_apart BIGINT, ts_text VARCHAR, amount_text VARCHAR",
     "payments": "payment_id VARCHAR, victim_id VARCHAR, from_account VARCHAR, to_account VARCHAR, ts TIMESTAMPTZ, "
-    "amount DECIMAL(18,2), status VARCHAR, entry_id VARCHAR, sources VARCHAR",
+    "amount DECIMAL(18,2), status VARCHAR, entry_id VARCHAR, sources VARCHAR, ts_text VARCHAR, amount_text VARCHAR",
     "victims": "victim_id VARCHAR, name VARCHAR, paid DECIMAL(38,2), returned DECIMAL(38,2), "
     "net_loss DECIMAL(38,2), validated DECIMAL(38,2), unattributed DECIMAL(38,2), "
     "reported_loss DECIMAL(18,2), payments BIGINT",
@@ -180,8 +167,11 @@ def build_database(path: Path, rows: dict[str, list[tuple]]) -> None:
     con.execute("SET TimeZone = 'UTC'")
     for table, columns in SCHEMA.items():
         con.execute(f"create table {table} ({columns})")
+        names = [d[0] for d in con.execute(f"select * from {table} limit 0").description]
         for row in rows.get(table, []):
-            con.execute(f"insert into {table} values ({', '.join('?' for _ in row)})", list(row))
+            # A row lists the leading columns; those it leaves out (columns kinds.toml adds later) are empty.
+            listed = ", ".join(f'"{n}"' for n in names[: len(row)])
+            con.execute(f"insert into {table} ({listed}) values ({', '.join('?' for _ in row)})", list(row))
     con.close()
 
 
@@ -295,6 +285,42 @@ def test_report_is_static_offline_html(validated):
     assert 'href="entries.html"' in index
     entries = (docs / "entries.html").read_text(encoding="utf-8")
     assert "every_deposit_row_is_one_entry" in entries and "sheet/d.csv" in entries
+    # the same page shell and stylesheet as report.html
+    shared_css = (REPO / "src" / "fundtrail" / "reports" / "templates" / "report.css").read_text(encoding="utf-8")
+    assert shared_css.strip() in index and shared_css.strip() in entries
+
+
+def test_report_escapes_what_it_shows(tmp_path):
+    """Suite texts and failing values are data: a tag inside one is shown as text, never parsed."""
+    from fundtrail.validate.report import write_report
+
+    tag = "<img src=x onerror=alert(1)>"
+    expectation = {
+        "check": "odd", "expectation": "expect_column_values_to_not_be_null", "description": f"described {tag}",
+        "column": "memo", "kwargs": {"column": "memo"}, "success": False, "error": None,
+        "unexpected_count": 1, "element_count": 1, "examples": [{"memo": tag, "source_row": 2}],
+    }
+    suite = {
+        "suite": "notes", "table": "notes", "purpose": f"purpose {tag}", "note": "", "page": "notes.html",
+        "status": "failed", "success": False, "rows": 1, "evaluated": 1, "failed": 1, "expectations": [expectation],
+    }
+    write_report(tmp_path, [suite])
+    for name in ("index.html", "notes.html"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text, name
+    page = (tmp_path / "notes.html").read_text(encoding="utf-8")
+    assert '<td>&lt;img src=x onerror=alert(1)&gt;</td><td class="num">2</td>' in page
+
+
+def test_gx_is_left_as_it_was_after_a_validation(validated):
+    """The session's memos for GX's recomputations end with the session."""
+    from great_expectations.core.id_dict import IDDict
+    from great_expectations.expectations.expectation import Expectation
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    assert Expectation.configuration.fget.__module__.startswith("great_expectations")
+    assert ExpectationConfiguration.to_domain_obj.__module__.startswith("great_expectations")
+    assert IDDict.to_id.__module__.startswith("great_expectations")
 
 
 def test_many_bad_rows_stay_in_duckdb(tmp_path):
@@ -319,7 +345,7 @@ def test_staging_suites_follow_the_canonical_kinds():
     for kind, columns in KINDS.items():
         suite = json.loads((REPO / "expectations" / f"stg_{kind}.json").read_text(encoding="utf-8"))
         listed = next(e for e in suite["expectations"] if e["type"] == "expect_table_columns_to_match_ordered_list")
-        expected = ["source", "source_row"] + [c.name for c in columns if c.type != "direction"]
+        expected = [c.name for c in staged_columns(kind)]
         assert listed["kwargs"]["column_list"] == expected, kind
         not_null = {e["kwargs"]["column"] for e in suite["expectations"] if e["type"] == "expect_column_values_to_not_be_null"}
         assert {c.name for c in columns if c.required} <= not_null, kind

@@ -1,8 +1,14 @@
-"""The steps of one reconciliation run, as plain functions (no Prefect here).
+"""The steps of one reconciliation run, declared once (``STEPS``), as plain functions (no Prefect here).
 
-``run_case`` runs them in order for tests and scripts; ``flows/case_flow.py``
-runs the same steps as Prefect tasks. Steps hand each other paths, never
-open connections, so each can run in its own task.
+A run is ``prepare`` (case.toml, the output folder and every input file's
+header, checked once for the whole run) and then ``STEPS`` in order, each
+handed the ``Run`` the one before returned. ``execute`` walks them; it is
+the only place the order lives. ``run_case`` executes each step here, for
+tests and scripts; ``flows/case_flow.py`` executes each as a Prefect task,
+and the CLI's progress stages are ``STAGES``. Steps hand each other paths
+and small records, never open connections, so each can run in its own task;
+a step of independent parts (``Parts``: the ingest batches) can run its
+parts side by side, on threads or a Dask cluster.
 
 Outputs are written into a hidden folder beside OUT_DIR and moved into place
 only when everything succeeded: an interrupted run leaves the previous
@@ -11,21 +17,24 @@ outputs whole (outputs.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import duckdb
 import polars as pl
 
-from fundtrail import ingest, match, outdir, review, sqlrun, trace
+from fundtrail import changes, ingest, match, outdir, review, sqlrun, trace
 from fundtrail.ingest import batch as batches
+from fundtrail.ingest import cache as ingest_cache
 from fundtrail.config import CaseConfig, load_case
 from fundtrail.errors import InvariantError, RosterError
 from fundtrail.kinds import KINDS
@@ -44,11 +53,14 @@ OUTPUT_TABLES = (
     "leads",
     "recoveries",
     "decisions",
+    "changes",
 )
 # Beyond outputs.md: the auditor's list of balance breaks, gaps and overlaps, the identifier
 # cells ingest normalised (docs/safety.md), the next bank requests (not_obtained accounts
 # ranked) and each victim's recoveries beside their loss, as tables too.
 AUDIT_TABLES = ("statement_integrity", "normalised", "bank_requests", "victim_recoveries")
+# manifest.json keeps this many runs into the same OUT_DIR in ``history``, newest last.
+HISTORY_KEPT = 20
 FRAUD_MARTS = [
     "entries",
     "payments",
@@ -75,6 +87,11 @@ class RunPaths:
     def scratch(self) -> Path:
         return self.staging_dir / "_scratch"
 
+    @property
+    def cache(self) -> Path:
+        """The ingest batches of earlier runs into OUT_DIR, beside it (fundtrail.ingest.cache)."""
+        return ingest_cache.cache_dir(self.out_dir)
+
     @classmethod
     def for_output(cls, out_dir: str | Path) -> RunPaths:
         out_dir = Path(out_dir).resolve()
@@ -91,13 +108,102 @@ class PlannedFile:
     duplicate_of: str | None
 
 
-# ---------------------------------------------------------------- steps
+# ---------------------------------------------------------------- the run and its steps
 
 
-def check_inputs(case: CaseConfig) -> None:
-    """Every file's header against its kind, before anything is loaded (case-format.md)."""
+@dataclass(frozen=True)
+class Run:
+    """One run as its steps hand it on: the checked case, where it writes, and what earlier steps found."""
+
+    run_id: str
+    case: CaseConfig
+    paths: RunPaths
+    started: datetime
+    planned: tuple[PlannedFile, ...]
+    lang: str = "zh"
+    unmask: bool = False
+    # The batches earlier runs parsed that this run takes from the cache as they are.
+    cached: tuple[ingest_cache.CachedBatch, ...] = ()
+    # One per planned file, in plan order, once ingest has run: its stats, or None for a file read once already.
+    stats: tuple[ingest.FileStats | None, ...] = ()
+    # The cache entries this run read (taken or parsed): the rest go when it finishes.
+    batches_used: frozenset[str] = frozenset()
+    validation: dict = field(default_factory=dict)
+    # The runs that wrote OUT_DIR before this one, oldest first (manifest.json ``history``).
+    earlier_runs: tuple[dict, ...] = ()
+    summary: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step run in the run's own process, on the case database: ``do`` takes the Run and returns the next."""
+
+    name: str
+    stage: str
+    do: Callable[[Run], Run]
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A step of independent parts, each of which may run in another process or on another machine.
+
+    ``plan`` lists the parts; ``part`` does one, given only the case settings (no file lists, see
+    ``settings_for_batches``) and the run's paths; ``join`` hands their results on as the next Run.
+    """
+
+    name: str
+    stage: str
+    plan: Callable[[Run], list]
+    part: Callable[[CaseConfig, Any, RunPaths], Any]
+    join: Callable[[Run, list], Run]
+
+    def do(self, run: Run) -> Run:
+        """The parts one after the other, here."""
+        settings = settings_for_batches(run.case)
+        return self.join(run, [self.part(settings, item, run.paths) for item in self.plan(run)])
+
+
+# prepare's stage: case.toml, the output folder, every input file's hash and header.
+CHECK_STAGE = "check"
+
+
+def prepare(case_dir: str | Path, out_dir: str | Path, lang: str = "zh", unmask: bool = False) -> Run:
+    """Everything that can be checked before any evidence is loaded, once for the whole run.
+
+    case.toml and OUT_DIR (one a run may replace); then OUT_DIR's lock is
+    taken, the staging folder made, every input file's SHA-256 computed, the
+    batches an earlier run parsed looked up in the cache, and the header of
+    every other file checked against its kind (case-format.md; a cached
+    file's header passed when it was parsed). The Run returned is what
+    ``execute`` needs; nothing after this reads case.toml or a header again.
+    """
+    started = datetime.now(timezone.utc)
+    case = load_case(case_dir)
+    check_output(case, out_dir)
+    paths = start_run(out_dir)
+    try:
+        planned = plan_inputs(case)
+        readers = [(p.source_index, p.path, p.sha256) for p in planned if p.duplicate_of is None]
+        cached = ingest_cache.reusable(paths.cache, case, readers)
+        check_inputs(case, skip=_header_known(planned, cached))
+    except BaseException:
+        abandon_run(paths)
+        raise
+    return Run(uuid.uuid4().hex, case, paths, started, tuple(planned), lang=lang, unmask=unmask, cached=tuple(cached))
+
+
+def _header_known(planned: list[PlannedFile], cached: list[ingest_cache.CachedBatch]) -> frozenset[str]:
+    """Files whose header needs no check: a cached file's passed when it was parsed, and a copy of a
+    file of the same source has that file's header."""
+    source_of = {p.path: p.source_index for p in planned}
+    copies = {p.path for p in planned if p.duplicate_of is not None and source_of[p.duplicate_of] == p.source_index}
+    return frozenset(copies | {path for batch in cached for path, _ in batch.files})
+
+
+def check_inputs(case: CaseConfig, skip: frozenset[str] = frozenset()) -> None:
+    """Every file's header (but those in ``skip``) against its kind, before anything is loaded (case-format.md)."""
     for source in case.sources:
-        batches.check_source(case, source)
+        batches.check_source(case, source, skip)
 
 
 def check_output(case: CaseConfig, out_dir: str | Path) -> None:
@@ -141,15 +247,30 @@ def plan_inputs(case: CaseConfig) -> list[PlannedFile]:
     return planned
 
 
-def plan_batches(case: CaseConfig, planned: list[PlannedFile]) -> list[batches.IngestBatch]:
-    """The files to read (not the SHA-256 duplicates) in batches of one source and bounded size."""
-    return batches.plan_batches(
-        case, [(p.source_index, p.path, p.sha256) for p in planned if p.duplicate_of is None]
+def plan_batches(
+    case: CaseConfig, planned: list[PlannedFile], cached: tuple[ingest_cache.CachedBatch, ...] = ()
+) -> list[batches.IngestBatch]:
+    """The files to parse (not the SHA-256 duplicates, not those of ``cached`` batches) in batches of one
+    source and bounded size, each named by its cache key."""
+    taken = {(b.source_index, path) for b in cached for path, _ in b.files}
+    planned_batches = batches.plan_batches(
+        case,
+        [(p.source_index, p.path, p.sha256) for p in planned
+         if p.duplicate_of is None and (p.source_index, p.path) not in taken],
     )
+    keys = {source.index: ingest_cache.source_key(case, source) for source in case.sources}
+    return [
+        replace(b, name=ingest_cache.batch_key(keys[b.source_index], [(f.path, f.sha256) for f in b.files]))
+        for b in planned_batches
+    ]
 
 
 def ingest_batch(case: CaseConfig, batch: batches.IngestBatch, paths: RunPaths) -> list[ingest.FileStats]:
-    return batches.load_batch(case, batch, paths.scratch)
+    """Parse one batch into the cache beside OUT_DIR (a new entry, renamed into place whole)."""
+    files = tuple((f.path, f.sha256) for f in batch.files)
+    return ingest_cache.store(
+        paths.cache, batch.name, batch.source_index, files, lambda work_dir: batches.load_batch(case, batch, work_dir)
+    )
 
 
 def settings_for_batches(case: CaseConfig) -> CaseConfig:
@@ -169,7 +290,7 @@ def file_stats(planned: list[PlannedFile], batch_stats: list[list[ingest.FileSta
 def load_database(
     case: CaseConfig, planned: list[PlannedFile], stats: list[ingest.FileStats | None], paths: RunPaths
 ) -> None:
-    """Landing tables from the batches' Parquet files, plus input_files; then staging views."""
+    """Landing tables from the Parquet files the batches wrote (named in ``stats``), plus input_files; then staging views."""
     read = [s for s in stats if s is not None]
     with _connect(case, paths) as con:
         for kind in KINDS:
@@ -177,30 +298,10 @@ def load_database(
             _load_parquet(con, f"landing_{kind}", files, ingest.landing_schema(kind))
         _load_parquet(con, "landing_quarantine", [s.quarantine_path for s in read], ingest.QUARANTINE_SCHEMA)
         # Identifier cells ingest normalised (issue 9): listed, loaded with the normalised value.
-        normalised = list((paths.scratch / "normalised").glob("*.parquet"))
-        _load_parquet(con, "normalised", normalised, ingest.cells.NORMALISED_SCHEMA)
+        _load_parquet(con, "normalised", [_normalised_path(s) for s in read], ingest.cells.NORMALISED_SCHEMA)
 
         input_files = pl.DataFrame(
-            [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)],
-            schema={
-                "path": pl.String,
-                "sha256": pl.String,
-                "kind": pl.String,
-                "source_index": pl.Int64,
-                "file_order": pl.Int64,
-                "rows_read": pl.Int64,
-                "rows_quarantined": pl.Int64,
-                # Sums of a file's amounts: wider than one amount (DECIMAL(18,2)) so they cannot overflow.
-                "amount_in": pl.Decimal(38, 2),
-                "amount_out": pl.Decimal(38, 2),
-                "amount_quarantined": pl.Decimal(38, 2),
-                "placeholder_cells": pl.Int64,
-                "blank_rows": pl.Int64,
-                "footer_rows": pl.Int64,
-                "preset": pl.String,
-                "account_from": pl.String,
-                "duplicate_of": pl.String,
-            },
+            [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)], schema=ingest.INPUT_FILES_SCHEMA
         )
         _create_table(con, "input_files", input_files)
         _create_table(con, "statement_summaries", ingest.statement_summaries(stats))
@@ -322,37 +423,66 @@ def validate(case: CaseConfig, paths: RunPaths) -> dict:
     return gx_validate.validate_database(paths.db, paths.staging_dir / "validation", timezone=case.timezone)
 
 
-def publish(
-    case: CaseConfig,
-    paths: RunPaths,
-    validation: dict,
-    started: datetime,
-    lang: str = "zh",
-    unmask: bool = False,
-) -> dict:
+def compare_with_earlier(run: Run) -> Run:
+    """``changes``: this run's figures against those of the earlier output in OUT_DIR, if it holds one.
+
+    Read from OUT_DIR before this run's outputs move into place (outputs.md);
+    the earlier manifest's history of runs is handed on to this run's.
+    """
+    earlier = outdir.earlier_manifest(run.paths.out_dir)
+    before = changes.read_output(run.paths.out_dir) if earlier is not None else None
+    with _connect(run.case, run.paths) as con:
+        found = changes.compare(before, changes.read_figures(con)) if before is not None else changes.empty()
+        _create_table(con, "changes", found)
+    return replace(run, earlier_runs=_earlier_runs(earlier))
+
+
+def publish(run: Run) -> dict:
     """CSV + Parquet per table, the reports and manifest.json, all into the staging folder."""
     from fundtrail import publish as writer
 
+    case, paths = run.case, run.paths
     with _connect(case, paths) as con:
         con.execute("SET TimeZone = ?", [case.timezone])
         for table in OUTPUT_TABLES + AUDIT_TABLES:
             writer.write_table(con, table, paths.staging_dir)
-        summary = writer.summary(con, case, started, validation)
+        summary = writer.summary(con, case, run.started, run.validation)
         summary["warnings"] = run_warnings(con)
-        writer.write_reports(con, summary, paths.staging_dir, lang=lang, unmask=unmask)
-        masked = writer.masked_manifest_parts(case.raw, writer.input_controls(con), writer.integrity(con))
+        summary["changes"] = writer.changes_summary(con, unmask=run.unmask)
+        from_cache = {path for batch in run.cached for path, _ in batch.files}
+        inputs = writer.input_controls(con)
+        for item in inputs:
+            if "duplicate_of" not in item:  # a duplicate is not read at all
+                item["ingest"] = "cache" if item["path"] in from_cache else "parsed"
+        summary["ingest"] = {
+            "parsed": sum(i.get("ingest") == "parsed" for i in inputs),
+            "from_cache": sum(i.get("ingest") == "cache" for i in inputs),
+        }
+        writer.write_reports(con, summary, paths.staging_dir, lang=run.lang, unmask=run.unmask)
+        masked = writer.masked_manifest_parts(case.raw, inputs, writer.integrity(con))
+    this_run = {
+        "run_id": run.run_id,
+        "started": summary["started"],
+        "finished": summary["finished"],
+        "code_version": summary["code_version"],
+        **_inputs_digest(masked["inputs"]),
+    }
     manifest = {
         "case_id": case.id,
         "title": case.title,
-        "started": started.astimezone(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
-        "finished": datetime.now(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
+        "run_id": run.run_id,
+        "started": summary["started"],
+        "finished": summary["finished"],
         "code_version": summary["code_version"],
         "case_toml": masked["case_toml"],
         "warnings": summary["warnings"],
+        "changes": {k: v for k, v in summary["changes"].items() if k != "lines"},
+        "ingest": summary["ingest"],
         "inputs": masked["inputs"],
         "totals": summary["totals"],
         "statement_integrity": masked["statement_integrity"],
-        "expectations": validation,
+        "expectations": run.validation,
+        "history": [*run.earlier_runs, this_run][-HISTORY_KEPT:],
     }
     (paths.staging_dir / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2, default=_json_default) + "\n", encoding="utf-8"
@@ -379,12 +509,106 @@ def finish_run(paths: RunPaths) -> Path:
     return out
 
 
+def finished(run: Run) -> bool:
+    """Whether this run's outputs are in place: OUT_DIR holds the manifest it wrote."""
+    manifest = outdir.earlier_manifest(run.paths.out_dir)
+    return manifest is not None and manifest.get("run_id") == run.run_id
+
+
 def abandon_run(paths: RunPaths) -> None:
     shutil.rmtree(paths.staging_dir, ignore_errors=True)
     outdir.unlock(paths.out_dir)
 
 
-# ---------------------------------------------------------------- whole run
+# ---------------------------------------------------------------- the steps, in order
+
+
+def _on_database(step: Callable[[CaseConfig, RunPaths], object]) -> Callable[[Run], Run]:
+    """A step that only reads and writes the case database: it hands the Run on as it was."""
+
+    def do(run: Run) -> Run:
+        step(run.case, run.paths)
+        return run
+
+    do.__name__, do.__qualname__ = step.__name__, step.__qualname__
+    return do
+
+
+def _ingest_plan(run: Run) -> list[batches.IngestBatch]:
+    return plan_batches(run.case, list(run.planned), run.cached)
+
+
+def _ingest_join(run: Run, results: list[list[ingest.FileStats]]) -> Run:
+    stats = file_stats(list(run.planned), [list(b.stats) for b in run.cached] + results)
+    used = {b.key for b in run.cached} | {ingest_cache.entry_of(s) for parsed in results for s in parsed}
+    return replace(run, stats=tuple(stats), batches_used=frozenset(used))
+
+
+def _load(run: Run) -> Run:
+    load_database(run.case, list(run.planned), list(run.stats), run.paths)
+    return run
+
+
+def _validate(run: Run) -> Run:
+    return replace(run, validation=validate(run.case, run.paths))
+
+
+def _publish(run: Run) -> Run:
+    return replace(run, summary=publish(run))
+
+
+def _finish(run: Run) -> Run:
+    finish_run(run.paths)
+    ingest_cache.prune(run.paths.cache, set(run.batches_used))
+    return run
+
+
+STEPS: tuple[Step | Parts, ...] = (
+    Parts("ingest batch", "ingest", _ingest_plan, ingest_batch, _ingest_join),
+    Step("load DuckDB", "load", _load),
+    Step("check roster", "load", _on_database(check_roster)),
+    Step("transfers", "transfers", _on_database(build_transfers)),
+    Step("match entries", "match", _on_database(match_entries)),
+    Step("marts", "marts", _on_database(build_marts)),
+    Step("check invariants", "marts", _on_database(check_invariants)),
+    Step("tracing", "tracing", _on_database(build_tracing)),
+    Step("validate", "validate", _validate),
+    Step("changes", "publish", compare_with_earlier),
+    Step("publish", "publish", _publish),
+    Step("finish", "publish", _finish),
+)
+# The stages a run reports, in order: prepare's, then the steps'.
+STAGES: tuple[str, ...] = (CHECK_STAGE, *dict.fromkeys(step.stage for step in STEPS))
+
+
+def execute(
+    run: Run,
+    perform: Callable[[Step | Parts, Run], Run] = lambda step, run: step.do(run),
+    on_stage: Callable[[str], None] = lambda stage: None,
+    through: str | None = None,
+) -> Run:
+    """STEPS in order, each through ``perform`` (here by default; the flow makes each a Prefect task).
+
+    ``on_stage`` hears each stage as it begins. ``through`` stops after the
+    step of that name and leaves the staging folder (and its case.duckdb) for
+    the caller; otherwise the last step moves the outputs into place. On any
+    failure the staging folder is removed and OUT_DIR stays as it was.
+    """
+    if through is not None and through not in {step.name for step in STEPS}:
+        raise ValueError(f"no step named {through!r}")
+    stage = None
+    try:
+        for step in STEPS:
+            if step.stage != stage:
+                stage = step.stage
+                on_stage(stage)
+            run = perform(step, run)
+            if step.name == through:
+                break
+    except BaseException:
+        abandon_run(run.paths)
+        raise
+    return run
 
 
 def run_case(
@@ -394,38 +618,9 @@ def run_case(
     unmask: bool = False,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> dict:
-    """Every step in order, without Prefect; returns the run summary."""
-    started = datetime.now(timezone.utc)
-    on_stage("config")
-    case = load_case(case_dir)
-    check_inputs(case)
-    check_output(case, out_dir)
-    paths = start_run(out_dir)
-    try:
-        on_stage("ingest")
-        planned = plan_inputs(case)
-        stats = file_stats(planned, [ingest_batch(case, b, paths) for b in plan_batches(case, planned)])
-        on_stage("load")
-        load_database(case, planned, stats, paths)
-        check_roster(case, paths)
-        on_stage("transfers")
-        build_transfers(case, paths)
-        on_stage("match")
-        match_entries(case, paths)
-        on_stage("marts")
-        build_marts(case, paths)
-        check_invariants(case, paths)
-        on_stage("tracing")
-        build_tracing(case, paths)
-        on_stage("validate")
-        validation = validate(case, paths)
-        on_stage("publish")
-        summary = publish(case, paths, validation, started, lang=lang, unmask=unmask)
-        finish_run(paths)
-    except BaseException:
-        abandon_run(paths)
-        raise
-    return summary
+    """The whole run here, without Prefect; returns the run summary."""
+    on_stage(CHECK_STAGE)
+    return execute(prepare(case_dir, out_dir, lang=lang, unmask=unmask), on_stage=on_stage).summary
 
 
 # ---------------------------------------------------------------- helpers
@@ -468,6 +663,13 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, files: list[Path | 
         _create_table(con, name, pl.DataFrame(schema=schema))
 
 
+def _normalised_path(stats: ingest.FileStats) -> Path | None:
+    """The normalised-cells Parquet ingest wrote beside the file's quarantine Parquet (``ingest.write_parsed_rows``)."""
+    if stats.quarantine_path is None:
+        return None
+    return stats.quarantine_path.parent.parent / "normalised" / stats.quarantine_path.name
+
+
 def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
     con.register("_frame", frame)
     try:
@@ -497,6 +699,31 @@ def _input_file_row(planned: PlannedFile, stats: ingest.FileStats | None) -> dic
         "account_from": stats.account_from if stats else None,
         "duplicate_of": planned.duplicate_of,
     }
+
+
+def _earlier_runs(earlier: dict | None) -> tuple[dict, ...]:
+    """The history an earlier manifest kept; one written before runs kept a history stands for itself."""
+    if earlier is None:
+        return ()
+    if isinstance(earlier.get("history"), list):
+        return tuple(earlier["history"])
+    inputs = earlier.get("inputs") if isinstance(earlier.get("inputs"), list) else []
+    return (
+        {
+            "run_id": earlier.get("run_id"),
+            "started": earlier.get("started"),
+            "finished": earlier.get("finished"),
+            "code_version": earlier.get("code_version"),
+            **_inputs_digest(inputs),
+        },
+    )
+
+
+def _inputs_digest(inputs: list[dict]) -> dict:
+    """How many input files a run read, and one SHA-256 over them: of the lines ``path<TAB>sha256``,
+    sorted, as manifest.json's ``inputs`` shows them (so anyone can recompute it from the manifest)."""
+    lines = sorted(f"{i.get('path')}\t{i.get('sha256')}\n" for i in inputs if isinstance(i, dict))
+    return {"inputs": len(lines), "inputs_sha256": hashlib.sha256("".join(lines).encode()).hexdigest()}
 
 
 def _json_default(value: object) -> object:
