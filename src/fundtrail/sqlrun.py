@@ -152,15 +152,10 @@ def execute_file(con: duckdb.DuckDBPyConnection, model: Model) -> None:
 
 
 def load_seed(con: duckdb.DuckDBPyConnection, seed: Model) -> None:
-    rows = _csv_rows(seed.sql)
-    columns = [*rows[0], "seed_order"]
-    names = ", ".join(_identifier(c) for c in columns)
-    con.execute(
-        f"create or replace table {_identifier(seed.name)} as select * from (values "
-        + ", ".join("(" + ", ".join("?" for _ in columns) + ")" for _ in rows)
-        + f") as seed({names})",
-        [value for number, row in enumerate(rows, 1) for value in [*row.values(), number]],
-    )
+    """The seed's rows as table ``<name>``: its columns as text, in file order, then seed_order."""
+    rows = [{**row, "seed_order": number} for number, row in enumerate(_csv_rows(seed.sql), 1)]
+    table = _identifier(seed.name)  # a file name under sql/seeds/, quoted
+    con.execute(f"create or replace table {table} as select unnest(?, recursive := true)", [rows])
 
 
 def _identifier(name: str) -> str:
