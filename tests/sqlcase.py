@@ -14,6 +14,7 @@ import polars as pl
 
 from fundtrail import ingest, pipeline, review, sqlrun
 from fundtrail.config import parse_case
+from fundtrail.ingest.parse import stats_money_column
 from fundtrail.kinds import KINDS, SQL_TYPES, staged_columns
 
 
@@ -46,10 +47,21 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
             schema=ingest.INPUT_FILES_SCHEMA,
         ).with_columns(pl.col("^amount_.*$").fill_null(0))
         pipeline._create_table(con, "input_files", files)
-        con.execute(
-            "update input_files set rows_read = (select count(*) from landing_bank_statement b where b.source = input_files.path) "
-            "where kind = 'bank_statement'"
-        )
+        # What ingest would have counted: every row inserted is read and loaded, with its money
+        # (the column ingest sums; statements split in and out, other kinds put their sum in).
+        for kind in KINDS:
+            money = stats_money_column(kind)
+            money_in, money_out = ("0", "0")
+            if money and kind == "bank_statement":
+                money_in, money_out = f"sum({money}) filter (where {money} > 0)", f"-sum({money}) filter (where {money} < 0)"
+            elif money:
+                money_in = f"sum({money})"
+            con.execute(
+                f"""update input_files set rows_read = l.n, amount_in = coalesce(l.money_in, 0), amount_out = coalesce(l.money_out, 0)
+                    from (select source, count(*) as n, {money_in} as money_in, {money_out} as money_out
+                          from landing_{kind} group by source) as l
+                    where l.source = input_files.path"""
+            )
         pipeline._create_table(con, "statement_summaries", ingest.statement_summaries([]))
         sqlrun.build(con, [f"stg_{kind}" for kind in KINDS])
         review.apply_exclusions(con)  # as pipeline.load_database does once it has loaded the landing tables

@@ -30,10 +30,11 @@ VALID_ID_2 = "11010119900307803X"
 
 @pytest.fixture(scope="module")
 def sql_root(tmp_path_factory) -> Path:
-    # Only sql/info: the other layers' models would try to rebuild the inputs
-    # this test writes by hand.
+    # Only sql/info and the seeds it reads: the other layers' models would try to
+    # rebuild the inputs this test writes by hand.
     root = tmp_path_factory.mktemp("sql")
     (root / "info").symlink_to(REPO_SQL / "info")
+    (root / "seeds").symlink_to(REPO_SQL / "seeds")
     return root
 
 

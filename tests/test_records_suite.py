@@ -51,6 +51,7 @@ RAW_SECRETS = ["12812345678", WRONG_CHECK_ID, "张三", "钱七", "1381234567a"]
 def sql_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("sql")
     (root / "info").symlink_to(REPO / "sql" / "info")
+    (root / "seeds").symlink_to(REPO / "sql" / "seeds")
     return root
 
 

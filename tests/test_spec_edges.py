@@ -32,7 +32,7 @@ from sqlcase import (
     statement,
 )
 
-from fundtrail import pipeline
+from fundtrail import controls, pipeline
 
 
 VICTIMS = [
@@ -525,7 +525,7 @@ def test_a_defendant_holding_two_codes_at_once_is_counted_once_per_entry(tmp_pat
         ("D02", "C", "G1", d("4000.00"), d("5000.00"), d("7000.00"), d("7000.00"), "large", 1),
     ]
     con.close()
-    pipeline.check_invariants(case, paths)
+    controls.check_invariants(case, paths)
 
 
 def test_one_person_two_rows_sharing_a_day_and_a_code(tmp_path):
@@ -549,7 +549,7 @@ def test_one_person_two_rows_sharing_a_day_and_a_code(tmp_path):
         (d("3000.00"), d("3000.00"), d("3000.00"), "unit", "large", 1)
     ]
     con.close()
-    pipeline.check_invariants(case, paths)
+    controls.check_invariants(case, paths)
 
 
 def test_a_leaders_unit_is_the_subtree_of_the_unit_they_lead(tmp_path):

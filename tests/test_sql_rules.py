@@ -5,7 +5,9 @@ Every expected figure below is worked out in the comment beside it.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlcase import (
@@ -22,7 +24,11 @@ from sqlcase import (
     statement,
 )
 
+from fundtrail import config, kinds, publish, sqlrun
 from fundtrail.errors import RosterError
+from fundtrail.reports import figures
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 VICTIMS = [
@@ -255,3 +261,77 @@ def test_amount_tolerance_admits_a_payment_up_to_the_tolerance_and_no_further(tm
 def test_a_role_outside_the_five_stops_the_run(tmp_path):
     with pytest.raises(RosterError, match=r"roster.csv:2: role boss is not one of financier"):
         build_case(tmp_path, {"roster": [member("D01", "K1", "G1", "2023-01-01", role="Boss")]})
+
+
+def _suite_check(suite: str, check: str) -> dict:
+    data = json.loads((REPO / "expectations" / f"{suite}.json").read_text(encoding="utf-8"))
+    return next(e for e in data["expectations"] if e["meta"]["check"] == check)
+
+
+def test_roles_tiers_and_categories_are_the_seeds_and_every_copy_agrees():
+    # The seeds against the contract: case-format.md's five roles with rules.md §4's default bases,
+    # the tiers of §4 and §6, the categories and thresholds of §6.
+    roles = {r["role"]: r["default_basis"] for r in sqlrun.seed_rows("roles")}
+    assert roles == {"financier": "gang", "shareholder": "gang", "leader": "unit", "staff": "own", "support": "gang"}
+    bases = [r["basis"] for r in sorted(sqlrun.seed_rows("liability_bases"), key=lambda r: int(r["breadth"]))]
+    assert bases == ["own", "unit", "gang"]
+    fraud = {r["tier"]: Decimal(r["min_liable"]) for r in sqlrun.seed_rows("fraud_tiers")}
+    assert fraud == {"especially_huge": Decimal("500000"), "huge": Decimal("30000"), "large": Decimal("3000"), "none": 0}
+    info = {r["tier"]: (int(r["min_points"]), Decimal(r["min_net_gain"])) for r in sqlrun.seed_rows("info_tiers")}
+    assert info == {"especially_serious": (50000, Decimal("50000")), "serious": (5000, Decimal("5000")), "none": (0, 0)}
+    categories = {r["category"]: int(r["threshold"]) for r in sqlrun.seed_rows("record_categories")}
+    assert categories == {
+        "whereabouts": 50, "communication": 50, "credit": 50, "property": 50,
+        "accommodation": 500, "communication_records": 500, "health": 500, "transaction": 500, "other": 5000,
+    }
+    # Copies that remain outside SQL (Python modules and literal expectation suites, which also run
+    # on databases without the seed tables); each must say what the seed says.
+    assert list(kinds.ROLES) == list(roles) and config.LIABILITY_DEFAULTS == roles
+    assert list(kinds.LIABILITY_BASES) == bases
+    assert list(kinds.RECORD_CATEGORIES) == list(categories)
+    assert list(publish.TIERS) == list(fraud)
+    assert set(figures.TIER_ORDER) == set(fraud) | set(info)
+    assert set(_suite_check("defendants", "tier_in_set")["kwargs"]["value_set"]) == set(fraud)
+    assert set(_suite_check("defendants", "liable_basis_in_set")["kwargs"]["value_set"]) == set(bases)
+    assert set(_suite_check("info_defendants", "tier_in_set")["kwargs"]["value_set"]) == set(info)
+    assert set(_suite_check("stg_roster", "role_in_set")["kwargs"]["value_set"]) == set(roles)
+    for suite in ("stg_records", "info_records"):
+        assert set(_suite_check(suite, "category_in_set")["kwargs"]["value_set"]) == set(categories)
+    roles_sql = ", ".join(f"'{r}'" for r in roles)
+    assert f"not in ({roles_sql})" in _suite_check("defendants", "roles_known")["kwargs"]["unexpected_rows_query"]
+
+
+def test_a_seed_is_loaded_as_a_text_table_in_file_order_when_a_model_reads_it(tmp_path):
+    import duckdb
+
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "colours.csv").write_text("name,code\nred,2\nblue,1\n", encoding="utf-8")
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "palette.sql").write_text(
+        "-- palette: one row per colour.\n-- Inputs: colours.\n"
+        "create or replace view palette as select name, code::INTEGER as code, seed_order from colours;\n",
+        encoding="utf-8",
+    )
+    con = duckdb.connect()
+    assert sqlrun.build(con, ["palette"], sql_root=tmp_path) == ["colours", "palette"]
+    assert con.execute("select * from palette").fetchall() == [("red", 2, 1), ("blue", 1, 2)]
+    assert con.execute("select data_type from information_schema.columns where table_name = 'colours' order by ordinal_position").fetchall() == [
+        ("VARCHAR",), ("VARCHAR",), ("INTEGER",)
+    ]
+
+
+def test_a_window_of_zero_minutes_pairs_only_payments_of_the_same_second(tmp_path):
+    # window_minutes = 0: the 10:00:00 payment is the 10:00:00 entry's candidate; the 12:00:01 one is
+    # a second late for the 12:00:00 entry (its time bucket is 1 s wide and still a neighbour).
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "bank_statement": [
+            statement(GANG, "2023-06-01 10:00:00+08", "1000.00", VICTIM_A, "1"),
+            statement(GANG, "2023-06-01 12:00:01+08", "1000.00", VICTIM_A, "2"),
+        ],
+        "deposit_sheet": [
+            {"ts": "2023-06-01 10:00:00+08", "amount": "1000.00", "member_code": "X"},
+            {"ts": "2023-06-01 12:00:00+08", "amount": "1000.00", "member_code": "X"},
+        ],
+    }, case={"matching": {"window_minutes": 0}})
+    assert rows(con, 'select "left", "right" from entry_candidates') == [("deposit_sheet.csv:2", "bank.csv:2")]

@@ -1,6 +1,6 @@
 -- roster_conflicts: one row per pair of roster rows that give one code name to two people on a common day,
 -- a period that ends before it starts, or a role outside case-format.md's five (its liability basis would be a guess).
--- Inputs: roster_periods. Any row here stops the run (errors.RosterError): attribution would be a guess.
+-- Inputs: roster_periods, roles (seed: the roles case-format.md names, in its order). Any row here stops the run (errors.RosterError): attribution would be a guess.
 create or replace view roster_conflicts as
 select
     a.roster_row,
@@ -18,6 +18,10 @@ select roster_row, null, member_code, 'valid_to ' || valid_to::VARCHAR || ' is b
 from roster_periods
 where valid_to < valid_from
 union all
-select roster_row, null, member_code, 'role ' || role || ' is not one of financier, shareholder, leader, staff, support'
+select
+    roster_row,
+    null,
+    member_code,
+    'role ' || role || ' is not one of ' || (select string_agg(role, ', ' order by seed_order) from roles)
 from roster_periods
-where role not in ('financier', 'shareholder', 'leader', 'staff', 'support');
+where role not in (select role from roles);

@@ -11,10 +11,18 @@ than read from a file. Dependencies are read from the SQL itself (any other
 model's name used as a word), so ``build(con, targets)`` runs just the
 models a step needs, in dependency order, like ``dbt run --select +target``.
 A failure is re-raised as SqlStepError naming the file and the statement.
+
+A seed is data the rules read, kept once as a CSV file: ``sql/seeds/<name>.csv``
+becomes the table ``<name>`` (every column text, in file order, plus
+``seed_order`` counted from 1) when a model uses it, and Python reads the same
+file with ``seed_rows``. Roles, liability bases, tiers and record categories
+live there.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -30,6 +38,7 @@ from fundtrail.kinds import KINDS
 from fundtrail.resources import resource_dir
 
 LAYERS = ("macros", "core", "marts", "info", "trace")
+SEED_LAYER = "seeds"
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LINE_COMMENT = re.compile(r"--[^\n]*")
 # Text in quotes is data, not a model name: a status 'unvalidated' is no use of the unvalidated mart.
@@ -47,11 +56,33 @@ class Model:
 
 
 @cache
+def seeds(sql_root: Path | None = None) -> dict[str, Model]:
+    """Every ``sql/seeds/<name>.csv``, as a model whose text is the CSV, with no dependencies."""
+    root = sql_root or resource_dir("sql")
+    return {
+        path.stem: Model(
+            path.stem, SEED_LAYER, f"sql/{SEED_LAYER}/{path.name}", path.read_text(encoding="utf-8"), frozenset()
+        )
+        for path in sorted((root / SEED_LAYER).glob("*.csv"))
+    }
+
+
+def seed_rows(name: str, sql_root: Path | None = None) -> list[dict[str, str]]:
+    """The rows of ``sql/seeds/<name>.csv`` in file order, every value text."""
+    return _csv_rows(seeds(sql_root)[name].sql)
+
+
+def _csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@cache
 def models(sql_root: Path | None = None) -> dict[str, Model]:
     root = sql_root or resource_dir("sql")
     found: dict[str, tuple[str, str, str]] = {
         f"stg_{kind}": ("staging", f"kinds.toml ({kind})", staging.view_sql(kind)) for kind in KINDS
     }
+    found |= {name: (SEED_LAYER, seed.origin, seed.sql) for name, seed in seeds(sql_root).items()}
     for layer in LAYERS:
         for path in sorted((root / layer).glob("*.sql")):
             origin = f"sql/{layer}/{path.name}"
@@ -60,6 +91,8 @@ def models(sql_root: Path | None = None) -> dict[str, Model]:
             found[path.stem] = (layer, origin, path.read_text(encoding="utf-8"))
     result = {}
     for name, (layer, origin, sql) in found.items():
+        if layer == SEED_LAYER:
+            continue
         words = set(WORD.findall(STRING_LITERAL.sub("''", LINE_COMMENT.sub("", sql))))
         result[name] = Model(name, layer, origin, sql, frozenset((words & set(found)) - {name}))
     return result
@@ -74,7 +107,7 @@ def build_order(
     what lies beneath it is not rebuilt: tests hand-make such tables, and
     pipeline steps build on what earlier steps left.
     """
-    known = models(sql_root)
+    known = {**seeds(sql_root), **models(sql_root)}
     missing = [t for t in targets if t not in known]
     if missing:
         raise SqlStepError(f"no SQL file defines {', '.join(missing)}")
@@ -104,6 +137,9 @@ def build(con: duckdb.DuckDBPyConnection, targets: list[str], sql_root: Path | N
 
 
 def execute_file(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    if model.layer == SEED_LAYER:
+        load_seed(con, model)
+        return
     for statement in split_statements(model.sql):
         try:
             con.execute(statement)
@@ -113,6 +149,17 @@ def execute_file(con: duckdb.DuckDBPyConnection, model: Model) -> None:
                 f"{model.origin}: {type(exc).__name__}: {exc}\n"
                 f"  in the statement starting: {first_line.strip()[:120]}"
             ) from None
+
+
+def load_seed(con: duckdb.DuckDBPyConnection, seed: Model) -> None:
+    """The seed's rows as table ``<name>``: its columns as text, in file order, then seed_order."""
+    rows = [{**row, "seed_order": number} for number, row in enumerate(_csv_rows(seed.sql), 1)]
+    table = _identifier(seed.name)  # a file name under sql/seeds/, quoted
+    con.execute(f"create or replace table {table} as select unnest(?, recursive := true)", [rows])
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def split_statements(sql: str) -> list[str]:

@@ -18,7 +18,6 @@ from pathlib import Path
 import polars as pl
 
 from fundtrail.config import Source
-from fundtrail.errors import InvariantError
 from fundtrail.ingest import cells
 from fundtrail.ingest.parse import stats_money_column
 from fundtrail.ingest.readers import Layout
@@ -102,11 +101,6 @@ def count_file(
     ``written`` what ``parse.write_parsed_rows`` made of its data rows."""
     landing, quarantine, landing_path, quarantine_path = written
     rows = parsed.filter(~pl.col("_blank") & ~pl.col("_footer"))
-    if rows.height != landing.height + quarantine.height:
-        raise InvariantError(
-            f"{rel_path}: rows read {rows.height} != loaded {landing.height} + "
-            f"quarantined {quarantine.height}"
-        )
     amount_in, amount_out = _money_totals(landing, source.kind)
     amount_quarantined = (
         decimal(rows.filter(pl.col("_failure").is_not_null()).get_column("_amount_abs").sum())
