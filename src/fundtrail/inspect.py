@@ -10,11 +10,13 @@ runner-up; the file is then loaded as the best would load it, so the answer
 shows the rows read, loaded and quarantined and the money in and out before
 anyone writes a case.toml.
 
-A file no preset fits is matched against the other source kinds (deposit
-sheets, rosters, victims lists, gang-account lists) by their canonical or
-common Chinese headers (时间, 金额, 代号, 收款账户 …), and gets a plain
-csv/xlsx block with the columns mapped; failing that, the closest preset's
-missing headers and a block to fill in.
+A file no preset fits is matched against the source kinds (deposit sheets,
+rosters, victims lists, gang-account lists, plain bank statements) by their
+canonical or common Chinese headers (时间, 金额, 代号, 收款账户, 交易金额,
+对方账号 …), on every sheet of a workbook, and gets a plain csv/xlsx block
+with the columns mapped; failing that, the closest preset's missing headers
+and a block to fill in. A plain statement without an account column takes
+its account from a preamble line such as ``账号：6222…``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import fastexcel
 import polars as pl
 
 from fundtrail.config import CaseConfig, Source, parse_case
@@ -55,14 +58,30 @@ PREAMBLE_ACCOUNT = r"(?:账\s*号|卡\s*号|账\s*户|帐\s*号)\s*[:：]\s*\[?\
 PREAMBLE_CARD_TAIL = r"卡号(?:末|后)四位\s*[:：]?\s*\[?\s*([0-9]{4})\b"
 PREAMBLE_HOLDER = r"(?:户\s*名|账户名称|客户姓名|客户名称|持卡人|姓\s*名)\s*[:：]\s*\[?\s*([^\s,:：\]]+)"
 
-# Common headers of the other source kinds, canonical name first: how a sheet says each column.
+# The account a plain statement's preamble names, as a [source.preamble] pattern the loader reads per file.
+PREAMBLE_ACCOUNT_PATTERN = r"(?:账\s*号|卡\s*号|账\s*户|帐\s*号)\s*[:：]\s*([0-9]{8,})"
+
+# Common headers of the source kinds, canonical name first: how a sheet says each column.
 KIND_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "bank_statement": {
+        "account_no": ("account_no", "账号", "卡号", "本方账号", "本方卡号", "查询账号", "交易卡号"),
+        "account_name": ("account_name", "户名", "账户名称", "本方户名", "客户名称"),
+        "ts": ("ts", "交易时间", "交易日期时间", "记账时间", "入账时间"),
+        "amount": ("amount", "交易金额", "发生额", "金额"),
+        "direction": ("direction", "收支", "收/支", "借贷", "借贷标志", "借贷方向", "收付标志", "资金流向"),
+        "balance": ("balance", "余额", "账户余额", "交易后余额", "联机余额"),
+        "counterparty_account": ("counterparty_account", "对方账号", "对方卡号", "对手账号", "交易对手账号", "对方账户"),
+        "counterparty_name": ("counterparty_name", "对方户名", "对方名称", "对手户名", "交易对手名称", "对方账户名称"),
+        "txn_ref": ("txn_ref", "交易流水号", "流水号", "交易序号", "凭证号"),
+        "currency": ("currency", "币种", "币别"),
+        "memo": ("memo", "摘要", "备注", "用途", "附言"),
+    },
     "deposit_sheet": {
         "ts": ("ts", "时间", "日期", "入金时间", "存款时间", "充值时间", "到账时间", "入账时间", "交易时间"),
         "amount": ("amount", "金额", "入金金额", "存款金额", "充值金额", "到账金额", "入金"),
         "member_code": ("member_code", "代号", "业务员代号", "员工代号", "业务员", "工号", "所属代号"),
         "receiving_account": ("receiving_account", "收款账户", "收款账号", "收款卡号", "收款银行卡"),
-        "victim_ref": ("victim_ref", "客户", "客户编号", "客户名", "受害人", "被害人", "投资人"),
+        "victim_ref": ("victim_ref", "客户", "客户编号", "客户名", "受害人", "被害人", "受害人编号", "被害人编号", "投资人"),
         "entry_ref": ("entry_ref", "单号", "入金单号", "流水号", "编号", "序号"),
     },
     "roster": {
@@ -133,13 +152,24 @@ def inspect_file(path: Path) -> dict[str, Any]:
     return result
 
 
-def render_source_block(result: dict[str, Any]) -> str:
-    """A `[[source]]` block to paste into case.toml, with what was found as comments."""
+def render_source_block(result: dict[str, Any], path: str | None = None, files: int = 1) -> str:
+    """A `[[source]]` block to paste into case.toml, with what was found as comments.
+
+    ``path`` is what the block's ``path`` says (the file's name, glob-escaped,
+    unless given); ``files`` how many files that path matches, all of the
+    same layout: a preamble's account is then read from each file's own
+    preamble (``[source.preamble]``) instead of written out once.
+    """
+    return "\n".join([*source_comments(result), *source_body(result, path, files)]) + "\n"
+
+
+def source_comments(result: dict[str, Any]) -> list[str]:
+    """What inspect found in the file, as comment lines."""
     name = Path(result["path"]).name
     if result.get("preset"):
-        return _preset_block(name, result)
+        return _preset_comments(name, result)
     if result.get("kind"):
-        return _kind_block(name, result)
+        return _kind_comments(name, result)
     lines = [f"# {name}: no preset fits this file"]
     closest = result.get("closest")
     if closest:
@@ -148,12 +178,22 @@ def render_source_block(result: dict[str, Any]) -> str:
             + ", ".join(closest["missing"])
         )
     lines.append(f"# headers found on line {result['header_line']}: " + ", ".join(result["columns"]))
-    lines += _plain_head(name, result, "bank_statement")
+    return lines
+
+
+def source_body(result: dict[str, Any], path: str | None = None, files: int = 1) -> list[str]:
+    """The `[[source]]` table itself (see render_source_block)."""
+    path = path if path is not None else glob.escape(Path(result["path"]).name)
+    if result.get("preset"):
+        return _preset_body(path, result, files)
+    if result.get("kind"):
+        return _kind_body(path, result, files)
+    lines = _plain_head(path, result, "bank_statement")
     lines.append("[source.columns]  # canonical name = header in the file; required ones first")
     required = required_columns("bank_statement")
     optional = [c.name for c in KINDS["bank_statement"] if c.name not in required]
     lines += [f'# {c} = ""' for c in [*required, *optional]]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def print_report(path: Path) -> int:
@@ -162,7 +202,7 @@ def print_report(path: Path) -> int:
     return 0
 
 
-def _preset_block(name: str, result: dict[str, Any]) -> str:
+def _preset_comments(name: str, result: dict[str, Any]) -> list[str]:
     lines = [
         f"# {name}: {result['title']}",
         f"# confidence {result['confidence']}%"
@@ -186,12 +226,17 @@ def _preset_block(name: str, result: dict[str, Any]) -> str:
         lines.append(f"# the preamble states: {stated} (checked against the rows in statement_integrity)")
     if result.get("account_name"):
         lines.append(f"# the preamble names the holder: {result['account_name']}")
-    lines += [
+    return lines
+
+
+def _preset_body(path: str, result: dict[str, Any], files: int) -> list[str]:
+    lines = [
         "[[source]]",
         f"kind = {_toml(result['kind'])}",
-        f"path = {_toml(glob.escape(name))}",
+        f"path = {_toml(path)}",
         f"format = {_toml(result['preset'])}",
     ]
+    tables: list[str] = []
     if "account_no" in result["mapping"]:
         lines.append(
             f'# account_no = "…"  # optional: the rows name it in {result["mapping"]["account_no"]}; '
@@ -202,10 +247,7 @@ def _preset_block(name: str, result: dict[str, Any]) -> str:
             f"# account_no = {_toml(result['account_no'])}  # from the preamble; set it to name the account otherwise"
         )
     elif result.get("preamble_account"):
-        lines.append(
-            f"account_no = {_toml(result['preamble_account'])}  # from the preamble line "
-            f"{_toml(result['preamble_account_line'])}"
-        )
+        tables = _preamble_account(result, lines, files)
     elif result.get("preamble_card_tail"):
         lines.append(
             f'account_no = "…"  # required: the preamble names only the card\'s last four digits '
@@ -213,10 +255,22 @@ def _preset_block(name: str, result: dict[str, Any]) -> str:
         )
     elif result["kind"] == "bank_statement":
         lines.append('account_no = "…"  # required: this export does not name its account')
-    return "\n".join(lines) + "\n"
+    return lines + tables
 
 
-def _kind_block(name: str, result: dict[str, Any]) -> str:
+def _preamble_account(result: dict[str, Any], lines: list[str], files: int) -> list[str]:
+    """One file: its account written out (a line of ``lines``); several: the pattern that reads each one's."""
+    if files == 1:
+        lines.append(
+            f"account_no = {_toml(result['preamble_account'])}  # from the preamble line "
+            f"{_toml(result['preamble_account_line'])}"
+        )
+        return []
+    lines.append(f"# the account of each file is read from its preamble (e.g. {_toml(result['preamble_account_line'])})")
+    return ["[source.preamble]", f"account_no = '{PREAMBLE_ACCOUNT_PATTERN}'"]
+
+
+def _kind_comments(name: str, result: dict[str, Any]) -> list[str]:
     kind = result["kind"]
     lines = [
         f"# {name}: a {kind} sheet (recognised by its headers, confidence {result['confidence']}%)"
@@ -227,7 +281,18 @@ def _kind_block(name: str, result: dict[str, Any]) -> str:
         lines.append(
             f"# {result['rows']} rows read: {result['rows_loaded']} loadable, {result['rows_quarantined']} quarantined"
         )
-    lines += _plain_head(name, result, kind)
+    return lines
+
+
+def _kind_body(path: str, result: dict[str, Any], files: int) -> list[str]:
+    kind = result["kind"]
+    lines = _plain_head(path, result, kind)
+    tables: list[str] = []
+    if kind == "bank_statement" and "account_no" not in result["mapping"]:
+        if result.get("preamble_account"):
+            tables = _preamble_account(result, lines, files)
+        else:
+            lines.append('account_no = "…"  # required: the file has no account column and its preamble names none')
     mapped = {c: h for c, h in result["mapping"].items() if h != c}
     if mapped:
         lines.append("[source.columns]")
@@ -235,16 +300,18 @@ def _kind_block(name: str, result: dict[str, Any]) -> str:
     missing = [c.name for c in KINDS[kind] if not c.required and c.name not in result["mapping"]]
     if missing:
         lines.append("# optional columns not found: " + ", ".join(missing))
-    return "\n".join(lines) + "\n"
+    return lines + tables
 
 
-def _plain_head(name: str, result: dict[str, Any], kind: str) -> list[str]:
+def _plain_head(path: str, result: dict[str, Any], kind: str) -> list[str]:
     lines = [
         "[[source]]",
         f"kind = {_toml(kind)}",
-        f"path = {_toml(glob.escape(name))}",
+        f"path = {_toml(path)}",
         f"format = {_toml(result['format'])}",
     ]
+    if result.get("sheet"):
+        lines.append(f"sheet = {_toml(result['sheet'])}")
     if result.get("encoding"):
         lines.append(f"encoding = {_toml(result['encoding'])}")
     if result["header_line"] > 1:
@@ -353,10 +420,10 @@ def _counts(case: CaseConfig, path: Path) -> dict[str, Any]:
     }
 
 
-def _head(path: Path, file_format: str) -> tuple[list[list[str]], str | None]:
+def _head(path: Path, file_format: str, sheet: str | None = None) -> tuple[list[list[str]], str | None]:
     for candidate in [None] if file_format in SPREADSHEET_FORMATS else PLAIN_ENCODINGS:
         try:
-            head = head_rows(path, path.name, Layout(format=file_format, encoding=candidate or "utf-8"))
+            head = head_rows(path, path.name, Layout(format=file_format, encoding=candidate or "utf-8", sheet=sheet))
         except FundtrailError:
             head = None
         if head is not None:
@@ -364,8 +431,21 @@ def _head(path: Path, file_format: str) -> tuple[list[list[str]], str | None]:
     return [], None
 
 
+def _sheet_names(path: Path, file_format: str) -> list[str | None]:
+    """A workbook's sheets in order (a notes sheet often comes first); a CSV has one table."""
+    if file_format not in SPREADSHEET_FORMATS:
+        return [None]
+    try:
+        return list(fastexcel.read_excel(path).sheet_names) or [None]
+    except Exception:  # fastexcel raises its own error types; the reader names the problem later
+        return [None]
+
+
 def _kind_of(headers: list[str]) -> list[tuple[int, str, dict[str, str]]]:
-    """Kinds whose required columns the headers all hold: (confidence, kind, canonical → header), best first."""
+    """Kinds whose required columns the headers all hold: (confidence, kind, canonical → header), best first.
+
+    A statement's account may be named above the header instead of in a column.
+    """
     present = [h for h in headers if h]
     fits = []
     for kind, synonyms in KIND_HEADERS.items():
@@ -375,7 +455,7 @@ def _kind_of(headers: list[str]) -> list[tuple[int, str, dict[str, str]]]:
             hit = next((lowered[n.lower()] for n in names if n.lower() in lowered), None)
             if hit is not None:
                 mapping[column] = hit
-        if all(c in mapping for c in required_columns(kind)):
+        if all(c in mapping for c in required_columns(kind) if (kind, c) != ("bank_statement", "account_no")):
             explained = len(mapping) / len(present)
             held = len(mapping) / len(synonyms)
             fits.append((round((explained + held) / 2 * 100), kind, mapping))
@@ -384,26 +464,35 @@ def _kind_of(headers: list[str]) -> list[tuple[int, str, dict[str, str]]]:
 
 
 def _unknown(path: Path, file_format: str) -> dict[str, Any]:
-    """No preset fits: another kind's sheet if its headers say so, else the likeliest header row and closest preset."""
-    rows, encoding = _head(path, file_format)
-    for at, row in enumerate(rows):
-        fits = _kind_of(row)
-        if fits:
-            confidence, kind, mapping = fits[0]
-            result: dict[str, Any] = {
-                "path": str(path),
-                "preset": None,
-                "kind": kind,
-                "format": file_format,
-                "encoding": encoding,
-                "header_line": at + 1,
-                "columns": [h for h in row if h],
-                "mapping": mapping,
-                "confidence": confidence,
-                "runner_up": {"kind": fits[1][1], "confidence": fits[1][0]} if len(fits) > 1 else None,
-            }
-            result.update(_kind_counts(path, result))
-            return result
+    """No preset fits: a kind's sheet if its headers say so (on any sheet), else the likeliest header row and closest preset."""
+    sheets = _sheet_names(path, file_format)
+    heads = []
+    for sheet in sheets:
+        rows, encoding = _head(path, file_format, sheet)
+        heads.append((rows, encoding))
+        for at, row in enumerate(rows):
+            fits = _kind_of(row)
+            if fits:
+                confidence, kind, mapping = fits[0]
+                result: dict[str, Any] = {
+                    "path": str(path),
+                    "preset": None,
+                    "kind": kind,
+                    "format": file_format,
+                    "encoding": encoding,
+                    "sheet": sheet if len(sheets) > 1 else None,
+                    "header_line": at + 1,
+                    "columns": [h for h in row if h],
+                    "mapping": mapping,
+                    "confidence": confidence,
+                    "runner_up": {"kind": fits[1][1], "confidence": fits[1][0]} if len(fits) > 1 else None,
+                }
+                if kind == "bank_statement" and "account_no" not in mapping:
+                    preamble = "\n".join(" ".join(c for c in r if c) for r in rows[:at])
+                    result.update(_preamble_hints(preamble, Layout(format=file_format)))
+                result.update(_kind_counts(path, result))
+                return result
+    rows, encoding = heads[0]
     widths = [sum(bool(c) for c in row) for row in rows]
     at = widths.index(max(widths)) if widths else 0
     headers = rows[at] if rows else []
@@ -435,6 +524,10 @@ def _kind_counts(path: Path, result: dict[str, Any]) -> dict[str, Any]:
     }
     if result["encoding"]:
         source["encoding"] = result["encoding"]
+    if result.get("sheet"):
+        source["sheet"] = result["sheet"]
+    if result["kind"] == "bank_statement" and "account_no" not in result["mapping"]:
+        source["account_no"] = result.get("preamble_account") or ACCOUNT_STAND_IN
     try:
         case = parse_case({"case": {"id": "inspect"}, "source": [source]}, path.parent.resolve())
         return _counts(case, path)
