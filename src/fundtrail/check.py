@@ -126,7 +126,7 @@ def check_case(case_dir: str | Path) -> CheckReport:
 def render(report: CheckReport, lang: str = messages.DEFAULT_LANG) -> str:
     """The check as the CLI prints it, in ``lang``."""
     case = report.case
-    t = lambda code, **params: messages.text(code, lang, **params)  # noqa: E731
+    t = lambda key, /, **params: messages.text(key, lang, **params)  # noqa: E731
     lines = [
         t("check.title", case_id=case.id, title=case.title),
         t("check.config_ok", sources=len(report.sources), files=sum(s.files for s in report.sources)),

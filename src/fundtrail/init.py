@@ -84,7 +84,7 @@ def init_case(case_dir: str | Path, lang: str = messages.DEFAULT_LANG) -> InitRe
 
 def render_summary(result: InitResult, lang: str = messages.DEFAULT_LANG) -> str:
     """What init tells the user: the file written, what each file was taken for, what to do next."""
-    t = lambda code, **params: messages.text(code, lang, **params)  # noqa: E731
+    t = lambda key, /, **params: messages.text(key, lang, **params)  # noqa: E731
     lines = [
         t(
             "init.wrote",
@@ -137,7 +137,7 @@ def render_case_toml(
     case_dir: Path, sources: list[PlannedSource], unrecognised: tuple[Recognised, ...], lang: str
 ) -> str:
     """The commented case.toml: [case], the default [matching] and [liability], one block per source."""
-    t = lambda code, **params: messages.text(code, lang, **params)  # noqa: E731
+    t = lambda key, /, **params: messages.text(key, lang, **params)  # noqa: E731
     files = sum(len(s.files) for s in sources) + len(unrecognised)
     case_id = _case_id(case_dir.name)
     lines = [
@@ -165,7 +165,7 @@ def render_case_toml(
 
 
 def _source_lines(source: PlannedSource, lang: str) -> Iterator[str]:
-    t = lambda code, **params: messages.text(code, lang, **params)  # noqa: E731
+    t = lambda key, /, **params: messages.text(key, lang, **params)  # noqa: E731
     first = source.files[0].result
     assert first is not None
     yield f"# {source.path}: {_what(first, lang)}"

@@ -32,7 +32,7 @@ DETAIL_SEPARATORS = (": ", " (")
 class Phrase:
     """A piece of a message that itself depends on the language (``source #3`` / ``来源 #3``)."""
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: str, /, **params: Any) -> None:
         self.code = code
         self.params = params
 
@@ -95,7 +95,7 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def text(code: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
+def text(code: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     """The message ``code`` in ``lang``, its fields filled from ``params``."""
     template = catalogue()["messages"][code][check_lang(lang)]
     rendered = {k: v.render(lang) if isinstance(v, (Phrase, Alternatives)) else v for k, v in params.items()}
