@@ -176,7 +176,7 @@ def _source_lines(source: PlannedSource, lang: str) -> Iterator[str]:
         loaded = sum(f.result["rows_loaded"] for f in source.files)
         quarantined = sum(f.result["rows_quarantined"] for f in source.files)
         yield "# " + t("init.toml.rows", rows=sum(rows), loaded=loaded, quarantined=quarantined)
-    body = source_body(first, source.path, len(source.files))
+    body = source_body(first, source.path, len(source.files), lang)
     if source.kind == "deposit_sheet":
         # A sheet kept abroad writes local times, and nothing in the file says which zone: the keys go before any table.
         at = next((i for i, line in enumerate(body) if line.startswith("[source.")), len(body))

@@ -33,6 +33,7 @@ from typing import Any
 import fastexcel
 import polars as pl
 
+from fundtrail import messages
 from fundtrail.config import CaseConfig, Source, parse_case
 from fundtrail.errors import FundtrailError, InputSchemaError
 from fundtrail.ingest import load_file
@@ -152,84 +153,108 @@ def inspect_file(path: Path) -> dict[str, Any]:
     return result
 
 
-def render_source_block(result: dict[str, Any], path: str | None = None, files: int = 1) -> str:
-    """A `[[source]]` block to paste into case.toml, with what was found as comments.
+def render_source_block(
+    result: dict[str, Any], path: str | None = None, files: int = 1, lang: str = messages.DEFAULT_LANG
+) -> str:
+    """A `[[source]]` block to paste into case.toml, with what was found as comments in ``lang``.
 
     ``path`` is what the block's ``path`` says (the file's name, glob-escaped,
     unless given); ``files`` how many files that path matches, all of the
     same layout: a preamble's account is then read from each file's own
     preamble (``[source.preamble]``) instead of written out once.
     """
-    return "\n".join([*source_comments(result), *source_body(result, path, files)]) + "\n"
+    return "\n".join([*source_comments(result, lang), *source_body(result, path, files, lang)]) + "\n"
 
 
-def source_comments(result: dict[str, Any]) -> list[str]:
+def source_comments(result: dict[str, Any], lang: str = messages.DEFAULT_LANG) -> list[str]:
     """What inspect found in the file, as comment lines."""
     name = Path(result["path"]).name
+    t = _texts(lang)
     if result.get("preset"):
-        return _preset_comments(name, result)
+        return _preset_comments(name, result, t)
     if result.get("kind"):
-        return _kind_comments(name, result)
-    lines = [f"# {name}: no preset fits this file"]
+        return _kind_comments(name, result, t)
+    lines = [t("inspect.no_preset", name=name)]
     closest = result.get("closest")
     if closest:
         lines.append(
-            f"# closest preset: {closest['preset']} ({closest['title']}), missing headers: "
-            + ", ".join(closest["missing"])
+            t("inspect.closest", preset=closest["preset"], title=closest["title"], missing=", ".join(closest["missing"]))
         )
-    lines.append(f"# headers found on line {result['header_line']}: " + ", ".join(result["columns"]))
+    lines.append(t("inspect.headers_found", line=result["header_line"], headers=", ".join(result["columns"])))
     return lines
 
 
-def source_body(result: dict[str, Any], path: str | None = None, files: int = 1) -> list[str]:
+def source_body(
+    result: dict[str, Any], path: str | None = None, files: int = 1, lang: str = messages.DEFAULT_LANG
+) -> list[str]:
     """The `[[source]]` table itself (see render_source_block)."""
     path = path if path is not None else glob.escape(Path(result["path"]).name)
+    t = _texts(lang)
     if result.get("preset"):
-        return _preset_body(path, result, files)
+        return _preset_body(path, result, files, t)
     if result.get("kind"):
-        return _kind_body(path, result, files)
+        return _kind_body(path, result, files, t)
     lines = _plain_head(path, result, "bank_statement")
-    lines.append("[source.columns]  # canonical name = header in the file; required ones first")
+    lines.append(f"[source.columns]  # {t('inspect.columns_to_fill')}")
     required = required_columns("bank_statement")
     optional = [c.name for c in KINDS["bank_statement"] if c.name not in required]
     lines += [f'# {c} = ""' for c in [*required, *optional]]
     return lines
 
 
-def print_report(path: Path) -> int:
+def print_report(path: Path, lang: str = messages.DEFAULT_LANG) -> int:
     """The CLI's `inspect` command: print the block, return the exit code."""
-    print(render_source_block(inspect_file(path)), end="")
+    print(render_source_block(inspect_file(path), lang=lang), end="")
     return 0
 
 
-def _preset_comments(name: str, result: dict[str, Any]) -> list[str]:
+class _texts:
+    """The catalogue's messages in one language, and its quarantine reason labels."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, key: str, /, **params: Any) -> str:
+        return messages.text(key, self.lang, **params)
+
+    def reason(self, reason: str) -> str:
+        return messages.reason_label(reason, self.lang)
+
+
+def _runner_up(result: dict[str, Any], t, name_key: str) -> str:
+    runner_up = result.get("runner_up")
+    if runner_up:
+        return t("inspect.runner_up", name=runner_up[name_key], confidence=runner_up["confidence"])
+    return t("inspect.no_other") if name_key == "preset" else ""
+
+
+def _preset_comments(name: str, result: dict[str, Any], t) -> list[str]:
     lines = [
-        f"# {name}: {result['title']}",
-        f"# confidence {result['confidence']}%"
-        + (
-            f"; runner-up {result['runner_up']['preset']} {result['runner_up']['confidence']}%"
-            if result.get("runner_up")
-            else "; no other preset fits"
+        t("inspect.preset_title", name=name, title=result["title"]),
+        t("inspect.confidence", confidence=result["confidence"], runner_up=_runner_up(result, t, "preset")),
+        t(
+            "inspect.header_line",
+            line=result["header_line"],
+            encoding=t("inspect.encoding", encoding=result["encoding"]) if result.get("encoding") else "",
+            rows=result["rows"],
+            loaded=result["rows_loaded"],
+            quarantined=result["rows_quarantined"],
+            amount_in=result["amount_in"],
+            amount_out=result["amount_out"],
         ),
-        f"# header on line {result['header_line']}"
-        + (f", encoding {result['encoding']}" if result.get("encoding") else "")
-        + f"; {result['rows']} rows read: {result['rows_loaded']} loadable, {result['rows_quarantined']} quarantined"
-        + f"; money in {result['amount_in']}, out {result['amount_out']}",
-        f"# preset checked against: {result['checked']}",
+        t("inspect.checked", checked=result["checked"]),
     ]
     if result.get("quarantine_reasons"):
-        lines.append(
-            "# quarantined: " + ", ".join(f"{n} × {reason}" for reason, n in result["quarantine_reasons"].items())
-        )
+        reasons = ", ".join(f"{n} × {t.reason(reason)}" for reason, n in result["quarantine_reasons"].items())
+        lines.append(t("inspect.quarantined", reasons=reasons))
     if result.get("stated"):
-        stated = ", ".join(f"{k} {v}" for k, v in result["stated"].items())
-        lines.append(f"# the preamble states: {stated} (checked against the rows in statement_integrity)")
+        lines.append(t("inspect.stated", stated=", ".join(f"{k} {v}" for k, v in result["stated"].items())))
     if result.get("account_name"):
-        lines.append(f"# the preamble names the holder: {result['account_name']}")
+        lines.append(t("inspect.holder", holder=result["account_name"]))
     return lines
 
 
-def _preset_body(path: str, result: dict[str, Any], files: int) -> list[str]:
+def _preset_body(path: str, result: dict[str, Any], files: int, t) -> list[str]:
     lines = [
         "[[source]]",
         f"kind = {_toml(result['kind'])}",
@@ -238,68 +263,60 @@ def _preset_body(path: str, result: dict[str, Any], files: int) -> list[str]:
     ]
     tables: list[str] = []
     if "account_no" in result["mapping"]:
-        lines.append(
-            f'# account_no = "…"  # optional: the rows name it in {result["mapping"]["account_no"]}; '
-            "set it to name the account in full (it then wins over the rows)"
-        )
+        lines.append(f'# account_no = "…"  # {t("inspect.account_in_rows", column=result["mapping"]["account_no"])}')
     elif result.get("account_from") == "preamble":
-        lines.append(
-            f"# account_no = {_toml(result['account_no'])}  # from the preamble; set it to name the account otherwise"
-        )
+        lines.append(f"# account_no = {_toml(result['account_no'])}  # {t('inspect.account_in_preamble')}")
     elif result.get("preamble_account"):
-        tables = _preamble_account(result, lines, files)
+        tables = _preamble_account(result, lines, files, t)
     elif result.get("preamble_card_tail"):
-        lines.append(
-            f'account_no = "…"  # required: the preamble names only the card\'s last four digits '
-            f"({result['preamble_card_tail']})"
-        )
+        lines.append(f'account_no = "…"  # {t("inspect.account_card_tail", tail=result["preamble_card_tail"])}')
     elif result["kind"] == "bank_statement":
-        lines.append('account_no = "…"  # required: this export does not name its account')
+        lines.append(f'account_no = "…"  # {t("inspect.account_missing_export")}')
     return lines + tables
 
 
-def _preamble_account(result: dict[str, Any], lines: list[str], files: int) -> list[str]:
+def _preamble_account(result: dict[str, Any], lines: list[str], files: int, t) -> list[str]:
     """One file: its account written out (a line of ``lines``); several: the pattern that reads each one's."""
+    line = _toml(result["preamble_account_line"])
     if files == 1:
-        lines.append(
-            f"account_no = {_toml(result['preamble_account'])}  # from the preamble line "
-            f"{_toml(result['preamble_account_line'])}"
-        )
+        lines.append(f"account_no = {_toml(result['preamble_account'])}  # {t('inspect.account_from_line', line=line)}")
         return []
-    lines.append(f"# the account of each file is read from its preamble (e.g. {_toml(result['preamble_account_line'])})")
+    lines.append(t("inspect.account_per_file", line=line))
     return ["[source.preamble]", f"account_no = '{PREAMBLE_ACCOUNT_PATTERN}'"]
 
 
-def _kind_comments(name: str, result: dict[str, Any]) -> list[str]:
-    kind = result["kind"]
+def _kind_comments(name: str, result: dict[str, Any], t) -> list[str]:
     lines = [
-        f"# {name}: a {kind} sheet (recognised by its headers, confidence {result['confidence']}%)"
-        + (f"; runner-up {result['runner_up']['kind']} {result['runner_up']['confidence']}%" if result.get("runner_up") else ""),
-        f"# headers found on line {result['header_line']}: " + ", ".join(result["columns"]),
+        t(
+            "inspect.kind_title", name=name, kind=result["kind"], kind_label=t(f"kind.{result['kind']}"),
+            confidence=result["confidence"],
+            runner_up=_runner_up(result, t, "kind"),
+        ),
+        t("inspect.headers_found", line=result["header_line"], headers=", ".join(result["columns"])),
     ]
     if "rows" in result:
         lines.append(
-            f"# {result['rows']} rows read: {result['rows_loaded']} loadable, {result['rows_quarantined']} quarantined"
+            t("inspect.rows", rows=result["rows"], loaded=result["rows_loaded"], quarantined=result["rows_quarantined"])
         )
     return lines
 
 
-def _kind_body(path: str, result: dict[str, Any], files: int) -> list[str]:
+def _kind_body(path: str, result: dict[str, Any], files: int, t) -> list[str]:
     kind = result["kind"]
     lines = _plain_head(path, result, kind)
     tables: list[str] = []
     if kind == "bank_statement" and "account_no" not in result["mapping"]:
         if result.get("preamble_account"):
-            tables = _preamble_account(result, lines, files)
+            tables = _preamble_account(result, lines, files, t)
         else:
-            lines.append('account_no = "…"  # required: the file has no account column and its preamble names none')
+            lines.append(f'account_no = "…"  # {t("inspect.account_missing_plain")}')
     mapped = {c: h for c, h in result["mapping"].items() if h != c}
     if mapped:
         lines.append("[source.columns]")
         lines += [f"{c} = {_toml(h)}" for c, h in mapped.items()]
     missing = [c.name for c in KINDS[kind] if not c.required and c.name not in result["mapping"]]
     if missing:
-        lines.append("# optional columns not found: " + ", ".join(missing))
+        lines.append(t("inspect.optional_missing", columns=", ".join(missing)))
     return lines + tables
 
 
