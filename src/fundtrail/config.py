@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -227,7 +228,7 @@ def _source(
 
     if not isinstance(raw, dict):
         raise CaseConfigError(code="config.source_not_table", file=where, source=label)
-    _no_unknown(raw, SOURCE_KEYS, "", where, source_index=index)
+    _no_unknown(raw, SOURCE_KEYS, key, where)
     kind = raw.get("kind")
     if kind not in KINDS:
         raise CaseConfigError(
@@ -360,14 +361,11 @@ def _table(raw: dict[str, Any], key: str, where: Path) -> dict[str, Any]:
     return value
 
 
-def _no_unknown(
-    table: dict[str, Any], allowed: set[str], prefix: str, where: Path, source_index: int | None = None
-) -> None:
+def _no_unknown(table: dict[str, Any], allowed: set[str], prefix: str | Callable[[str], Phrase], where: Path) -> None:
+    """``prefix`` is the table's dotted path (``"case."``), or for a [[source]] what names one of its keys."""
     unknown = sorted(set(table) - allowed)
     if unknown:
-        key: str | Phrase = f"{prefix}{unknown[0]}"
-        if source_index is not None:
-            key = Phrase("term.source_key", index=source_index, key=unknown[0])
+        key = prefix(unknown[0]) if callable(prefix) else f"{prefix}{unknown[0]}"
         raise CaseConfigError(code="config.unknown_key", file=where, key=key, allowed=", ".join(sorted(allowed)))
 
 
