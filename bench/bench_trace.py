@@ -12,6 +12,7 @@ seconds each part took.
 
 from __future__ import annotations
 
+import resource
 import shutil
 import sys
 import time
@@ -27,18 +28,10 @@ def prepare(case_dir: Path, db_dir: Path) -> Path:
     db = db_dir / "case.duckdb"
     if db.exists():
         return db
-    case = load_case(case_dir)
-    paths = pipeline.start_run(db_dir / "run")
-    planned = pipeline.plan_inputs(case)
-    stats = pipeline.file_stats(planned, [pipeline.ingest_batch(case, b, paths) for b in pipeline.plan_batches(case, planned)])
-    pipeline.load_database(case, planned, stats, paths)
-    pipeline.check_roster(case, paths)
-    pipeline.build_transfers(case, paths)
-    pipeline.match_entries(case, paths)
-    pipeline.build_marts(case, paths)
+    run = pipeline.execute(pipeline.prepare(case_dir, db_dir / "run"), through="marts")
     db_dir.mkdir(parents=True, exist_ok=True)
-    shutil.move(paths.db, db)
-    shutil.rmtree(paths.staging_dir)
+    shutil.move(run.paths.db, db)
+    pipeline.abandon_run(run.paths)
     return db
 
 
@@ -64,6 +57,12 @@ def main() -> None:
     for table in ("trace_events", "traces", "endpoints", "leads", "recoveries"):
         count = con.execute(f"select count(*) from {table}").fetchall()[0][0]
         print(f"  {table}: {count:,} rows")
+    for method, grain, rows_ in con.execute(
+        "select g.method, g.grain, count(t.method) from trace_grain as g left join traces as t using (method) "
+        "group by all order by 1"
+    ).fetchall():
+        print(f"  {method}: followed at {grain} level, {rows_:,} traces rows")
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,16 @@
-"""The reconciliation run as a Prefect flow: one task per step of fundtrail.pipeline.
+"""The reconciliation run as a Prefect flow: ``fundtrail.pipeline.STEPS``, one task per step.
 
-Tasks pass paths and small records, never connections (a DuckDB connection
-cannot be hashed for a cache key, and each task opens the case database
-itself). Ingest runs one task per batch of files (fundtrail.ingest.batch),
-never one per file: a case of 80,000 files is a few dozen task runs. The
-batches run side by side on the task runner: threads by default, or the
-processes of a Dask cluster (``task_runner``); every other step runs in the
+The steps, their order and their stages are declared once, in
+fundtrail.pipeline; this module only says how Prefect runs them. Tasks pass
+the Run (paths and small records), never connections: each step opens the
+case database itself. A step of parts (the ingest batches) is one task per
+part, never one per file: a case of 80,000 files is a few dozen task runs.
+The parts run side by side on the task runner (threads by default, or the
+processes of a Dask cluster, ``task_runner``); every other step runs in the
 flow's own process, on DuckDB.
 """
 
 from __future__ import annotations
-
-from datetime import datetime, timezone
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -20,11 +19,15 @@ from prefect.utilities.annotations import quote
 
 from flows import progress
 from fundtrail import pipeline
-from fundtrail.config import CaseConfig, load_case
+
+# Runs the CLI prepared before Prefect started, by id, handed to the flow in this process: Prefect
+# records the flow's parameters on its server, and a prepared run holds every file of the case.
+_prepared: dict[str, pipeline.Run] = {}
 
 
-def _step(name: str, retries: int = 0):
+def _task(name: str, fn, retries: int = 0):
     return task(
+        fn,
         name=name,
         cache_policy=NO_CACHE,
         retries=retries,
@@ -39,74 +42,55 @@ def _only_io_errors(task, task_run, state) -> bool:
     return isinstance(error, OSError)
 
 
-@_step("read case.toml")
-def read_case(case_dir: str, check_inputs: bool = True) -> CaseConfig:
-    progress.stage("config")
-    case = load_case(case_dir)
-    if check_inputs:
-        pipeline.check_inputs(case)
-    return case
+check_case = _task("check case", pipeline.prepare)
+# A part reads evidence files (from a network share, on a cluster): one more try after an OSError.
+_TASKS = {
+    step.name: _task(step.name, step.part if isinstance(step, pipeline.Parts) else step.do,
+                     retries=1 if isinstance(step, pipeline.Parts) else 0)
+    for step in pipeline.STEPS
+}
 
 
-@_step("plan inputs")
-def plan_inputs(case: CaseConfig) -> list[pipeline.PlannedFile]:
-    progress.stage("ingest")
-    return pipeline.plan_inputs(case)
+def _as_tasks(step: pipeline.Step | pipeline.Parts, run: pipeline.Run) -> pipeline.Run:
+    # Prefect walks every task argument looking for futures; a case of 20,000 files made that
+    # walk (over the case's file lists, the plan and the stats) most of a run. quote() skips it.
+    # quote() does not survive Dask's own walk over a task's arguments: parts get the small case.
+    if isinstance(step, pipeline.Parts):
+        settings = pipeline.settings_for_batches(run.case)
+        futures = [_TASKS[step.name].submit(settings, item, run.paths) for item in step.plan(run)]
+        return step.join(run, [future.result() for future in futures])
+    return _TASKS[step.name](quote(run))
 
 
-@_step("ingest batch", retries=1)
-def ingest_batch(case: CaseConfig, batch, paths: pipeline.RunPaths):
-    return pipeline.ingest_batch(case, batch, paths)
+@flow(name="fundtrail-reconcile", log_prints=False, persist_result=False)
+def reconcile(
+    case_dir: str, out_dir: str, lang: str = "zh", unmask: bool = False, prepared: str | None = None
+) -> dict:
+    """Check the case (unless the caller did: ``prepared``), then every step of the run; the run summary."""
+    if prepared is None:
+        progress.stage(pipeline.CHECK_STAGE)
+        run = check_case(case_dir, out_dir, lang=lang, unmask=unmask)
+    else:
+        run = _prepared[prepared]
+    return pipeline.execute(run, _as_tasks, progress.stage).summary
 
 
-@_step("load DuckDB")
-def load_database(case, planned, stats, paths) -> None:
-    progress.stage("load")
-    pipeline.load_database(case, planned, stats, paths)
-    pipeline.check_roster(case, paths)
-
-
-@_step("transfers")
-def build_transfers(case, paths) -> None:
-    progress.stage("transfers")
-    pipeline.build_transfers(case, paths)
-
-
-@_step("match entries")
-def match_entries(case, paths) -> None:
-    progress.stage("match")
-    pipeline.match_entries(case, paths)
-
-
-@_step("marts")
-def build_marts(case, paths) -> None:
-    progress.stage("marts")
-    pipeline.build_marts(case, paths)
-    pipeline.check_invariants(case, paths)
-
-
-@_step("tracing")
-def build_tracing(case, paths) -> None:
-    progress.stage("tracing")
-    pipeline.build_tracing(case, paths)
-
-
-@_step("validate")
-def validate(case, paths) -> dict:
-    progress.stage("validate")
-    return pipeline.validate(case, paths)
-
-
-@_step("publish")
-def publish(case, paths, validation, started, lang, unmask) -> dict:
-    progress.stage("publish")
-    summary = pipeline.publish(case, paths, validation, started, lang=lang, unmask=unmask)
-    pipeline.finish_run(paths)
-    return summary
+def run_prepared(run: pipeline.Run, task_runner=None) -> dict:
+    """The flow for a run already prepared in this process (the CLI checks the case before Prefect starts)."""
+    key = run.run_id
+    _prepared[key] = run
+    flow_ = reconcile if task_runner is None else reconcile.with_options(task_runner=task_runner)
+    try:
+        return flow_(str(run.case.case_dir), str(run.paths.out_dir), lang=run.lang, unmask=run.unmask, prepared=key)
+    except BaseException:
+        pipeline.abandon_run(run.paths)  # Prefect may fail before the first step: the lock must go all the same
+        raise
+    finally:
+        _prepared.pop(key, None)
 
 
 def task_runner(dask_address: str | None = None, workers: int | None = None):
-    """Where the ingest batches run: a Dask scheduler at ``dask_address``, a local cluster of
+    """Where the parts run: a Dask scheduler at ``dask_address``, a local cluster of
     ``workers`` processes, or (neither given) this process's threads."""
     if dask_address is None and workers is None:
         return ThreadPoolTaskRunner()
@@ -118,33 +102,3 @@ def task_runner(dask_address: str | None = None, workers: int | None = None):
         cluster_class="distributed.LocalCluster",
         cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None},
     )
-
-
-@flow(name="fundtrail-reconcile", log_prints=False, persist_result=False)
-def reconcile(
-    case_dir: str, out_dir: str, lang: str = "zh", unmask: bool = False, inputs_checked: bool = False
-) -> dict:
-    """``inputs_checked``: the caller has run pipeline.check_inputs on this case already (the CLI
-    does, before Prefect starts); reading every file's header twice costs seconds on 20,000 files."""
-    started = datetime.now(timezone.utc)
-    case = read_case(case_dir, check_inputs=not inputs_checked)
-    pipeline.check_output(case, out_dir)
-    paths = pipeline.start_run(out_dir)
-    # Prefect walks every task argument looking for futures; a case of 20,000 files made that
-    # walk (over the case's file lists, the plan and the stats) most of a run. quote() skips it.
-    # quote() does not survive Dask's own walk over a task's arguments: batches get the small case.
-    try:
-        planned = plan_inputs(quote(case))
-        settings = pipeline.settings_for_batches(case)
-        futures = [ingest_batch.submit(settings, b, paths) for b in pipeline.plan_batches(case, planned)]
-        stats = pipeline.file_stats(planned, [f.result() for f in futures])
-        load_database(quote(case), quote(planned), quote(stats), paths)
-        build_transfers(quote(case), paths)
-        match_entries(quote(case), paths)
-        build_marts(quote(case), paths)
-        build_tracing(quote(case), paths)
-        validation = validate(quote(case), paths)
-        return publish(quote(case), paths, validation, started, lang, unmask)
-    except BaseException:
-        pipeline.abandon_run(paths)
-        raise

@@ -1,4 +1,4 @@
-"""`fundtrail` command line: run, demo, schedule, inspect, generate.
+"""`fundtrail` command line: run, demo, schedule, inspect, generate, diff.
 
 Exit codes (outputs.md): 0 the run finished (quarantined rows included),
 1 the case could not be read or broke a balancing rule, 2 a usage error.
@@ -16,9 +16,6 @@ import time
 from pathlib import Path
 
 from fundtrail.errors import FundtrailError, RunEnvironmentError
-
-STAGES = ("prefect", "config", "ingest", "load", "transfers", "match", "marts", "tracing", "validate", "publish")
-
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -89,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
         help="fraud: write the bank statements as 调单 replies, one small file per account and month",
     )
     generate.set_defaults(command=_generate)
+
+    diff = commands.add_parser("diff", help="list the figures that differ between two outputs, and the files")
+    diff.add_argument("before", type=Path, help="the earlier output folder")
+    diff.add_argument("after", type=Path, help="the later output folder")
+    diff.add_argument("--unmask", action="store_true", help="show file names and payers' accounts in full")
+    diff.set_defaults(command=_diff)
     return parser
 
 
@@ -175,25 +178,52 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from fundtrail import changes
+    from fundtrail.reports.mask import digit_runs_expr
+
+    found = changes.between(args.before, args.after)
+    if not args.unmask:
+        found = found.with_columns(digit_runs_expr(pl.col("key")).alias("key"))
+    print(_changes_headline(changes.counts(found)) if found.height else "no changes: the same figures from the same files")
+    for line in changes.describe(found):
+        print(f"  {line}")
+    return 0
+
+
+def _changes_headline(counts: dict) -> str:
+    files = ", ".join(
+        f"{counts[key]} input file{'s' if counts[key] != 1 else ''} {state}"
+        for key, state in (("inputs_added", "added"), ("inputs_removed", "removed"), ("inputs_changed", "changed"))
+        if counts[key]
+    )
+    figures = f"{counts['figures']} figure{'s' if counts['figures'] != 1 else ''} moved"
+    return f"{figures}; {files}" if files else figures
+
+
 def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
-    from fundtrail.config import load_case
-    from fundtrail.pipeline import check_inputs, check_output
+    from fundtrail import pipeline
 
-    case = load_case(case_dir)  # bad case.toml, headers or output folder: reported before Prefect starts
-    check_inputs(case)
-    check_output(case, out_dir)
-    _quiet_prefect(verbose=args.verbose)
-    from flows import progress
-    from flows.case_flow import reconcile, task_runner
-
-    runner = task_runner(getattr(args, "dask", None), getattr(args, "workers", None))
-    display = _StageDisplay(enabled=sys.stderr.isatty() and not args.verbose)
-    display.stage("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
+    # The case is checked here, once (bad case.toml, headers or output folder: reported before Prefect starts).
+    stages = (pipeline.CHECK_STAGE, "prefect", *pipeline.STAGES[1:])
+    display = _StageDisplay(stages, enabled=sys.stderr.isatty() and not args.verbose)
     try:
+        display.stage(pipeline.CHECK_STAGE)
+        run = pipeline.prepare(case_dir, out_dir, lang=args.lang, unmask=args.unmask)
+        try:
+            _quiet_prefect(verbose=args.verbose)
+            display.stage("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
+            from flows import progress
+            from flows.case_flow import run_prepared, task_runner
+
+            runner = task_runner(getattr(args, "dask", None), getattr(args, "workers", None))
+        except BaseException:
+            pipeline.abandon_run(run.paths)
+            raise
         with progress.listening(display.stage):
-            return reconcile.with_options(task_runner=runner)(
-                str(case_dir), str(out_dir), lang=args.lang, unmask=args.unmask, inputs_checked=True
-            )
+            return run_prepared(run, runner)
     finally:
         display.close()
 
@@ -237,7 +267,8 @@ def _quiet_prefect(verbose: bool) -> None:
 class _StageDisplay:
     """One line per stage with its time, on a terminal only; no personal data ever goes here."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, stages: tuple[str, ...], enabled: bool) -> None:
+        self.stages = stages
         self.enabled = enabled
         self.current: str | None = None
         self.since = time.monotonic()
@@ -246,8 +277,8 @@ class _StageDisplay:
         self._finish_current()
         self.current, self.since = name, time.monotonic()
         if self.enabled:
-            position = STAGES.index(name) + 1 if name in STAGES else 0
-            print(f"  [{position}/{len(STAGES)}] {name} …", end="", file=sys.stderr, flush=True)
+            position = self.stages.index(name) + 1 if name in self.stages else 0
+            print(f"  [{position}/{len(self.stages)}] {name} …", end="", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         self._finish_current()
@@ -261,6 +292,14 @@ class _StageDisplay:
 def _print_summary(summary: dict, out_dir: Path) -> None:
     totals = summary["totals"]
     print(f"\n{summary['case_id']}: {summary['title']}")
+    moved = summary.get("changes", {})
+    if moved.get("lines"):
+        print(f"  CHANGES since the previous run into this folder: {_changes_headline(moved)}")
+        for line in moved["lines"]:
+            print(f"    {line}")
+        shown = sum(moved[k] for k in ("figures", "inputs_added", "inputs_removed", "inputs_changed"))
+        if shown > len(moved["lines"]):
+            print(f"    … {shown - len(moved['lines'])} more in changes.csv")
     for warning in summary.get("warnings", []):
         print(f"  WARNING [{warning['code']}] {warning['message']}")
     if totals["entries_count"]:

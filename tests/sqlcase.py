@@ -14,9 +14,7 @@ import polars as pl
 
 from fundtrail import ingest, pipeline, review, sqlrun
 from fundtrail.config import parse_case
-from fundtrail.kinds import KINDS
-
-TYPES = {"text": "VARCHAR", "ts": "TIMESTAMPTZ", "date": "DATE", "money": "DECIMAL(18, 2)"}
+from fundtrail.kinds import KINDS, SQL_TYPES, staged_columns
 
 
 def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None = None):
@@ -25,9 +23,9 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
     paths = pipeline.start_run(tmp_path / "out")
     with pipeline._connect(config, paths) as con:
         sources: dict[str, str] = {}
-        for kind, columns in KINDS.items():
-            ddl = ", ".join(f'"{c.name}" {TYPES[c.type]}' for c in columns if c.type != "direction")
-            con.execute(f"create table landing_{kind} (source VARCHAR, source_row BIGINT, {ddl})")
+        for kind in KINDS:
+            ddl = ", ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in staged_columns(kind))
+            con.execute(f"create table landing_{kind} ({ddl})")
             rows = tables.get(kind, [])
             next_row: dict[str, int] = {}
             for row in rows:
@@ -38,25 +36,16 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
                 names = ", ".join(f'"{k}"' for k in row)
                 marks = ", ".join("?" for _ in row)
                 con.execute(f"insert into landing_{kind} ({names}) values ({marks})", list(row.values()))
-        con.execute(
-            "create table landing_quarantine (source VARCHAR, source_row BIGINT, \"column\" VARCHAR, value VARCHAR, reason VARCHAR)"
-        )
+        pipeline._create_table(con, "landing_quarantine", pl.DataFrame(schema=ingest.QUARANTINE_SCHEMA))
         files = pl.DataFrame(
-            {
-                "path": list(sources),
-                "sha256": [f"sha-{p}" for p in sources],
-                "kind": list(sources.values()),
-                "source_index": [1] * len(sources),
-                "file_order": list(range(1, len(sources) + 1)),
-                "rows_read": [0] * len(sources),
-                "rows_quarantined": [0] * len(sources),
-            }
-        )
-        con.register("files", files)
-        con.execute(
-            """create table input_files as select *, 0::DECIMAL(18,2) as amount_in, 0::DECIMAL(18,2) as amount_out,
-               0::DECIMAL(18,2) as amount_quarantined, 0::BIGINT as placeholder_cells, null::VARCHAR as duplicate_of from files"""
-        )
+            [
+                {"path": path, "sha256": f"sha-{path}", "kind": kind, "source_index": 1, "file_order": order,
+                 "rows_read": 0, "rows_quarantined": 0, "placeholder_cells": 0, "blank_rows": 0, "footer_rows": 0}
+                for order, (path, kind) in enumerate(sources.items(), start=1)
+            ],
+            schema=ingest.INPUT_FILES_SCHEMA,
+        ).with_columns(pl.col("^amount_.*$").fill_null(0))
+        pipeline._create_table(con, "input_files", files)
         con.execute(
             "update input_files set rows_read = (select count(*) from landing_bank_statement b where b.source = input_files.path) "
             "where kind = 'bank_statement'"

@@ -30,18 +30,20 @@ def test_unknown_key_exits_1_naming_the_key(tmp_path, capsys):
 
 
 def test_missing_column_stops_the_run_before_anything_is_loaded(tmp_path, capsys):
-    (tmp_path / "bank.csv").write_text("账号,时间\n6222,2023-06-01 10:00\n", encoding="utf-8")
-    (tmp_path / "case.toml").write_text(
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "bank.csv").write_text("账号,时间\n6222,2023-06-01 10:00\n", encoding="utf-8")
+    (case / "case.toml").write_text(
         '[case]\nid = "x"\n[[source]]\nkind = "bank_statement"\npath = "bank.csv"\n'
         '[source.columns]\naccount_no = "账号"\nts = "时间"\n',
         encoding="utf-8",
     )
-    code = main(["run", str(tmp_path), "--out", str(tmp_path / "out")])
+    code = main(["run", str(case), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1
     assert "bank.csv: required column 'amount' of bank_statement is missing" in err
     assert "'账号', '时间'" in err
-    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case"]  # no output, no staging folder, no lock
 
 
 def test_output_inside_the_case_folder_is_refused(tmp_path, capsys):

@@ -27,14 +27,33 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def test_flow_reconciles_the_fixture_and_replaces_outputs_whole(prefect_harness, tmp_path):
-    from flows.case_flow import reconcile
+def task_run_names(flow_run_id) -> list[str]:
+    """The task runs Prefect recorded for one flow run, by task name, in the order they started."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    return [r.name.rsplit("-", 1)[0] for r in sorted(runs, key=lambda r: (r.start_time, r.name))]
+
+
+def test_flow_runs_the_pipeline_steps_as_tasks_and_replaces_outputs_whole(prefect_harness, tmp_path, monkeypatch):
+    """The CLI's way: the case checked before Prefect starts, then one task per step and per ingest batch."""
+    from prefect.client.orchestration import get_client
+
+    from flows.case_flow import run_prepared
+    from fundtrail import pipeline
+    from fundtrail.ingest import batch
+
+    monkeypatch.setattr(batch, "BATCH_BYTES", 512)  # the fixture's statements in several batches
     out = tmp_path / "out"
     earlier_output(out)
     (out / "stale.csv").write_text("from an earlier run", encoding="utf-8")
+    run = pipeline.prepare(FIXTURE, out)
+    batches = pipeline.plan_batches(run.case, list(run.planned))
+    assert len(batches) > len(run.case.sources)
 
-    summary = reconcile(str(FIXTURE), str(out))
+    summary = run_prepared(run)
 
     assert not (out / "stale.csv").exists()
     assert summary["totals"]["validated_amount"] == pytest.approx(522800)  # EXPECTED.md step 4
@@ -44,6 +63,14 @@ def test_flow_reconciles_the_fixture_and_replaces_outputs_whole(prefect_harness,
     assert manifest["case_id"] == "fixture-fraud"
     assert all(i["rows_read"] == i["rows_loaded"] + i["rows_quarantined"] + i["rows_duplicate"] for i in manifest["inputs"])
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+    with get_client(sync_client=True) as client:
+        [flow_run] = client.read_flow_runs(limit=1, sort="START_TIME_DESC")
+    assert flow_run.parameters["prepared"] == run.run_id  # a short id, not the plan
+    names = task_run_names(flow_run.id)
+    ingest = [step.name for step in pipeline.STEPS if isinstance(step, pipeline.Parts)]
+    assert ingest == ["ingest batch"]
+    assert names == ["ingest batch"] * len(batches) + [step.name for step in pipeline.STEPS[1:]]
 
 
 def test_failed_run_leaves_previous_outputs_whole(prefect_harness, tmp_path):

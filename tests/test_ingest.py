@@ -514,24 +514,6 @@ def test_victims_total_reported_loss_in_amount_in(tmp_path: Path) -> None:
     )
 
 
-def test_landing_schema_follows_kinds_without_direction() -> None:
-    assert landing_schema("bank_statement") == {
-        "source": pl.String(),
-        "source_row": pl.Int64(),
-        "account_no": pl.String(),
-        "account_name": pl.String(),
-        "ts": pl.Datetime("us", "UTC"),
-        "amount": pl.Decimal(18, 2),
-        "balance": pl.Decimal(18, 2),
-        "counterparty_account": pl.String(),
-        "counterparty_name": pl.String(),
-        "txn_ref": pl.String(),
-        "currency": pl.String(),
-        "memo": pl.String(),
-    }
-    assert landing_schema("roster")["valid_from"] == pl.Date()
-
-
 def test_a_header_only_file_writes_empty_typed_tables(tmp_path: Path) -> None:
     case = make_case(tmp_path / "case", {"b.csv": "account_no,ts,amount\n"}, [{"kind": "bank_statement", "path": "b.csv"}])
     stats, landing, quarantine = load(case, tmp_path / "work")
@@ -591,3 +573,45 @@ def test_a_header_that_appears_twice_is_ambiguous(tmp_path: Path) -> None:
     )
     with pytest.raises(InputSchemaError, match=r"b\.csv: column 'amount' is ambiguous: header 'amount' appears 2 times"):
         load(case, tmp_path / "work")
+
+
+# ---------------------------------------------------------------- ragged rows
+
+
+RAGGED = (
+    "account_no,ts,amount,memo\n"
+    "6222,2024-01-02 10:00:00,500.00,工资\n"
+    # an unquoted 1,000.00 splits into two fields: amount 1 and memo 000.00 would load, 货款 is beyond the header
+    "6222,2024-01-03 10:00:00,1,000.00,货款\n"
+    # a trailing comma (as JD Pay writes on every data line): the field beyond the header is empty
+    "6222,2024-01-04 10:00:00,-20.00,,\n"
+    "6222,2024-01-05 10:00:00,7.00,a,b, c\n"
+)
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["unquoted", "quoted"])
+def test_a_row_with_text_beyond_its_header_is_quarantined_as_ragged(tmp_path: Path, quoted: bool) -> None:
+    text = RAGGED.replace("工资", '"工资, 奖金"') if quoted else RAGGED  # quotes take the csv module's path
+    case = make_case(tmp_path / "case", {"b.csv": text}, [{"kind": "bank_statement", "path": "b.csv"}])
+    stats, landing, quarantine = load(case, tmp_path / "work")
+    assert landing.select("source_row", "amount", "memo").rows() == [
+        (2, Decimal("500.00"), "工资, 奖金" if quoted else "工资"),
+        (4, Decimal("-20.00"), None),
+    ]
+    assert quarantine.rows() == [
+        ("b.csv", 3, "row", "货款", "ragged row"),
+        ("b.csv", 5, "row", "b, c", "ragged row"),
+    ]
+    # 4 read = 2 loaded + 2 quarantined; the money loaded is 500.00 in and 20.00 out
+    assert (stats.rows_read, stats.rows_loaded, stats.rows_quarantined) == (4, 2, 2)
+    assert (stats.amount_in, stats.amount_out) == (Decimal("500.00"), Decimal("20.00"))
+    # what the quarantined rows' amount cells read as: 1 (row 3, shifted) + 7.00 (row 5)
+    assert stats.amount_quarantined == Decimal("8.00")
+
+
+def test_trailing_empty_fields_alone_leave_every_row_loaded(tmp_path: Path) -> None:
+    text = "account_no,ts,amount\n6222,2024-01-02 10:00:00,5.00,\n6222,2024-01-03 10:00:00,6.00, ,\n"
+    case = make_case(tmp_path / "case", {"b.csv": text}, [{"kind": "bank_statement", "path": "b.csv"}])
+    stats, landing, quarantine = load(case, tmp_path / "work")
+    assert (stats.rows_loaded, quarantine.height) == (2, 0)
+    assert landing["amount"].to_list() == [Decimal("5.00"), Decimal("6.00")]

@@ -17,7 +17,7 @@ import pytest
 from fundtrail import messages, run_warnings
 from fundtrail.config import load_case
 from fundtrail.errors import CaseConfigError, FundtrailError, InputSchemaError
-from fundtrail.ingest import Reason
+from fundtrail.ingest.parse import Reason
 from fundtrail.ingest.presets import presets
 
 REPO = Path(__file__).resolve().parents[1]

@@ -41,6 +41,7 @@ GENERATED = {
     "loaded",  # review.py: a union of landing tables named from KINDS
     "amount",  # review.py: a money column named in kinds.py, or a typed null
     "is_in", "is_out",  # review.py: fixed conditions on a statement's sign
+    "columns", "types",  # staging.py: staged column names and their types, from kinds.toml
 }
 
 

@@ -36,10 +36,15 @@ def d(text: str) -> Decimal:
     return Decimal(text)
 
 
-def traced(tmp_path, tables, tracing=None):
+def traced(tmp_path, tables, tracing=None, lot_budget=trace.LOT_BUDGET):
     con, case, _ = build_case(tmp_path, {"victims": VICTIMS, **tables}, {"tracing": tracing or {}})
-    trace.build_tracing(con, case)
+    trace.build_tracing(con, case, lot_budget=lot_budget)
     return con
+
+
+# pro_rata and libr lot by lot (as every hand-sized case is) and at account level (a budget of 0
+# sends them there at once); where no cent has to be rounded the two agree victim for victim.
+GRAINS = pytest.mark.parametrize("lot_budget", [trace.LOT_BUDGET, 0], ids=["lot", "account"])
 
 
 def ends(con, method):
@@ -175,6 +180,146 @@ def test_proportional_cents_go_by_largest_remainder_ties_to_the_earlier_lot(tmp_
         ("pro_rata", GANG_2, "V1", d("0.33")),
         ("pro_rata", GANG_2, "V2", d("0.67")),
     ]
+
+
+def test_pooled_methods_at_account_level_pool_the_victims_and_keep_other_and_opening(tmp_path):
+    # The four-methods case above, pro_rata and libr at account level (budget 0). GANG holds
+    # opening 100, other 300 and the victims' pool 1,600 (V1 1,000 + V2 600) at hop 0.
+    #   pro_rata: 1,200 of 2,000 = 60 % of each: opening 60, other 180, victims 960 to LAYER_1 (hop 1),
+    #     which pays a third on: opening 20, other 60, victims 320 to ONWARD.
+    #   libr: opening 100 and other 300 leave first, then 800 of the victims' pool; LAYER_1 pays
+    #     its opening 100 and other 300 on. The pools are the lot-by-lot victims' lots summed
+    #     (GANG held V1 500 + V2 300 = 800).
+    # fifo and lifo stay lot by lot: ONWARD's request still names V1 (fifo) and V2 (lifo).
+    con = traced(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "bank_statement": [
+            statement(GANG, "2023-06-01 10:00:00+08", "1000.00", VICTIM_A, source="card.csv", balance="1100.00"),
+            statement(GANG, "2023-06-01 11:00:00+08", "300.00", None, source="card.csv"),
+            statement(GANG, "2023-06-01 12:00:00+08", "600.00", VICTIM_B, source="card.csv"),
+            statement(GANG, "2023-06-01 13:00:00+08", "-1200.00", LAYER_1, source="card.csv"),
+            statement(LAYER_1, "2023-06-01 13:00:30+08", "1200.00", GANG, source="layer.csv"),
+            statement(LAYER_1, "2023-06-01 14:00:00+08", "-400.00", ONWARD, source="layer.csv"),
+        ],
+    }, lot_budget=0)
+    pooled = "pooled:victims"
+    assert rows(con, "select * from trace_grain order by 1") == [
+        ("fifo", "lot"), ("libr", "account"), ("lifo", "lot"), ("pro_rata", "account")
+    ]
+    assert ends(con, "pro_rata") == [
+        (GANG, "held", "opening", d("40.00")),
+        (GANG, "held", "other", d("120.00")),
+        (GANG, "held", pooled, d("640.00")),
+        (LAYER_1, "held", "opening", d("40.00")),
+        (LAYER_1, "held", "other", d("120.00")),
+        (LAYER_1, "held", pooled, d("640.00")),
+        (ONWARD, "not_obtained", "opening", d("20.00")),
+        (ONWARD, "not_obtained", "other", d("60.00")),
+        (ONWARD, "not_obtained", pooled, d("320.00")),
+    ]
+    assert ends(con, "libr") == [
+        (GANG, "held", pooled, d("800.00")),
+        (LAYER_1, "held", pooled, d("800.00")),
+        (ONWARD, "not_obtained", "opening", d("100.00")),
+        (ONWARD, "not_obtained", "other", d("300.00")),
+    ]
+    assert moves(con, "pro_rata") == [
+        ("opening", 1, GANG, LAYER_1, d("60.00")),
+        ("other", 1, GANG, LAYER_1, d("180.00")),
+        (pooled, 1, GANG, LAYER_1, d("960.00")),
+        ("opening", 2, LAYER_1, ONWARD, d("20.00")),
+        ("other", 2, LAYER_1, ONWARD, d("60.00")),
+        (pooled, 2, LAYER_1, ONWARD, d("320.00")),
+    ]
+    # a start row names its victim under every method
+    assert rows(con, "select origin, amount from traces where method = 'libr' and hop = 0 and from_account is not null "
+                     "order by 1") == [("V1", d("1000.00")), ("V2", d("600.00"))]
+    assert rows(con, "select * from bank_requests") == [(1, ONWARD, False, False, *[d("400.00")] * 4, 2)]
+
+
+@GRAINS
+def test_recoveries_follow_victims_through_two_layers(tmp_path, lot_budget):
+    # GANG: V1 1,000.00 (09:00), pays LAYER_1 500.00 (10:00: V1 500); V2 1,000.00 (11:00); pays
+    # LAYER_1 600.00 (12:00) out of V1 500 + V2 1,000 = 1,500: 40 % → V1 200, V2 400.
+    # LAYER_1 then holds V1 700, V2 400 (1,100) and pays half, 550.00, to LAYER_2 (13:00):
+    # V1 350, V2 200. Both layers frozen at 15:00 with 550.00 each (no other money anywhere, so
+    # libr and pro_rata agree).
+    # traced (libr lots at the freeze): LAYER_1 V1 350, V2 200; LAYER_2 V1 350, V2 200.
+    # pro_rata (money that came in): LAYER_1 V1 700 : V2 400 → 550 × 7/11 = 350, × 4/11 = 200;
+    #   LAYER_2 V1 350 : V2 200 → 350, 200. Nobody above the net loss of 1,000.00.
+    con = traced(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "bank_statement": [
+            statement(GANG, "2023-06-01 09:00:00+08", "1000.00", VICTIM_A, source="card.csv"),
+            statement(GANG, "2023-06-01 10:00:00+08", "-500.00", LAYER_1, source="card.csv"),
+            statement(GANG, "2023-06-01 11:00:00+08", "1000.00", VICTIM_B, source="card.csv"),
+            statement(GANG, "2023-06-01 12:00:00+08", "-600.00", LAYER_1, source="card.csv"),
+            statement(LAYER_1, "2023-06-01 10:00:00+08", "500.00", GANG, source="l1.csv"),
+            statement(LAYER_1, "2023-06-01 12:00:00+08", "600.00", GANG, source="l1.csv"),
+            statement(LAYER_1, "2023-06-01 13:00:00+08", "-550.00", LAYER_2, source="l1.csv"),
+            statement(LAYER_2, "2023-06-01 13:00:00+08", "550.00", LAYER_1, source="l2.csv"),
+        ],
+        "frozen": [
+            {"account_no": LAYER_1, "amount": "550.00", "ts": "2023-06-01 15:00:00+08"},
+            {"account_no": LAYER_2, "amount": "550.00", "ts": "2023-06-01 15:00:00+08"},
+        ],
+    }, lot_budget=lot_budget)
+    assert rows(con, "select * from recoveries order by all") == [
+        (LAYER_1, "V1", d("350.00"), d("350.00")),
+        (LAYER_1, "V2", d("200.00"), d("200.00")),
+        (LAYER_2, "V1", d("350.00"), d("350.00")),
+        (LAYER_2, "V2", d("200.00"), d("200.00")),
+    ]
+    for method in ("pro_rata", "libr"):
+        assert rows(con, f"select account_no, origin, amount from endpoints where method = '{method}' "
+                         "and kind = 'frozen' order by all") == [
+            (LAYER_1, "V1", d("350.00")), (LAYER_1, "V2", d("200.00")),
+            (LAYER_2, "V1", d("350.00")), (LAYER_2, "V2", d("200.00")),
+        ], method
+
+
+def test_money_is_not_followed_when_the_case_says_so(tmp_path):
+    # follow_money = false: no lot moves, so traces, endpoints and recoveries are empty; leads
+    # (STRANGER: three victims straight in) are still found.
+    con = traced(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "bank_statement": [
+            statement(STRANGER, "2023-06-01 10:00:00+08", "100.00", VICTIM_A, source="s.csv"),
+            statement(STRANGER, "2023-06-01 10:10:00+08", "100.00", VICTIM_B, source="s.csv"),
+            statement(STRANGER, "2023-06-01 10:20:00+08", "100.00", VICTIM_C, source="s.csv"),
+            statement(GANG, "2023-06-01 10:00:00+08", "100.00", VICTIM_A),
+        ],
+        "frozen": [{"account_no": GANG, "amount": "100.00", "ts": "2023-06-01 12:00:00+08"}],
+    }, tracing={"follow_money": False})
+    assert rows(con, "select (select count(*) from traces), (select count(*) from endpoints), "
+                     "(select count(*) from recoveries)") == [(0, 0, 0)]
+    assert rows(con, "select account_no, reason from leads") == [(STRANGER, "victims")]
+
+
+@pytest.mark.parametrize(
+    ("target", "hop", "fen", "where"),
+    [
+        (trace.TO_CASH, 6, 1, (trace.ENDS_HERE, trace.CASH)),
+        (trace.TO_PLATFORM, 6, 1, (trace.ENDS_THERE, trace.PLATFORM)),
+        (trace.UNTRACED, 6, 1, (trace.ENDS_HERE, trace.MAX_HOPS)),
+        (trace.UNTRACED, 5, 1, (trace.ENDS_THERE, trace.NOT_OBTAINED)),
+        (trace.TRACED, 5, 99, (trace.ENDS_THERE, trace.DUST)),
+        (trace.TRACED, 5, 100, (trace.STAYS_THERE, -1)),
+    ],
+)
+def test_a_part_ends_where_the_order_of_end_points_says(target, hop, fen, where):
+    # max_hops 6, min_amount 1.00; the route an outflow's parts take agrees with it
+    routing = trace.Routing(max_hops=6, min_fen=100)
+    assert trace._outcome(target, hop, fen, routing) == where
+    out, arrived = trace.Allocation(), []
+    trace._route(out, trace.FIFO, 0, 1, 2, target, [(trace.FIRST_VICTIM, hop, fen)], routing,
+                 lambda *part: arrived.append(part))
+    ended = [tuple(out.ends[i:i + 5]) for i in range(0, len(out.ends), 5)]
+    if where[0] == trace.STAYS_THERE:
+        assert (ended, arrived) == ([], [(trace.FIRST_VICTIM, hop + 1, fen)])
+    else:
+        at = 1 if where[0] == trace.ENDS_HERE else 2
+        assert (ended, arrived) == ([(trace.FIFO, at, where[1], trace.FIRST_VICTIM, fen)], [])
 
 
 # ---------------------------------------------------------------- end points
@@ -330,7 +475,8 @@ def test_an_outflow_beyond_the_lots_present_takes_other_and_the_account_is_liste
 # ---------------------------------------------------------------- frozen funds (§8)
 
 
-def test_frozen_lots_and_recoveries_capped_at_net_loss_over_both_accounts(tmp_path):
+@GRAINS
+def test_frozen_lots_and_recoveries_capped_at_net_loss_over_both_accounts(tmp_path, lot_budget):
     # GANG: V1 1,000.00 (10:00), V2 1,000.00 (10:30), a cash deposit (other) 500.00 (10:45), then
     # 800.00 to LAYER_1 (11:00, both statements). Both accounts frozen at 12:00: GANG 1,200.00,
     # LAYER_1 800.00. V1 got 700.00 back from GANG_2 (net loss 300.00); V2 also paid GANG_2
@@ -359,7 +505,7 @@ def test_frozen_lots_and_recoveries_capped_at_net_loss_over_both_accounts(tmp_pa
             {"account_no": GANG, "amount": "1200.00", "ts": "2023-06-01 12:00:00+08"},
             {"account_no": LAYER_1, "amount": "800.00", "ts": "2023-06-01 12:00:00+08"},
         ],
-    })
+    }, lot_budget=lot_budget)
     assert rows(con, "select victim_id, net_loss from victims order by 1") == [
         ("V1", d("300.00")), ("V2", d("2000.00")), ("V3", d("0.00"))
     ]
@@ -386,7 +532,8 @@ def test_frozen_lots_and_recoveries_capped_at_net_loss_over_both_accounts(tmp_pa
     ]
 
 
-def test_recovery_rounding_is_one_largest_remainder_per_account(tmp_path):
+@GRAINS
+def test_recovery_rounding_is_one_largest_remainder_per_account(tmp_path, lot_budget):
     # GANG holds V1 1,000.00 and V2 500.00 (nothing else) when 800.00 is frozen: both allocations
     # give V1 533.33⅓ and V2 266.66⅔ → 533.33 and 266.67 (the spare fen to the larger remainder).
     # A frozen account without a statement (ONWARD, 100.00, which got 100.00 of V1's money) finds
@@ -402,7 +549,7 @@ def test_recovery_rounding_is_one_largest_remainder_per_account(tmp_path):
             {"account_no": GANG, "amount": "800.00", "ts": "2023-06-01 13:00:00+08"},
             {"account_no": ONWARD, "amount": "100.00", "ts": "2023-06-01 13:00:00+08"},
         ],
-    })
+    }, lot_budget=lot_budget)
     # fifo moved V1's 100.00 to ONWARD; libr and pro_rata split it 1100:500 → the frozen lots
     # differ by method, so check with libr: V1 1100 − 68.75 = 1031.25, V2 500 − 31.25 = 468.75,
     # 1,500.00 > 800 → × 8/15: V1 550.00, V2 250.00. pro_rata arrivals V1 1100, V2 500 →
@@ -527,6 +674,7 @@ def test_conservation_is_checked_on_the_rows_written_and_stops_the_run(tmp_path)
         ({"min_amount": "abc"}, r"tracing.min_amount = 'abc' is not an amount"),
         ({"platform_accounts": [1001300219000003]}, r"tracing.platform_accounts must be a list of account numbers"),
         ({"max_hop": 3}, r"unknown key tracing.max_hop"),
+        ({"follow_money": "no"}, r"tracing.follow_money = 'no' must be true or false"),
     ],
 )
 def test_tracing_settings_are_checked(tmp_path, tracing, message):
@@ -536,6 +684,7 @@ def test_tracing_settings_are_checked(tmp_path, tracing, message):
 
 def test_tracing_defaults(tmp_path):
     settings_ = parse_case({"case": {"id": "t"}}, tmp_path).tracing
-    assert (settings_.max_hops, settings_.min_amount, settings_.pass_through_hours, settings_.platform_accounts) == (
-        6, Decimal("0.01"), 24, ()
-    )
+    assert (
+        settings_.max_hops, settings_.min_amount, settings_.pass_through_hours, settings_.platform_accounts,
+        settings_.follow_money,
+    ) == (6, Decimal("0.01"), 24, (), True)

@@ -20,8 +20,7 @@ located as (
         p.amount,
         e.amount as entry_amount,
         (epoch(p.ts) - epoch(e.ts))::BIGINT as seconds_apart,
-        regexp_extract(n.payment_id, '^(.*):[0-9]+$', 1) as payment_file,
-        try_cast(regexp_extract(n.payment_id, ':([0-9]+)$', 1) as BIGINT) as payment_row
+        row_id_order(n.payment_id) as payment_order
     from named as n
     left join deposit_entries as e on e.entry_id = n.entry_id
     left join case_payments as p on p.payment_id = n.payment_id
@@ -33,7 +32,7 @@ missing as (
         any_value(entry_id) as entry_id,
         any_value(decision_order) as decision_order,
         bool_and(entry_known) as entry_known,
-        string_agg(payment_id, ';' order by payment_file, payment_row, payment_id)
+        string_agg(payment_id, ';' order by payment_order)
             filter (where not payment_known) as unknown_payments
     from located
     group by decision_id
@@ -49,9 +48,9 @@ link_figures as (
         l.decision_id,
         sum(l.amount) as total,
         any_value(l.entry_amount) as entry_amount,
-        string_agg(l.payment_id || ' (' || l.seconds_apart || ' s)', ', ' order by l.payment_file, l.payment_row, l.payment_id)
+        string_agg(l.payment_id || ' (' || l.seconds_apart || ' s)', ', ' order by l.payment_order)
             filter (where abs(l.seconds_apart) > getvariable('window_minutes') * 60) as outside_window,
-        string_agg(l.payment_id || ' by ' || r.decision_id, ', ' order by l.payment_file, l.payment_row, l.payment_id)
+        string_agg(l.payment_id || ' by ' || r.decision_id, ', ' order by l.payment_order)
             filter (where r.decision_id is not null) as rejected
     from located as l
     left join applied_rejects as r on r.entry_id = l.entry_id and r.payment_id = l.payment_id

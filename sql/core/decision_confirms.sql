@@ -21,9 +21,7 @@ taken as (
         entry_id,
         list_sort(list(payment_id)) as payment_list,
         string_agg(
-            payment_id, ';'
-            order by regexp_extract(payment_id, '^(.*):[0-9]+$', 1),
-                     try_cast(regexp_extract(payment_id, ':([0-9]+)$', 1) as BIGINT)
+            payment_id, ';' order by row_id_order(payment_id)
         ) as payment_ids
     from entry_matches
     group by entry_id

@@ -48,11 +48,7 @@ select
     abs(epoch(ts) - epoch(entry_ts))::BIGINT as cost,
     entry_order as left_order,
     -- payment ids <file>:<row> rank by file, then row number (bank.csv:9 before bank.csv:10), like entry ids
-    dense_rank() over (
-        order by regexp_extract(payment_id, '^(.*):[0-9]+$', 1),
-                 try_cast(regexp_extract(payment_id, ':([0-9]+)$', 1) as BIGINT),
-                 payment_id
-    ) as right_order
+    dense_rank() over (order by row_id_order(payment_id)) as right_order
 from pairs
 where not exists (select 1 from rejected as r where r.entry_id = pairs.entry_id and r.payment_id = pairs.payment_id)
     and amount between entry_amount - getvariable('amount_tolerance') and entry_amount + getvariable('amount_tolerance')

@@ -24,9 +24,7 @@ matched as (
         m.entry_id,
         min(p.victim_id) as victim_id,
         string_agg(
-            m.payment_id, ';'
-            order by regexp_extract(m.payment_id, '^(.*):[0-9]+$', 1),
-                     try_cast(regexp_extract(m.payment_id, ':([0-9]+)$', 1) as BIGINT)
+            m.payment_id, ';' order by row_id_order(m.payment_id)
         ) as payment_ids,
         max(abs(epoch(p.ts) - epoch(e.ts)))::BIGINT as seconds_apart
     from entry_matches as m

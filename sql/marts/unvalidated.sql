@@ -62,10 +62,7 @@ closest as (
 nearest as (
     select * from closest
     qualify row_number() over (
-        partition by entry_id
-        order by regexp_extract(payment_id, '^(.*):[0-9]+$', 1),
-                 try_cast(regexp_extract(payment_id, ':([0-9]+)$', 1) as BIGINT),
-                 payment_id
+        partition by entry_id order by row_id_order(payment_id)
     ) = 1
 ),
 judged as (

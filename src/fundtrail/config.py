@@ -80,9 +80,10 @@ class Tracing:
     min_amount: Decimal = Decimal("0.01")
     pass_through_hours: int = 24
     platform_accounts: tuple[str, ...] = ()
+    follow_money: bool = True  # false: no lots followed (traces, endpoints, recoveries empty); leads still
 
 
-TRACING_KEYS = {"max_hops", "min_amount", "pass_through_hours", "platform_accounts"}
+TRACING_KEYS = {"max_hops", "min_amount", "pass_through_hours", "platform_accounts", "follow_money"}
 
 
 def _tracing(raw: dict[str, Any], where: Path) -> Tracing:
@@ -98,7 +99,15 @@ def _tracing(raw: dict[str, Any], where: Path) -> Tracing:
     platforms = table.get("platform_accounts", [])
     if not isinstance(platforms, list) or not all(isinstance(p, str) and p.strip() for p in platforms):
         raise CaseConfigError(code="config.platform_accounts", file=where)
-    return Tracing(min_amount=min_amount, platform_accounts=tuple(p.strip() for p in platforms), **whole)
+    follow_money = table.get("follow_money", True)
+    if not isinstance(follow_money, bool):
+        raise CaseConfigError(code="config.true_or_false", file=where, key="tracing.follow_money", value=follow_money)
+    return Tracing(
+        min_amount=min_amount,
+        platform_accounts=tuple(p.strip() for p in platforms),
+        follow_money=follow_money,
+        **whole,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,28 @@
 """Canonical columns of every source kind (case-format.md, "Kinds and canonical columns").
 
-This table is the single statement of the input contract: the loader checks
-headers against it, parses each column by its type, and the staging SQL
-selects exactly these columns.
+The kinds are declared once, in ``kinds.toml`` beside this file (its header
+says what each key means); this module reads it. The loader checks headers
+against it and parses each column by its type, ``staged_columns`` is what
+landing and staging hold, and ``fundtrail.staging`` makes the staging views,
+their expectation suites and the docs' column tables from it.
 """
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
-ColumnType = Literal["text", "ts", "date", "money", "direction"]
+ColumnType = Literal["text", "ts", "date", "money", "direction", "row"]
+
+SCHEMA_FILE = Path(__file__).with_name("kinds.toml")
+COLUMN_KEYS = {"name", "type", "required", "needed", "identifier", "keep_text", "values", "meaning"}
+CELL_TYPES = ("text", "ts", "date", "money", "direction")
+# DuckDB types of staged columns; "row" is source_row, the physical row a loaded row came from.
+SQL_TYPES = {"text": "VARCHAR", "ts": "TIMESTAMPTZ", "date": "DATE", "money": "DECIMAL(18,2)", "row": "BIGINT"}
+# Suffix of a staged column holding a cell's text as written (keep_text).
+TEXT_SUFFIX = "_text"
 
 
 @dataclass(frozen=True)
@@ -18,113 +30,37 @@ class Column:
     name: str
     type: ColumnType
     required: bool = False
+    identifier: bool = False
+    keep_text: bool = False
+    values: tuple[str, ...] = ()
+    needed: str = ""
+    meaning: str = ""
 
 
-KINDS: dict[str, tuple[Column, ...]] = {
-    "bank_statement": (
-        Column("account_no", "text", True),
-        Column("account_name", "text"),
-        Column("ts", "ts", True),
-        Column("amount", "money", True),
-        Column("direction", "direction"),
-        Column("balance", "money"),
-        Column("counterparty_account", "text"),
-        Column("counterparty_name", "text"),
-        Column("txn_ref", "text"),
-        Column("currency", "text"),
-        Column("memo", "text"),
-    ),
-    "deposit_sheet": (
-        Column("ts", "ts", True),
-        Column("amount", "money", True),
-        Column("member_code", "text", True),
-        Column("receiving_account", "text"),
-        Column("victim_ref", "text"),
-        Column("entry_ref", "text"),
-    ),
-    "payment_ledger": (
-        Column("ts", "ts", True),
-        Column("payer", "text", True),
-        Column("payee", "text", True),
-        Column("amount", "money", True),
-        Column("entry_ref", "text"),
-        Column("memo", "text"),
-    ),
-    "roster": (
-        Column("defendant_id", "text", True),
-        Column("name", "text", True),
-        Column("role", "text", True),
-        Column("unit_id", "text", True),
-        Column("member_code", "text"),
-        Column("valid_from", "date", True),
-        Column("valid_to", "date"),
-    ),
-    "units": (
-        Column("unit_id", "text", True),
-        Column("name", "text", True),
-        Column("kind", "text", True),
-        Column("parent_id", "text"),
-    ),
-    "victims": (
-        Column("victim_id", "text", True),
-        Column("name", "text", True),
-        Column("account_no", "text", True),
-        Column("reported_loss", "money"),
-    ),
-    "gang_accounts": (
-        Column("account_no", "text", True),
-        Column("holder_name", "text"),
-    ),
-    "accounts": (
-        Column("account_no", "text", True),
-        Column("holder_id", "text", True),
-        Column("holder_name", "text"),
-    ),
-    "records": (
-        Column("seller_id", "text", True),
-        Column("buyer_id", "text", True),
-        Column("ts", "ts", True),
-        Column("name", "text"),
-        Column("phone", "text"),
-        Column("id_number", "text"),
-        Column("category", "text"),
-        Column("batch_ref", "text"),
-    ),
-    "frozen": (
-        Column("account_no", "text", True),
-        Column("amount", "money", True),
-        Column("ts", "ts", True),
-        Column("authority_ref", "text"),
-    ),
-    # rules.md §9: one row per review decision. Which ids an action needs is checked when the
-    # decisions are applied (a malformed decision is reported stale), not at loading.
-    "decisions": (
-        Column("action", "text", True),
-        Column("entry_id", "text"),
-        Column("payment_ids", "text"),
-        Column("row_id", "text"),
-        Column("reason", "text", True),
-        Column("decided_by", "text", True),
-        Column("decided_at", "ts"),
-    ),
-}
-DECISION_ACTIONS = ("reject", "link", "confirm", "exclude")
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    grain: str
+    columns: tuple[Column, ...]
 
-ROLES = ("financier", "shareholder", "leader", "staff", "support")
-LIABILITY_BASES = ("own", "unit", "gang")
-UNIT_KINDS = ("gang", "department", "group")
-RECORD_CATEGORIES = (
-    "whereabouts",
-    "communication",
-    "credit",
-    "property",
-    "accommodation",
-    "communication_records",
-    "health",
-    "transaction",
-    "other",
-)
-CURRENCY_ALIASES = {"CNY", "RMB", "人民币", "¥", "￥", "元"}
+
+def _read_schema(path: Path) -> dict[str, Kind]:
+    declared = tomllib.loads(path.read_text(encoding="utf-8"))
+    kinds = {}
+    for name, body in declared.items():
+        columns = []
+        for spec in body["columns"]:
+            unknown = set(spec) - COLUMN_KEYS
+            if unknown or spec["type"] not in CELL_TYPES:
+                raise ValueError(f"{path}: {name}.{spec['name']}: unknown keys {unknown} or type {spec['type']!r}")
+            columns.append(Column(**{**spec, "values": tuple(spec.get("values", ()))}))
+        kinds[name] = Kind(name, body["grain"], tuple(columns))
+    return kinds
+
+
+SCHEMA: dict[str, Kind] = _read_schema(SCHEMA_FILE)
+KINDS: dict[str, tuple[Column, ...]] = {name: kind.columns for name, kind in SCHEMA.items()}
+ROW_IDENTITY = (Column("source", "text", required=True), Column("source_row", "row", required=True))
 
 
 def column(kind: str, name: str) -> Column:
@@ -136,3 +72,18 @@ def column(kind: str, name: str) -> Column:
 
 def required_columns(kind: str) -> list[str]:
     return [c.name for c in KINDS[kind] if c.required]
+
+
+def staged_columns(kind: str) -> tuple[Column, ...]:
+    """What landing_<kind> and stg_<kind> hold, in order: the row identity, every canonical
+    column but ``direction`` (bank amounts are signed: + in, - out), then the kept texts."""
+    kept = tuple(Column(c.name + TEXT_SUFFIX, "text") for c in KINDS[kind] if c.keep_text)
+    return (*ROW_IDENTITY, *(c for c in KINDS[kind] if c.type != "direction"), *kept)
+
+
+ROLES = column("roster", "role").values
+UNIT_KINDS = column("units", "kind").values
+RECORD_CATEGORIES = column("records", "category").values
+DECISION_ACTIONS = column("decisions", "action").values
+LIABILITY_BASES = ("own", "unit", "gang")
+CURRENCY_ALIASES = {"CNY", "RMB", "人民币", "¥", "￥", "元"}

@@ -78,11 +78,16 @@ def check_generate_folder(out_dir: str | Path) -> Path:
 
 
 def is_run_output(folder: Path) -> bool:
+    return earlier_manifest(folder) is not None
+
+
+def earlier_manifest(folder: Path) -> dict | None:
+    """The manifest.json of the run whose output ``folder`` is, or None if it is not a run's output."""
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    return isinstance(manifest, dict) and MANIFEST_KEYS <= manifest.keys()
+        return None
+    return manifest if isinstance(manifest, dict) and MANIFEST_KEYS <= manifest.keys() else None
 
 
 def is_generated_case(folder: Path) -> bool:

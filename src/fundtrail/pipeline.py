@@ -1,8 +1,14 @@
-"""The steps of one reconciliation run, as plain functions (no Prefect here).
+"""The steps of one reconciliation run, declared once (``STEPS``), as plain functions (no Prefect here).
 
-``run_case`` runs them in order for tests and scripts; ``flows/case_flow.py``
-runs the same steps as Prefect tasks. Steps hand each other paths, never
-open connections, so each can run in its own task.
+A run is ``prepare`` (case.toml, the output folder and every input file's
+header, checked once for the whole run) and then ``STEPS`` in order, each
+handed the ``Run`` the one before returned. ``execute`` walks them; it is
+the only place the order lives. ``run_case`` executes each step here, for
+tests and scripts; ``flows/case_flow.py`` executes each as a Prefect task,
+and the CLI's progress stages are ``STAGES``. Steps hand each other paths
+and small records, never open connections, so each can run in its own task;
+a step of independent parts (``Parts``: the ingest batches) can run its
+parts side by side, on threads or a Dask cluster.
 
 Outputs are written into a hidden folder beside OUT_DIR and moved into place
 only when everything succeeded: an interrupted run leaves the previous
@@ -11,20 +17,23 @@ outputs whole (outputs.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
 
-from fundtrail import ingest, match, outdir, review, sqlrun, trace
+from fundtrail import changes, ingest, match, outdir, review, sqlrun, trace
 from fundtrail.ingest import batch as batches
 from fundtrail.config import CaseConfig, load_case
 from fundtrail.errors import InvariantError, RosterError
@@ -44,11 +53,14 @@ OUTPUT_TABLES = (
     "leads",
     "recoveries",
     "decisions",
+    "changes",
 )
 # Beyond outputs.md: the auditor's list of balance breaks, gaps and overlaps, the identifier
 # cells ingest normalised (docs/safety.md), the next bank requests (not_obtained accounts
 # ranked) and each victim's recoveries beside their loss, as tables too.
 AUDIT_TABLES = ("statement_integrity", "normalised", "bank_requests", "victim_recoveries")
+# manifest.json keeps this many runs into the same OUT_DIR in ``history``, newest last.
+HISTORY_KEPT = 20
 FRAUD_MARTS = [
     "entries",
     "payments",
@@ -91,7 +103,75 @@ class PlannedFile:
     duplicate_of: str | None
 
 
-# ---------------------------------------------------------------- steps
+# ---------------------------------------------------------------- the run and its steps
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run as its steps hand it on: the checked case, where it writes, and what earlier steps found."""
+
+    run_id: str
+    case: CaseConfig
+    paths: RunPaths
+    started: datetime
+    planned: tuple[PlannedFile, ...]
+    lang: str = "zh"
+    unmask: bool = False
+    # One per planned file, in plan order, once ingest has run: its stats, or None for a file read once already.
+    stats: tuple[ingest.FileStats | None, ...] = ()
+    validation: dict = field(default_factory=dict)
+    # The runs that wrote OUT_DIR before this one, oldest first (manifest.json ``history``).
+    earlier_runs: tuple[dict, ...] = ()
+    summary: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step run in the run's own process, on the case database: ``do`` takes the Run and returns the next."""
+
+    name: str
+    stage: str
+    do: Callable[[Run], Run]
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A step of independent parts, each of which may run in another process or on another machine.
+
+    ``plan`` lists the parts; ``part`` does one, given only the case settings (no file lists, see
+    ``settings_for_batches``) and the run's paths; ``join`` hands their results on as the next Run.
+    """
+
+    name: str
+    stage: str
+    plan: Callable[[Run], list]
+    part: Callable[[CaseConfig, Any, RunPaths], Any]
+    join: Callable[[Run, list], Run]
+
+    def do(self, run: Run) -> Run:
+        """The parts one after the other, here."""
+        settings = settings_for_batches(run.case)
+        return self.join(run, [self.part(settings, item, run.paths) for item in self.plan(run)])
+
+
+# prepare's stage: case.toml, the output folder, every input file's hash and header.
+CHECK_STAGE = "check"
+
+
+def prepare(case_dir: str | Path, out_dir: str | Path, lang: str = "zh", unmask: bool = False) -> Run:
+    """Everything that can be checked before any evidence is loaded, once for the whole run.
+
+    case.toml, OUT_DIR (one a run may replace), every input file's SHA-256 and
+    every header against its kind (case-format.md); then OUT_DIR's lock is
+    taken and the staging folder made. The Run returned is what ``execute``
+    needs; nothing after this reads case.toml or checks a header again.
+    """
+    started = datetime.now(timezone.utc)
+    case = load_case(case_dir)
+    check_output(case, out_dir)
+    check_inputs(case)
+    planned = plan_inputs(case)
+    return Run(uuid.uuid4().hex, case, start_run(out_dir), started, tuple(planned), lang=lang, unmask=unmask)
 
 
 def check_inputs(case: CaseConfig) -> None:
@@ -169,7 +249,7 @@ def file_stats(planned: list[PlannedFile], batch_stats: list[list[ingest.FileSta
 def load_database(
     case: CaseConfig, planned: list[PlannedFile], stats: list[ingest.FileStats | None], paths: RunPaths
 ) -> None:
-    """Landing tables from the batches' Parquet files, plus input_files; then staging views."""
+    """Landing tables from the Parquet files the batches wrote (named in ``stats``), plus input_files; then staging views."""
     read = [s for s in stats if s is not None]
     with _connect(case, paths) as con:
         for kind in KINDS:
@@ -177,8 +257,7 @@ def load_database(
             _load_parquet(con, f"landing_{kind}", files, ingest.landing_schema(kind))
         _load_parquet(con, "landing_quarantine", [s.quarantine_path for s in read], ingest.QUARANTINE_SCHEMA)
         # Identifier cells ingest normalised (issue 9): listed, loaded with the normalised value.
-        normalised = list((paths.scratch / "normalised").glob("*.parquet"))
-        _load_parquet(con, "normalised", normalised, ingest.cells.NORMALISED_SCHEMA)
+        _load_parquet(con, "normalised", [_normalised_path(s) for s in read], ingest.cells.NORMALISED_SCHEMA)
 
         input_files = pl.DataFrame(
             [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)],
@@ -322,37 +401,56 @@ def validate(case: CaseConfig, paths: RunPaths) -> dict:
     return gx_validate.validate_database(paths.db, paths.staging_dir / "validation", timezone=case.timezone)
 
 
-def publish(
-    case: CaseConfig,
-    paths: RunPaths,
-    validation: dict,
-    started: datetime,
-    lang: str = "zh",
-    unmask: bool = False,
-) -> dict:
+def compare_with_earlier(run: Run) -> Run:
+    """``changes``: this run's figures against those of the earlier output in OUT_DIR, if it holds one.
+
+    Read from OUT_DIR before this run's outputs move into place (outputs.md);
+    the earlier manifest's history of runs is handed on to this run's.
+    """
+    earlier = outdir.earlier_manifest(run.paths.out_dir)
+    before = changes.read_output(run.paths.out_dir) if earlier is not None else None
+    with _connect(run.case, run.paths) as con:
+        found = changes.compare(before, changes.read_figures(con)) if before is not None else changes.empty()
+        _create_table(con, "changes", found)
+    return replace(run, earlier_runs=_earlier_runs(earlier))
+
+
+def publish(run: Run) -> dict:
     """CSV + Parquet per table, the reports and manifest.json, all into the staging folder."""
     from fundtrail import publish as writer
 
+    case, paths = run.case, run.paths
     with _connect(case, paths) as con:
         con.execute("SET TimeZone = ?", [case.timezone])
         for table in OUTPUT_TABLES + AUDIT_TABLES:
             writer.write_table(con, table, paths.staging_dir)
-        summary = writer.summary(con, case, started, validation)
+        summary = writer.summary(con, case, run.started, run.validation)
         summary["warnings"] = run_warnings(con)
-        writer.write_reports(con, summary, paths.staging_dir, lang=lang, unmask=unmask)
+        summary["changes"] = writer.changes_summary(con, unmask=run.unmask)
+        writer.write_reports(con, summary, paths.staging_dir, lang=run.lang, unmask=run.unmask)
         masked = writer.masked_manifest_parts(case.raw, writer.input_controls(con), writer.integrity(con))
+    this_run = {
+        "run_id": run.run_id,
+        "started": summary["started"],
+        "finished": summary["finished"],
+        "code_version": summary["code_version"],
+        **_inputs_digest(masked["inputs"]),
+    }
     manifest = {
         "case_id": case.id,
         "title": case.title,
-        "started": started.astimezone(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
-        "finished": datetime.now(ZoneInfo(case.timezone)).isoformat(timespec="seconds"),
+        "run_id": run.run_id,
+        "started": summary["started"],
+        "finished": summary["finished"],
         "code_version": summary["code_version"],
         "case_toml": masked["case_toml"],
         "warnings": summary["warnings"],
+        "changes": {k: v for k, v in summary["changes"].items() if k != "lines"},
         "inputs": masked["inputs"],
         "totals": summary["totals"],
         "statement_integrity": masked["statement_integrity"],
-        "expectations": validation,
+        "expectations": run.validation,
+        "history": [*run.earlier_runs, this_run][-HISTORY_KEPT:],
     }
     (paths.staging_dir / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2, default=_json_default) + "\n", encoding="utf-8"
@@ -384,7 +482,92 @@ def abandon_run(paths: RunPaths) -> None:
     outdir.unlock(paths.out_dir)
 
 
-# ---------------------------------------------------------------- whole run
+# ---------------------------------------------------------------- the steps, in order
+
+
+def _on_database(step: Callable[[CaseConfig, RunPaths], object]) -> Callable[[Run], Run]:
+    """A step that only reads and writes the case database: it hands the Run on as it was."""
+
+    def do(run: Run) -> Run:
+        step(run.case, run.paths)
+        return run
+
+    do.__name__, do.__qualname__ = step.__name__, step.__qualname__
+    return do
+
+
+def _ingest_plan(run: Run) -> list[batches.IngestBatch]:
+    return plan_batches(run.case, list(run.planned))
+
+
+def _ingest_join(run: Run, results: list[list[ingest.FileStats]]) -> Run:
+    return replace(run, stats=tuple(file_stats(list(run.planned), results)))
+
+
+def _load(run: Run) -> Run:
+    load_database(run.case, list(run.planned), list(run.stats), run.paths)
+    return run
+
+
+def _validate(run: Run) -> Run:
+    return replace(run, validation=validate(run.case, run.paths))
+
+
+def _publish(run: Run) -> Run:
+    return replace(run, summary=publish(run))
+
+
+def _finish(run: Run) -> Run:
+    finish_run(run.paths)
+    return run
+
+
+STEPS: tuple[Step | Parts, ...] = (
+    Parts("ingest batch", "ingest", _ingest_plan, ingest_batch, _ingest_join),
+    Step("load DuckDB", "load", _load),
+    Step("check roster", "load", _on_database(check_roster)),
+    Step("transfers", "transfers", _on_database(build_transfers)),
+    Step("match entries", "match", _on_database(match_entries)),
+    Step("marts", "marts", _on_database(build_marts)),
+    Step("check invariants", "marts", _on_database(check_invariants)),
+    Step("tracing", "tracing", _on_database(build_tracing)),
+    Step("validate", "validate", _validate),
+    Step("changes", "publish", compare_with_earlier),
+    Step("publish", "publish", _publish),
+    Step("finish", "publish", _finish),
+)
+# The stages a run reports, in order: prepare's, then the steps'.
+STAGES: tuple[str, ...] = (CHECK_STAGE, *dict.fromkeys(step.stage for step in STEPS))
+
+
+def execute(
+    run: Run,
+    perform: Callable[[Step | Parts, Run], Run] = lambda step, run: step.do(run),
+    on_stage: Callable[[str], None] = lambda stage: None,
+    through: str | None = None,
+) -> Run:
+    """STEPS in order, each through ``perform`` (here by default; the flow makes each a Prefect task).
+
+    ``on_stage`` hears each stage as it begins. ``through`` stops after the
+    step of that name and leaves the staging folder (and its case.duckdb) for
+    the caller; otherwise the last step moves the outputs into place. On any
+    failure the staging folder is removed and OUT_DIR stays as it was.
+    """
+    if through is not None and through not in {step.name for step in STEPS}:
+        raise ValueError(f"no step named {through!r}")
+    stage = None
+    try:
+        for step in STEPS:
+            if step.stage != stage:
+                stage = step.stage
+                on_stage(stage)
+            run = perform(step, run)
+            if step.name == through:
+                break
+    except BaseException:
+        abandon_run(run.paths)
+        raise
+    return run
 
 
 def run_case(
@@ -394,38 +577,9 @@ def run_case(
     unmask: bool = False,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> dict:
-    """Every step in order, without Prefect; returns the run summary."""
-    started = datetime.now(timezone.utc)
-    on_stage("config")
-    case = load_case(case_dir)
-    check_inputs(case)
-    check_output(case, out_dir)
-    paths = start_run(out_dir)
-    try:
-        on_stage("ingest")
-        planned = plan_inputs(case)
-        stats = file_stats(planned, [ingest_batch(case, b, paths) for b in plan_batches(case, planned)])
-        on_stage("load")
-        load_database(case, planned, stats, paths)
-        check_roster(case, paths)
-        on_stage("transfers")
-        build_transfers(case, paths)
-        on_stage("match")
-        match_entries(case, paths)
-        on_stage("marts")
-        build_marts(case, paths)
-        check_invariants(case, paths)
-        on_stage("tracing")
-        build_tracing(case, paths)
-        on_stage("validate")
-        validation = validate(case, paths)
-        on_stage("publish")
-        summary = publish(case, paths, validation, started, lang=lang, unmask=unmask)
-        finish_run(paths)
-    except BaseException:
-        abandon_run(paths)
-        raise
-    return summary
+    """The whole run here, without Prefect; returns the run summary."""
+    on_stage(CHECK_STAGE)
+    return execute(prepare(case_dir, out_dir, lang=lang, unmask=unmask), on_stage=on_stage).summary
 
 
 # ---------------------------------------------------------------- helpers
@@ -468,6 +622,13 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, files: list[Path | 
         _create_table(con, name, pl.DataFrame(schema=schema))
 
 
+def _normalised_path(stats: ingest.FileStats) -> Path | None:
+    """The normalised-cells Parquet ingest wrote beside the file's quarantine Parquet (``ingest.write_parsed_rows``)."""
+    if stats.quarantine_path is None:
+        return None
+    return stats.quarantine_path.parent.parent / "normalised" / stats.quarantine_path.name
+
+
 def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
     con.register("_frame", frame)
     try:
@@ -497,6 +658,31 @@ def _input_file_row(planned: PlannedFile, stats: ingest.FileStats | None) -> dic
         "account_from": stats.account_from if stats else None,
         "duplicate_of": planned.duplicate_of,
     }
+
+
+def _earlier_runs(earlier: dict | None) -> tuple[dict, ...]:
+    """The history an earlier manifest kept; one written before runs kept a history stands for itself."""
+    if earlier is None:
+        return ()
+    if isinstance(earlier.get("history"), list):
+        return tuple(earlier["history"])
+    inputs = earlier.get("inputs") if isinstance(earlier.get("inputs"), list) else []
+    return (
+        {
+            "run_id": earlier.get("run_id"),
+            "started": earlier.get("started"),
+            "finished": earlier.get("finished"),
+            "code_version": earlier.get("code_version"),
+            **_inputs_digest(inputs),
+        },
+    )
+
+
+def _inputs_digest(inputs: list[dict]) -> dict:
+    """How many input files a run read, and one SHA-256 over them: of the lines ``path<TAB>sha256``,
+    sorted, as manifest.json's ``inputs`` shows them (so anyone can recompute it from the manifest)."""
+    lines = sorted(f"{i.get('path')}\t{i.get('sha256')}\n" for i in inputs if isinstance(i, dict))
+    return {"inputs": len(lines), "inputs_sha256": hashlib.sha256("".join(lines).encode()).hexdigest()}
 
 
 def _json_default(value: object) -> object:

@@ -4,7 +4,8 @@ CSV is formatted in DuckDB, so tables of millions of rows stream to disk:
 amounts with two decimals, times ISO 8601 with the case offset (the
 connection's TimeZone is the case timezone here), empty for NULL. Rows are
 sorted by their first column; ids of the form ``<file>:<row>`` sort by file,
-then row number, so ``a.csv:9`` comes before ``a.csv:10``.
+then row number, so ``a.csv:9`` comes before ``a.csv:10`` (the macro
+sql/macros/row_id_order.sql, which the SQL models use too).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from fundtrail import code_version
+from fundtrail import changes, code_version, sqlrun
 from fundtrail.config import CaseConfig
-from fundtrail.reports.mask import mask_row
+from fundtrail.reports.mask import digit_runs_expr, mask_row
 
 BOM = "\ufeff".encode()
 # xlsxwriter writes ~100k cells/s: detail sheets past this many rows would make a 10M-row case's
@@ -30,6 +31,8 @@ WORKBOOK_ROW_LIMIT = 100_000
 DRILL_ENTRIES = 500
 # statement_integrity.csv has every finding; the manifest and reports list the first ones.
 INTEGRITY_SHOWN = 500
+# The run summary (and so the CLI) lists this many changes; changes.csv has them all.
+CHANGES_SHOWN = 20
 TIERS = ("especially_huge", "huge", "large", "none")
 
 
@@ -39,11 +42,8 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> No
         [table],
     ).fetchall()
     first = _quote(columns[0][0])
-    order = (
-        f"regexp_extract({first}::VARCHAR, '^(.*):([0-9]+)$', 1), "
-        f"try_cast(regexp_extract({first}::VARCHAR, ':([0-9]+)$', 1) as HUGEINT), "
-        f"{first}, " + ", ".join(_quote(c) for c, _ in columns[1:])
-    ).rstrip(", ")
+    sqlrun.build(con, ["row_id_order"])
+    order = ", ".join([f"row_id_order({first})", *(_quote(c) for c, _ in columns[1:])])
     formatted = ", ".join(f"{_text(name, dtype)} as {_quote(name)}" for name, dtype in columns)
     # Sorted once for both files; a table scan keeps insertion order (DuckDB's preserve_insertion_order).
     con.execute(f"create or replace temp table _sorted as select * from {table} order by {order}")
@@ -61,7 +61,8 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> No
 
 def frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pl.DataFrame]:
     """Typed frames of whole tables, for the reports; times carry the case timezone."""
-    return {t: con.sql(f"select * from {t} order by regexp_extract(#1::VARCHAR, '^(.*):([0-9]+)$', 1), try_cast(regexp_extract(#1::VARCHAR, ':([0-9]+)$', 1) as HUGEINT), columns(*)").pl() for t in tables}
+    sqlrun.build(con, ["row_id_order"])
+    return {t: con.sql(f"select * from {t} order by row_id_order(#1), columns(*)").pl() for t in tables}
 
 
 def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime, validation: dict) -> dict:
@@ -143,6 +144,18 @@ def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime,
     }
 
 
+def changes_summary(con: duckdb.DuckDBPyConnection, unmask: bool = False) -> dict:
+    """How many figures moved and files came or went since the earlier run, and the first changes as lines.
+
+    The lines are for a terminal: the row keys (victim ids of unidentified
+    payers, file names) keep only the ends of long digit runs unless ``unmask``.
+    """
+    found = con.sql("select * from changes order by all").pl()
+    if not unmask:
+        found = found.with_columns(digit_runs_expr(pl.col("key")).alias("key"))
+    return {**changes.counts(found), "lines": changes.describe(found, CHANGES_SHOWN)}
+
+
 def input_controls(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """manifest.json `inputs`: the per-file control totals, plus what the export said of itself."""
     rows = con.execute(
@@ -214,7 +227,7 @@ def write_reports(
     if tables["info_defendants"].is_empty():
         del tables["info_defendants"]
     # The report's drill-downs and "where the money went" read these when the run has them.
-    for name in ("unvalidated", "endpoints", "leads", "recoveries"):
+    for name in ("unvalidated", "endpoints", "leads", "recoveries", "changes"):
         frame = frames(con, [name])[name]
         if not frame.is_empty():
             tables[name] = frame

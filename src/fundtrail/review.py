@@ -47,7 +47,7 @@ def apply_exclusions(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     if already[0][0]:
         return
-    sqlrun.build(con, ["decision_list"])
+    sqlrun.build(con, ["decision_list", "row_id_order"])
     con.execute(
         """
         create or replace temp table _exclude_targets as
@@ -56,8 +56,8 @@ def apply_exclusions(con: duckdb.DuckDBPyConnection) -> None:
             decision_order,
             row_id,
             reason,
-            regexp_extract(row_id, '^(.*):([0-9]+)$', 1) as source,
-            try_cast(regexp_extract(row_id, '^(.*):([0-9]+)$', 2) as BIGINT) as source_row
+            row_id_order(row_id).file as source,
+            try_cast(row_id_order(row_id).row as BIGINT) as source_row
         from decision_list
         where action = 'exclude' and problem is null
         """

@@ -1,12 +1,16 @@
-"""The one place that executes SQL files.
+"""The one place that executes model SQL.
 
 Every file under ``sql/<layer>/`` defines one table or view named after the
 file (``sql/core/transfers.sql`` → ``transfers``) and starts with a header
-comment stating its grain and inputs. Dependencies are read from the SQL
-itself (any other model's name used as a word), so ``build(con, targets)``
-runs just the models a step needs, in dependency order, like ``dbt run
---select +target``. A failure is re-raised as SqlStepError naming the file
-and the statement.
+comment stating its grain and inputs. A file under ``sql/macros/`` defines
+one DuckDB macro named after it, an expression several models share (its
+header says what it takes and gives); models that call it depend on it, and
+it is created anew whenever a build needs it. The staging views ``stg_<kind>`` are
+models too, their SQL made from kinds.toml (``fundtrail.staging``) rather
+than read from a file. Dependencies are read from the SQL itself (any other
+model's name used as a word), so ``build(con, targets)`` runs just the
+models a step needs, in dependency order, like ``dbt run --select +target``.
+A failure is re-raised as SqlStepError naming the file and the statement.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from typing import Any
 
 import duckdb
 
+from fundtrail import staging
 from fundtrail.errors import SqlStepError
+from fundtrail.kinds import KINDS
 from fundtrail.resources import resource_dir
 
-LAYERS = ("staging", "core", "marts", "info", "trace")
+LAYERS = ("macros", "core", "marts", "info", "trace")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LINE_COMMENT = re.compile(r"--[^\n]*")
 # Text in quotes is data, not a model name: a status 'unvalidated' is no use of the unvalidated mart.
@@ -34,7 +40,8 @@ STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
 class Model:
     name: str
     layer: str
-    path: Path
+    # Where the SQL comes from, as error messages name it: sql/core/transfers.sql, or kinds.toml.
+    origin: str
     sql: str
     depends_on: frozenset[str]
 
@@ -42,16 +49,19 @@ class Model:
 @cache
 def models(sql_root: Path | None = None) -> dict[str, Model]:
     root = sql_root or resource_dir("sql")
-    found: dict[str, tuple[str, Path, str]] = {}
+    found: dict[str, tuple[str, str, str]] = {
+        f"stg_{kind}": ("staging", f"kinds.toml ({kind})", staging.view_sql(kind)) for kind in KINDS
+    }
     for layer in LAYERS:
         for path in sorted((root / layer).glob("*.sql")):
+            origin = f"sql/{layer}/{path.name}"
             if path.stem in found:
-                raise SqlStepError(f"{path}: model {path.stem} is also defined in {found[path.stem][1]}")
-            found[path.stem] = (layer, path, path.read_text(encoding="utf-8"))
+                raise SqlStepError(f"{origin}: model {path.stem} is also defined in {found[path.stem][1]}")
+            found[path.stem] = (layer, origin, path.read_text(encoding="utf-8"))
     result = {}
-    for name, (layer, path, sql) in found.items():
+    for name, (layer, origin, sql) in found.items():
         words = set(WORD.findall(STRING_LITERAL.sub("''", LINE_COMMENT.sub("", sql))))
-        result[name] = Model(name, layer, path, sql, frozenset((words & set(found)) - {name}))
+        result[name] = Model(name, layer, origin, sql, frozenset((words & set(found)) - {name}))
     return result
 
 
@@ -100,7 +110,7 @@ def execute_file(con: duckdb.DuckDBPyConnection, model: Model) -> None:
         except duckdb.Error as exc:
             first_line = next((ln for ln in statement.splitlines() if ln.strip() and not ln.strip().startswith("--")), "")
             raise SqlStepError(
-                f"{model.path.relative_to(model.path.parents[2])}: {type(exc).__name__}: {exc}\n"
+                f"{model.origin}: {type(exc).__name__}: {exc}\n"
                 f"  in the statement starting: {first_line.strip()[:120]}"
             ) from None
 

@@ -4,10 +4,20 @@
 the marts are built. SQL (sql/trace/) says everything that is a set: which
 accounts are traced, the events in the order they run, the leads, the
 recoveries' claims. What is left here is sequential: lots are taken out of an
-account in the order events happen, under four methods at once, in integer
-fen. Lots are small Python lists ``[origin_id, hop, fen]``; accounts and
-origins are integers numbered by SQL (trace_nodes, trace_origins), and the
-parts written back are integer columns that SQL turns into the output tables.
+account in the order events happen, one method after the other, in integer
+fen. Accounts and origins are integers numbered by SQL (trace_nodes,
+trace_origins); the parts written back are integer columns that SQL turns
+into the output tables.
+
+fifo and lifo take few lots per outflow and are followed lot by lot. pro_rata
+and libr take a part of every lot present, so where accounts pass money among
+themselves every victim's money is soon in every account, and following them
+lot by lot costs victims × accounts × outflows. Each of them is followed lot by
+lot while that stays within a budget of lots looked at (LOT_BUDGET); beyond it,
+at account level: an account holds its victims' money as one pool per hop
+(beside `other` and `opening`, kept exactly), and what each victim has in a
+frozen account, or brought into it, is resolved afterwards from the pools'
+proportions in one backward pass (docs/tracing.md, "Scale").
 
 Recoveries use exact fractions until one largest-remainder rounding per
 frozen account and allocation.
@@ -18,6 +28,8 @@ from __future__ import annotations
 import time
 from array import array
 from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 
 import duckdb
@@ -32,23 +44,35 @@ METHODS = ("fifo", "lifo", "pro_rata", "libr")
 FIFO, LIFO, PRO_RATA, LIBR = range(4)
 END_KINDS = ("cash", "platform", "max_hops", "not_obtained", "frozen", "held", "dust")
 CASH, PLATFORM, MAX_HOPS, NOT_OBTAINED, FROZEN, HELD, DUST = range(7)
-OTHER, OPENING = 0, 1  # trace_origins numbers every victim from 2 on
-FIRST_VICTIM = 2
-EVENT_CODES = {"start": 0, "out": 1, "freeze": 2}
-TARGET_CODES = {"traced": 0, "platform": 1, "untraced": 2, "cash": 3}
+# trace_origins: 0 other, 1 opening, 2 every victim's money together (a pool at account level),
+# then each victim (unidentified payers included) from 3 on, in victim_id order.
+OTHER, OPENING, POOLED = 0, 1, 2
+FIRST_VICTIM = 3
+START, OUT, FREEZE = range(3)
+EVENT_CODES = {"start": START, "out": OUT, "freeze": FREEZE}
+TRACED, TO_PLATFORM, UNTRACED, TO_CASH = range(4)
+TARGET_CODES = {"traced": TRACED, "platform": TO_PLATFORM, "untraced": UNTRACED, "cash": TO_CASH}
 ALL_METHODS = -1  # a start row: the same lot under every method
 NO_ACCOUNT = -1
 UNALLOCATED = "unallocated"
+# Work pro_rata or libr may do lot by lot before that method is followed at account level
+# instead: lots looked at, summed over the outflows, each outflow counting as OUTFLOW_COST lots
+# more (a numpy call costs about that much). About 1 s per method: far beyond any hand-checked
+# case, and reached by the generated case at --scale 0.3 (docs/tracing.md, Scale).
+LOT_BUDGET = 2_000_000
+OUTFLOW_COST = 50
 
-TRACE_INPUTS = ["trace_events", "trace_accounts"]
-TRACE_OUTPUTS = ["traces", "endpoints", "account_shortfalls", "trace_conservation", "trace_freezes"]
+TRACE_INPUTS = ["trace_events", "trace_accounts", "trace_freezes"]
+TRACE_OUTPUTS = ["traces", "endpoints", "account_shortfalls", "trace_conservation"]
 LEAD_OUTPUTS = ["leads"]
 RECOVERY_INPUTS = ["recovery_claims"]
 RECOVERY_OUTPUTS = ["recoveries", "victim_recoveries"]
 REQUEST_OUTPUTS = ["bank_requests"]
 
 
-def build_tracing(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> dict[str, float]:
+def build_tracing(
+    con: duckdb.DuckDBPyConnection, case: CaseConfig, lot_budget: int = LOT_BUDGET
+) -> dict[str, float]:
     """Create traces, endpoints, leads and recoveries (and their helpers); returns seconds per part."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -58,27 +82,22 @@ def build_tracing(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> dict[str,
         {"pass_through_hours": tracing.pass_through_hours, "max_hops": tracing.max_hops},
     )
     con.execute("SET VARIABLE platform_accounts = ?::VARCHAR[]", [list(tracing.platform_accounts)])
-    con.execute("SET VARIABLE follow_money = ?", [follows_money(case)])
+    following = follows_money(case)
+    con.execute("SET VARIABLE follow_money = ?", [following])
     sqlrun.build(con, TRACE_INPUTS)
     timings["events (SQL)"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    events = con.sql(
-        "select event, target, account_id, coalesce(counterparty_id, -1) as counterparty_id, "
-        "coalesce(origin_id, -1) as origin_id, amount_fen from trace_events order by event_no"
-    ).pl()
-    n_nodes = con.execute("select count(*) from trace_nodes").fetchall()[0][0]
-    allocation = allocate(
-        events.get_column("event").replace_strict(EVENT_CODES, return_dtype=pl.Int8).to_list(),
-        events.get_column("target").replace_strict(TARGET_CODES, default=-1, return_dtype=pl.Int8).to_list(),
-        events.get_column("account_id").to_list(),
-        events.get_column("counterparty_id").to_list(),
-        events.get_column("origin_id").to_list(),
-        events.get_column("amount_fen").to_list(),
-        n_nodes=n_nodes,
-        max_hops=tracing.max_hops,
-        min_fen=int(tracing.min_amount * 100),
-    )
+    events = Events.read(con)
+    freezes = [
+        (freeze_id, node, ts)
+        for freeze_id, node, ts in con.execute(
+            "select f.freeze_id, n.node_id, epoch_us(f.ts) from trace_freezes as f "
+            "join trace_nodes as n using (account_no) order by f.freeze_id"
+        ).fetchall()
+    ]
+    routing = Routing(max_hops=tracing.max_hops, min_fen=int(tracing.min_amount * 100))
+    allocation = allocate(events, routing, freezes, lot_budget)
     del events
     timings["allocation (Python)"] = time.perf_counter() - started
 
@@ -86,6 +105,8 @@ def build_tracing(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> dict[str,
     _create(con, "trace_parts", allocation.parts_frame())
     _create(con, "trace_ends", allocation.ends_frame())
     _create(con, "trace_freeze_lots", allocation.freeze_frame())
+    _create(con, "trace_pooled_arrivals", allocation.pooled_arrivals_frame())
+    _create(con, "trace_grain", allocation.grain_frame())
     del allocation
     sqlrun.build(con, TRACE_OUTPUTS)
     check_conservation(con)
@@ -97,21 +118,15 @@ def build_tracing(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> dict[str,
 
     started = time.perf_counter()
     sqlrun.build(con, RECOVERY_INPUTS)
-    _create(con, "recovery_allotments", recovery_allotments(con))
+    _create(con, "recovery_allotments", recovery_allotments(con) if following else _no_allotments())
     sqlrun.build(con, RECOVERY_OUTPUTS)
     timings["recoveries"] = time.perf_counter() - started
     return timings
 
 
 def follows_money(case: CaseConfig) -> bool:
-    """Lots are followed when the case asks for it: a [tracing] section or a frozen source.
-
-    pro_rata and libr split every outflow across every lot present, so a case of
-    receiving cards that pass money among themselves makes tens of millions of
-    trace rows from 100,000 postings (docs/tracing.md); a case that says nothing
-    of tracing should not pay that. Leads are computed either way.
-    """
-    return "tracing" in case.raw or bool(case.sources_of("frozen"))
+    """Lots are followed unless the case says `[tracing] follow_money = false`; leads are computed either way."""
+    return case.tracing.follow_money
 
 
 def check_conservation(con: duckdb.DuckDBPyConnection) -> None:
@@ -127,7 +142,50 @@ def check_conservation(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-# ---------------------------------------------------------------- allocation
+# ---------------------------------------------------------------- events and what the passes write
+
+
+@dataclass(frozen=True)
+class Routing:
+    max_hops: int
+    min_fen: int
+
+
+@dataclass(frozen=True)
+class Events:
+    """trace_events as integer columns, in the order the allocation runs them."""
+
+    kind: list[int]
+    target: list[int]  # TARGET_CODES; -1 for a freeze
+    account: list[int]
+    counterparty: list[int]  # NO_ACCOUNT when none
+    origin: list[int]  # -1 but for starts
+    fen: list[int]
+    ts: list[int]  # microseconds since the epoch
+    n_nodes: int
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> Events:
+        frame = con.sql(
+            "select event, target, account_id, coalesce(counterparty_id, -1) as counterparty_id, "
+            "coalesce(origin_id, -1) as origin_id, amount_fen, epoch_us(ts) as ts_us from trace_events order by event_no"
+        ).pl()
+        return cls(
+            kind=frame.get_column("event").replace_strict(EVENT_CODES, return_dtype=pl.Int8).to_list(),
+            target=frame.get_column("target").replace_strict(TARGET_CODES, default=-1, return_dtype=pl.Int8).to_list(),
+            account=frame.get_column("account_id").to_list(),
+            counterparty=frame.get_column("counterparty_id").to_list(),
+            origin=frame.get_column("origin_id").to_list(),
+            fen=frame.get_column("amount_fen").to_list(),
+            ts=frame.get_column("ts_us").to_list(),
+            n_nodes=con.execute("select count(*) from trace_nodes").fetchall()[0][0],
+        )
+
+    def rows(self) -> Iterator[tuple[int, int, int, int, int, int, int, int]]:
+        """(event_no, kind, target, account, counterparty, origin, fen, ts) per event."""
+        columns = (self.kind, self.target, self.account, self.counterparty, self.origin, self.fen, self.ts)
+        for event_no, row in enumerate(zip(*columns, strict=True)):
+            yield (event_no, *row)
 
 
 PART_COLUMNS = ("method_id", "origin_id", "hop", "from_id", "to_id", "event_no", "amount_fen")
@@ -136,11 +194,13 @@ FREEZE_COLUMNS = ("event_no", "method_id", "origin_id", "amount_fen")
 
 
 class Allocation:
-    """What one pass over the events produced, as integer records.
+    """What the passes over the events produced, as integer records.
 
     parts: PART_COLUMNS per lot that starts or moves; ends: END_COLUMNS per lot (or part) that
-    ends, summed by SQL; freeze_lots: FREEZE_COLUMNS per lot a freeze finds. Python-side
-    methods append to flat arrays, the numpy-side ones whole blocks.
+    ends, summed by SQL; freeze_lots: FREEZE_COLUMNS per lot a freeze finds; pooled_arrivals:
+    (freeze_id, origin_id, fen) per victim whose pooled money reached a frozen account by its
+    freeze time (account level only); grain: method → "lot" or "account". The Python-side passes
+    append to flat arrays, the numpy-side ones whole blocks.
     """
 
     def __init__(self) -> None:
@@ -150,6 +210,15 @@ class Allocation:
         self.part_blocks: list[np.ndarray] = []
         self.end_blocks: list[np.ndarray] = []
         self.freeze_blocks: list[np.ndarray] = []
+        self.pooled_arrivals: list[tuple[str, int, int]] = []
+        self.grain: dict[int, str] = {}
+
+    def merge(self, other: Allocation, method: int, grain: str) -> None:
+        for name in ("parts", "ends", "freeze_lots"):
+            getattr(self, name).extend(getattr(other, name))
+        for name in ("part_blocks", "end_blocks", "freeze_blocks", "pooled_arrivals"):
+            getattr(self, name).extend(getattr(other, name))
+        self.grain[method] = grain
 
     def parts_frame(self) -> pl.DataFrame:
         return _frame(self.parts, self.part_blocks, PART_COLUMNS)
@@ -160,11 +229,202 @@ class Allocation:
     def freeze_frame(self) -> pl.DataFrame:
         return _frame(self.freeze_lots, self.freeze_blocks, FREEZE_COLUMNS)
 
+    def pooled_arrivals_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            self.pooled_arrivals,
+            schema={"freeze_id": pl.String, "origin_id": pl.Int64, "amount_fen": pl.Int64},
+            orient="row",
+        )
+
+    def grain_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"method": [METHODS[m] for m in sorted(self.grain)], "grain": [self.grain[m] for m in sorted(self.grain)]}
+        )
+
 
 def _frame(flat: array, blocks: list[np.ndarray], columns: tuple[str, ...]) -> pl.DataFrame:
     width = len(columns)
     table = np.concatenate([np.frombuffer(flat, dtype=np.int64).reshape(-1, width), *blocks]) if len(flat) or blocks else np.zeros((0, width), np.int64)
     return pl.DataFrame({name: table[:, i] for i, name in enumerate(columns)})
+
+
+class LotBudgetExceeded(Exception):
+    """A pooled method looked at more lots than the budget allows: follow it at account level."""
+
+
+def allocate(
+    events: Events,
+    routing: Routing,
+    freezes: list[tuple[str, int, int]] = (),
+    lot_budget: int = LOT_BUDGET,
+) -> Allocation:
+    """The four methods, one pass each over the events in order.
+
+    freezes: (freeze_id, node, ts) of every frozen account an event touches, for the pro_rata
+    recoveries of a pooled method followed at account level.
+    """
+    out = Allocation()
+    for event_no, kind, _, account, counterparty, origin, fen, _ in events.rows():
+        if kind == START:
+            out.parts.extend((ALL_METHODS, origin, 0, counterparty, account, event_no, fen))
+    for method in (FIFO, LIFO):
+        out.merge(_follow_queues(method, events, routing), method, "lot")
+    for method in (PRO_RATA, LIBR):
+        try:
+            out.merge(_follow_shares(method, events, routing, lot_budget), method, "lot")
+        except LotBudgetExceeded:
+            out.merge(_follow_pools(method, events, routing, freezes), method, "account")
+    return out
+
+
+# ---------------------------------------------------------------- what every pass shares
+
+
+STAYS_THERE, ENDS_THERE, ENDS_HERE = range(3)
+
+
+def _outcome(target: int, hop: int, fen: int, routing: Routing) -> tuple[int, int]:
+    """Where a part of an outflow (at `hop` before it moves) ends up, and as what end point.
+
+    rules.md §7: cash, then platform, then max_hops, then not_obtained; a part below min_amount
+    arriving in a traced account is dust there.
+    """
+    if target == TO_CASH:
+        return ENDS_HERE, CASH
+    if target == TO_PLATFORM:
+        return ENDS_THERE, PLATFORM
+    if hop >= routing.max_hops:
+        return ENDS_HERE, MAX_HOPS
+    if target == UNTRACED:
+        return ENDS_THERE, NOT_OBTAINED
+    if fen < routing.min_fen:
+        return ENDS_THERE, DUST
+    return STAYS_THERE, -1
+
+
+def _start_end(target: int) -> int:
+    """The end point of a start that is not kept where it starts: below min_amount, or not traced there."""
+    return DUST if target == TRACED else PLATFORM if target == TO_PLATFORM else NOT_OBTAINED
+
+
+def _route(
+    out: Allocation,
+    method: int,
+    event_no: int,
+    account: int,
+    counterparty: int,
+    target: int,
+    parts: list,
+    routing: Routing,
+    arrive: Callable[[int, int, int], None],
+) -> None:
+    """Write the parts (origin, hop, fen) one outflow took: moves, end points, and arrivals (arrive(origin, hop, fen)).
+
+    The order of the end points is _outcome's, spelled out here once per outflow rather than per part.
+    """
+    ends, moves = out.ends.extend, out.parts.extend
+    if target == TO_CASH:
+        for origin, _, fen in parts:
+            ends((method, account, CASH, origin, fen))
+        return
+    max_hops, min_fen = routing.max_hops, routing.min_fen
+    for origin, hop, fen in parts:
+        if target == TO_PLATFORM:
+            moves((method, origin, hop + 1, account, counterparty, event_no, fen))
+            ends((method, counterparty, PLATFORM, origin, fen))
+        elif hop >= max_hops:
+            ends((method, account, MAX_HOPS, origin, fen))
+        else:
+            moves((method, origin, hop + 1, account, counterparty, event_no, fen))
+            if target == UNTRACED:
+                ends((method, counterparty, NOT_OBTAINED, origin, fen))
+            elif fen < min_fen:
+                ends((method, counterparty, DUST, origin, fen))
+            else:
+                arrive(origin, hop + 1, fen)
+
+
+def _take_in_order(
+    lots: deque, fen: int, min_fen: int, newest_first: bool, dust: Callable[[int, int], None]
+) -> tuple[list, int]:
+    """Take fen from lots [origin, hop, fen], oldest (or newest) first: (parts in the account's order, fen not found).
+
+    A lot the outflow leaves below min_fen is written off: dust(origin, fen).
+    """
+    parts = []
+    take = lots.pop if newest_first else lots.popleft
+    while fen and lots:
+        lot = lots[-1] if newest_first else lots[0]
+        if lot[2] <= fen:
+            fen -= lot[2]
+            parts.append(take())
+        else:
+            parts.append((lot[0], lot[1], fen))
+            lot[2] -= fen
+            fen = 0
+            if lot[2] < min_fen:
+                dust(lot[0], lot[2])
+                take()
+    if newest_first:
+        parts.reverse()  # newest were taken first; the parts keep the account's order
+    return parts, fen
+
+
+def _shortfall(out: Allocation, method: int, event_no: int, account: int, short: int, parts: list) -> None:
+    """An outflow larger than the lots present: a lot of `other` for the rest, created in the paying account."""
+    if short:
+        out.parts.extend((method, OTHER, 0, NO_ACCOUNT, account, event_no, short))
+        parts.append((OTHER, 0, short))
+
+
+def _split(fen: int, amounts: list[int]) -> list[int]:
+    """fen split in proportion to amounts (adding up to more than fen) by largest remainder, ties to the first."""
+    whole = sum(amounts)
+    shares = [amount * fen // whole for amount in amounts]
+    left = fen - sum(shares)
+    if left:
+        remainders = [amount * fen - share * whole for amount, share in zip(amounts, shares, strict=True)]
+        for i in sorted(range(len(amounts)), key=lambda i: -remainders[i])[:left]:  # sorted is stable
+            shares[i] += 1
+    return shares
+
+
+# ---------------------------------------------------------------- fifo and lifo: lot by lot
+
+
+def _follow_queues(method: int, events: Events, routing: Routing) -> Allocation:
+    """fifo or lifo: each account's lots in a deque, taken from the old end or the new one."""
+    out = Allocation()
+    end = out.ends.extend
+    min_fen = routing.min_fen
+    newest_first = method == LIFO
+    held = [deque() for _ in range(events.n_nodes)]
+    for event_no, kind, target, account, counterparty, origin, fen, _ in events.rows():
+        if kind == START:
+            if target == TRACED and fen >= min_fen:
+                held[account].append([origin, 0, fen])
+            else:
+                end((method, account, _start_end(target), origin, fen))
+        elif kind == OUT:
+            parts, short = _take_in_order(
+                held[account], fen, min_fen, newest_first, lambda o, f: end((method, account, DUST, o, f))
+            )
+            _shortfall(out, method, event_no, account, short, parts)
+            arriving = held[counterparty]
+            _route(out, method, event_no, account, counterparty, target, parts, routing,
+                   lambda o, h, f: arriving.append([o, h, f]))
+        else:
+            for lot_origin, _, lot_fen in held[account]:
+                end((method, account, FROZEN, lot_origin, lot_fen))
+                out.freeze_lots.extend((event_no, method, lot_origin, lot_fen))
+            held[account].clear()
+    for node, lots in enumerate(held):
+        for lot_origin, _, lot_fen in lots:
+            end((method, node, HELD, lot_origin, lot_fen))
+    return out
+
+
+# ---------------------------------------------------------------- pro_rata and libr, lot by lot
 
 
 class Ledger:
@@ -188,149 +448,45 @@ EMPTY_LOTS = np.zeros((0, 3), dtype=np.int64)
 SAFE_PRODUCT = 2**62  # fen × fen products below this are exact in int64
 
 
-def allocate(
-    events: list[int],
-    targets: list[int],
-    accounts: list[int],
-    counterparties: list[int],
-    origins: list[int],
-    amounts: list[int],
-    *,
-    n_nodes: int,
-    max_hops: int,
-    min_fen: int,
-) -> Allocation:
-    """One pass over the events in order, all four methods side by side.
+def _follow_shares(method: int, events: Events, routing: Routing, lot_budget: int) -> Allocation:
+    """pro_rata or libr lot by lot: an outflow takes a part of every lot present (every victim's,
+    for libr), a few array operations on the account's Ledger, its parts written as one block.
 
-    fifo and lifo take few lots per outflow: each account's lots are Python lists
-    ``[origin, hop, fen]`` (a deque for fifo), records appended one by one. pro_rata and libr
-    take a part of every lot present (of every victim's, for libr), so an outflow can move
-    hundreds of parts: their lots are numpy arrays (Ledger) and an outflow is a few array
-    operations, its parts written as one block.
+    Raises LotBudgetExceeded once the outflows' work (LOT_BUDGET) passes lot_budget.
     """
     out = Allocation()
-    part = out.parts.extend
-    end = out.ends.extend
-    frozen_lot = out.freeze_lots.extend
-    fifo_lots = [deque() for _ in range(n_nodes)]
-    lifo_lots = [[] for _ in range(n_nodes)]
-    share_lots = {PRO_RATA: [Ledger() for _ in range(n_nodes)], LIBR: [Ledger() for _ in range(n_nodes)]}
-    routing = (max_hops, min_fen)
-
-    for event_no, (event, target, account, counterparty, origin, fen) in enumerate(
-        zip(events, targets, accounts, counterparties, origins, amounts, strict=True)
-    ):
-        if event == 0:  # start: the same lot under every method
-            part((ALL_METHODS, origin, 0, counterparty, account, event_no, fen))
-            if target == 0 and fen >= min_fen:
-                fifo_lots[account].append([origin, 0, fen])
-                lifo_lots[account].append([origin, 0, fen])
-                lot = np.array([[origin, 0, fen]], dtype=np.int64)
-                share_lots[PRO_RATA][account].arrivals.append(lot)
-                share_lots[LIBR][account].arrivals.append(lot)
+    share = _share_pro_rata if method == PRO_RATA else _share_libr
+    ledgers = [Ledger() for _ in range(events.n_nodes)]
+    looked_at = 0
+    for event_no, kind, target, account, counterparty, origin, fen, _ in events.rows():
+        if kind == START:
+            if target == TRACED and fen >= routing.min_fen:
+                ledgers[account].arrivals.append(np.array([[origin, 0, fen]], dtype=np.int64))
             else:
-                kind = DUST if target == 0 else PLATFORM if target == 1 else NOT_OBTAINED
-                for method in range(4):
-                    end((method, account, kind, origin, fen))
-        elif event == 1:  # outflow of a traced account
-            for method, held, taker in ((FIFO, fifo_lots, _take_fifo), (LIFO, lifo_lots, _take_lifo)):
-                parts, short = taker(held[account], fen, min_fen, end, method, account)
-                if short:
-                    part((method, OTHER, 0, NO_ACCOUNT, account, event_no, short))
-                    parts.append((OTHER, 0, short))
-                if target == 3:
-                    for part_origin, _, part_fen in parts:
-                        end((method, account, CASH, part_origin, part_fen))
-                    continue
-                arriving = held[counterparty]
-                for part_origin, hop, part_fen in parts:
-                    if target == 1:
-                        part((method, part_origin, hop + 1, account, counterparty, event_no, part_fen))
-                        end((method, counterparty, PLATFORM, part_origin, part_fen))
-                    elif hop >= max_hops:
-                        end((method, account, MAX_HOPS, part_origin, part_fen))
-                    else:
-                        part((method, part_origin, hop + 1, account, counterparty, event_no, part_fen))
-                        if target == 2:
-                            end((method, counterparty, NOT_OBTAINED, part_origin, part_fen))
-                        elif part_fen < min_fen:
-                            end((method, counterparty, DUST, part_origin, part_fen))
-                        else:
-                            arriving.append([part_origin, hop + 1, part_fen])
-            for method, taker in ((PRO_RATA, _share_pro_rata), (LIBR, _share_libr)):
-                ledgers = share_lots[method]
-                ledger = ledgers[account]
-                lots = ledger.current()
-                taken = taker(lots, fen)
-                _move_shares(out, method, event_no, account, counterparty, target, lots, taken, fen, ledger, ledgers, routing)
-        else:  # freeze: every lot in the account ends there
-            for method, held in ((FIFO, fifo_lots), (LIFO, lifo_lots)):
-                for lot_origin, _, lot_fen in held[account]:
-                    end((method, account, FROZEN, lot_origin, lot_fen))
-                    frozen_lot((event_no, method, lot_origin, lot_fen))
-                held[account].clear()
-            for method in (PRO_RATA, LIBR):
-                ledger = share_lots[method][account]
-                lots = ledger.current()
-                if len(lots):
-                    out.end_blocks.append(_block(method, account, FROZEN, lots[:, 0], lots[:, 2]))
-                    out.freeze_blocks.append(_block(event_no, method, lots[:, 0], lots[:, 2]))
-                ledger.lots = EMPTY_LOTS
-
-    for method, held in ((FIFO, fifo_lots), (LIFO, lifo_lots)):
-        for node, lots_there in enumerate(held):
-            for lot_origin, _, lot_fen in lots_there:
-                end((method, node, HELD, lot_origin, lot_fen))
-    for method in (PRO_RATA, LIBR):
-        for node, ledger in enumerate(share_lots[method]):
+                out.ends.extend((method, account, _start_end(target), origin, fen))
+        elif kind == OUT:
+            ledger = ledgers[account]
+            lots = ledger.current()
+            looked_at += len(lots) + OUTFLOW_COST
+            if looked_at > lot_budget:
+                raise LotBudgetExceeded
+            _move_shares(out, method, event_no, account, counterparty, target, lots, share(lots, fen), fen, ledger,
+                         ledgers, routing)
+        else:
+            ledger = ledgers[account]
             lots = ledger.current()
             if len(lots):
-                out.end_blocks.append(_block(method, node, HELD, lots[:, 0], lots[:, 2]))
+                out.end_blocks.append(_block(method, account, FROZEN, lots[:, 0], lots[:, 2]))
+                out.freeze_blocks.append(_block(event_no, method, lots[:, 0], lots[:, 2]))
+            ledger.lots = EMPTY_LOTS
+    for node, ledger in enumerate(ledgers):
+        lots = ledger.current()
+        if len(lots):
+            out.end_blocks.append(_block(method, node, HELD, lots[:, 0], lots[:, 2]))
     return out
 
 
-# fifo and lifo: each taker removes `fen` from an account's lots and returns (parts in the
-# account's order, shortfall). A lot an outflow leaves below min_fen is written off as dust there.
-
-
-def _take_fifo(held: deque, fen: int, min_fen: int, end, method: int, account: int):
-    parts = []
-    while fen and held:
-        lot = held[0]
-        if lot[2] <= fen:
-            parts.append(lot)
-            fen -= lot[2]
-            held.popleft()
-        else:
-            parts.append((lot[0], lot[1], fen))
-            lot[2] -= fen
-            fen = 0
-            if lot[2] < min_fen:
-                end((method, account, DUST, lot[0], lot[2]))
-                held.popleft()
-    return parts, fen
-
-
-def _take_lifo(held: list, fen: int, min_fen: int, end, method: int, account: int):
-    parts = []
-    while fen and held:
-        lot = held[-1]
-        if lot[2] <= fen:
-            parts.append(lot)
-            fen -= lot[2]
-            held.pop()
-        else:
-            parts.append((lot[0], lot[1], fen))
-            lot[2] -= fen
-            fen = 0
-            if lot[2] < min_fen:
-                end((method, account, DUST, lot[0], lot[2]))
-                held.pop()
-    parts.reverse()  # newest were taken first; the parts keep the account's order
-    return parts, fen
-
-
-# pro_rata and libr: each returns the fen taken from every lot (an array beside the lots);
+# Each share function returns the fen taken from every lot (an array beside the lots);
 # _move_shares turns them into parts, the shortfall, dust and the lots left.
 
 
@@ -375,11 +531,11 @@ def _largest_remainder(fen: int, amounts: np.ndarray) -> np.ndarray:
         if left:
             shares[np.argsort(-remainders, kind="stable")[:left]] += 1
         return shares
-    return np.array(split_largest_remainder(fen, amounts.tolist(), whole), dtype=object).astype(np.int64)
+    return np.array(_split(fen, amounts.tolist()), dtype=np.int64)
 
 
 def _move_shares(out, method, event_no, account, counterparty, target, lots, taken, fen, ledger, ledgers, routing):
-    max_hops, min_fen = routing
+    max_hops, min_fen = routing.max_hops, routing.min_fen
     took = taken > 0
     left = lots[:, 2] - taken
     if min_fen > 1:  # fen are whole: below 1 fen is nothing, so dust needs min_amount above 0.01
@@ -401,10 +557,10 @@ def _move_shares(out, method, event_no, account, counterparty, target, lots, tak
         parts = np.concatenate([parts, np.array([[OTHER, 0, short]], dtype=np.int64)])
     if not len(parts):
         return
-    if target == 3:
+    if target == TO_CASH:
         out.end_blocks.append(_block(method, account, CASH, parts[:, 0], parts[:, 2]))
         return
-    if target != 1 and parts[:, 1].max() >= max_hops:
+    if target != TO_PLATFORM and parts[:, 1].max() >= max_hops:
         maxed = parts[:, 1] >= max_hops
         out.end_blocks.append(_block(method, account, MAX_HOPS, parts[maxed, 0], parts[maxed, 2]))
         parts = parts[~maxed]
@@ -413,9 +569,9 @@ def _move_shares(out, method, event_no, account, counterparty, target, lots, tak
     parts[:, 1] += 1
     origin, hop, amount = parts[:, 0], parts[:, 1], parts[:, 2]
     out.part_blocks.append(_block(method, origin, hop, account, counterparty, event_no, amount))
-    if target == 1:
+    if target == TO_PLATFORM:
         out.end_blocks.append(_block(method, counterparty, PLATFORM, origin, amount))
-    elif target == 2:
+    elif target == UNTRACED:
         out.end_blocks.append(_block(method, counterparty, NOT_OBTAINED, origin, amount))
     else:
         if min_fen > 1 and amount.min() < min_fen:
@@ -433,6 +589,187 @@ def _block(*values) -> np.ndarray:
     for i, value in enumerate(values):
         block[:, i] = value
     return block
+
+
+# ---------------------------------------------------------------- pro_rata and libr at account level
+#
+# An account's money is kept by (hop, origin) where the origin is `other`, `opening` or POOLED (all
+# victims' money together); under libr `other` and `opening` stay lots in arrival order instead,
+# since they leave first, oldest first. An outflow splits across those pools by largest remainder,
+# ties to the lower hop, then other, opening, victims: exact integers, a few pools per account, so
+# each outflow costs O(hops) whatever the number of victims. Every change to a victims' pool is
+# logged; _resolve_pools reads the log backwards to say which victims' money is in each frozen
+# account at its freeze, and (pro_rata) which victims' money reached it before.
+
+START_RECORD, MOVE_RECORD, FREEZE_RECORD = range(3)
+LOG_WIDTH = 10  # record, event_no, account, counterparty or origin, hop, present, taken, kept, where, ts
+WEIGHT_SCALE = 1 << 96  # victims' shares of a pool are carried as integers over 2**96
+
+
+def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[tuple[str, int, int]]) -> Allocation:
+    out = Allocation()
+    end = out.ends.extend
+    min_fen = routing.min_fen
+    pools: list[dict[tuple[int, int], int]] = [{} for _ in range(events.n_nodes)]
+    queued = [deque() for _ in range(events.n_nodes)] if method == LIBR else None
+    log = array("q")
+    logged = bool(freezes)  # only frozen accounts ask which victims' money is where
+    for event_no, kind, target, account, counterparty, origin, fen, ts in events.rows():
+        if kind == START:
+            if target != TRACED or fen < min_fen:
+                end((method, account, _start_end(target), origin, fen))
+            elif origin >= FIRST_VICTIM:
+                _add(pools[account], (0, POOLED), fen)
+                if logged:
+                    log.extend((START_RECORD, event_no, account, origin, 0, fen, 0, 0, 0, ts))
+            elif queued is not None:
+                queued[account].append([origin, 0, fen])
+            else:
+                _add(pools[account], (0, origin), fen)
+        elif kind == OUT:
+            def dust(o: int, f: int) -> None:
+                end((method, account, DUST, o, f))
+
+            parts, rest = _take_in_order(queued[account], fen, min_fen, False, dust) if queued else ([], fen)
+            pool = pools[account]
+            keys = sorted(pool)
+            present = [pool[key] for key in keys]
+            total = sum(present)
+            taken = present if total <= rest else _split(rest, present)
+            for key, had, took in zip(keys, present, taken, strict=True):
+                hop, pool_origin = key
+                kept = had - took
+                if took and 0 < kept < min_fen:
+                    dust(pool_origin, kept)
+                    kept = 0
+                if kept:
+                    pool[key] = kept
+                else:
+                    del pool[key]
+                if took:
+                    parts.append((pool_origin, hop, took))
+                if logged and pool_origin == POOLED and kept != had:
+                    where = _outcome(target, hop, took, routing)[0] if took else ENDS_HERE
+                    log.extend((MOVE_RECORD, event_no, account, counterparty, hop, had, took, kept, where, ts))
+            _shortfall(out, method, event_no, account, rest - min(total, rest), parts)
+            _route(out, method, event_no, account, counterparty, target, parts, routing,
+                   _pool_arrival(pools, queued, counterparty))
+        else:
+            victims = 0
+            for lot_origin, _, lot_fen in _pooled_holdings(pools[account], queued[account] if queued else ()):
+                if lot_origin == POOLED:
+                    victims += lot_fen
+                else:
+                    end((method, account, FROZEN, lot_origin, lot_fen))
+                    out.freeze_lots.extend((event_no, method, lot_origin, lot_fen))
+            pools[account].clear()
+            if queued:
+                queued[account].clear()
+            if victims:  # a freeze event means freezes is not empty: logged
+                log.extend((FREEZE_RECORD, event_no, account, 0, 0, victims, 0, 0, 0, ts))
+    for node, pool in enumerate(pools):
+        for lot_origin, _, lot_fen in _pooled_holdings(pool, queued[node] if queued else ()):
+            end((method, node, HELD, lot_origin, lot_fen))
+    if logged:
+        _resolve_pools(out, method, log, freezes if method == PRO_RATA else [], routing.max_hops)
+    return out
+
+
+def _add(pool: dict[tuple[int, int], int], key: tuple[int, int], fen: int) -> None:
+    pool[key] = pool.get(key, 0) + fen
+
+
+def _pool_arrival(pools: list[dict], queued: list[deque] | None, node: int) -> Callable[[int, int, int], None]:
+    def arrive(origin: int, hop: int, fen: int) -> None:
+        if queued is not None and origin != POOLED:
+            queued[node].append([origin, hop, fen])
+        else:
+            _add(pools[node], (hop, origin), fen)
+
+    return arrive
+
+
+def _pooled_holdings(pool: dict[tuple[int, int], int], queued) -> Iterator[tuple[int, int, int]]:
+    """(origin, hop, fen) of everything an account holds at account level."""
+    yield from ((origin, hop, fen) for origin, hop, fen in queued)
+    yield from ((origin, hop, fen) for (hop, origin), fen in pool.items())
+
+
+def _resolve_pools(
+    out: Allocation, method: int, log: array, freezes: list[tuple[str, int, int]], max_hops: int
+) -> None:
+    """Which victims' money a pooled method left in each frozen account, and (freezes) brought into one.
+
+    Read backwards, the log gives each account a weight per hop and question ("what reaches this
+    freeze"): the share of a fen of victims' money there now that ends up in the frozen account
+    at its freeze, or arrives in it by the freeze time (pro_rata's claim, rules.md §8). An outflow
+    that took `taken` of a pool of `present` and kept `kept` gives the pool before it the weight
+    (taken × weight of where the part went + kept × weight after) / present; a victim's start adds
+    its fen × the weight at hop 0 to that victim's claim. Each question's victims' money (known
+    exactly from the pools) is then split by the claims, by largest remainder, ties to the lower
+    victim_id: exact to the fen, and exact proportions up to 2**-96 of a fen's share.
+    """
+    width = max_hops + 1
+    records = np.frombuffer(log, dtype=np.int64).reshape(-1, LOG_WIDTH).tolist()
+    questions: list[tuple] = []  # ("frozen", event_no, account, victims' fen) or ("arrived", freeze_id)
+    arrivals_at: dict[int, list[tuple[int, int]]] = {}
+    for freeze_id, node, ts in freezes:
+        arrivals_at.setdefault(node, []).append((len(questions), ts))
+        questions.append(("arrived", freeze_id))
+    arrived = [0] * len(questions)
+    weights: dict[int, dict[int, list[int]]] = {}
+    claims: dict[int, dict[int, int]] = {}
+    for record, event_no, account, other, hop, present, taken, kept, where, ts in reversed(records):
+        if record == FREEZE_RECORD:
+            weights[account] = {len(questions): [WEIGHT_SCALE] * width}
+            questions.append(("frozen", event_no, account, present))
+            arrived.append(0)
+        elif record == START_RECORD:
+            for question, by_hop in weights.get(account, {}).items():
+                if by_hop[0]:
+                    by_origin = claims.setdefault(question, {})
+                    by_origin[other] = by_origin.get(other, 0) + present * by_hop[0]
+        else:
+            here = weights.get(account)
+            there = weights.get(other) if where == STAYS_THERE else None
+            hits = [q for q, limit in arrivals_at.get(other, ()) if ts <= limit] if where != ENDS_HERE and taken else []
+            for question in hits:
+                arrived[question] += taken
+            if not (here or there or hits):
+                continue
+            if here is None:
+                here = weights[account] = {}
+            for question in set(here) | set(there or ()) | set(hits):
+                went = (WEIGHT_SCALE if question in hits else 0) + (there[question][hop + 1] if there and question in there else 0)
+                by_hop = here.get(question)
+                value = (taken * went + kept * (by_hop[hop] if by_hop else 0)) // present
+                if by_hop is None:
+                    if not value:
+                        continue
+                    by_hop = here[question] = [0] * width
+                by_hop[hop] = value
+    for question, asked in enumerate(questions):
+        total = asked[3] if asked[0] == "frozen" else arrived[question]
+        if not total:
+            continue
+        for origin, fen in _split_by_claims(total, claims.get(question, {})).items():
+            if asked[0] == "frozen":
+                out.ends.extend((method, asked[2], FROZEN, origin, fen))
+                out.freeze_lots.extend((asked[1], method, origin, fen))
+            else:
+                out.pooled_arrivals.append((asked[1], origin, fen))
+
+
+def _split_by_claims(total: int, claims: dict[int, int]) -> dict[int, int]:
+    """total fen in proportion to claims (origin → weight), by largest remainder, ties to the lower origin; no zero shares."""
+    whole = sum(claims.values())
+    if not whole:
+        raise InvariantError(f"{_yuan(total)} of victims' money at account level could not be traced to any victim")
+    shares = {origin: total * weight // whole for origin, weight in claims.items()}
+    left = total - sum(shares.values())
+    for origin in sorted(claims, key=lambda o: (-(total * claims[o] - shares[o] * whole), o))[:left]:
+        shares[origin] += 1
+    return {origin: fen for origin, fen in sorted(shares.items()) if fen}
 
 
 # ---------------------------------------------------------------- recoveries (§8)
@@ -458,11 +795,15 @@ def recovery_allotments(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             "select victim_id, net_loss from victims where victim_id not like 'unidentified:%'"
         ).fetchall()
     }
-    return pl.DataFrame(
-        allot_recoveries(freezes, claims, caps),
-        schema={"account_no": pl.String, "victim_id": pl.String, "allocation": pl.String, "amount_fen": pl.Int64},
-        orient="row",
-    )
+    return pl.DataFrame(allot_recoveries(freezes, claims, caps), schema=ALLOTMENT_SCHEMA, orient="row")
+
+
+ALLOTMENT_SCHEMA = {"account_no": pl.String, "victim_id": pl.String, "allocation": pl.String, "amount_fen": pl.Int64}
+
+
+def _no_allotments() -> pl.DataFrame:
+    """Money not followed: no lot says whose a frozen amount is, so nothing is allotted (not even `unallocated`)."""
+    return pl.DataFrame(schema=ALLOTMENT_SCHEMA)
 
 
 def allot_recoveries(

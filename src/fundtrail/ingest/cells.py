@@ -56,16 +56,11 @@ COMPACT_TS = (
     "$1-$2-$3 $4:$5:$6",
 )
 
-# Identifier columns (accounts, ids, codes, references) are compared character for character:
-# an invisible character (zero-width space, BOM, NUL, other control and format characters) or
-# a full-width digit would make a second, invisibly different account. They are normalised
-# (NFKC, those characters removed) and each changed cell is listed in the `normalised` table.
-# Records' phone and id_number are left to the information-sale checks, which judge them.
-IDENTIFIER_COLUMNS = frozenset({
-    "account_no", "counterparty_account", "receiving_account", "payer", "payee", "txn_ref", "entry_ref",
-    "member_code", "victim_ref", "victim_id", "defendant_id", "unit_id", "parent_id", "holder_id",
-    "seller_id", "buyer_id", "batch_ref",
-})
+# Identifier columns (kinds.toml marks them: accounts, ids, codes, references) are compared
+# character for character: an invisible character (zero-width space, BOM, NUL, other control and
+# format characters) or a full-width digit would make a second, invisibly different account. They
+# are normalised (NFKC, those characters removed) and each changed cell is listed in the
+# `normalised` table. Records' phone and id_number are no identifiers: the information-sale checks judge them.
 INVISIBLE = r"[\p{Cc}\p{Cf}]"
 NORMALISED_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),

@@ -33,6 +33,7 @@ SCAN_BYTES = 256 << 10
 # gb18030 is a superset of both; exports labelled GBK often hold a few
 # characters only gb18030 has (rare surnames).
 CODEC_UPGRADES = {"gbk": "gb18030", "gb2312": "gb18030", "utf-8": "utf-8-sig"}
+EXTRA_FIELDS = "extra_fields"
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,9 @@ class Layout:
 
 @dataclass(frozen=True)
 class RawTable:
-    """``cells`` has String columns c0..cN (one per header) and ``source_row`` (Int64)."""
+    """``cells`` has String columns c0..cN (one per header) and ``source_row`` (Int64); when a
+    CSV record has more fields than the header, also EXTRA_FIELDS (String): the text of those
+    beyond it that hold any, joined by ',' (null on the other rows)."""
 
     headers: list[str]
     cells: pl.DataFrame
@@ -273,7 +276,7 @@ def read_table(path: Path, rel_path: str, layout: Layout, scratch_dir: Path) -> 
             raise InputSchemaError(f"{rel_path}: {exc}") from None
     if rows.height == 0:
         raise InputSchemaError(f"{rel_path}: no header row at row {layout.skip_rows + 1}")
-    width = rows.width - 1
+    width = len([c for c in rows.columns if c not in ("source_row", EXTRA_FIELDS)])
     headers = [clean_header(h) for h in rows.row(0)[:width]]
     return RawTable(headers=headers, cells=rows.slice(1))
 
@@ -375,19 +378,15 @@ def _csv_rows(copy: Utf8Copy, first_line: int) -> pl.DataFrame:
     before it are balanced. The fallback (stray quotes inside unquoted fields,
     which polars refuses) is a row-wise Python loop, acceptable for the rare
     malformed export.
+
+    A record with more fields than the header (its first record) keeps what
+    the fields beyond it hold in EXTRA_FIELDS: polars refuses such a file, so
+    it is read again as wide as its longest line, or by the csv module when it
+    has quotes.
     """
-    try:
-        frame = pl.read_csv(
-            copy.path,
-            has_header=False,
-            infer_schema=False,
-            truncate_ragged_lines=True,
-            quote_char='"' if copy.has_quotes else None,
-            raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError:
+    frame = csv_cells(copy.path, copy.has_quotes)
+    if frame is None:
         return _csv_rows_by_module(copy, first_line)
-    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
     if frame.height == copy.lines:
         return frame.with_columns(source_row=pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64))
     lines = pl.Series([copy.path.read_text(encoding="utf-8")]).str.split("\n").explode().slice(0, copy.lines)
@@ -399,6 +398,49 @@ def _csv_rows(copy: Utf8Copy, first_line: int) -> pl.DataFrame:
     if len(record_lines) != frame.height:
         return _csv_rows_by_module(copy, first_line)
     return frame.with_columns(source_row=record_lines)
+
+
+def csv_cells(source: Path | bytes, has_quotes: bool) -> pl.DataFrame | None:
+    """A UTF-8 CSV's records as text fields c0..cN, N set by the first record (the header), plus
+    EXTRA_FIELDS where a record is wider; None when polars refuses the quoting (or a wider
+    record comes with quotes), for the caller's csv-module fallback."""
+    try:
+        frame = _polars_csv(source, has_quotes)
+    except pl.exceptions.PolarsError:
+        frame = None if has_quotes else _wide_csv(source)
+        if frame is None:
+            return None
+    return frame.rename({c: f"c{i}" for i, c in enumerate(c for c in frame.columns if c != EXTRA_FIELDS)})
+
+
+def _polars_csv(source: Path | bytes, has_quotes: bool, width: int | None = None) -> pl.DataFrame:
+    """Every field as text; raises for a record wider than ``width`` (default: the first record)."""
+    wider = {"schema": {f"f{i}": pl.String for i in range(width)}, "missing_columns": "insert"} if width else {}
+    return pl.read_csv(
+        source,
+        has_header=False,
+        infer_schema=False,
+        truncate_ragged_lines=False,
+        quote_char='"' if has_quotes else None,
+        raise_if_empty=False,
+        **wider,
+    )
+
+
+def _wide_csv(source: Path | bytes) -> pl.DataFrame | None:
+    """An unquoted CSV some of whose lines have more fields than its first: that line's columns
+    plus EXTRA_FIELDS. None if polars still refuses it."""
+    text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source.decode("utf-8")
+    lines = pl.Series(text.removesuffix("\n").split("\n"))
+    fields = lines.str.count_matches(",", literal=True) + 1
+    try:
+        frame = _polars_csv(source, has_quotes=False, width=int(fields.max()))
+    except pl.exceptions.PolarsError:
+        return None
+    width = int(fields[0])
+    extra = [pl.col(c) for c in frame.columns[width:]]
+    beyond = pl.concat_str([pl.when(c.str.strip_chars() != "").then(c) for c in extra], separator=",", ignore_nulls=True)
+    return frame.select(*frame.columns[:width], pl.when(beyond != "").then(beyond).alias(EXTRA_FIELDS))
 
 
 def _csv_rows_by_module(copy: Utf8Copy, first_line: int) -> pl.DataFrame:
@@ -418,6 +460,9 @@ def _csv_rows_by_module(copy: Utf8Copy, first_line: int) -> pl.DataFrame:
     width = len(records[0]) if records else 0
     padded = [r[:width] + [""] * (width - len(r)) for r in records]
     frame = pl.DataFrame(padded, schema=[(f"c{i}", pl.String) for i in range(width)], orient="row")
+    extra = [",".join(f for f in r[width:] if f.strip()) or None for r in records]
+    if any(extra):
+        frame = frame.with_columns(pl.Series(EXTRA_FIELDS, extra, dtype=pl.String))
     return frame.with_columns(source_row=pl.Series(start_lines, dtype=pl.Int64))
 
 

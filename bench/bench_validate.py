@@ -1,0 +1,78 @@
+"""Wall and CPU time of the validation step (every expectation suite) on a built case database.
+
+Not a test. Run:
+
+    .venv/bin/python bench/bench_validate.py [CASE_DIR] [--repeat N] [--profile]
+
+CASE_DIR defaults to data/fixture-fraud. The case is run once without Prefect
+(``fundtrail.pipeline.run_case``) for its ``case.duckdb``; the bench then times
+``fundtrail.validate.validate_database`` on a copy of it N times (the first call
+in the process pays GX's first-use costs, as a run does), and, in a fresh
+interpreter, the import of GX that the validate step also pays. CPU time is
+printed beside wall time because the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+IMPORT = (
+    "import time; started = time.perf_counter(); import fundtrail.validate.gx_duckdb; "
+    "print(f'{time.perf_counter() - started:.2f}')"
+)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("case_dir", nargs="?", default="data/fixture-fraud")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="print the 30 costliest calls of the last call")
+    args = parser.parse_args(argv)
+
+    imported = subprocess.run([sys.executable, "-c", IMPORT], capture_output=True, text=True, check=True)
+    print(f"GX import, fresh interpreter      {float(imported.stdout):6.2f} s wall")
+
+    from fundtrail import validate
+    from fundtrail.config import load_case
+    from fundtrail.pipeline import run_case
+
+    work = Path(tempfile.mkdtemp(prefix="bench-validate-"))
+    try:
+        run_case(args.case_dir, work / "out")
+        db = work / "case.duckdb"
+        shutil.copy(work / "out" / "case.duckdb", db)
+        timezone = load_case(args.case_dir).timezone
+        walls = []
+        for attempt in range(1, args.repeat + 1):
+            profile = cProfile.Profile() if args.profile and attempt == args.repeat else None
+            cpu, wall = time.process_time(), time.perf_counter()
+            if profile:
+                profile.enable()
+            result = validate.validate_database(db, work / f"validation-{attempt}", timezone=timezone)
+            if profile:
+                profile.disable()
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            walls.append(wall)
+            ran = sum(s["status"] != "skipped" for s in result["suites"].values())
+            evaluated = sum(s["evaluated"] for s in result["suites"].values())
+            print(
+                f"validate_database #{attempt}             {wall:6.2f} s wall {cpu:6.2f} s CPU "
+                f"({ran} suites, {evaluated} expectations, success={result['success']})"
+            )
+            if profile:
+                pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
+        print(f"validate_database best             {min(walls):6.2f} s wall")
+    finally:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,89 @@
+"""One orchestration (issue 14): the run's steps declared once, checked once, paths passed on. No Prefect here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from conftest import REPO
+from fundtrail import pipeline
+from fundtrail.ingest import batch
+
+FIXTURE = REPO / "data" / "fixture-fraud"
+
+
+def test_stages_are_the_steps_stages_in_order_after_the_check():
+    assert pipeline.STAGES == (
+        "check", "ingest", "load", "transfers", "match", "marts", "tracing", "validate", "publish"
+    )
+    names = [step.name for step in pipeline.STEPS]
+    assert len(set(names)) == len(names)
+    assert names[0] == "ingest batch" and names[-1] == "finish"
+    assert isinstance(pipeline.STEPS[0], pipeline.Parts)
+
+
+def test_a_run_walks_every_step_once_in_order_and_reads_case_toml_and_headers_once(tmp_path, monkeypatch):
+    loads, header_checks = [], []
+    real_load, real_check = pipeline.load_case, batch.check_source
+    monkeypatch.setattr(pipeline, "load_case", lambda case_dir: loads.append(case_dir) or real_load(case_dir))
+    monkeypatch.setattr(
+        batch, "check_source", lambda case, source: header_checks.append(source.index) or real_check(case, source)
+    )
+    performed, stages = [], []
+
+    def perform(step, run):
+        performed.append(step.name)
+        return step.do(run)
+
+    run = pipeline.prepare(FIXTURE, tmp_path / "out")
+    finished = pipeline.execute(run, perform, stages.append)
+
+    assert performed == [step.name for step in pipeline.STEPS]
+    assert stages == list(pipeline.STAGES[1:])
+    assert len(loads) == 1
+    assert header_checks == [source.index for source in run.case.sources]  # each source's headers, once
+    assert finished.summary["totals"]["validated_amount"] == 522800  # EXPECTED.md step 4
+    assert (tmp_path / "out" / "defendants.csv").is_file()
+    assert not run.paths.staging_dir.exists()
+
+
+def test_execute_through_a_step_leaves_its_database_and_a_failure_leaves_nothing(tmp_path):
+    run = pipeline.execute(pipeline.prepare(FIXTURE, tmp_path / "out"), through="check invariants")
+    with duckdb.connect(str(run.paths.db), read_only=True) as con:
+        assert con.execute("select count(*) from defendants").fetchall() == [(8,)]
+    assert not (tmp_path / "out").exists()
+    pipeline.abandon_run(run.paths)
+
+    def fail_at_tracing(step, run):
+        if step.name == "tracing":
+            raise OSError(28, "No space left on device")
+        return step.do(run)
+
+    run = pipeline.prepare(FIXTURE, tmp_path / "out")
+    with pytest.raises(OSError, match="No space left"):
+        pipeline.execute(run, fail_at_tracing)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no staging folder, no lock file
+    with pytest.raises(ValueError, match="no step named 'publsh'"):
+        pipeline.execute(run, through="publsh")
+
+
+def test_load_reads_the_parquet_the_batches_named_never_a_glob_of_the_scratch_folder(tmp_path):
+    """A stray Parquet where the batches write (left by anything) must not reach the case database."""
+    stray = {"source": ["stray.csv"], "source_row": [2], "column": ["account_no"], "value": ["x"],
+             "normalised": ["y"], "reason": ["full-width digits"]}
+
+    def perform(step, run):
+        run = step.do(run)
+        if step.name == "ingest batch":
+            folder = run.paths.scratch / "normalised"
+            pl.DataFrame(stray, schema=pipeline.ingest.cells.NORMALISED_SCHEMA).write_parquet(folder / "stray.parquet")
+        return run
+
+    run = pipeline.execute(pipeline.prepare(FIXTURE, tmp_path / "out"), perform, through="load DuckDB")
+    with duckdb.connect(str(run.paths.db), read_only=True) as con:
+        rows = con.execute("select count(*) from normalised").fetchall()
+    pipeline.abandon_run(run.paths)
+    assert rows == [(0,)]  # the fixture's own cells need no normalising (its normalised.csv is a header)
