@@ -9,6 +9,9 @@ import pytest
 from fundtrail import progress
 from fundtrail.progress import Advance, StageDisplay
 
+# The CLI's stages: the case check, Prefect's start, then the run's own.
+STAGES = ("check", "prefect", "ingest", "load", "transfers", "match", "marts", "tracing", "validate", "publish")
+
 
 class Clock:
     def __init__(self) -> None:
@@ -19,8 +22,8 @@ class Clock:
 
 
 def _run(display: StageDisplay, clock: Clock) -> None:
-    """config 0.5 s; ingest 2.0 s over 20 files in 3 steps; load 1.25 s."""
-    display.stage("config")
+    """prefect 0.5 s; ingest 2.0 s over 20 files in 3 steps; load 1.25 s."""
+    display.stage("prefect")
     clock.now += 0.5
     display.stage("ingest")
     for done, rows in ((8, 16_000), (15, 30_000), (20, 48_000)):
@@ -35,23 +38,23 @@ def test_a_log_gets_one_line_per_stage_with_its_time_and_final_counts():
     for lang, expected in (
         (
             "zh",
-            "[2/10] 读取 case.toml：0.5 秒\n"
+            "[2/10] 启动 Prefect：0.5 秒\n"
             "[3/10] 读取证据文件：2.0 秒（20/20 个文件，48,000 行）\n"
             "[4/10] 载入数据库：1.2 秒\n",
         ),
         (
             "en",
-            "[2/10] config: 0.5 s\n[3/10] ingest: 2.0 s (20/20 files, 48,000 rows)\n[4/10] load: 1.2 s\n",
+            "[2/10] prefect: 0.5 s\n[3/10] ingest: 2.0 s (20/20 files, 48,000 rows)\n[4/10] load: 1.2 s\n",
         ),
     ):
         stream, clock = io.StringIO(), Clock()
-        _run(StageDisplay(stream, lang, terminal=False, clock=clock), clock)
+        _run(StageDisplay(stream, STAGES, lang, terminal=False, clock=clock), clock)
         assert stream.getvalue() == expected
 
 
 def test_a_terminal_gets_a_bar_redrawn_in_place():
     stream, clock = io.StringIO(), Clock()
-    _run(StageDisplay(stream, "en", terminal=True, clock=clock), clock)
+    _run(StageDisplay(stream, STAGES, "en", terminal=True, clock=clock), clock)
     text = stream.getvalue()
     # 15 of 20 files: 18 of the bar's 24 cells filled; the line is rewritten, not added to.
     assert "\r\x1b[K  [3/10] ingest  " + "█" * 18 + "░" * 6 + "  15/20 files, 30,000 rows  1.3 s" in text

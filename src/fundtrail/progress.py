@@ -24,7 +24,6 @@ from typing import TextIO
 
 from fundtrail import messages
 
-STAGES = ("prefect", "config", "ingest", "load", "transfers", "match", "marts", "tracing", "validate", "publish")
 UNITS = ("batches", "files", "rows", "steps", "entries")
 BAR_WIDTH = 24
 # A bar redrawn more often than this only costs the terminal time.
@@ -74,11 +73,14 @@ class StageDisplay:
     def __init__(
         self,
         stream: TextIO,
+        stages: tuple[str, ...],
         lang: str = messages.DEFAULT_LANG,
         terminal: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``stages``: the run's stages in order (the CLI's: pipeline.STAGES with Prefect's start after the check)."""
         self.stream = stream
+        self.stages = stages
         self.lang = messages.check_lang(lang)
         self.terminal = stream.isatty() if terminal is None else terminal
         self.clock = clock
@@ -116,7 +118,7 @@ class StageDisplay:
             "progress.done",
             self.lang,
             position=self._position(name),
-            stages=len(STAGES),
+            stages=len(self.stages),
             stage=self._stage_name(name),
             seconds=seconds,
             counts=messages.text("progress.counts", self.lang, counts=counts) if counts else "",
@@ -124,7 +126,7 @@ class StageDisplay:
 
     def bar(self, name: str, seconds: float, last: Advance | None) -> str:
         """The live line of a running stage: position, name, a bar when the total is known, counts, time so far."""
-        head = f"[{self._position(name)}/{len(STAGES)}] {self._stage_name(name)}"
+        head = f"[{self._position(name)}/{len(self.stages)}] {self._stage_name(name)}"
         parts = [head]
         if last is not None and last.total:
             filled = min(BAR_WIDTH, BAR_WIDTH * last.done // last.total)
@@ -166,7 +168,7 @@ class StageDisplay:
         return messages.text("progress.separator", self.lang).join(shown)
 
     def _position(self, name: str) -> int:
-        return STAGES.index(name) + 1 if name in STAGES else 0
+        return self.stages.index(name) + 1 if name in self.stages else 0
 
     def _stage_name(self, name: str) -> str:
         code = f"progress.stage.{name}"
