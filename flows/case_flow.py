@@ -12,13 +12,21 @@ flow's own process, on DuckDB.
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+import urllib.request
+from collections.abc import Callable
+
 from prefect import flow, task
+from prefect.context import FlowRunContext
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import progress
 from fundtrail import pipeline
+from fundtrail.errors import RunEnvironmentError
 
 # Runs the CLI prepared before Prefect started, by id, handed to the flow in this process: Prefect
 # records the flow's parameters on its server, and a prepared run holds every file of the case.
@@ -67,12 +75,85 @@ def reconcile(
     case_dir: str, out_dir: str, lang: str = "zh", unmask: bool = False, prepared: str | None = None
 ) -> dict:
     """Check the case (unless the caller did: ``prepared``), then every step of the run; the run summary."""
-    if prepared is None:
-        progress.stage(pipeline.CHECK_STAGE)
-        run = check_case(case_dir, out_dir, lang=lang, unmask=unmask)
-    else:
-        run = _prepared[prepared]
-    return pipeline.execute(run, _as_tasks, progress.stage).summary
+    if prepared is not None:  # run_prepared watches the server for the whole flow call
+        return pipeline.execute(_prepared[prepared], _as_tasks, progress.stage).summary
+    progress.stage(pipeline.CHECK_STAGE)
+    run = check_case(case_dir, out_dir, lang=lang, unmask=unmask)
+    with ServerWatch(str(FlowRunContext.get().client.api_url), lambda message: _server_lost(run, message)):
+        return pipeline.execute(run, _as_tasks, progress.stage).summary
+
+
+class ServerWatch:
+    """Ends a run whose Prefect server stopped answering, instead of letting it hang.
+
+    Without the server, tasks run on, but every state they report is retried
+    for minutes and, at exit, each queued event takes about 7 s to give up: a
+    run whose server died would hang for minutes or hours before it failed.
+    Every ``interval`` seconds the watch asks the API's ``/health``; after
+    ``misses`` unanswered asks in a row it calls ``on_lost`` with a message.
+    """
+
+    def __init__(self, api_url: str, on_lost: Callable[[str], None], interval: float = 5.0, misses: int = 4) -> None:
+        self.health = api_url.rstrip("/") + "/health"
+        self.on_lost, self.interval, self.misses = on_lost, interval, misses
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="fundtrail-server-watch", daemon=True)
+        # The server is local or the user's own: never through a proxy of the environment.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def __enter__(self) -> ServerWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        unanswered = 0
+        while not self._stop.wait(self.interval):
+            try:
+                with self._opener.open(self.health, timeout=self.interval) as response:
+                    answered = response.status == 200
+            except (OSError, ValueError):
+                answered = False
+            unanswered = 0 if answered else unanswered + 1
+            if unanswered >= self.misses:
+                seconds = round(self.interval * self.misses)
+                self.on_lost(
+                    f"the Prefect server at {self.health.removesuffix('/health')} stopped answering "
+                    f"({self.misses} health checks in a row over {seconds} s failed); the run is stopped and "
+                    "earlier outputs are untouched. Start the server again (or unset PREFECT_API_URL to use a "
+                    "temporary one) and run again"
+                )
+                return
+
+
+def _api_url() -> str:
+    """The Prefect API this process talks to; with no PREFECT_API_URL, that starts the temporary server."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return str(client.api_url)
+
+
+def _server_lost(run: pipeline.Run, message: str) -> None:
+    """Prefect can neither finish nor fail the flow run now: say what became of the run, and leave at once.
+
+    Leaving through os._exit is the point: a normal exit waits for Prefect's
+    queued events, each given up on after about 7 s.
+    """
+    if pipeline.finished(run):
+        print(
+            f"fundtrail: the run finished and its outputs are in place in {run.paths.out_dir} (run {run.run_id}), "
+            f"but {message.split(';')[0]}: the flow run is not recorded on the server",
+            file=sys.stderr,
+            flush=True,
+        )
+        os._exit(0)
+    print(f"fundtrail: {message}", file=sys.stderr, flush=True)
+    pipeline.abandon_run(run.paths)
+    os._exit(RunEnvironmentError.exit_code)
 
 
 def run_prepared(run: pipeline.Run, task_runner=None) -> dict:
@@ -81,7 +162,8 @@ def run_prepared(run: pipeline.Run, task_runner=None) -> dict:
     _prepared[key] = run
     flow_ = reconcile if task_runner is None else reconcile.with_options(task_runner=task_runner)
     try:
-        return flow_(str(run.case.case_dir), str(run.paths.out_dir), lang=run.lang, unmask=run.unmask, prepared=key)
+        with ServerWatch(_api_url(), lambda message: _server_lost(run, message)):
+            return flow_(str(run.case.case_dir), str(run.paths.out_dir), lang=run.lang, unmask=run.unmask, prepared=key)
     except BaseException:
         pipeline.abandon_run(run.paths)  # Prefect may fail before the first step: the lock must go all the same
         raise

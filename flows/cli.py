@@ -206,6 +206,7 @@ def _changes_headline(counts: dict) -> str:
 def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
     from fundtrail import pipeline
 
+    engine = _engine(args)
     # The case is checked here, once (bad case.toml, headers or output folder: reported before Prefect starts).
     stages = (pipeline.CHECK_STAGE, "prefect", *pipeline.STAGES[1:])
     display = _StageDisplay(stages, enabled=sys.stderr.isatty() and not args.verbose)
@@ -215,17 +216,67 @@ def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
         try:
             _quiet_prefect(verbose=args.verbose)
             display.stage("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
+            _check_server()
+            import httpx
+
             from flows import progress
             from flows.case_flow import run_prepared, task_runner
 
-            runner = task_runner(getattr(args, "dask", None), getattr(args, "workers", None))
+            runner = task_runner(*engine)
         except BaseException:
             pipeline.abandon_run(run.paths)
             raise
         with progress.listening(display.stage):
-            return run_prepared(run, runner)
+            try:
+                return run_prepared(run, runner)
+            except httpx.HTTPError as exc:
+                # The server went away and Prefect's client gave up before the ServerWatch did.
+                if pipeline.finished(run):
+                    print(f"fundtrail: the run finished, its outputs are in {run.paths.out_dir}; the Prefect "
+                          f"server stopped answering ({exc}): the flow run is not recorded there", file=sys.stderr)
+                    raise SystemExit(0) from None
+                raise RunEnvironmentError(
+                    f"the Prefect server {os.environ.get('PREFECT_API_URL') or '(temporary)'} does not answer "
+                    f"({exc}); earlier outputs are untouched. Start it again (or unset PREFECT_API_URL to "
+                    "use a temporary one) and run again"
+                ) from None
     finally:
         display.close()
+
+
+def _engine(args: argparse.Namespace) -> tuple[str | None, int | None]:
+    """Where the ingest batches run: --dask / --workers, else [run] of the user's config file."""
+    dask, workers = getattr(args, "dask", None), getattr(args, "workers", None)
+    if dask is not None or workers is not None:
+        return dask, workers
+    from fundtrail.userconfig import load_user_config
+
+    config = load_user_config()
+    if config.dask is not None or config.workers is not None:
+        where = f"the Dask cluster at {config.dask}" if config.dask else f"a local Dask cluster of {config.workers} processes"
+        print(f"fundtrail: ingest batches run on {where} ({config.path})", file=sys.stderr)
+    return config.dask, config.workers
+
+
+def _check_server() -> None:
+    """A PREFECT_API_URL that does not answer fails now, not after Prefect's client has retried for a minute."""
+    import urllib.request
+
+    url = os.environ.get("PREFECT_API_URL")
+    if not url:
+        return
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url.rstrip("/") + "/health", timeout=10) as response:
+            if response.status == 200:
+                return
+            problem = f"HTTP {response.status}"
+    except (OSError, ValueError) as exc:
+        problem = str(getattr(exc, "reason", exc))
+    raise RunEnvironmentError(
+        f"PREFECT_API_URL={url}: no Prefect server answers there ({problem}); start `prefect server start` "
+        "or unset PREFECT_API_URL to use a temporary server"
+    )
 
 
 def _positive(text: str) -> int:
@@ -246,6 +297,8 @@ def _quiet_prefect(verbose: bool) -> None:
         # Failed task runs are logged at ERROR with a traceback; the CLI reports the error itself.
         "PREFECT_LOGGING_LEVEL": "INFO" if verbose else "CRITICAL",
         "PREFECT_LOGGING_SERVER_LEVEL": "INFO" if verbose else "CRITICAL",
+        # Its machinery logs each event it cannot deliver to a server that went away, in full.
+        "PREFECT_INTERNAL_LOGGING_LEVEL": "INFO" if verbose else "CRITICAL",
         "PREFECT_UI_ENABLED": "false",
     }
     for key, value in defaults.items():
@@ -326,6 +379,9 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         f"  statement rows {totals['statement_rows']:,}; quarantined rows {totals['quarantined_rows']:,}; "
         f"duplicate rows {totals['duplicate_rows']:,}"
     )
+    ingest = summary.get("ingest")
+    if ingest:
+        print(f"  input files parsed {ingest['parsed']:,}, taken from earlier runs' cache {ingest['from_cache']:,}")
     failed = [v["suite"] for v in summary.get("validation", []) if v.get("success") is False]
     print(f"  expectations: {'all passed' if not failed else 'FAILED in ' + ', '.join(failed)}")
     out = out_dir.resolve()

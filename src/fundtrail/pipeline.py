@@ -28,7 +28,6 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -484,6 +483,12 @@ def finish_run(paths: RunPaths) -> Path:
         shutil.rmtree(previous)
     outdir.unlock(out)
     return out
+
+
+def finished(run: Run) -> bool:
+    """Whether this run's outputs are in place: OUT_DIR holds the manifest it wrote."""
+    manifest = outdir.earlier_manifest(run.paths.out_dir)
+    return manifest is not None and manifest.get("run_id") == run.run_id
 
 
 def abandon_run(paths: RunPaths) -> None:

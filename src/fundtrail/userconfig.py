@@ -1,0 +1,69 @@
+"""The user's own settings, beside no case: where runs execute (docs/scale.md).
+
+A Dask cluster belongs to the machine or the team, not to the evidence, so
+it is not written in case.toml. The file is ``$FUNDTRAIL_CONFIG`` if set,
+else ``$XDG_CONFIG_HOME/fundtrail/config.toml`` (``~/.config/...``); no file
+means no settings.
+
+    [run]
+    dask = "tcp://10.0.0.5:8786"   # or: workers = 4 (a local cluster)
+
+``fundtrail run --dask`` / ``--workers`` override it for one run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from fundtrail.errors import RunEnvironmentError
+
+RUN_KEYS = {"dask", "workers"}
+DASK_ADDRESS = re.compile(r"(tcp|tls|ucx|inproc)://\S+")
+
+
+@dataclass(frozen=True)
+class UserConfig:
+    path: Path | None = None
+    dask: str | None = None
+    workers: int | None = None
+
+
+def config_path() -> Path:
+    if os.environ.get("FUNDTRAIL_CONFIG"):
+        return Path(os.environ["FUNDTRAIL_CONFIG"]).expanduser()
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config").expanduser()
+    return base / "fundtrail" / "config.toml"
+
+
+def load_user_config(path: Path | None = None) -> UserConfig:
+    """The settings of ``path`` (default ``config_path()``); none when the file does not exist."""
+    path = config_path() if path is None else path
+    if not path.is_file():
+        if os.environ.get("FUNDTRAIL_CONFIG") and path == config_path():
+            raise RunEnvironmentError(f"{path}: FUNDTRAIL_CONFIG names a file that is not there")
+        return UserConfig()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RunEnvironmentError(f"{path}: not valid TOML: {exc}") from None
+    unknown = sorted(set(raw) - {"run"})
+    if unknown:
+        raise RunEnvironmentError(f"{path}: unknown key {unknown[0]} (the user config has only [run])")
+    run = raw.get("run", {})
+    if not isinstance(run, dict):
+        raise RunEnvironmentError(f"{path}: run must be a table ([run])")
+    unknown = sorted(set(run) - RUN_KEYS)
+    if unknown:
+        raise RunEnvironmentError(f"{path}: unknown key run.{unknown[0]} (known: {', '.join(sorted(RUN_KEYS))})")
+    dask, workers = run.get("dask"), run.get("workers")
+    if dask is not None and (not isinstance(dask, str) or not DASK_ADDRESS.fullmatch(dask)):
+        raise RunEnvironmentError(f'{path}: run.dask = {dask!r} must be a scheduler address like "tcp://10.0.0.5:8786"')
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
+        raise RunEnvironmentError(f"{path}: run.workers = {workers!r} must be a whole number ≥ 1")
+    if dask is not None and workers is not None:
+        raise RunEnvironmentError(f"{path}: run.dask and run.workers exclude each other: give one")
+    return UserConfig(path, dask, workers)

@@ -1,0 +1,87 @@
+"""Where a run executes (issue 10): the user's own config file, and a Prefect server that dies mid-run."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from fundtrail.errors import RunEnvironmentError
+from fundtrail.userconfig import UserConfig, config_path, load_user_config
+
+
+def test_the_config_file_is_fundtrail_config_else_under_xdg_config_home(tmp_path, monkeypatch):
+    monkeypatch.delenv("FUNDTRAIL_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert config_path() == tmp_path / "xdg" / "fundtrail" / "config.toml"
+    assert load_user_config() == UserConfig()  # no file, no settings
+    monkeypatch.setenv("FUNDTRAIL_CONFIG", str(tmp_path / "mine.toml"))
+    assert config_path() == tmp_path / "mine.toml"
+    with pytest.raises(RunEnvironmentError, match=r"mine.toml: FUNDTRAIL_CONFIG names a file that is not there"):
+        load_user_config()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[run]\ndask = "10.0.0.5:8786"\n', r'run.dask = .10.0.0.5:8786. must be a scheduler address like "tcp://'),
+        ("[run]\nworkers = 0\n", r"run.workers = 0 must be a whole number ≥ 1"),
+        ('[run]\nworkers = 2\ndask = "tcp://h:8786"\n', r"run.dask and run.workers exclude each other"),
+        ('[run]\nthreads = 2\n', r"unknown key run.threads \(known: dask, workers\)"),
+        ('[case]\nid = "x"\n', r"unknown key case \(the user config has only \[run\]\)"),
+        ("[run\n", r"not valid TOML"),
+    ],
+)
+def test_a_bad_user_config_is_refused_naming_the_file_and_key(tmp_path, text, message):
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RunEnvironmentError, match=message) as error:
+        load_user_config(path)
+    assert str(path) in str(error.value)
+
+
+def test_run_dask_in_the_user_config_is_the_default_and_the_command_line_overrides_it(tmp_path, monkeypatch, capsys):
+    from flows.cli import _engine
+
+    path = tmp_path / "config.toml"
+    path.write_text('[run]\ndask = "tcp://10.0.0.5:8786"\n', encoding="utf-8")
+    monkeypatch.setenv("FUNDTRAIL_CONFIG", str(path))
+    assert _engine(argparse.Namespace(dask=None, workers=None)) == ("tcp://10.0.0.5:8786", None)
+    assert f"on the Dask cluster at tcp://10.0.0.5:8786 ({path})" in capsys.readouterr().err
+    assert _engine(argparse.Namespace(dask=None, workers=3)) == (None, 3)
+    assert _engine(argparse.Namespace(dask="tcp://other:8786", workers=None)) == ("tcp://other:8786", None)
+    path.write_text("[run]\nworkers = 2\n", encoding="utf-8")
+    assert _engine(argparse.Namespace()) == (None, 2)  # demo has neither option
+
+
+class _Health(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path == "/api/health" else 404)
+        self.end_headers()
+        self.wfile.write(b"true")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_server_watch_stays_quiet_while_the_server_answers_and_speaks_once_it_is_gone():
+    from flows.case_flow import ServerWatch
+
+    server = HTTPServer(("127.0.0.1", 0), _Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/api"
+    lost: list[str] = []
+    with ServerWatch(url, lost.append, interval=0.05, misses=3):
+        time.sleep(0.5)  # about ten answered checks
+        assert lost == []
+        server.shutdown()
+        server.server_close()
+        deadline = time.monotonic() + 5
+        while not lost and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert len(lost) == 1
+    assert lost[0].startswith(f"the Prefect server at {url} stopped answering (3 health checks in a row")
+    assert "earlier outputs are untouched" in lost[0]
