@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 
@@ -54,12 +55,24 @@ def test_a_log_gets_one_line_per_stage_with_its_time_and_final_counts():
 
 def test_a_terminal_gets_a_bar_redrawn_in_place():
     stream, clock = io.StringIO(), Clock()
-    _run(StageDisplay(stream, STAGES, "en", terminal=True, clock=clock), clock)
+    _run(StageDisplay(stream, STAGES, "en", terminal=True, clock=clock, tick_seconds=None), clock)
     text = stream.getvalue()
     # 15 of 20 files: 18 of the bar's 24 cells filled; the line is rewritten, not added to.
     assert "\r\x1b[K  [3/10] ingest  " + "█" * 18 + "░" * 6 + "  15/20 files, 30,000 rows  1.3 s" in text
     assert text.endswith("\r\x1b[K  [4/10] load: 1.2 s\n")
     assert text.count("\n") == 3  # one finished line per stage, nothing else
+
+
+def test_a_terminal_line_keeps_ticking_through_a_stage_without_counts():
+    stream = io.StringIO()
+    display = StageDisplay(stream, STAGES, "en", terminal=True, tick_seconds=0.01)
+    display.stage("validate")
+    deadline = time.monotonic() + 5
+    while stream.getvalue().count("[9/10] validate  ") < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    display.close()
+    assert stream.getvalue().count("[9/10] validate  ") >= 3  # redrawn by the ticker, not by events
+    assert stream.getvalue().endswith("s\n") and "[9/10] validate: " in stream.getvalue()
 
 
 def test_events_reach_the_listener_only_while_it_listens():

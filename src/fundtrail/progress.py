@@ -8,14 +8,17 @@ display, because the API takes none.
 
 ``StageDisplay`` shows it two ways:
 
-- on a terminal, a bar rewritten in place, with counts and the time so far,
-  then the stage's line with its time when it ends;
+- on a terminal, a bar rewritten in place, with counts and the time so far
+  (the time ticks on through stages that report no counts, such as
+  Prefect's start or validation), then the stage's line with its time when
+  it ends;
 - in a log (stderr a file or a pipe), one line per stage when it ends, with
   its time and final counts; nothing in between, so a log stays short.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,8 +80,12 @@ class StageDisplay:
         lang: str = messages.DEFAULT_LANG,
         terminal: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
+        tick_seconds: float | None = 1.0,
     ) -> None:
-        """``stages``: the run's stages in order (the CLI's: pipeline.STAGES with Prefect's start after the check)."""
+        """``stages``: the run's stages in order (the CLI's: pipeline.STAGES with Prefect's start after the check).
+
+        ``tick_seconds``: how often a terminal's line is redrawn when no event comes (None: only on events).
+        """
         self.stream = stream
         self.stages = stages
         self.lang = messages.check_lang(lang)
@@ -88,6 +95,13 @@ class StageDisplay:
         self.since = 0.0
         self.last: Advance | None = None
         self.drawn_at = float("-inf")
+        # Events come from the flow's threads, ticks from the display's own: one writer at a time.
+        self.lock = threading.RLock()
+        self.stopped = threading.Event()
+        self.ticker = None
+        if self.terminal and tick_seconds is not None:
+            self.ticker = threading.Thread(target=self._tick, args=(tick_seconds,), name="fundtrail-progress", daemon=True)
+            self.ticker.start()
 
     def __call__(self, event: str | Advance) -> None:
         if isinstance(event, Advance):
@@ -96,20 +110,32 @@ class StageDisplay:
             self.stage(event)
 
     def stage(self, name: str) -> None:
-        self._finish_current()
-        self.current, self.since, self.last = name, self.clock(), None
-        if self.terminal:
-            self._draw(force=True)
+        with self.lock:
+            self._finish_current()
+            self.current, self.since, self.last = name, self.clock(), None
+            if self.terminal:
+                self._draw(force=True)
 
     def advance(self, event: Advance) -> None:
-        if event.stage != self.current:
-            return
-        self.last = event
-        if self.terminal:
-            self._draw(force=event.total is not None and event.done >= event.total)
+        with self.lock:
+            if event.stage != self.current:
+                return
+            self.last = event
+            if self.terminal:
+                self._draw(force=event.total is not None and event.done >= event.total)
 
     def close(self) -> None:
-        self._finish_current()
+        self.stopped.set()
+        if self.ticker is not None and self.ticker is not threading.current_thread():
+            self.ticker.join()
+        with self.lock:
+            self._finish_current()
+
+    def _tick(self, seconds: float) -> None:
+        while not self.stopped.wait(seconds):
+            with self.lock:
+                if self.current is not None:
+                    self._draw(force=True)
 
     def line(self, name: str, seconds: float, last: Advance | None) -> str:
         """The line a finished stage leaves behind: ``[3/10] 读取证据文件：2.4 秒（20/20 个文件，48,000 行）``."""
