@@ -45,9 +45,9 @@ COLUMNS = {
     "victims": "victim_id, name, paid, returned, net_loss, validated, unattributed, "
     "reported_loss, payments",
     "entries": "entry_id, source, source_row, ts, amount, member_code, defendant_id, unit_id, "
-    "status, candidates, ambiguous, victim_id, payment_ids, seconds_apart",
+    "status, candidates, ambiguous, victim_id, payment_ids, seconds_apart, ts_text, amount_text",
     "payments": "payment_id, victim_id, from_account, to_account, ts, amount, status, "
-    "entry_id, sources",
+    "entry_id, sources, ts_text, amount_text",
     "quarantine": "source, source_row, column, value, reason",
 }
 

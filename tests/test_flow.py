@@ -62,7 +62,7 @@ def test_flow_runs_the_pipeline_steps_as_tasks_and_replaces_outputs_whole(prefec
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["case_id"] == "fixture-fraud"
     assert all(i["rows_read"] == i["rows_loaded"] + i["rows_quarantined"] + i["rows_duplicate"] for i in manifest["inputs"])
-    assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".out.cache"]  # no staging, no lock
 
     with get_client(sync_client=True) as client:
         [flow_run] = client.read_flow_runs(limit=1, sort="START_TIME_DESC")
@@ -96,7 +96,7 @@ def test_failed_run_leaves_previous_outputs_whole(prefect_harness, tmp_path):
         reconcile(str(case), str(out))
 
     assert (out / "defendants.csv").read_text(encoding="utf-8") == "previous"
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".out.cache"]  # parsed batches stay
 
 
 def test_demo_generates_reconciles_and_summarises_both_cases(prefect_harness, tmp_path, capsys):

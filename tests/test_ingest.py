@@ -615,3 +615,17 @@ def test_trailing_empty_fields_alone_leave_every_row_loaded(tmp_path: Path) -> N
     stats, landing, quarantine = load(case, tmp_path / "work")
     assert (stats.rows_loaded, quarantine.height) == (2, 0)
     assert landing["amount"].to_list() == [Decimal("5.00"), Decimal("6.00")]
+
+
+def test_the_time_and_amount_cells_are_kept_as_written_beside_their_values(tmp_path: Path) -> None:
+    text = "account_no,ts,amount\n6222, 2024/3/10 23:30 ,\"1,000.00元\"\n6222,2024-03-11,-5\n"
+    case = make_case(
+        tmp_path / "case", {"b.csv": text},
+        [{"kind": "bank_statement", "path": "b.csv", "timezone": "Asia/Vientiane"}],
+    )
+    _, landing, _ = load(case, tmp_path / "work")
+    # Vientiane is UTC+7: 23:30 there is 16:30 UTC; the text is the trimmed cell
+    assert landing.select("ts", "ts_text", "amount", "amount_text").rows() == [
+        (utc(2024, 3, 10, 16, 30), "2024/3/10 23:30", Decimal("1000.00"), "1,000.00元"),
+        (utc(2024, 3, 10, 17, 0), "2024-03-11", Decimal("-5.00"), "-5"),
+    ]

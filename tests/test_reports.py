@@ -804,6 +804,14 @@ def test_failed_suites_are_named_in_the_summary_line(tables, summary, tmp_path):
     line = validation[: validation.index("<details")]
     assert "2 expectation suites: 1 passed, 1 failed, 0 skipped." in line and ">stg_records</a>" in line
     assert ">entries</a>" not in line
+    assert '<a href="validation/index.html">stg_records</a>' in line  # no page named: the index
+
+
+def test_a_suite_named_with_its_page_links_to_that_page(tables, summary, tmp_path):
+    summary["validation"] = [{"suite": "stg_records", "success": False, "failed": 2, "page": "stg_records.html"}]
+    write_html_report(tables, summary, tmp_path / "report.html", validation_href="validation/index.html")
+    validation = section((tmp_path / "report.html").read_text(encoding="utf-8"), "validation")
+    assert validation.count('<a href="validation/stg_records.html">stg_records</a>') == 2  # summary line and table
 
 
 def test_an_information_sale_case_shows_only_its_own_figures(tables, summary, tmp_path):
@@ -847,7 +855,7 @@ def test_unvalidated_entries_are_listed_with_their_reasons_in_the_drilldown(tabl
     tables["unvalidated"] = pl.DataFrame(
         {
             "entry_id": ["deposits/sheet.xlsx:8", "deposits/sheet.xlsx:9"],
-            "reason": ["nearest payment taken by another entry", "no payment within the window"],
+            "reason": ["taken", "window"],
             "nearest_payment_id": [f"bank/{CARD_A}.csv:5", None],
             "nearest_seconds": [420, None],
             "amount_difference": [d("0.00"), None],
@@ -859,12 +867,26 @@ def test_unvalidated_entries_are_listed_with_their_reasons_in_the_drilldown(tabl
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     d03 = page[page.index('<details id="d-2"'):]
     d03 = d03[: d03.index("</details>")]
-    assert "nearest payment taken by another entry" in d03 and "deposits/sheet.xlsx:6" in d03
+    # the reason in Chinese, its code beside it
+    assert "<td>付款已配给其他入金<small>taken</small></td>" in d03 and "deposits/sheet.xlsx:6" in d03
     assert "bank/6222****1234.csv:5" in d03 and CARD_A not in d03
     assert '<td class="num">420</td>' in d03 and "800.00" in d03
-    assert "no payment within the window" not in page  # E5 is nobody's
+    assert "超出时间窗口" not in page and "<small>window</small>" not in page  # E5 is nobody's
     d04 = page[page.index('<details id="d-3"'):]
-    assert "nearest payment taken" not in d04[: d04.index("</details>")]
+    assert "<small>taken</small>" not in d04[: d04.index("</details>")]
+
+
+def test_reason_codes_read_in_their_column():
+    """``none`` is a tier (未达标准) and also the reason an entry found no payment of its amount."""
+    from fundtrail.reports import labels
+
+    assert labels.value_label("zh", "none") == "未达标准"
+    assert labels.value_label("zh", "none", "reason") == "无同金额付款"
+    assert labels.value_label("zh", "none", "tier") == "未达标准"
+    assert [labels.value_label("zh", code, "reason") for code in ("window", "account", "victim", "taken", "rejected")] == [
+        "超出时间窗口", "收款账户不符", "付款人不符", "付款已配给其他入金", "复核决定已驳回该配对",
+    ]
+    assert labels.value_label("en", "window", "reason") == "outside the time window"
 
 
 def test_where_the_money_went_per_method_with_recoveries(tables, summary, tmp_path):

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
+
+from sqlcase import GANG, VICTIM_A, build_case, entry, rows, statement
 
 from fundtrail import ingest, kinds, sqlrun, staging
 from fundtrail.kinds import KINDS, Column
@@ -72,7 +75,8 @@ def test_landing_holds_the_row_identity_and_every_column_but_direction_typed_by_
     landing = ingest.landing_schema("bank_statement")
     names = list(landing)
     assert names[:2] == ["source", "source_row"]
-    assert names[2:] == [c.name for c in KINDS["bank_statement"] if c.name != "direction"]
+    assert names[2:-2] == [c.name for c in KINDS["bank_statement"] if c.name != "direction"]
+    assert names[-2:] == ["ts_text", "amount_text"]  # keep_text: the cells as written, last
     typed = {"source_row": pl.Int64(), "ts": pl.Datetime("us", "UTC"), "amount": pl.Decimal(18, 2),
              "balance": pl.Decimal(18, 2)}
     assert landing == {name: typed.get(name, pl.String()) for name in names}
@@ -108,3 +112,24 @@ def test_design_md_lists_the_input_files_columns_of_ingest():
     listed = re.search(r"`input_files\(([^)]*)\)`", design)
     assert listed is not None
     assert [c.strip() for c in listed.group(1).split(",")] == list(ingest.INPUT_FILES_SCHEMA)
+
+
+def test_entries_and_payments_show_the_time_and_amount_cells_as_written(tmp_path):
+    con, _, _ = build_case(tmp_path, {
+        "gang_accounts": [{"account_no": GANG}],
+        "bank_statement": [
+            statement(VICTIM_A, "2024-03-10 16:20:00+00", "-1000.00", GANG, source="victim.csv",
+                      ts_text="2024/3/11 0:20", amount_text="-1,000.00"),
+            statement(GANG, "2024-03-10 16:25:00+00", "1000.00", VICTIM_A, source="card.csv",
+                      ts_text="20240311 002500", amount_text="1,000.00元"),
+        ],
+        # booked in Laos (UTC+7): 23:30 there is 16:30 UTC, 5 minutes after the receiving bank's 16:25
+        "deposit_sheet": [entry("2024-03-10 16:30:00+00", "1000.00", ts_text="2024/3/10 23:30", amount_text="1000")],
+    })
+    assert rows(con, "select entry_id, status, ts_text, amount_text, amount from entries") == [
+        ("deposit_sheet.csv:2", "validated", "2024/3/10 23:30", "1000", Decimal("1000.00"))
+    ]
+    # the payment carries the receiving card's row (card.csv:2), so its cells are that row's
+    assert rows(con, "select payment_id, ts_text, amount_text, amount from payments") == [
+        ("card.csv:2", "20240311 002500", "1,000.00元", Decimal("1000.00"))
+    ]

@@ -29,7 +29,8 @@ def test_a_run_walks_every_step_once_in_order_and_reads_case_toml_and_headers_on
     real_load, real_check = pipeline.load_case, batch.check_source
     monkeypatch.setattr(pipeline, "load_case", lambda case_dir: loads.append(case_dir) or real_load(case_dir))
     monkeypatch.setattr(
-        batch, "check_source", lambda case, source: header_checks.append(source.index) or real_check(case, source)
+        batch, "check_source",
+        lambda case, source, skip: header_checks.append(source.index) or real_check(case, source, skip),
     )
     performed, stages = [], []
 
@@ -64,20 +65,20 @@ def test_execute_through_a_step_leaves_its_database_and_a_failure_leaves_nothing
     run = pipeline.prepare(FIXTURE, tmp_path / "out")
     with pytest.raises(OSError, match="No space left"):
         pipeline.execute(run, fail_at_tracing)
-    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no staging folder, no lock file
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.cache"]  # no staging folder, no lock file: the batches stay
     with pytest.raises(ValueError, match="no step named 'publsh'"):
         pipeline.execute(run, through="publsh")
 
 
-def test_load_reads_the_parquet_the_batches_named_never_a_glob_of_the_scratch_folder(tmp_path):
-    """A stray Parquet where the batches write (left by anything) must not reach the case database."""
+def test_load_reads_the_parquet_the_batches_named_never_a_glob_of_their_folders(tmp_path):
+    """A stray Parquet where a batch wrote (left by anything) must not reach the case database."""
     stray = {"source": ["stray.csv"], "source_row": [2], "column": ["account_no"], "value": ["x"],
              "normalised": ["y"], "reason": ["full-width digits"]}
 
     def perform(step, run):
         run = step.do(run)
-        if step.name == "ingest batch":
-            folder = run.paths.scratch / "normalised"
+        if step.name == "ingest batch":  # beside the first batch's own normalised cells
+            folder = pipeline._normalised_path(next(s for s in run.stats if s is not None)).parent
             pl.DataFrame(stray, schema=pipeline.ingest.cells.NORMALISED_SCHEMA).write_parquet(folder / "stray.parquet")
         return run
 

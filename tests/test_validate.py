@@ -37,9 +37,9 @@ SCHEMA = {
     "quarantine": 'source VARCHAR, source_row BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR',
     "entries": "entry_id VARCHAR, source VARCHAR, source_row BIGINT, ts TIMESTAMPTZ, amount DECIMAL(18,2), "
     "member_code VARCHAR, defendant_id VARCHAR, unit_id VARCHAR, status VARCHAR, candidates BIGINT, "
-    "ambiguous BOOLEAN, victim_id VARCHAR, payment_ids VARCHAR, seconds_apart BIGINT",
+    "ambiguous BOOLEAN, victim_id VARCHAR, payment_ids VARCHAR, seconds_apart BIGINT, ts_text VARCHAR, amount_text VARCHAR",
     "payments": "payment_id VARCHAR, victim_id VARCHAR, from_account VARCHAR, to_account VARCHAR, ts TIMESTAMPTZ, "
-    "amount DECIMAL(18,2), status VARCHAR, entry_id VARCHAR, sources VARCHAR",
+    "amount DECIMAL(18,2), status VARCHAR, entry_id VARCHAR, sources VARCHAR, ts_text VARCHAR, amount_text VARCHAR",
     "victims": "victim_id VARCHAR, name VARCHAR, paid DECIMAL(38,2), returned DECIMAL(38,2), "
     "net_loss DECIMAL(38,2), validated DECIMAL(38,2), unattributed DECIMAL(38,2), "
     "reported_loss DECIMAL(18,2), payments BIGINT",
@@ -285,6 +285,42 @@ def test_report_is_static_offline_html(validated):
     assert 'href="entries.html"' in index
     entries = (docs / "entries.html").read_text(encoding="utf-8")
     assert "every_deposit_row_is_one_entry" in entries and "sheet/d.csv" in entries
+    # the same page shell and stylesheet as report.html
+    shared_css = (REPO / "src" / "fundtrail" / "reports" / "templates" / "report.css").read_text(encoding="utf-8")
+    assert shared_css.strip() in index and shared_css.strip() in entries
+
+
+def test_report_escapes_what_it_shows(tmp_path):
+    """Suite texts and failing values are data: a tag inside one is shown as text, never parsed."""
+    from fundtrail.validate.report import write_report
+
+    tag = "<img src=x onerror=alert(1)>"
+    expectation = {
+        "check": "odd", "expectation": "expect_column_values_to_not_be_null", "description": f"described {tag}",
+        "column": "memo", "kwargs": {"column": "memo"}, "success": False, "error": None,
+        "unexpected_count": 1, "element_count": 1, "examples": [{"memo": tag, "source_row": 2}],
+    }
+    suite = {
+        "suite": "notes", "table": "notes", "purpose": f"purpose {tag}", "note": "", "page": "notes.html",
+        "status": "failed", "success": False, "rows": 1, "evaluated": 1, "failed": 1, "expectations": [expectation],
+    }
+    write_report(tmp_path, [suite])
+    for name in ("index.html", "notes.html"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text, name
+    page = (tmp_path / "notes.html").read_text(encoding="utf-8")
+    assert '<td>&lt;img src=x onerror=alert(1)&gt;</td><td class="num">2</td>' in page
+
+
+def test_gx_is_left_as_it_was_after_a_validation(validated):
+    """The session's memos for GX's recomputations end with the session."""
+    from great_expectations.core.id_dict import IDDict
+    from great_expectations.expectations.expectation import Expectation
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    assert Expectation.configuration.fget.__module__.startswith("great_expectations")
+    assert ExpectationConfiguration.to_domain_obj.__module__.startswith("great_expectations")
+    assert IDDict.to_id.__module__.startswith("great_expectations")
 
 
 def test_many_bad_rows_stay_in_duckdb(tmp_path):
@@ -309,7 +345,7 @@ def test_staging_suites_follow_the_canonical_kinds():
     for kind, columns in KINDS.items():
         suite = json.loads((REPO / "expectations" / f"stg_{kind}.json").read_text(encoding="utf-8"))
         listed = next(e for e in suite["expectations"] if e["type"] == "expect_table_columns_to_match_ordered_list")
-        expected = ["source", "source_row"] + [c.name for c in columns if c.type != "direction"]
+        expected = [c.name for c in staged_columns(kind)]
         assert listed["kwargs"]["column_list"] == expected, kind
         not_null = {e["kwargs"]["column"] for e in suite["expectations"] if e["type"] == "expect_column_values_to_not_be_null"}
         assert {c.name for c in columns if c.required} <= not_null, kind

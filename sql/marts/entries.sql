@@ -1,10 +1,11 @@
 -- entries: one row per deposit-sheet entry (outputs.md `entries`).
--- Inputs: deposit_entries, entry_candidates, entry_matches (single matches, splits and review links),
+-- Inputs: deposit_entries, stg_deposit_sheet, entry_candidates, entry_matches (single matches, splits and review links),
 -- case_payments, decision_pairs, decision_confirms.
 -- candidates counts the single payments rules.md §3 allows for the entry (an entry a review link
 -- pairs: the payments the link names); ambiguous marks a validated entry that had more than one,
 -- unless a reviewer settled it: linked, or confirmed by an applied confirm (rules.md §9).
--- seconds_apart is the largest gap among its payments.
+-- seconds_apart is the largest gap among its payments. ts_text and amount_text are the sheet's cells
+-- as written (stg_deposit_sheet).
 create or replace table entries as
 with linked as (
     select entry_id, count(*) as candidates from decision_pairs where action = 'link' group by 1
@@ -46,8 +47,11 @@ select
     m.entry_id is not null and coalesce(c.candidates, 0) > 1 and s.entry_id is null as ambiguous,
     m.victim_id,
     m.payment_ids,
-    m.seconds_apart
+    m.seconds_apart,
+    t.ts_text,
+    t.amount_text
 from deposit_entries as e
+left join stg_deposit_sheet as t on t.source = e.source and t.source_row = e.source_row
 left join candidate_counts as c using (entry_id)
 left join matched as m using (entry_id)
 left join settled as s using (entry_id);

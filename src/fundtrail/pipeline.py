@@ -34,6 +34,7 @@ import polars as pl
 
 from fundtrail import changes, ingest, match, outdir, progress, review, sqlrun, trace
 from fundtrail.ingest import batch as batches
+from fundtrail.ingest import cache as ingest_cache
 from fundtrail.config import CaseConfig, load_case
 from fundtrail.errors import InvariantError, RosterError
 from fundtrail.kinds import KINDS
@@ -86,6 +87,11 @@ class RunPaths:
     def scratch(self) -> Path:
         return self.staging_dir / "_scratch"
 
+    @property
+    def cache(self) -> Path:
+        """The ingest batches of earlier runs into OUT_DIR, beside it (fundtrail.ingest.cache)."""
+        return ingest_cache.cache_dir(self.out_dir)
+
     @classmethod
     def for_output(cls, out_dir: str | Path) -> RunPaths:
         out_dir = Path(out_dir).resolve()
@@ -116,8 +122,12 @@ class Run:
     planned: tuple[PlannedFile, ...]
     lang: str = "zh"
     unmask: bool = False
+    # The batches earlier runs parsed that this run takes from the cache as they are.
+    cached: tuple[ingest_cache.CachedBatch, ...] = ()
     # One per planned file, in plan order, once ingest has run: its stats, or None for a file read once already.
     stats: tuple[ingest.FileStats | None, ...] = ()
+    # The cache entries this run read (taken or parsed): the rest go when it finishes.
+    batches_used: frozenset[str] = frozenset()
     validation: dict = field(default_factory=dict)
     # The runs that wrote OUT_DIR before this one, oldest first (manifest.json ``history``).
     earlier_runs: tuple[dict, ...] = ()
@@ -160,23 +170,40 @@ CHECK_STAGE = "check"
 def prepare(case_dir: str | Path, out_dir: str | Path, lang: str = "zh", unmask: bool = False) -> Run:
     """Everything that can be checked before any evidence is loaded, once for the whole run.
 
-    case.toml, OUT_DIR (one a run may replace), every input file's SHA-256 and
-    every header against its kind (case-format.md); then OUT_DIR's lock is
-    taken and the staging folder made. The Run returned is what ``execute``
-    needs; nothing after this reads case.toml or checks a header again.
+    case.toml and OUT_DIR (one a run may replace); then OUT_DIR's lock is
+    taken, the staging folder made, every input file's SHA-256 computed, the
+    batches an earlier run parsed looked up in the cache, and the header of
+    every other file checked against its kind (case-format.md; a cached
+    file's header passed when it was parsed). The Run returned is what
+    ``execute`` needs; nothing after this reads case.toml or a header again.
     """
     started = datetime.now(timezone.utc)
     case = load_case(case_dir)
     check_output(case, out_dir)
-    check_inputs(case)
-    planned = plan_inputs(case)
-    return Run(uuid.uuid4().hex, case, start_run(out_dir), started, tuple(planned), lang=lang, unmask=unmask)
+    paths = start_run(out_dir)
+    try:
+        planned = plan_inputs(case)
+        readers = [(p.source_index, p.path, p.sha256) for p in planned if p.duplicate_of is None]
+        cached = ingest_cache.reusable(paths.cache, case, readers)
+        check_inputs(case, skip=_header_known(planned, cached))
+    except BaseException:
+        abandon_run(paths)
+        raise
+    return Run(uuid.uuid4().hex, case, paths, started, tuple(planned), lang=lang, unmask=unmask, cached=tuple(cached))
 
 
-def check_inputs(case: CaseConfig) -> None:
-    """Every file's header against its kind, before anything is loaded (case-format.md)."""
+def _header_known(planned: list[PlannedFile], cached: list[ingest_cache.CachedBatch]) -> frozenset[str]:
+    """Files whose header needs no check: a cached file's passed when it was parsed, and a copy of a
+    file of the same source has that file's header."""
+    source_of = {p.path: p.source_index for p in planned}
+    copies = {p.path for p in planned if p.duplicate_of is not None and source_of[p.duplicate_of] == p.source_index}
+    return frozenset(copies | {path for batch in cached for path, _ in batch.files})
+
+
+def check_inputs(case: CaseConfig, skip: frozenset[str] = frozenset()) -> None:
+    """Every file's header (but those in ``skip``) against its kind, before anything is loaded (case-format.md)."""
     for source in case.sources:
-        batches.check_source(case, source)
+        batches.check_source(case, source, skip)
 
 
 def check_output(case: CaseConfig, out_dir: str | Path) -> None:
@@ -220,15 +247,30 @@ def plan_inputs(case: CaseConfig) -> list[PlannedFile]:
     return planned
 
 
-def plan_batches(case: CaseConfig, planned: list[PlannedFile]) -> list[batches.IngestBatch]:
-    """The files to read (not the SHA-256 duplicates) in batches of one source and bounded size."""
-    return batches.plan_batches(
-        case, [(p.source_index, p.path, p.sha256) for p in planned if p.duplicate_of is None]
+def plan_batches(
+    case: CaseConfig, planned: list[PlannedFile], cached: tuple[ingest_cache.CachedBatch, ...] = ()
+) -> list[batches.IngestBatch]:
+    """The files to parse (not the SHA-256 duplicates, not those of ``cached`` batches) in batches of one
+    source and bounded size, each named by its cache key."""
+    taken = {(b.source_index, path) for b in cached for path, _ in b.files}
+    planned_batches = batches.plan_batches(
+        case,
+        [(p.source_index, p.path, p.sha256) for p in planned
+         if p.duplicate_of is None and (p.source_index, p.path) not in taken],
     )
+    keys = {source.index: ingest_cache.source_key(case, source) for source in case.sources}
+    return [
+        replace(b, name=ingest_cache.batch_key(keys[b.source_index], [(f.path, f.sha256) for f in b.files]))
+        for b in planned_batches
+    ]
 
 
 def ingest_batch(case: CaseConfig, batch: batches.IngestBatch, paths: RunPaths) -> list[ingest.FileStats]:
-    return batches.load_batch(case, batch, paths.scratch)
+    """Parse one batch into the cache beside OUT_DIR (a new entry, renamed into place whole)."""
+    files = tuple((f.path, f.sha256) for f in batch.files)
+    return ingest_cache.store(
+        paths.cache, batch.name, batch.source_index, files, lambda work_dir: batches.load_batch(case, batch, work_dir)
+    )
 
 
 def settings_for_batches(case: CaseConfig) -> CaseConfig:
@@ -259,26 +301,7 @@ def load_database(
         _load_parquet(con, "normalised", [_normalised_path(s) for s in read], ingest.cells.NORMALISED_SCHEMA)
 
         input_files = pl.DataFrame(
-            [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)],
-            schema={
-                "path": pl.String,
-                "sha256": pl.String,
-                "kind": pl.String,
-                "source_index": pl.Int64,
-                "file_order": pl.Int64,
-                "rows_read": pl.Int64,
-                "rows_quarantined": pl.Int64,
-                # Sums of a file's amounts: wider than one amount (DECIMAL(18,2)) so they cannot overflow.
-                "amount_in": pl.Decimal(38, 2),
-                "amount_out": pl.Decimal(38, 2),
-                "amount_quarantined": pl.Decimal(38, 2),
-                "placeholder_cells": pl.Int64,
-                "blank_rows": pl.Int64,
-                "footer_rows": pl.Int64,
-                "preset": pl.String,
-                "account_from": pl.String,
-                "duplicate_of": pl.String,
-            },
+            [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)], schema=ingest.INPUT_FILES_SCHEMA
         )
         _create_table(con, "input_files", input_files)
         _create_table(con, "statement_summaries", ingest.statement_summaries(stats))
@@ -435,8 +458,17 @@ def publish(run: Run) -> dict:
         summary = writer.summary(con, case, run.started, run.validation)
         summary["warnings"] = run_warnings(con, run.lang)
         summary["changes"] = writer.changes_summary(con, unmask=run.unmask)
+        from_cache = {path for batch in run.cached for path, _ in batch.files}
+        inputs = writer.input_controls(con)
+        for item in inputs:
+            if "duplicate_of" not in item:  # a duplicate is not read at all
+                item["ingest"] = "cache" if item["path"] in from_cache else "parsed"
+        summary["ingest"] = {
+            "parsed": sum(i.get("ingest") == "parsed" for i in inputs),
+            "from_cache": sum(i.get("ingest") == "cache" for i in inputs),
+        }
         writer.write_reports(con, summary, paths.staging_dir, lang=run.lang, unmask=run.unmask)
-        masked = writer.masked_manifest_parts(case.raw, writer.input_controls(con), writer.integrity(con))
+        masked = writer.masked_manifest_parts(case.raw, inputs, writer.integrity(con))
     this_run = {
         "run_id": run.run_id,
         "started": summary["started"],
@@ -454,6 +486,7 @@ def publish(run: Run) -> dict:
         "case_toml": masked["case_toml"],
         "warnings": summary["warnings"],
         "changes": {k: v for k, v in summary["changes"].items() if k != "lines"},
+        "ingest": summary["ingest"],
         "inputs": masked["inputs"],
         "totals": summary["totals"],
         "statement_integrity": masked["statement_integrity"],
@@ -511,11 +544,13 @@ def _on_database(step: Callable[[CaseConfig, RunPaths], object]) -> Callable[[Ru
 
 
 def _ingest_plan(run: Run) -> list[batches.IngestBatch]:
-    return plan_batches(run.case, list(run.planned))
+    return plan_batches(run.case, list(run.planned), run.cached)
 
 
 def _ingest_join(run: Run, results: list[list[ingest.FileStats]]) -> Run:
-    return replace(run, stats=tuple(file_stats(list(run.planned), results)))
+    stats = file_stats(list(run.planned), [list(b.stats) for b in run.cached] + results)
+    used = {b.key for b in run.cached} | {ingest_cache.entry_of(s) for parsed in results for s in parsed}
+    return replace(run, stats=tuple(stats), batches_used=frozenset(used))
 
 
 def _load(run: Run) -> Run:
@@ -533,6 +568,7 @@ def _publish(run: Run) -> Run:
 
 def _finish(run: Run) -> Run:
     finish_run(run.paths)
+    ingest_cache.prune(run.paths.cache, set(run.batches_used))
     return run
 
 

@@ -6,7 +6,7 @@ what a small file pays for), a scratch copy and two Parquet files each.
 Here the planned files are grouped into batches (one source, a bounded
 number of bytes); a batch is decoded file by file in memory, the files that
 share a header row are concatenated with their file index folded into
-``source_row``, and the ordinary parse of ``ingest._parse`` runs once over
+``source_row``, and the ordinary parse of ``ingest.parse.parse_rows`` runs once over
 them. The per-file facts (rows read, loaded, quarantined, blank and footer
 rows, control totals, placeholders, what a preamble states) come from one
 group-by on the file index. A file the fast path cannot take (a spreadsheet,
@@ -25,17 +25,9 @@ import polars as pl
 
 from fundtrail.config import CaseConfig, Source
 from fundtrail.errors import InputSchemaError, InvariantError
-from fundtrail.ingest import (
-    FileStats,
-    _decimal,
-    _parse,
-    _split_positions,
-    _stated_summary,
-    _stats_money_column,
-    _with_split_columns,
-    map_columns,
-    write_parsed_rows,
-)
+from fundtrail.ingest.counts import FileStats, decimal, stated_summary
+from fundtrail.ingest.mapping import map_columns, split_positions, with_split_columns
+from fundtrail.ingest.parse import parse_rows, stats_money_column, write_parsed_rows
 from fundtrail.ingest.readers import (
     SPREADSHEET_FORMATS,
     Layout,
@@ -102,18 +94,20 @@ def plan_batches(
     return batches
 
 
-def check_source(case: CaseConfig, source: Source) -> None:
-    """``ingest.check_file`` for every file of ``source``, the column mapping worked out once per header row."""
+def check_source(case: CaseConfig, source: Source, skip: frozenset[str] = frozenset()) -> None:
+    """``ingest.check_file`` for every file of ``source`` but ``skip``, the column mapping worked out once per header row."""
     layouts = _Layouts(source)
     checked: set[tuple] = set()
     for rel_path in source.files:
+        if rel_path in skip:
+            continue
         path = case.case_dir / rel_path
         layout = layouts.of(rel_path, path)
         headers = read_header_texts(path, rel_path, layout)
         key = (tuple(headers), _parse_key(layout))
         if key not in checked:
             map_columns(source, layout, headers, rel_path)
-            _split_positions(layout, headers, rel_path)
+            split_positions(layout, headers, rel_path)
             checked.add(key)
 
 
@@ -159,7 +153,7 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[Fil
         read, loaded, quarantined = fact.get("rows_read", 0), fact.get("rows_loaded", 0), fact.get("rows_quarantined", 0)
         if read != loaded + quarantined:
             raise InvariantError(f"{r.file.path}: rows read {read} != loaded {loaded} + quarantined {quarantined}")
-        stated = _stated_summary(r.layout.stated, source.timezone)
+        stated = stated_summary(r.layout.stated, source.timezone)
         stats.append(
             FileStats(
                 path=r.file.path,
@@ -169,9 +163,9 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[Fil
                 rows_read=read,
                 rows_loaded=loaded,
                 rows_quarantined=quarantined,
-                amount_in=_decimal(fact.get("amount_in")),
-                amount_out=_decimal(fact.get("amount_out")),
-                amount_quarantined=_decimal(fact.get("amount_quarantined")),
+                amount_in=decimal(fact.get("amount_in")),
+                amount_out=decimal(fact.get("amount_out")),
+                amount_quarantined=decimal(fact.get("amount_quarantined")),
                 placeholder_cells=fact.get("placeholder_cells", 0),
                 blank_rows=fact.get("blank_rows", 0),
                 landing_path=landing_path,
@@ -259,8 +253,8 @@ def _parse_group(case: CaseConfig, source: Source, group: list[_Read], work_dir:
     first = group[0]
     table = RawTable(first.headers, pl.concat(frames, how="vertical_relaxed"))
     positions = map_columns(source, first.layout, table.headers, first.file.path)
-    table, positions = _with_split_columns(table, positions, first.layout, first.file.path)
-    return _parse(table, positions, first.layout, source, case, first.file.path)
+    table, positions = with_split_columns(table, positions, first.layout, first.file.path)
+    return parse_rows(table, positions, first.layout, source, case, first.file.path)
 
 
 def _fast_cells(fast: list[_Read]) -> pl.DataFrame | None:
@@ -297,7 +291,7 @@ def _file_facts(parsed: pl.DataFrame, kind: str) -> dict[int, dict[str, object]]
     rows = ~pl.col("_blank") & ~pl.col("_footer")
     failed = pl.col("_failure").is_not_null()
     loaded = rows & ~failed
-    money = _stats_money_column(kind)
+    money = stats_money_column(kind)
     aggregates = [
         rows.sum().alias("rows_read"),
         loaded.sum().alias("rows_loaded"),
@@ -328,9 +322,9 @@ def _file_facts(parsed: pl.DataFrame, kind: str) -> dict[int, dict[str, object]]
 
 
 def _row_summary(fact: dict[str, object]) -> dict[str, object]:
-    """The items ``ingest._row_summary`` counts for one file."""
+    """The items ``ingest.counts._row_summary`` counts for one file."""
     summary: dict[str, object] = {"count": fact.get("rows_read", 0)}
     for item in ("in", "out", "neutral"):
         summary[f"{item}_count"] = fact.get(f"{item}_count", 0)
-        summary[f"{item}_amount"] = _decimal(fact.get(f"{item}_amount"))
+        summary[f"{item}_amount"] = decimal(fact.get(f"{item}_amount"))
     return summary

@@ -17,7 +17,7 @@ import polars as pl
 from fundtrail.config import CaseConfig, Source
 from fundtrail.ingest import cells
 from fundtrail.ingest.readers import EXTRA_FIELDS, SPREADSHEET_FORMATS, Layout, RawTable, header_index
-from fundtrail.kinds import KINDS, Column, staged_columns
+from fundtrail.kinds import KINDS, TEXT_SUFFIX, Column, staged_columns
 
 
 LANDING_TYPES: dict[str, pl.DataType] = {
@@ -81,13 +81,16 @@ def parse_rows(
     footer_pattern = layout.mapping.footer
     footer = pl.col("c0").str.contains(footer_pattern).fill_null(False) if footer_pattern and file_columns else pl.lit(False)
 
-    # Per canonical column: the trimmed raw text (what quarantine shows), the
-    # text after value mapping with placeholders removed, and a placeholder flag.
+    # Per canonical column: the trimmed raw text (what quarantine shows, and what a keep_text
+    # column stages beside its value), the text after value mapping with placeholders removed,
+    # and a placeholder flag.
     texts: list[pl.Expr] = []
     for col in kind_columns:
         raw = _raw_cell(col, positions, layout)
         mapped = _mapped_value(raw, col.name, layout)
         texts.append(raw.alias(f"_raw_{col.name}"))
+        if col.keep_text:
+            texts.append(raw.alias(col.name + TEXT_SUFFIX))
         if col.identifier:
             mapped = cells.identifier_text(mapped)
             changed = cells.identifier_text(raw).fill_null("") != raw

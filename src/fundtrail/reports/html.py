@@ -8,7 +8,7 @@ values to its template; the templates decide the markup.
 
 No network: the CSS, the few lines of JavaScript and every diagram (inline
 SVG) are in the file, and no URL is referenced except ``validation_href``, a
-relative link to the Great Expectations Data Docs beside the report.
+relative link to the validation report (validation/index.html) beside it.
 
 Order of the page, what a prosecutor reads first at the top: the warnings;
 the case's headline figures with the defendants by tier and their liable
@@ -35,18 +35,17 @@ used only for diagram geometry.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import polars as pl
 
-from fundtrail.reports import figures, labels, mask
+from fundtrail.reports import figures, labels, mask, templating
 from fundtrail.reports.mask import account_expr, digit_runs_expr, mask_one, mask_table, victim_id_expr
+from fundtrail.reports.templating import cell_text, numeric, plain_cell
 
 # Limits of what the page lists; the CSV named in each cut note holds every row.
 MAX_DRILL_ENTRIES = 500  # entries behind one liable amount (the pipeline passes as many)
@@ -67,11 +66,8 @@ FRAUD_KEYS = (
     "entries_validated", "entries_unknown_code", "victims_identified", "payers_unidentified",
 )
 INFO_KEYS = ("info_defendants",)
-PLAIN_NUMBER_COLUMNS = ("source_row", "before_row", "after_row")
 INTEGRITY_MONEY = ("expected", "actual", "expected_balance", "actual_balance", "missing_amount")
 DEFENDANT_COLUMNS_FIRST = ("defendant_id", "name", "role", "liable", "tier", "liable_basis", "unit_ids", "codes", "entries", "victims")
-
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 def write_html_report(
@@ -87,7 +83,8 @@ def write_html_report(
     defendants = raw.get("defendants", pl.DataFrame())
     anchors = {d: f"d-{i}" for i, d in enumerate(defendants.get_column("defendant_id").to_list())} if defendants.height else {}
     info = figures.info_defendants(raw, summary)
-    page = _environment().get_template("report.html").render(
+    page = templating.render(
+        "report.html",
         title=str(summary.get("title") or summary.get("case_id") or ""),
         unmask=unmask,
         validation_href=validation_href,
@@ -96,7 +93,7 @@ def write_html_report(
         headline=_headline(raw, summary, case, anchors, info),
         info=_info_defendants(info),
         defendants=_defendants(raw, anchors) if case.fraud else None,
-        validation=_validation(summary, shown),
+        validation=_validation(summary, shown, validation_href),
         drilldowns=_drilldowns(raw, anchors, shown),
         org=_org_chart(raw, anchors) if case.fraud else None,
         flow=_fund_flow(raw, shown),
@@ -105,35 +102,6 @@ def write_html_report(
         quarantine=_quarantine(raw, shown),
     )
     path.write_text(page, encoding="utf-8")
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(money=figures.money, share=figures.share, cell=_cell, plain=_plain_cell)
-    env.tests.update(numeric=_numeric)
-    env.globals.update(
-        col_zh=lambda c: labels.column_title("zh", c),
-        col_en=lambda c: labels.column_title("en", c),
-        total_zh=lambda k: labels.summary_label("zh", k),
-        total_en=lambda k: labels.summary_label("en", k),
-        value_zh=_value_zh,
-    )
-    return env
-
-
-def _value_zh(value: Any) -> str:
-    """A code in Chinese; a list of codes (``leader;staff``: two roles over time) word by word."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return "；".join(labels.value_label("zh", part) for part in value.split(";"))
-    return labels.value_label("zh", value)
 
 
 class _Masker:
@@ -191,36 +159,6 @@ def _positive(value: Any) -> bool:
         return False
 
 
-# ---------------------------------------------------------------- cell text (template filters)
-
-
-def _numeric(value: Any) -> bool:
-    return isinstance(value, (Decimal, int)) and not isinstance(value, bool)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是 yes" if value else "否 no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, Decimal):
-        return figures.money(value)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
-
-
-def _plain_cell(value: Any, column: str) -> str:
-    """Row numbers without thousands separators (``source_row`` 1234 is a row, not an amount)."""
-    return str(value) if column in PLAIN_NUMBER_COLUMNS and _numeric(value) else _cell(value)
-
-
 def _sum(frame: pl.DataFrame, column: str = "amount") -> Decimal:
     total = frame.get_column(column).sum() if frame.height else None
     return Decimal(total) if total is not None else Decimal("0.00")
@@ -249,7 +187,7 @@ def _facts(summary: dict[str, Any]) -> list[tuple[str, str]]:
     for key in ("case_id", "timezone", "started", "finished", "code_version"):
         value = summary.get(key)
         if value is not None:
-            facts.append((key, figures.case_time(value, summary.get("timezone")) if key in ("started", "finished") else _cell(value)))
+            facts.append((key, figures.case_time(value, summary.get("timezone")) if key in ("started", "finished") else cell_text(value)))
     return facts
 
 
@@ -282,7 +220,7 @@ def _headline(
     found_nothing = case.fraud and not case.info and not any(_positive(every.get(k)) for k in ("entries_count", "payments_count", "defendants"))
     return {
         "cards": cards,
-        "all": [(k, _total_text(k, v), _numeric(v)) for k, v in every.items()],
+        "all": [(k, _total_text(k, v), numeric(v)) for k, v in every.items()],
         "tiers": tiers,
         "found_nothing": found_nothing,
     }
@@ -293,7 +231,7 @@ def _total_text(key: str, value: Any) -> str:
         return figures.share(value)
     if isinstance(value, Decimal) and figures.is_money_key(key):
         return figures.money(value)
-    return _cell(value)
+    return cell_text(value)
 
 
 def _tier_groups(frame: pl.DataFrame, amount: str, anchors: dict[str, str], info: bool = False) -> list[dict[str, Any]]:
@@ -356,9 +294,16 @@ def _info_defendants(info: pl.DataFrame | None) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- validation and integrity
 
 
-def _validation(summary: dict[str, Any], shown: _Masker) -> dict[str, Any]:
+def _validation(summary: dict[str, Any], shown: _Masker, validation_href: str) -> dict[str, Any]:
+    """Each suite links to its own page when the summary names it (``page``), else to the report's index."""
+    folder = validation_href.rpartition("/")[0]
     suites = [
-        {"suite": str(r.get("suite", "")), "success": r.get("success"), "failed": r.get("failed")}
+        {
+            "suite": str(r.get("suite", "")),
+            "success": r.get("success"),
+            "failed": r.get("failed"),
+            "href": f"{folder}/{r['page']}" if folder and r.get("page") else r.get("page") or validation_href,
+        }
         for r in summary.get("validation") or []
     ]
     findings = (summary.get("totals") or {}).get("integrity_findings")
@@ -394,9 +339,9 @@ def _integrity(integrity: Any, shown: _Masker, timezone: str | None, total: int 
                 pass
         if isinstance(value, dt.datetime):
             return {"text": figures.case_time(value, timezone), "cls": "time", "small": None}
-        if _numeric(value):
-            return {"text": _plain_cell(value, key), "cls": "num", "small": None}
-        return {"text": shown.text(_cell(value)), "cls": "", "small": None}
+        if numeric(value):
+            return {"text": plain_cell(value, key), "cls": "num", "small": None}
+        return {"text": shown.text(cell_text(value)), "cls": "", "small": None}
 
     if isinstance(integrity, dict):
         return {"pairs": [(str(k), cell(str(k), v)) for k, v in integrity.items()], "listed": len(integrity)}
@@ -410,7 +355,7 @@ def _integrity(integrity: Any, shown: _Masker, timezone: str | None, total: int 
         "findings": [
             {
                 "cells": [cell(k, r.get(k)) for k in columns],
-                "detail": shown.text(_cell(r["detail"])) if r.get("detail") is not None else None,
+                "detail": shown.text(cell_text(r["detail"])) if r.get("detail") is not None else None,
             }
             for r in records
         ],
@@ -529,7 +474,7 @@ def _unvalidated_by_defendant(raw: dict[str, pl.DataFrame], shown: _Masker) -> d
     result = {}
     for (defendant_id,), mine in joined.group_by("defendant_id", maintain_order=True):
         listed = shown.loose_table("unvalidated", mine.head(MAX_UNVALIDATED_ENTRIES).select(columns))
-        result[defendant_id] = _table(listed, mine.height, "entries.csv")
+        result[defendant_id] = _table(listed, mine.height, "entries.csv", {"reason": "coded"})
     return result
 
 

@@ -234,6 +234,31 @@ VALUES: dict[str, dict[str, str]] = {
     },
     "en": {},
 }
+# Codes whose meaning depends on their column ("none" is a tier, and also the reason an entry
+# found no payment of its amount): looked up for that column before VALUES.
+COLUMN_VALUES: dict[str, dict[str, dict[str, str]]] = {
+    "zh": {
+        # why an unvalidated entry found no payment: the first rule its nearest payment fails (rules.md §9)
+        "reason": {
+            "none": "无同金额付款",
+            "rejected": "复核决定已驳回该配对",
+            "window": "超出时间窗口",
+            "account": "收款账户不符",
+            "victim": "付款人不符",
+            "taken": "付款已配给其他入金",
+        },
+    },
+    "en": {
+        "reason": {
+            "none": "no payment of this amount",
+            "rejected": "pair rejected by a review decision",
+            "window": "outside the time window",
+            "account": "another receiving account",
+            "victim": "another payer",
+            "taken": "payment matched to another entry",
+        },
+    },
+}
 YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
 TRANSLATED_COLUMNS = ("role", "liable_basis", "tier", "status", "ambiguous")
 
@@ -264,6 +289,7 @@ SUMMARY: dict[str, dict[str, str]] = {
         "payers_unidentified": "未识别付款账户数",
         "statement_rows": "银行流水行数",
         "duplicate_rows": "重复行数（已去除）",
+        "normalised_cells": "已规范化单元格数（全角字符、不可见字符）",
         "info_defendants": "信息类被告人数",
         "integrity_findings": "流水完整性问题数",
         "workbook_rows_per_sheet": "本工作簿各明细表行数",
@@ -310,6 +336,7 @@ SUMMARY: dict[str, dict[str, str]] = {
         "payers_unidentified": "Unidentified paying accounts",
         "statement_rows": "Bank statement rows",
         "duplicate_rows": "Duplicate rows (dropped)",
+        "normalised_cells": "Cells normalised (full-width or invisible characters)",
         "info_defendants": "Information-sale defendants",
         "integrity_findings": "Statement integrity findings",
         "workbook_rows_per_sheet": "Rows per detail sheet in this workbook",
@@ -345,11 +372,12 @@ def summary_label(lang: str, key: str) -> str:
     return SUMMARY[lang].get(key, key)
 
 
-def value_label(lang: str, value: str | bool) -> str:
+def value_label(lang: str, value: str | bool, column: str | None = None) -> str:
     if isinstance(value, bool):
         yes, no = YES_NO[lang]
         return yes if value else no
-    return VALUES[lang].get(value, value)
+    in_column = COLUMN_VALUES[lang].get(column or "", {})
+    return in_column.get(value) or VALUES[lang].get(value, value)
 
 
 class ReportLanguageError(FundtrailError):

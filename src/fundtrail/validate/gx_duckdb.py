@@ -47,6 +47,7 @@ os.environ["GX_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 import contextlib  # noqa: E402
+import copy  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
@@ -63,6 +64,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig  # noq
 from great_expectations.datasource.fluent import SQLDatasource  # noqa: E402
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine  # noqa: E402
 from great_expectations.expectations.expectation import Expectation  # noqa: E402
+from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
 
 # GX pins this module's logger at INFO, so every run announced its temporary docs folder.
 logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
@@ -168,26 +170,36 @@ def _is_plain_json(value: Any) -> bool:
 
 @contextlib.contextmanager
 def _lean_gx() -> Iterator[None]:
-    """Two memos for GX 1.24 while a session validates; both give the values GX computes.
+    """Memos for three pure computations GX 1.24 repeats thousands of times per suite.
 
-    - ``Expectation.configuration`` rebuilds a pydantic copy of the whole expectation on
-      every read, and building one expectation's metric graph reads it ~80 times. It is
-      kept per expectation object for the session (the objects are not changed while
-      they are validated).
+    Each gives what GX computes, and is dropped when the session closes:
+
+    - ``ExpectationConfiguration.to_domain_obj`` builds (and pydantic-validates) a new
+      expectation object from its configuration for every metric of every expectation;
+      ``Expectation.configuration`` rebuilds the configuration from the object on every
+      read (~80 reads per expectation). Both are kept per object, and are rebuilt when
+      that object's state is no longer the state they were built from.
     - ``IDDict.to_id`` (the key of every metric) runs each value through
       ``convert_to_json_serializable``, whose numpy checks dominate on ``None``. For
       values that already are plain JSON that function returns them unchanged, so the
       id is the same digest of ``json.dumps`` computed here directly.
     """
     configuration = Expectation.configuration
+    to_domain_obj = ExpectationConfiguration.to_domain_obj
     to_id = IDDict.to_id
-    built: dict[int, tuple[Expectation, Any]] = {}
+    built: dict[int, tuple[Any, Any, Any]] = {}
+
+    def remembered(source: Any, state: Any, build: Any) -> Any:
+        hit = built.get(id(source))
+        if hit is None or hit[0] is not source or hit[1] != state:
+            hit = built[id(source)] = (source, copy.deepcopy(state), build(source))
+        return hit[2]
 
     def kept_configuration(self: Expectation) -> Any:
-        hit = built.get(id(self))
-        if hit is None or hit[0] is not self:
-            hit = built[id(self)] = (self, configuration.fget(self))
-        return hit[1]
+        return remembered(self, self.__dict__, configuration.fget)
+
+    def kept_domain_obj(self: ExpectationConfiguration) -> Any:
+        return remembered(self, self.__dict__, to_domain_obj)
 
     def plain_to_id(self: IDDict, id_keys: Any = None, id_ignore_keys: Any = None) -> Any:
         keys = set(self.keys() if id_keys is None else id_keys) - set(
@@ -201,11 +213,13 @@ def _lean_gx() -> Iterator[None]:
         return to_id(self, id_keys, id_ignore_keys)
 
     Expectation.configuration = property(kept_configuration)  # type: ignore[method-assign]
+    ExpectationConfiguration.to_domain_obj = kept_domain_obj  # type: ignore[method-assign]
     IDDict.to_id = plain_to_id  # type: ignore[method-assign]
     try:
         yield
     finally:
         Expectation.configuration = configuration  # type: ignore[method-assign]
+        ExpectationConfiguration.to_domain_obj = to_domain_obj  # type: ignore[method-assign]
         IDDict.to_id = to_id  # type: ignore[method-assign]
 
 
