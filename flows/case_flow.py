@@ -65,8 +65,9 @@ def _as_tasks(step: pipeline.Step | pipeline.Parts, run: pipeline.Run) -> pipeli
     # quote() does not survive Dask's own walk over a task's arguments: parts get the small case.
     if isinstance(step, pipeline.Parts):
         settings = pipeline.settings_for_batches(run.case)
-        futures = [_TASKS[step.name].submit(settings, item, run.paths) for item in step.plan(run)]
-        return step.join(run, [future.result() for future in futures])
+        items = step.plan(run)
+        futures = [_TASKS[step.name].submit(settings, item, run.paths) for item in items]
+        return step.join(run, progress.part_results(step.stage, futures, items))
     return _TASKS[step.name](quote(run))
 
 

@@ -1,9 +1,11 @@
-"""`fundtrail` command line: run, demo, schedule, inspect, generate, diff.
+"""`fundtrail` command line: run, check, init, demo, schedule, inspect, generate, diff.
 
 Exit codes (outputs.md): 0 the run finished (quarantined rows included),
 1 the case could not be read or broke a balancing rule, 2 a usage error.
 Prefect is imported only by the commands that run a flow, after its
 environment is set: no telemetry, no server to configure, quiet logs.
+Everything printed is in the user's language (``--lang``, Chinese by
+default), made from the message catalogue (fundtrail.messages, fundtrail.console).
 """
 
 from __future__ import annotations
@@ -12,105 +14,137 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from fundtrail import console, messages
 from fundtrail.errors import FundtrailError, RunEnvironmentError
 
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(_lang_of(argv)).parse_args(argv)
     try:
         return args.command(args)
     except FundtrailError as exc:
-        print(f"fundtrail: {exc}", file=sys.stderr)
+        print(console.error_line(exc, args.lang), file=sys.stderr)
         return exc.exit_code
     except OSError as exc:
         # A full disk or a folder gone read-only mid-run: the staging folder is removed, OUT_DIR untouched.
-        # A write into an open file names no file: the output folder is where it was going.
-        target = exc.filename or getattr(args, "out", None)
-        where = f"{target}: " if target else ""
-        print(f"fundtrail: {where}{exc.strerror or exc}; earlier outputs are untouched", file=sys.stderr)
+        print(console.os_error_line(exc, getattr(args, "out", None), args.lang), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("fundtrail: interrupted; earlier outputs are untouched", file=sys.stderr)
+        print(console.line("cli.interrupted", args.lang), file=sys.stderr)
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fundtrail", description=__doc__.splitlines()[0])
+def _lang_of(argv: list[str]) -> str:
+    """The --lang asked for, read before parsing so that the help and argument errors are in it too."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.removeprefix("--lang=")
+        else:
+            continue
+        if value in messages.LANGS:
+            return value
+    return messages.DEFAULT_LANG
+
+
+def _parser(lang: str) -> argparse.ArgumentParser:
+    h = lambda key, /, **params: messages.text(f"cli.help.{key}", lang, **params)  # noqa: E731
+    # --lang belongs to each command: a top-level one would be overwritten by the command's default.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=messages.LANGS, default=messages.DEFAULT_LANG, help=h("lang"))
+    parser = argparse.ArgumentParser(prog="fundtrail", description=h("description"))
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="reconcile one case folder")
+    def command(name: str, handler) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=h(name), description=h(name), parents=[common])
+        sub.set_defaults(command=handler)
+        return sub
+
+    run = command("run", _run)
     run.add_argument("case_dir", type=Path)
-    run.add_argument(
-        "--out", type=_folder, required=True, help="output folder (replaced as a whole at the end)"
-    )
+    run.add_argument("--out", type=_folder(lang), required=True, help=h("out"))
     engine = run.add_mutually_exclusive_group()
-    engine.add_argument(
-        "--dask", metavar="ADDRESS", help="run the ingest batches on the Dask cluster at ADDRESS (tcp://host:8786); "
-        "the case and output folders must be on a path every worker sees"
-    )
-    engine.add_argument(
-        "--workers", type=_positive, metavar="N", help="run the ingest batches on a local Dask cluster of N processes"
-    )
-    _add_output_options(run)
-    run.set_defaults(command=_run)
+    engine.add_argument("--dask", metavar="ADDRESS", help=h("dask"))
+    engine.add_argument("--workers", type=_positive(lang), metavar="N", help=h("workers"))
+    _add_output_options(run, h)
 
-    demo = commands.add_parser("demo", help="generate the two seed cases, reconcile them, show the summary")
-    demo.add_argument("--out", type=_folder, default=Path("demo-out"))
-    demo.add_argument("--scale", type=float, default=1.0)
-    demo.add_argument("--seed", type=int, default=729)
-    _add_output_options(demo)
-    demo.set_defaults(command=_demo)
+    command("check", _check).add_argument("case_dir", type=Path)
+    command("init", _init).add_argument("case_dir", type=Path)
 
-    schedule = commands.add_parser(
-        "schedule", help="reconcile a case on a cron schedule (serves a Prefect deployment until stopped)"
-    )
+    demo = command("demo", _demo)
+    demo.add_argument("--out", type=_folder(lang), default=Path("demo-out"), help=h("demo_out"))
+    demo.add_argument("--scale", type=float, default=1.0, help=h("scale"))
+    demo.add_argument("--seed", type=int, default=729, help=h("seed"))
+    _add_output_options(demo, h)
+
+    schedule = command("schedule", _schedule)
     schedule.add_argument("case_dir", type=Path)
-    schedule.add_argument("--out", type=_folder, required=True)
-    schedule.add_argument("--cron", required=True, help='e.g. "0 2 * * *" for 02:00 every day')
-    _add_output_options(schedule)
-    schedule.set_defaults(command=_schedule)
+    schedule.add_argument("--out", type=_folder(lang), required=True, help=h("out"))
+    schedule.add_argument("--cron", required=True, help=h("cron"))
+    _add_output_options(schedule, h)
 
-    inspect = commands.add_parser("inspect", help="name an export's layout and print a ready [[source]] block")
-    inspect.add_argument("file", type=Path)
-    inspect.set_defaults(command=_inspect)
+    command("inspect", _inspect).add_argument("file", type=Path)
 
-    generate = commands.add_parser("generate", help="write a synthetic case folder with its answer key")
+    generate = command("generate", _generate)
     generate.add_argument("case_kind", choices=("fraud", "info"))
-    generate.add_argument("--out", type=_folder, required=True)
-    generate.add_argument("--scale", type=float, default=1.0)
-    generate.add_argument("--seed", type=int, default=729)
-    generate.add_argument(
-        "--files-per-account", action="store_true",
-        help="fraud: write the bank statements as 调单 replies, one small file per account and month",
-    )
-    generate.set_defaults(command=_generate)
+    generate.add_argument("--out", type=_folder(lang), required=True, help=h("generate_out"))
+    generate.add_argument("--scale", type=float, default=1.0, help=h("scale"))
+    generate.add_argument("--seed", type=int, default=729, help=h("seed"))
+    generate.add_argument("--files-per-account", action="store_true", help=h("files_per_account"))
 
-    diff = commands.add_parser("diff", help="list the figures that differ between two outputs, and the files")
-    diff.add_argument("before", type=Path, help="the earlier output folder")
-    diff.add_argument("after", type=Path, help="the later output folder")
-    diff.add_argument("--unmask", action="store_true", help="show file names and payers' accounts in full")
-    diff.set_defaults(command=_diff)
+    diff = command("diff", _diff)
+    diff.add_argument("before", type=Path, help=h("diff_before"))
+    diff.add_argument("after", type=Path, help=h("diff_after"))
+    diff.add_argument("--unmask", action="store_true", help=h("diff_unmask"))
     return parser
 
 
-def _folder(text: str) -> Path:
-    """An --out value; an empty one would mean the current folder, which a run would replace."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("an empty folder name (it would mean the current folder)")
-    return Path(text)
+def _folder(lang: str):
+    def folder(text: str) -> Path:
+        """An --out value; an empty one would mean the current folder, which a run would replace."""
+        if not text.strip():
+            raise argparse.ArgumentTypeError(messages.text("cli.empty_folder", lang))
+        return Path(text)
+
+    return folder
 
 
-def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="column titles of report.xlsx")
-    parser.add_argument("--unmask", action="store_true", help="show victims' names and accounts in the reports")
-    parser.add_argument("--verbose", action="store_true", help="show Prefect's own logs")
+def _positive(lang: str):
+    def positive(text: str) -> int:
+        value = int(text)
+        if value < 1:
+            raise argparse.ArgumentTypeError(messages.text("cli.not_positive", lang, value=text))
+        return value
+
+    return positive
+
+
+def _add_output_options(parser: argparse.ArgumentParser, h) -> None:
+    parser.add_argument("--unmask", action="store_true", help=h("unmask"))
+    parser.add_argument("--verbose", action="store_true", help=h("verbose"))
 
 
 def _run(args: argparse.Namespace) -> int:
-    summary = _reconcile(args.case_dir, args.out, args)
-    _print_summary(summary, args.out)
+    summary, currency = _reconcile(args.case_dir, args.out, args)
+    print(console.summary_text(summary, args.out, currency, args.lang, args.unmask), end="")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from fundtrail.check import check_case, render
+
+    print(render(check_case(args.case_dir), args.lang), end="")
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from fundtrail.init import init_case, render_summary
+
+    print(render_summary(init_case(args.case_dir, args.lang), args.lang), end="")
     return 0
 
 
@@ -121,10 +155,10 @@ def _demo(args: argparse.Namespace) -> int:
     results = args.out / "results"
     for kind, generate in (("fraud", generate_fraud), ("info", generate_info)):
         case_dir = cases / kind
-        print(f"generating the {kind} case → {case_dir}")
+        print(messages.text("cli.generating", args.lang, kind=kind, case_dir=case_dir))
         generate(case_dir, scale=args.scale, seed=args.seed)
-        summary = _reconcile(case_dir, results / kind, args)
-        _print_summary(summary, results / kind)
+        summary, currency = _reconcile(case_dir, results / kind, args)
+        print(console.summary_text(summary, results / kind, currency, args.lang, args.unmask), end="")
     return 0
 
 
@@ -136,16 +170,12 @@ def _schedule(args: argparse.Namespace) -> int:
     check_output(case, args.out)
     if not os.environ.get("PREFECT_API_URL"):
         # The temporary server of a plain run has no scheduler: nothing would ever start.
-        print(
-            "fundtrail: schedule needs a running Prefect server: start `prefect server start` "
-            "and set PREFECT_API_URL=http://127.0.0.1:4200/api",
-            file=sys.stderr,
-        )
+        print(console.line("cli.schedule_needs_server", args.lang), file=sys.stderr)
         return 2
     _quiet_prefect(verbose=args.verbose)
     from flows.case_flow import reconcile
 
-    print(f"serving {case.id} on cron {args.cron!r}; outputs → {args.out.resolve()} (Ctrl-C stops)")
+    print(messages.text("cli.serving", args.lang, case_id=case.id, cron=args.cron, out=args.out.resolve()))
     reconcile.serve(
         name=f"reconcile-{case.id}",
         cron=args.cron,
@@ -162,7 +192,7 @@ def _schedule(args: argparse.Namespace) -> int:
 def _inspect(args: argparse.Namespace) -> int:
     from fundtrail.inspect import print_report
 
-    return print_report(args.file)
+    return print_report(args.file, args.lang)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -170,52 +200,38 @@ def _generate(args: argparse.Namespace) -> int:
 
     generate = generate_fraud if args.case_kind == "fraud" else generate_info
     if args.files_per_account and args.case_kind != "fraud":
-        print("fundtrail: --files-per-account is for the fraud case", file=sys.stderr)
+        print(console.line("cli.files_per_account_fraud_only", args.lang), file=sys.stderr)
         return 2
     options = {"files_per_account": True} if args.files_per_account else {}
     out = generate(args.out, scale=args.scale, seed=args.seed, **options)
-    print(f"wrote {args.case_kind} case to {out} (answer key: {out / 'truth.json'})")
+    print(messages.text("cli.generated", args.lang, kind=args.case_kind, out=out, truth=out / "truth.json"))
     return 0
 
 
 def _diff(args: argparse.Namespace) -> int:
-    import polars as pl
-
     from fundtrail import changes
-    from fundtrail.reports.mask import digit_runs_expr
 
-    found = changes.between(args.before, args.after)
-    if not args.unmask:
-        found = found.with_columns(digit_runs_expr(pl.col("key")).alias("key"))
-    print(_changes_headline(changes.counts(found)) if found.height else "no changes: the same figures from the same files")
-    for line in changes.describe(found):
-        print(f"  {line}")
+    print(console.diff_text(changes.between(args.before, args.after), args.lang, args.unmask), end="")
     return 0
 
 
-def _changes_headline(counts: dict) -> str:
-    files = ", ".join(
-        f"{counts[key]} input file{'s' if counts[key] != 1 else ''} {state}"
-        for key, state in (("inputs_added", "added"), ("inputs_removed", "removed"), ("inputs_changed", "changed"))
-        if counts[key]
-    )
-    figures = f"{counts['figures']} figure{'s' if counts['figures'] != 1 else ''} moved"
-    return f"{figures}; {files}" if files else figures
-
-
-def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
+def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> tuple[dict, str]:
+    """The run's summary and the case's currency (the summary's amounts are in it)."""
     from fundtrail import pipeline
+    from fundtrail.progress import StageDisplay
 
     engine = _engine(args)
     # The case is checked here, once (bad case.toml, headers or output folder: reported before Prefect starts).
     stages = (pipeline.CHECK_STAGE, "prefect", *pipeline.STAGES[1:])
-    display = _StageDisplay(stages, enabled=sys.stderr.isatty() and not args.verbose)
+    # Prefect's own logs take the progress lines' place under --verbose.
+    display = None if args.verbose else StageDisplay(sys.stderr, stages, args.lang)
+    show = display or (lambda event: None)
     try:
-        display.stage(pipeline.CHECK_STAGE)
+        show(pipeline.CHECK_STAGE)
         run = pipeline.prepare(case_dir, out_dir, lang=args.lang, unmask=args.unmask)
         try:
             _quiet_prefect(verbose=args.verbose)
-            display.stage("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
+            show("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
             _check_server()
             import httpx
 
@@ -226,22 +242,24 @@ def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> dict:
         except BaseException:
             pipeline.abandon_run(run.paths)
             raise
-        with progress.listening(display.stage):
+        with progress.listening(show):
             try:
-                return run_prepared(run, runner)
+                return run_prepared(run, runner), run.case.currency
             except httpx.HTTPError as exc:
                 # The server went away and Prefect's client gave up before the ServerWatch did.
                 if pipeline.finished(run):
-                    print(f"fundtrail: the run finished, its outputs are in {run.paths.out_dir}; the Prefect "
-                          f"server stopped answering ({exc}): the flow run is not recorded there", file=sys.stderr)
+                    if display is not None:
+                        display.close()
+                    print(
+                        console.line("cli.server_gone_finished", args.lang, out=run.paths.out_dir, detail=exc),
+                        file=sys.stderr,
+                    )
                     raise SystemExit(0) from None
-                raise RunEnvironmentError(
-                    f"the Prefect server {os.environ.get('PREFECT_API_URL') or '(temporary)'} does not answer "
-                    f"({exc}); earlier outputs are untouched. Start it again (or unset PREFECT_API_URL to "
-                    "use a temporary one) and run again"
-                ) from None
+                url = os.environ.get("PREFECT_API_URL") or messages.text("cli.temporary_server", args.lang)
+                raise RunEnvironmentError(code="cli.server_gone", url=url, detail=str(exc)) from None
     finally:
-        display.close()
+        if display is not None:
+            display.close()
 
 
 def _engine(args: argparse.Namespace) -> tuple[str | None, int | None]:
@@ -253,8 +271,13 @@ def _engine(args: argparse.Namespace) -> tuple[str | None, int | None]:
 
     config = load_user_config()
     if config.dask is not None or config.workers is not None:
-        where = f"the Dask cluster at {config.dask}" if config.dask else f"a local Dask cluster of {config.workers} processes"
-        print(f"fundtrail: ingest batches run on {where} ({config.path})", file=sys.stderr)
+        where = (
+            messages.Phrase("cli.engine_dask", address=config.dask)
+            if config.dask
+            else messages.Phrase("cli.engine_local", workers=config.workers)
+        )
+        lang = getattr(args, "lang", messages.DEFAULT_LANG)
+        print(console.line("cli.engine", lang, where=where, path=config.path), file=sys.stderr)
     return config.dask, config.workers
 
 
@@ -273,17 +296,7 @@ def _check_server() -> None:
             problem = f"HTTP {response.status}"
     except (OSError, ValueError) as exc:
         problem = str(getattr(exc, "reason", exc))
-    raise RunEnvironmentError(
-        f"PREFECT_API_URL={url}: no Prefect server answers there ({problem}); start `prefect server start` "
-        "or unset PREFECT_API_URL to use a temporary server"
-    )
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text}: must be 1 or more")
-    return value
+    raise RunEnvironmentError(code="cli.no_server", url=url, problem=problem)
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -311,81 +324,7 @@ def _quiet_prefect(verbose: bool) -> None:
         os.unlink(probe)
     except OSError as exc:
         # Prefect would otherwise fail ~20 s later with "ephemeral server timed out".
-        raise RunEnvironmentError(
-            f"PREFECT_HOME={home}: cannot write there ({exc.strerror}); Prefect keeps its run records "
-            "in that folder: set PREFECT_HOME to a writable folder"
-        ) from None
-
-
-class _StageDisplay:
-    """One line per stage with its time, on a terminal only; no personal data ever goes here."""
-
-    def __init__(self, stages: tuple[str, ...], enabled: bool) -> None:
-        self.stages = stages
-        self.enabled = enabled
-        self.current: str | None = None
-        self.since = time.monotonic()
-
-    def stage(self, name: str) -> None:
-        self._finish_current()
-        self.current, self.since = name, time.monotonic()
-        if self.enabled:
-            position = self.stages.index(name) + 1 if name in self.stages else 0
-            print(f"  [{position}/{len(self.stages)}] {name} …", end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        self._finish_current()
-
-    def _finish_current(self) -> None:
-        if self.enabled and self.current is not None:
-            print(f" {time.monotonic() - self.since:.1f} s", file=sys.stderr, flush=True)
-        self.current = None
-
-
-def _print_summary(summary: dict, out_dir: Path) -> None:
-    totals = summary["totals"]
-    print(f"\n{summary['case_id']}: {summary['title']}")
-    moved = summary.get("changes", {})
-    if moved.get("lines"):
-        print(f"  CHANGES since the previous run into this folder: {_changes_headline(moved)}")
-        for line in moved["lines"]:
-            print(f"    {line}")
-        shown = sum(moved[k] for k in ("figures", "inputs_added", "inputs_removed", "inputs_changed"))
-        if shown > len(moved["lines"]):
-            print(f"    … {shown - len(moved['lines'])} more in changes.csv")
-    for warning in summary.get("warnings", []):
-        print(f"  WARNING [{warning['code']}] {warning['message']}")
-    if totals["entries_count"]:
-        print(
-            f"  deposit entries {totals['entries_count']:,}: validated {totals['entries_validated']:,} "
-            f"({float(totals['validated_share']) * 100:.1f}% of the amount), "
-            f"validated amount {totals['validated_amount']:,.2f} CNY, unvalidated {totals['unvalidated_amount']:,.2f} CNY"
-        )
-        tiers = ", ".join(f"{tier} {count}" for tier, count in totals["defendants_by_tier"].items())
-        print(f"  defendants by tier: {tiers}")
-        for d in summary["top_defendants"]:
-            print(f"    {d['defendant_id']:<8} {d['role']:<22} liable {d['liable']:>18,.2f} ({d['liable_basis']}) {d['tier']}")
-        print(
-            f"  victims identified {totals['victims_identified']:,}, unidentified paying accounts "
-            f"{totals['payers_unidentified']:,}; unattributed payments {totals['unattributed_amount']:,.2f} CNY"
-        )
-    for d in summary["info_defendants"]:
-        print(
-            f"  {d['defendant_id']}: {d['records_unique']:,} unique valid records "
-            f"({d['records_corroborated']:,} corroborated), received {d['received']:,.2f}, "
-            f"paid upstream {d['paid_upstream']:,.2f}, net gain {d['net_gain']:,.2f} CNY: {d['tier']}"
-        )
-    print(
-        f"  statement rows {totals['statement_rows']:,}; quarantined rows {totals['quarantined_rows']:,}; "
-        f"duplicate rows {totals['duplicate_rows']:,}"
-    )
-    ingest = summary.get("ingest")
-    if ingest:
-        print(f"  input files parsed {ingest['parsed']:,}, taken from earlier runs' cache {ingest['from_cache']:,}")
-    failed = [v["suite"] for v in summary.get("validation", []) if v.get("success") is False]
-    print(f"  expectations: {'all passed' if not failed else 'FAILED in ' + ', '.join(failed)}")
-    out = out_dir.resolve()
-    print(f"  outputs: {out}\n  report: {out / 'report.html'}\n  validation: {out / 'validation' / 'index.html'}")
+        raise RunEnvironmentError(code="cli.prefect_home", home=home, reason=exc.strerror) from None
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 
 from conftest import REPO
-from flows.cli import _print_summary, main
-from fundtrail import changes
+from flows.cli import main
+from fundtrail import changes, console
 from fundtrail.pipeline import run_case
 
 FIXTURE = REPO / "data" / "fixture-fraud"
@@ -124,22 +124,22 @@ def test_reruns_report_nothing_then_exactly_the_figures_one_new_statement_moved(
     lines = sorted(f"{i['path']}\t{i['sha256']}\n" for i in manifest["inputs"])
     assert history[-1]["inputs_sha256"] == hashlib.sha256("".join(lines).encode()).hexdigest()
 
-    _print_summary(summary, out)
+    print(console.summary_text(summary, out, "CNY", "en"), end="")
     printed = capsys.readouterr().out.splitlines()
     assert printed[2] == "  CHANGES since the previous run into this folder: 23 figures moved; 1 input file added"
     assert printed[3] == "    defendants P01 gang: 522800.00 → 524000.00"
     assert "    … 4 more in changes.csv" in printed
 
-    assert main(["diff", str(first), str(out)]) == 0
+    assert main(["diff", "--lang", "en", str(first), str(out)]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "23 figures moved; 1 input file added"
     assert printed[1:] == [f"  {line}" for line in changes.describe(changes.between(first, out))]
     assert "  victims V3 payments: 4 → 5" in printed
-    assert main(["diff", str(out), str(out)]) == 0
+    assert main(["diff", "--lang", "en", str(out), str(out)]) == 0
     assert capsys.readouterr().out == "no changes: the same figures from the same files\n"
 
 
 def test_diff_of_a_folder_that_is_no_output_exits_1_naming_it(tmp_path, capsys):
     (tmp_path / "a").mkdir()
-    assert main(["diff", str(tmp_path / "a"), str(tmp_path / "a")]) == 1
+    assert main(["diff", "--lang", "en", str(tmp_path / "a"), str(tmp_path / "a")]) == 1
     assert "a: not the output of a fundtrail run (no case.duckdb in it)" in capsys.readouterr().err

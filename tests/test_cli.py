@@ -15,7 +15,7 @@ def test_usage_error_exits_2(capsys):
 
 
 def test_missing_case_toml_exits_1_naming_the_file(tmp_path, capsys):
-    code = main(["run", str(tmp_path), "--out", str(tmp_path / "out")])
+    code = main(["run", "--lang", "en", str(tmp_path), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1
     assert "case.toml" in err and "Traceback" not in err
@@ -24,7 +24,7 @@ def test_missing_case_toml_exits_1_naming_the_file(tmp_path, capsys):
 
 def test_unknown_key_exits_1_naming_the_key(tmp_path, capsys):
     (tmp_path / "case.toml").write_text('[case]\nid = "x"\ncolour = "red"\n', encoding="utf-8")
-    code = main(["run", str(tmp_path), "--out", str(tmp_path / "out")])
+    code = main(["run", "--lang", "en", str(tmp_path), "--out", str(tmp_path / "out")])
     assert code == 1
     assert "unknown key case.colour" in capsys.readouterr().err
 
@@ -38,7 +38,7 @@ def test_missing_column_stops_the_run_before_anything_is_loaded(tmp_path, capsys
         '[source.columns]\naccount_no = "账号"\nts = "时间"\n',
         encoding="utf-8",
     )
-    code = main(["run", str(case), "--out", str(tmp_path / "out")])
+    code = main(["run", "--lang", "en", str(case), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1
     assert "bank.csv: required column 'amount' of bank_statement is missing" in err
@@ -48,7 +48,7 @@ def test_missing_column_stops_the_run_before_anything_is_loaded(tmp_path, capsys
 
 def test_output_inside_the_case_folder_is_refused(tmp_path, capsys):
     (tmp_path / "case.toml").write_text('[case]\nid = "x"\n', encoding="utf-8")
-    code = main(["run", str(tmp_path), "--out", str(tmp_path / "out")])
+    code = main(["run", "--lang", "en", str(tmp_path), "--out", str(tmp_path / "out")])
     assert code == 1
     assert "must not be inside the case folder" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

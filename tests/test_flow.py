@@ -102,7 +102,7 @@ def test_failed_run_leaves_previous_outputs_whole(prefect_harness, tmp_path):
 def test_demo_generates_reconciles_and_summarises_both_cases(prefect_harness, tmp_path, capsys):
     from flows.cli import main
 
-    assert main(["demo", "--out", str(tmp_path / "demo"), "--scale", "0.05"]) == 0
+    assert main(["demo", "--lang", "en", "--out", str(tmp_path / "demo"), "--scale", "0.05"]) == 0
 
     printed = capsys.readouterr().out
     assert "729-fraud" in printed and "maternity-info" in printed

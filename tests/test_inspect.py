@@ -56,7 +56,7 @@ def test_inspect_names_each_sample_above_its_runner_up(name):
     assert (result["preset"], result["header_line"]) == (preset, header_line)
     runner_up = result["runner_up"]
     assert runner_up is None or runner_up["confidence"] < result["confidence"]
-    block = render_source_block(result)
+    block = render_source_block(result, lang="en")
     assert f'format = "{preset}"' in block and f"confidence {result['confidence']}%" in block
     if runner_up:
         assert f"runner-up {runner_up['preset']} {runner_up['confidence']}%" in block
@@ -105,7 +105,7 @@ def test_account_and_holder_read_from_a_preamble_the_preset_does_not_know(tmp_pa
     result = inspect_file(path)
     assert (result["preset"], result["header_line"]) == ("bocom", 4)
     assert (result["preamble_account"], result["account_name"]) == ("6222600000000001", "张三")
-    block = render_source_block(result)
+    block = render_source_block(result, lang="en")
     assert 'account_no = "6222600000000001"  # from the preamble line "账号：6222 6000 0000 0001"' in block
     assert "the preamble names the holder: 张三" in block
 
@@ -119,7 +119,7 @@ def test_a_card_tail_in_the_preamble_is_named_but_not_taken_for_the_account(tmp_
     )
     result = inspect_file(path)
     assert result["preamble_card_tail"] == "1234" and "preamble_account" not in result
-    assert "required: the preamble names only the card's last four digits (1234)" in render_source_block(result)
+    assert "required: the preamble names only the card's last four digits (1234)" in render_source_block(result, lang="en")
 
 
 SHEETS = {

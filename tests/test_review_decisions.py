@@ -127,7 +127,7 @@ def run_steps(case_dir: Path, out_dir: Path) -> tuple[duckdb.DuckDBPyConnection,
     pipeline.build_marts(case, paths)
     pipeline.check_invariants(case, paths)
     con = duckdb.connect(str(paths.db))
-    found = run_warnings(con)
+    found = run_warnings(con, lang="en")
     con.execute("SET TimeZone = ?", [case.timezone])
     return con, [w for w in found if w["code"] == "stale_decision"]
 

@@ -49,7 +49,7 @@ def test_run_dask_in_the_user_config_is_the_default_and_the_command_line_overrid
     path = tmp_path / "config.toml"
     path.write_text('[run]\ndask = "tcp://10.0.0.5:8786"\n', encoding="utf-8")
     monkeypatch.setenv("FUNDTRAIL_CONFIG", str(path))
-    assert _engine(argparse.Namespace(dask=None, workers=None)) == ("tcp://10.0.0.5:8786", None)
+    assert _engine(argparse.Namespace(dask=None, workers=None, lang="en")) == ("tcp://10.0.0.5:8786", None)
     assert f"on the Dask cluster at tcp://10.0.0.5:8786 ({path})" in capsys.readouterr().err
     assert _engine(argparse.Namespace(dask=None, workers=3)) == (None, 3)
     assert _engine(argparse.Namespace(dask="tcp://other:8786", workers=None)) == ("tcp://other:8786", None)

@@ -72,7 +72,7 @@ def test_case_id_and_currency_must_match_whole(tmp_path: Path, case_table: str, 
 
 def test_skip_rows_beyond_the_file_is_refused_at_once(tmp_path: Path, capsys) -> None:
     write_case(tmp_path, source("skip_rows = 1000000000\n"))
-    code, err = run_cli(["run", str(tmp_path), "--out", str(tmp_path.parent / "out")], capsys)
+    code, err = run_cli(["run", "--lang", "en", str(tmp_path), "--out", str(tmp_path.parent / "out")], capsys)
     assert code == 1
     assert f"source #1.skip_rows = 1000000000 is beyond the end of victims.csv ({len(VICTIMS.encode())} bytes)" in err
 
@@ -93,7 +93,7 @@ def test_utf16_files_are_read_and_a_wrong_utf16_label_is_a_clear_error(tmp_path:
 
 def test_a_50mb_single_line_is_a_clear_error(tmp_path: Path, capsys) -> None:
     write_case(tmp_path, source(), "victim_id,name," + "x" * 50_000_000 + "\n")
-    code, err = run_cli(["run", str(tmp_path), "--out", str(tmp_path.parent / "out")], capsys)
+    code, err = run_cli(["run", "--lang", "en", str(tmp_path), "--out", str(tmp_path.parent / "out")], capsys)
     assert code == 1
     assert "victims.csv: line 1 is not a CSV row of a table (field larger than field limit" in err
 
@@ -120,7 +120,7 @@ def test_an_os_error_mid_run_is_one_line_naming_the_file(tmp_path: Path, capsys,
         raise OSError(errno.ENOSPC, "No space left on device", str(out.parent / ".out.partial-1" / "validation"))
 
     monkeypatch.setattr(cli, "_reconcile", disk_full)
-    code, err = run_cli(["run", str(tmp_path / "case"), "--out", str(out)], capsys)
+    code, err = run_cli(["run", "--lang", "en", str(tmp_path / "case"), "--out", str(out)], capsys)
     assert code == 1
     assert "validation: No space left on device; earlier outputs are untouched" in err
 
@@ -136,7 +136,7 @@ def test_disk_full_during_validate_through_the_flow(tmp_path: Path, capsys, monk
         raise OSError(errno.ENOSPC, "No space left on device", str(Path(docs_dir) / "index.html"))
 
     monkeypatch.setattr(gx_validate, "write_report", disk_full)
-    code = main(["run", str(tmp_path / "case"), "--out", str(out)])
+    code = main(["run", "--lang", "en", str(tmp_path / "case"), "--out", str(out)])
     # Prefect's own task-failure log is silenced by the CLI outside tests (PREFECT_LOGGING_LEVEL); the
     # harness has configured Prefect's logging already, so only the CLI's own last line is checked here.
     last = capsys.readouterr().err.strip().splitlines()[-1]

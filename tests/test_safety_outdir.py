@@ -46,7 +46,7 @@ def dead_pid() -> int:
 def test_out_holding_the_case_folder_is_refused_and_nothing_is_touched(case_dir: Path, capsys) -> None:
     work = case_dir.parent
     (work / "notes.txt").write_text("keep me", encoding="utf-8")
-    code, err = run_cli(["run", str(case_dir), "--out", str(work)], capsys)
+    code, err = run_cli(["run", "--lang", "en", str(case_dir), "--out", str(work)], capsys)
     assert code == 1
     assert f"{work}: the output folder holds the case folder {case_dir}" in err
     assert (case_dir / "victims.csv").is_file() and (work / "notes.txt").read_text(encoding="utf-8") == "keep me"
@@ -57,7 +57,7 @@ def test_out_dot_is_refused(case_dir: Path, tmp_path: Path, capsys, monkeypatch)
     elsewhere.mkdir()
     (elsewhere / "mine.txt").write_text("x", encoding="utf-8")
     monkeypatch.chdir(elsewhere)
-    code, err = run_cli(["run", str(case_dir), "--out", "."], capsys)
+    code, err = run_cli(["run", "--lang", "en", str(case_dir), "--out", "."], capsys)
     assert code == 1
     assert "is (or holds) the current folder" in err
     assert (elsewhere / "mine.txt").is_file()
@@ -65,7 +65,7 @@ def test_out_dot_is_refused(case_dir: Path, tmp_path: Path, capsys, monkeypatch)
 
 def test_out_empty_is_a_usage_error(case_dir: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exc:
-        main(["run", str(case_dir), "--out", ""])
+        main(["run", "--lang", "en", str(case_dir), "--out", ""])
     assert exc.value.code == 2
     assert "--out: an empty folder name" in capsys.readouterr().err
     with pytest.raises(OutputFolderError, match="--out is empty"):
@@ -99,7 +99,7 @@ def test_absent_empty_and_earlier_outputs_are_accepted(case_dir: Path, tmp_path:
 def test_out_that_is_a_file_is_refused_before_anything_runs(case_dir: Path, tmp_path: Path, capsys) -> None:
     target = tmp_path / "out.txt"
     target.write_text("a file", encoding="utf-8")
-    code, err = run_cli(["run", str(case_dir), "--out", str(target)], capsys)
+    code, err = run_cli(["run", "--lang", "en", str(case_dir), "--out", str(target)], capsys)
     assert code == 1
     assert f"{target}: the output folder is a file, not a folder" in err
     assert target.read_text(encoding="utf-8") == "a file"
@@ -107,17 +107,17 @@ def test_out_that_is_a_file_is_refused_before_anything_runs(case_dir: Path, tmp_
 
 
 def test_generate_into_a_case_folder_or_a_file_is_refused(case_dir: Path, tmp_path: Path, capsys) -> None:
-    code, err = run_cli(["generate", "fraud", "--out", str(case_dir)], capsys)
+    code, err = run_cli(["generate", "--lang", "en", "fraud", "--out", str(case_dir)], capsys)
     assert code == 1
     assert f"{case_dir}: the folder is not empty and is not a case fundtrail generated" in err
     assert sorted(p.name for p in case_dir.iterdir()) == ["case.toml", "victims.csv"]
     target = tmp_path / "file.csv"
     target.write_text("a,b\n", encoding="utf-8")
-    code, err = run_cli(["generate", "info", "--out", str(target)], capsys)
+    code, err = run_cli(["generate", "--lang", "en", "info", "--out", str(target)], capsys)
     assert code == 1
     assert f"{target}: is a file, not a folder" in err
     with pytest.raises(SystemExit) as exc:
-        main(["generate", "fraud", "--out", ""])
+        main(["generate", "--lang", "en", "fraud", "--out", ""])
     assert exc.value.code == 2
 
 

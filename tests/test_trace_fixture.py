@@ -47,7 +47,8 @@ def test_layer_statements_are_warned_about_in_manifest_and_report(fixture_run):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     layers = [w for w in manifest["warnings"] if w["code"] == "unexplained_statement"]
     # L1-L4 and the mule account X have statements and are in neither gang_accounts nor victims.
-    assert [w["message"].split(":")[0] for w in layers] == [
+    # The run's language is Chinese by default: "<file>：账户 … 的流水".
+    assert [w["message"].split("：")[0] for w in layers] == [
         "bank/layer_l1.csv",
         "bank/layer_l2.csv",
         "bank/layer_l3.csv",
@@ -56,7 +57,7 @@ def test_layer_statements_are_warned_about_in_manifest_and_report(fixture_run):
     ]
     assert summary["warnings"] == manifest["warnings"]
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "bank/mule_x.csv: statement of account" in html
+    assert "bank/mule_x.csv：账户" in html
 
 
 def test_every_expectation_suite_passes_on_the_tracing_fixture(fixture_run):

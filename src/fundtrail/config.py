@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fundtrail.errors import CaseConfigError
 from fundtrail.kinds import KINDS, LIABILITY_BASES, ROLES
+from fundtrail.messages import Phrase
 
 CASE_KEYS = {"id", "title", "timezone", "currency"}
 MATCHING_DEFAULTS: dict[str, Any] = {
@@ -91,17 +93,15 @@ def _tracing(raw: dict[str, Any], where: Path) -> Tracing:
     for key, default in (("max_hops", Tracing.max_hops), ("pass_through_hours", Tracing.pass_through_hours)):
         value = table.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise CaseConfigError(f"{where}: tracing.{key} = {value!r} must be a whole number ≥ 0")
+            raise CaseConfigError(code="config.whole_number", file=where, key=f"tracing.{key}", value=value)
         whole[key] = value
     min_amount = _money_literal(table.get("min_amount", "0.01"), "tracing.min_amount", where)
     platforms = table.get("platform_accounts", [])
     if not isinstance(platforms, list) or not all(isinstance(p, str) and p.strip() for p in platforms):
-        raise CaseConfigError(
-            f"{where}: tracing.platform_accounts must be a list of account numbers as strings (quote long numbers)"
-        )
+        raise CaseConfigError(code="config.platform_accounts", file=where)
     follow_money = table.get("follow_money", True)
     if not isinstance(follow_money, bool):
-        raise CaseConfigError(f"{where}: tracing.follow_money = {follow_money!r} must be true or false")
+        raise CaseConfigError(code="config.true_or_false", file=where, key="tracing.follow_money", value=follow_money)
     return Tracing(
         min_amount=min_amount,
         platform_accounts=tuple(p.strip() for p in platforms),
@@ -154,11 +154,11 @@ def load_case(case_dir: str | Path) -> CaseConfig:
     case_dir = Path(case_dir).resolve()
     toml_path = case_dir / "case.toml"
     if not toml_path.is_file():
-        raise CaseConfigError(f"{toml_path}: no case.toml in the case folder")
+        raise CaseConfigError(code="config.no_case_toml", file=toml_path)
     try:
         raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CaseConfigError(f"{toml_path}: not valid TOML: {exc}") from None
+        raise CaseConfigError(code="config.not_toml", file=toml_path, detail=str(exc)) from None
     return parse_case(raw, case_dir)
 
 
@@ -170,15 +170,11 @@ def parse_case(raw: dict[str, Any], case_dir: Path) -> CaseConfig:
     _no_unknown(case, CASE_KEYS, "case.", where)
     case_id = str(case.get("id", ""))
     if not CASE_ID.fullmatch(case_id):
-        raise CaseConfigError(
-            f"{where}: [case].id = {case_id!r} must be letters, digits, '-' or '_'"
-        )
+        raise CaseConfigError(code="config.case_id", file=where, value=case_id)
     timezone = _timezone(case.get("timezone", "Asia/Shanghai"), "case.timezone", where)
     currency = case.get("currency", "CNY")
     if not isinstance(currency, str) or not CURRENCY.fullmatch(currency):
-        raise CaseConfigError(
-            f"{where}: [case].currency = {currency!r} must be a three-letter currency code such as \"CNY\""
-        )
+        raise CaseConfigError(code="config.currency", file=where, value=currency)
 
     matching_raw = _table(raw, "matching", where)
     _no_unknown(matching_raw, set(MATCHING_DEFAULTS), "matching.", where)
@@ -200,7 +196,7 @@ def parse_case(raw: dict[str, Any], case_dir: Path) -> CaseConfig:
     for role, basis in liability_raw.items():
         if basis not in LIABILITY_BASES:
             raise CaseConfigError(
-                f"{where}: liability.{role} = {basis!r} must be one of {', '.join(LIABILITY_BASES)}"
+                code="config.liability_basis", file=where, role=role, value=basis, allowed=", ".join(LIABILITY_BASES)
             )
         liability[role] = basis
 
@@ -208,11 +204,11 @@ def parse_case(raw: dict[str, Any], case_dir: Path) -> CaseConfig:
     _no_unknown(info, {"insiders"}, "info.", where)
     insiders = info.get("insiders", [])
     if not isinstance(insiders, list) or not all(isinstance(i, str) for i in insiders):
-        raise CaseConfigError(f"{where}: info.insiders must be a list of defendant ids")
+        raise CaseConfigError(code="config.insiders", file=where)
 
     sources_raw = raw.get("source", [])
     if not isinstance(sources_raw, list):
-        raise CaseConfigError(f"{where}: [[source]] must be an array of tables")
+        raise CaseConfigError(code="config.sources_not_array", file=where)
     sources = tuple(
         _source(i, s, case_dir, timezone, where) for i, s in enumerate(sources_raw, start=1)
     )
@@ -234,72 +230,75 @@ def parse_case(raw: dict[str, Any], case_dir: Path) -> CaseConfig:
 def _source(
     index: int, raw: Any, case_dir: Path, case_tz: str, where: Path
 ) -> Source:
-    label = f"source #{index}"
+    label = Phrase("term.source", index=index)
+
+    def key(name: str) -> Phrase:
+        return Phrase("term.source_key", index=index, key=name)
+
     if not isinstance(raw, dict):
-        raise CaseConfigError(f"{where}: {label} must be a table")
-    _no_unknown(raw, SOURCE_KEYS, f"{label}.", where)
+        raise CaseConfigError(code="config.source_not_table", file=where, source=label)
+    _no_unknown(raw, SOURCE_KEYS, key, where)
     kind = raw.get("kind")
     if kind not in KINDS:
         raise CaseConfigError(
-            f"{where}: {label}.kind = {kind!r} is not one of {', '.join(KINDS)}"
+            code="config.not_one_of", file=where, key=key("kind"), value=kind, allowed=", ".join(KINDS)
         )
     pattern = raw.get("path")
     if not isinstance(pattern, str) or not pattern:
-        raise CaseConfigError(f"{where}: {label}.path is required")
-    files = _glob_inside(case_dir, pattern, f"{label}.path", where)
+        raise CaseConfigError(code="config.required", file=where, key=key("path"))
+    files = _glob_inside(case_dir, pattern, key("path"), where)
 
     fmt = raw.get("format")
     if fmt is not None and not isinstance(fmt, str):
-        raise CaseConfigError(f"{where}: {label}.format must be a string")
+        raise CaseConfigError(code="config.not_string", file=where, key=key("format"))
     preset = None
     if fmt is not None and fmt not in FILE_FORMATS:
-        preset = _resolve_preset(fmt, kind, case_dir, f"{label}.format", where)
+        preset = _resolve_preset(fmt, kind, case_dir, key("format"), where)
     encoding = raw.get("encoding", "utf-8")
     try:
         if not isinstance(encoding, str):
             raise LookupError(encoding)
         codecs.getincrementaldecoder(encoding)
     except LookupError:
-        raise CaseConfigError(
-            f"{where}: {label}.encoding = {encoding!r} is not a known codec"
-        ) from None
+        raise CaseConfigError(code="config.codec", file=where, key=key("encoding"), value=encoding) from None
 
     skip_rows = raw.get("skip_rows", 0)
     if not isinstance(skip_rows, int) or isinstance(skip_rows, bool) or skip_rows < 0:
-        raise CaseConfigError(f"{where}: {label}.skip_rows = {skip_rows!r} must be a whole number ≥ 0")
+        raise CaseConfigError(code="config.whole_number", file=where, key=key("skip_rows"), value=skip_rows)
     for rel_path in files:
         # Every line takes at least one byte: a file cannot have more lines than bytes.
         size = (case_dir / rel_path).stat().st_size
         if skip_rows >= size:
             raise CaseConfigError(
-                f"{where}: {label}.skip_rows = {skip_rows} is beyond the end of {rel_path} ({size} bytes)"
+                code="config.skip_rows_beyond", file=where, key=key("skip_rows"), value=skip_rows, path=rel_path,
+                size=size,
             )
 
     columns = raw.get("columns", {})
     if not isinstance(columns, dict) or not all(_header_texts(v) for v in columns.values()):
-        raise CaseConfigError(
-            f"{where}: {label}.columns must map canonical names to header texts (or lists of them)"
-        )
+        raise CaseConfigError(code="config.columns_shape", file=where, key=key("columns"))
     known = {c.name for c in KINDS[kind]}
     for name in columns:
         if name not in known:
             raise CaseConfigError(
-                f"{where}: {label}.columns.{name}: {kind} has no column {name!r} "
-                f"(known: {', '.join(sorted(known))})"
+                code="config.unknown_column", file=where, key=key(f"columns.{name}"), kind=kind, column=name,
+                known=", ".join(sorted(known)),
             )
 
     values = raw.get("values", {})
     if not isinstance(values, dict):
-        raise CaseConfigError(f"{where}: {label}.values must be a table of tables")
+        raise CaseConfigError(code="config.values_shape", file=where, key=key("values"))
     for name, mapping in values.items():
         if name not in known:
-            raise CaseConfigError(f"{where}: {label}.values.{name}: {kind} has no column {name!r}")
+            raise CaseConfigError(
+                code="config.values_unknown_column", file=where, key=key(f"values.{name}"), kind=kind, column=name
+            )
         if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-            raise CaseConfigError(f"{where}: {label}.values.{name} must map raw values to canonical values")
+            raise CaseConfigError(code="config.values_mapping", file=where, key=key(f"values.{name}"))
 
     account_no = raw.get("account_no")
     if account_no is not None and not isinstance(account_no, str):
-        raise CaseConfigError(f"{where}: {label}.account_no must be a string (quote long numbers)")
+        raise CaseConfigError(code="config.quote_number", file=where, key=key("account_no"))
 
     return Source(
         index=index,
@@ -308,7 +307,7 @@ def _source(
         files=files,
         format=fmt,
         encoding=encoding,
-        timezone=_timezone(raw.get("timezone", case_tz), f"{label}.timezone", where),
+        timezone=_timezone(raw.get("timezone", case_tz), key("timezone"), where),
         skip_rows=skip_rows,
         sheet=raw.get("sheet"),
         account_no=account_no,
@@ -325,70 +324,72 @@ def _header_texts(value: Any) -> bool:
     return isinstance(value, str)
 
 
-def _source_mapping(raw: dict[str, Any], kind: str, label: str, where: Path) -> Any:
+def _source_mapping(raw: dict[str, Any], kind: str, label: Phrase, where: Path) -> Any:
     # Imported here: the ingest package imports this module.
     from fundtrail.ingest.presets import MAPPING_KEYS, parse_mapping
 
     def fail(message: str) -> CaseConfigError:
-        return CaseConfigError(f"{where}: {label}: {message}")
+        return CaseConfigError(code="config.source_detail", file=where, source=label, detail=message)
 
     return parse_mapping({k: v for k, v in raw.items() if k in MAPPING_KEYS}, kind, fail)
 
 
-def _resolve_preset(name: str, kind: str, case_dir: Path, key: str, where: Path) -> Any:
+def _resolve_preset(name: str, kind: str, case_dir: Path, key: Phrase, where: Path) -> Any:
     from fundtrail.ingest.presets import resolve_preset
 
     def fail(message: str) -> CaseConfigError:
-        return CaseConfigError(f"{where}: {key} {message}")
+        return CaseConfigError(code="config.preset_detail", file=where, key=key, detail=message)
 
     preset = resolve_preset(name, case_dir, fail)
     if preset.kind != kind:
-        raise CaseConfigError(f"{where}: {key} = {name!r} is a {preset.kind} layout, but the source is {kind}")
+        raise CaseConfigError(
+            code="config.preset_kind", file=where, key=key, value=name, preset_kind=preset.kind, kind=kind
+        )
     return preset
 
 
-def _glob_inside(case_dir: Path, pattern: str, key: str, where: Path) -> tuple[str, ...]:
+def _glob_inside(case_dir: Path, pattern: str, key: Phrase, where: Path) -> tuple[str, ...]:
     if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-        raise CaseConfigError(f"{where}: {key} = {pattern!r} must stay inside the case folder")
+        raise CaseConfigError(code="config.path_outside", file=where, key=key, value=pattern)
     matches = []
     for path in case_dir.glob(pattern):
         resolved = path.resolve()
         if not resolved.is_relative_to(case_dir):
-            raise CaseConfigError(f"{where}: {key} = {pattern!r} leads outside the case folder ({path})")
+            raise CaseConfigError(code="config.path_leads_outside", file=where, key=key, value=pattern, path=path)
         if resolved.is_file():
             matches.append(path.relative_to(case_dir).as_posix())
     if not matches:
-        raise CaseConfigError(f"{where}: {key} = {pattern!r} matches no file under {case_dir}")
+        raise CaseConfigError(code="config.path_no_match", file=where, key=key, value=pattern, folder=case_dir)
     return tuple(sorted(matches))
 
 
 def _table(raw: dict[str, Any], key: str, where: Path) -> dict[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, dict):
-        raise CaseConfigError(f"{where}: [{key}] must be a table")
+        raise CaseConfigError(code="config.not_table", file=where, key=key)
     return value
 
 
-def _no_unknown(table: dict[str, Any], allowed: set[str], prefix: str, where: Path) -> None:
+def _no_unknown(table: dict[str, Any], allowed: set[str], prefix: str | Callable[[str], Phrase], where: Path) -> None:
+    """``prefix`` is the table's dotted path (``"case."``), or for a [[source]] what names one of its keys."""
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise CaseConfigError(
-            f"{where}: unknown key {prefix}{unknown[0]} (allowed: {', '.join(sorted(allowed))})"
-        )
+        key = prefix(unknown[0]) if callable(prefix) else f"{prefix}{unknown[0]}"
+        raise CaseConfigError(code="config.unknown_key", file=where, key=key, allowed=", ".join(sorted(allowed)))
 
 
-def _timezone(name: Any, key: str, where: Path) -> str:
+def _timezone(name: Any, key: str | Phrase, where: Path) -> str:
     try:
         ZoneInfo(str(name))
     except (ZoneInfoNotFoundError, ValueError):
-        raise CaseConfigError(f"{where}: {key} = {name!r} is not an IANA time zone") from None
+        raise CaseConfigError(code="config.timezone", file=where, key=key, value=name) from None
     return str(name)
 
 
 def _non_negative_int(table: dict[str, Any], key: str, where: Path) -> int:
     value = table.get(key, MATCHING_DEFAULTS[key])
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise CaseConfigError(f"{where}: matching.{key} = {value!r} must be a whole number ≥ 0")
+        raise CaseConfigError(code="config.whole_number", file=where, key=f"matching.{key}", value=value)
     return value
 
 
@@ -398,9 +399,9 @@ def _money_literal(value: Any, key: str, where: Path) -> Decimal:
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite():
-        raise CaseConfigError(f"{where}: {key} = {value!r} is not an amount (write it as text, e.g. \"0.50\")")
+        raise CaseConfigError(code="config.not_amount", file=where, key=key, value=value)
     if amount < 0:
-        raise CaseConfigError(f"{where}: {key} = {value!r} must not be negative")
+        raise CaseConfigError(code="config.negative", file=where, key=key, value=value)
     if amount != amount.quantize(CENT) or amount >= Decimal("1e16"):
-        raise CaseConfigError(f"{where}: {key} = {value!r} must be whole cents (at most two decimals)")
+        raise CaseConfigError(code="config.whole_cents", file=where, key=key, value=value)
     return amount.quantize(CENT)

@@ -1,42 +1,86 @@
 """One error family, so the CLI can turn any of them into a one-line message.
 
 Every message names where the problem is: file, row, column and value when
-they are known. The CLI prints ``str(error)`` and exits; no traceback reaches
+they are known. The CLI prints the message and exits; no traceback reaches
 the user for these.
+
+An error raised with a ``code`` (a key of the message catalogue,
+``fundtrail/messages.toml``) and its parameters can be shown in any language
+the catalogue holds (``fundtrail.messages.error_text``); ``str(error)`` is
+its English text, so logs and tests read the same whatever the user's
+language. An error raised with a plain message is shown under its class's
+heading, the message kept as it was written.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class FundtrailError(Exception):
     """Base of every error the CLI reports without a traceback."""
 
     exit_code = 1
+    # The catalogue heading an uncoded error of this class is shown under.
+    heading = "error.fundtrail"
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, **params: Any) -> None:
+        if code is None and message is None:
+            raise TypeError("a FundtrailError needs a message or a code")
+        self.code = code
+        self.params = params
+        if message is None:
+            from fundtrail.messages import text  # the catalogue imports nothing of fundtrail's
+
+            message = text(code, "en", **params)
+        super().__init__(message)
+
+    def __reduce__(self):
+        # An error raised in a Dask worker comes back pickled: keep its code and parameters.
+        return _rebuild, (type(self), str(self), self.code, self.params)
+
+
+def _rebuild(cls: type[FundtrailError], message: str, code: str | None, params: dict[str, Any]) -> FundtrailError:
+    return cls(message, code=code, **params)
 
 
 class CaseConfigError(FundtrailError):
     """case.toml is unreadable, has unknown keys, or names files that are not there."""
 
+    heading = "error.case_config"
+
 
 class InputSchemaError(FundtrailError):
     """An evidence file lacks a required column or cannot be read at all."""
+
+    heading = "error.input_schema"
 
 
 class RosterError(FundtrailError):
     """The roster gives one code name to two people on the same day, or a period is inverted."""
 
+    heading = "error.roster"
+
 
 class SqlStepError(FundtrailError):
     """A SQL file failed; the message names the file and the statement."""
+
+    heading = "error.sql_step"
 
 
 class InvariantError(FundtrailError):
     """A balancing rule broke: counts or amounts that must tie out do not."""
 
+    heading = "error.invariant"
+
 
 class OutputFolderError(FundtrailError):
     """The output folder is one a run must not replace, cannot be written, or another run holds it."""
 
+    heading = "error.output_folder"
+
 
 class RunEnvironmentError(FundtrailError):
     """Something the run needs beside the case cannot be used: Prefect's home folder, for one."""
+
+    heading = "error.run_environment"

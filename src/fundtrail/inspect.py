@@ -10,11 +10,13 @@ runner-up; the file is then loaded as the best would load it, so the answer
 shows the rows read, loaded and quarantined and the money in and out before
 anyone writes a case.toml.
 
-A file no preset fits is matched against the other source kinds (deposit
-sheets, rosters, victims lists, gang-account lists) by their canonical or
-common Chinese headers (时间, 金额, 代号, 收款账户 …), and gets a plain
-csv/xlsx block with the columns mapped; failing that, the closest preset's
-missing headers and a block to fill in.
+A file no preset fits is matched against the source kinds (deposit sheets,
+rosters, victims lists, gang-account lists, plain bank statements) by their
+canonical or common Chinese headers (时间, 金额, 代号, 收款账户, 交易金额,
+对方账号 …), on every sheet of a workbook, and gets a plain csv/xlsx block
+with the columns mapped; failing that, the closest preset's missing headers
+and a block to fill in. A plain statement without an account column takes
+its account from a preamble line such as ``账号：6222…``.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import fastexcel
 import polars as pl
 
+from fundtrail import messages
 from fundtrail.config import CaseConfig, Source, parse_case
 from fundtrail.errors import FundtrailError, InputSchemaError
 from fundtrail.ingest import load_file
@@ -55,14 +59,30 @@ PREAMBLE_ACCOUNT = r"(?:账\s*号|卡\s*号|账\s*户|帐\s*号)\s*[:：]\s*\[?\
 PREAMBLE_CARD_TAIL = r"卡号(?:末|后)四位\s*[:：]?\s*\[?\s*([0-9]{4})\b"
 PREAMBLE_HOLDER = r"(?:户\s*名|账户名称|客户姓名|客户名称|持卡人|姓\s*名)\s*[:：]\s*\[?\s*([^\s,:：\]]+)"
 
-# Common headers of the other source kinds, canonical name first: how a sheet says each column.
+# The account a plain statement's preamble names, as a [source.preamble] pattern the loader reads per file.
+PREAMBLE_ACCOUNT_PATTERN = r"(?:账\s*号|卡\s*号|账\s*户|帐\s*号)\s*[:：]\s*([0-9]{8,})"
+
+# Common headers of the source kinds, canonical name first: how a sheet says each column.
 KIND_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "bank_statement": {
+        "account_no": ("account_no", "账号", "卡号", "本方账号", "本方卡号", "查询账号", "交易卡号"),
+        "account_name": ("account_name", "户名", "账户名称", "本方户名", "客户名称"),
+        "ts": ("ts", "交易时间", "交易日期时间", "记账时间", "入账时间"),
+        "amount": ("amount", "交易金额", "发生额", "金额"),
+        "direction": ("direction", "收支", "收/支", "借贷", "借贷标志", "借贷方向", "收付标志", "资金流向"),
+        "balance": ("balance", "余额", "账户余额", "交易后余额", "联机余额"),
+        "counterparty_account": ("counterparty_account", "对方账号", "对方卡号", "对手账号", "交易对手账号", "对方账户"),
+        "counterparty_name": ("counterparty_name", "对方户名", "对方名称", "对手户名", "交易对手名称", "对方账户名称"),
+        "txn_ref": ("txn_ref", "交易流水号", "流水号", "交易序号", "凭证号"),
+        "currency": ("currency", "币种", "币别"),
+        "memo": ("memo", "摘要", "备注", "用途", "附言"),
+    },
     "deposit_sheet": {
         "ts": ("ts", "时间", "日期", "入金时间", "存款时间", "充值时间", "到账时间", "入账时间", "交易时间"),
         "amount": ("amount", "金额", "入金金额", "存款金额", "充值金额", "到账金额", "入金"),
         "member_code": ("member_code", "代号", "业务员代号", "员工代号", "业务员", "工号", "所属代号"),
         "receiving_account": ("receiving_account", "收款账户", "收款账号", "收款卡号", "收款银行卡"),
-        "victim_ref": ("victim_ref", "客户", "客户编号", "客户名", "受害人", "被害人", "投资人"),
+        "victim_ref": ("victim_ref", "客户", "客户编号", "客户名", "受害人", "被害人", "受害人编号", "被害人编号", "投资人"),
         "entry_ref": ("entry_ref", "单号", "入金单号", "流水号", "编号", "序号"),
     },
     "roster": {
@@ -133,118 +153,182 @@ def inspect_file(path: Path) -> dict[str, Any]:
     return result
 
 
-def render_source_block(result: dict[str, Any]) -> str:
-    """A `[[source]]` block to paste into case.toml, with what was found as comments."""
+def render_source_block(
+    result: dict[str, Any], path: str | None = None, files: int = 1, lang: str = messages.DEFAULT_LANG
+) -> str:
+    """A `[[source]]` block to paste into case.toml, with what was found as comments in ``lang``.
+
+    ``path`` is what the block's ``path`` says (the file's name, glob-escaped,
+    unless given); ``files`` how many files that path matches, all of the
+    same layout: a preamble's account is then read from each file's own
+    preamble (``[source.preamble]``) instead of written out once.
+    """
+    return "\n".join([*source_comments(result, lang), *source_body(result, path, files, lang)]) + "\n"
+
+
+def source_comments(result: dict[str, Any], lang: str = messages.DEFAULT_LANG) -> list[str]:
+    """What inspect found in the file, as comment lines."""
     name = Path(result["path"]).name
+    t = _texts(lang)
     if result.get("preset"):
-        return _preset_block(name, result)
+        return _preset_comments(name, result, t)
     if result.get("kind"):
-        return _kind_block(name, result)
-    lines = [f"# {name}: no preset fits this file"]
+        return _kind_comments(name, result, t)
+    lines = [t("inspect.no_preset", name=name)]
     closest = result.get("closest")
     if closest:
         lines.append(
-            f"# closest preset: {closest['preset']} ({closest['title']}), missing headers: "
-            + ", ".join(closest["missing"])
+            t("inspect.closest", preset=closest["preset"], title=closest["title"], missing=", ".join(closest["missing"]))
         )
-    lines.append(f"# headers found on line {result['header_line']}: " + ", ".join(result["columns"]))
-    lines += _plain_head(name, result, "bank_statement")
-    lines.append("[source.columns]  # canonical name = header in the file; required ones first")
+    lines.append(t("inspect.headers_found", line=result["header_line"], headers=", ".join(result["columns"])))
+    return lines
+
+
+def source_body(
+    result: dict[str, Any], path: str | None = None, files: int = 1, lang: str = messages.DEFAULT_LANG
+) -> list[str]:
+    """The `[[source]]` table itself (see render_source_block)."""
+    path = path if path is not None else glob.escape(Path(result["path"]).name)
+    t = _texts(lang)
+    if result.get("preset"):
+        return _preset_body(path, result, files, t)
+    if result.get("kind"):
+        return _kind_body(path, result, files, t)
+    lines = _plain_head(path, result, "bank_statement")
+    lines.append(f"[source.columns]  # {t('inspect.columns_to_fill')}")
     required = required_columns("bank_statement")
     optional = [c.name for c in KINDS["bank_statement"] if c.name not in required]
     lines += [f'# {c} = ""' for c in [*required, *optional]]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def print_report(path: Path) -> int:
+def print_report(path: Path, lang: str = messages.DEFAULT_LANG) -> int:
     """The CLI's `inspect` command: print the block, return the exit code."""
-    print(render_source_block(inspect_file(path)), end="")
+    print(render_source_block(inspect_file(path), lang=lang), end="")
     return 0
 
 
-def _preset_block(name: str, result: dict[str, Any]) -> str:
+class _texts:
+    """The catalogue's messages in one language, and its quarantine reason labels."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, key: str, /, **params: Any) -> str:
+        return messages.text(key, self.lang, **params)
+
+    def reason(self, reason: str) -> str:
+        return messages.reason_label(reason, self.lang)
+
+
+def _runner_up(result: dict[str, Any], t, name_key: str) -> str:
+    runner_up = result.get("runner_up")
+    if runner_up:
+        return t("inspect.runner_up", name=runner_up[name_key], confidence=runner_up["confidence"])
+    return t("inspect.no_other") if name_key == "preset" else ""
+
+
+def _preset_comments(name: str, result: dict[str, Any], t) -> list[str]:
     lines = [
-        f"# {name}: {result['title']}",
-        f"# confidence {result['confidence']}%"
-        + (
-            f"; runner-up {result['runner_up']['preset']} {result['runner_up']['confidence']}%"
-            if result.get("runner_up")
-            else "; no other preset fits"
+        t("inspect.preset_title", name=name, title=result["title"]),
+        t("inspect.confidence", confidence=result["confidence"], runner_up=_runner_up(result, t, "preset")),
+        t(
+            "inspect.header_line",
+            line=result["header_line"],
+            encoding=t("inspect.encoding", encoding=result["encoding"]) if result.get("encoding") else "",
+            rows=result["rows"],
+            loaded=result["rows_loaded"],
+            quarantined=result["rows_quarantined"],
+            amount_in=result["amount_in"],
+            amount_out=result["amount_out"],
         ),
-        f"# header on line {result['header_line']}"
-        + (f", encoding {result['encoding']}" if result.get("encoding") else "")
-        + f"; {result['rows']} rows read: {result['rows_loaded']} loadable, {result['rows_quarantined']} quarantined"
-        + f"; money in {result['amount_in']}, out {result['amount_out']}",
-        f"# preset checked against: {result['checked']}",
+        t("inspect.checked", checked=result["checked"]),
     ]
     if result.get("quarantine_reasons"):
-        lines.append(
-            "# quarantined: " + ", ".join(f"{n} × {reason}" for reason, n in result["quarantine_reasons"].items())
-        )
+        reasons = ", ".join(f"{n} × {t.reason(reason)}" for reason, n in result["quarantine_reasons"].items())
+        lines.append(t("inspect.quarantined", reasons=reasons))
     if result.get("stated"):
-        stated = ", ".join(f"{k} {v}" for k, v in result["stated"].items())
-        lines.append(f"# the preamble states: {stated} (checked against the rows in statement_integrity)")
+        lines.append(t("inspect.stated", stated=", ".join(f"{k} {v}" for k, v in result["stated"].items())))
     if result.get("account_name"):
-        lines.append(f"# the preamble names the holder: {result['account_name']}")
-    lines += [
+        lines.append(t("inspect.holder", holder=result["account_name"]))
+    return lines
+
+
+def _preset_body(path: str, result: dict[str, Any], files: int, t) -> list[str]:
+    lines = [
         "[[source]]",
         f"kind = {_toml(result['kind'])}",
-        f"path = {_toml(glob.escape(name))}",
+        f"path = {_toml(path)}",
         f"format = {_toml(result['preset'])}",
     ]
+    tables: list[str] = []
     if "account_no" in result["mapping"]:
-        lines.append(
-            f'# account_no = "…"  # optional: the rows name it in {result["mapping"]["account_no"]}; '
-            "set it to name the account in full (it then wins over the rows)"
-        )
+        lines.append(f'# account_no = "…"  # {t("inspect.account_in_rows", column=result["mapping"]["account_no"])}')
     elif result.get("account_from") == "preamble":
-        lines.append(
-            f"# account_no = {_toml(result['account_no'])}  # from the preamble; set it to name the account otherwise"
-        )
+        lines.append(f"# account_no = {_toml(result['account_no'])}  # {t('inspect.account_in_preamble')}")
     elif result.get("preamble_account"):
-        lines.append(
-            f"account_no = {_toml(result['preamble_account'])}  # from the preamble line "
-            f"{_toml(result['preamble_account_line'])}"
-        )
+        tables = _preamble_account(result, lines, files, t)
     elif result.get("preamble_card_tail"):
-        lines.append(
-            f'account_no = "…"  # required: the preamble names only the card\'s last four digits '
-            f"({result['preamble_card_tail']})"
-        )
+        lines.append(f'account_no = "…"  # {t("inspect.account_card_tail", tail=result["preamble_card_tail"])}')
     elif result["kind"] == "bank_statement":
-        lines.append('account_no = "…"  # required: this export does not name its account')
-    return "\n".join(lines) + "\n"
+        lines.append(f'account_no = "…"  # {t("inspect.account_missing_export")}')
+    return lines + tables
 
 
-def _kind_block(name: str, result: dict[str, Any]) -> str:
-    kind = result["kind"]
+def _preamble_account(result: dict[str, Any], lines: list[str], files: int, t) -> list[str]:
+    """One file: its account written out (a line of ``lines``); several: the pattern that reads each one's."""
+    line = _toml(result["preamble_account_line"])
+    if files == 1:
+        lines.append(f"account_no = {_toml(result['preamble_account'])}  # {t('inspect.account_from_line', line=line)}")
+        return []
+    lines.append(t("inspect.account_per_file", line=line))
+    return ["[source.preamble]", f"account_no = '{PREAMBLE_ACCOUNT_PATTERN}'"]
+
+
+def _kind_comments(name: str, result: dict[str, Any], t) -> list[str]:
     lines = [
-        f"# {name}: a {kind} sheet (recognised by its headers, confidence {result['confidence']}%)"
-        + (f"; runner-up {result['runner_up']['kind']} {result['runner_up']['confidence']}%" if result.get("runner_up") else ""),
-        f"# headers found on line {result['header_line']}: " + ", ".join(result["columns"]),
+        t(
+            "inspect.kind_title", name=name, kind=result["kind"], kind_label=t(f"kind.{result['kind']}"),
+            confidence=result["confidence"],
+            runner_up=_runner_up(result, t, "kind"),
+        ),
+        t("inspect.headers_found", line=result["header_line"], headers=", ".join(result["columns"])),
     ]
     if "rows" in result:
         lines.append(
-            f"# {result['rows']} rows read: {result['rows_loaded']} loadable, {result['rows_quarantined']} quarantined"
+            t("inspect.rows", rows=result["rows"], loaded=result["rows_loaded"], quarantined=result["rows_quarantined"])
         )
-    lines += _plain_head(name, result, kind)
+    return lines
+
+
+def _kind_body(path: str, result: dict[str, Any], files: int, t) -> list[str]:
+    kind = result["kind"]
+    lines = _plain_head(path, result, kind)
+    tables: list[str] = []
+    if kind == "bank_statement" and "account_no" not in result["mapping"]:
+        if result.get("preamble_account"):
+            tables = _preamble_account(result, lines, files, t)
+        else:
+            lines.append(f'account_no = "…"  # {t("inspect.account_missing_plain")}')
     mapped = {c: h for c, h in result["mapping"].items() if h != c}
     if mapped:
         lines.append("[source.columns]")
         lines += [f"{c} = {_toml(h)}" for c, h in mapped.items()]
     missing = [c.name for c in KINDS[kind] if not c.required and c.name not in result["mapping"]]
     if missing:
-        lines.append("# optional columns not found: " + ", ".join(missing))
-    return "\n".join(lines) + "\n"
+        lines.append(t("inspect.optional_missing", columns=", ".join(missing)))
+    return lines + tables
 
 
-def _plain_head(name: str, result: dict[str, Any], kind: str) -> list[str]:
+def _plain_head(path: str, result: dict[str, Any], kind: str) -> list[str]:
     lines = [
         "[[source]]",
         f"kind = {_toml(kind)}",
-        f"path = {_toml(glob.escape(name))}",
+        f"path = {_toml(path)}",
         f"format = {_toml(result['format'])}",
     ]
+    if result.get("sheet"):
+        lines.append(f"sheet = {_toml(result['sheet'])}")
     if result.get("encoding"):
         lines.append(f"encoding = {_toml(result['encoding'])}")
     if result["header_line"] > 1:
@@ -353,10 +437,10 @@ def _counts(case: CaseConfig, path: Path) -> dict[str, Any]:
     }
 
 
-def _head(path: Path, file_format: str) -> tuple[list[list[str]], str | None]:
+def _head(path: Path, file_format: str, sheet: str | None = None) -> tuple[list[list[str]], str | None]:
     for candidate in [None] if file_format in SPREADSHEET_FORMATS else PLAIN_ENCODINGS:
         try:
-            head = head_rows(path, path.name, Layout(format=file_format, encoding=candidate or "utf-8"))
+            head = head_rows(path, path.name, Layout(format=file_format, encoding=candidate or "utf-8", sheet=sheet))
         except FundtrailError:
             head = None
         if head is not None:
@@ -364,8 +448,21 @@ def _head(path: Path, file_format: str) -> tuple[list[list[str]], str | None]:
     return [], None
 
 
+def _sheet_names(path: Path, file_format: str) -> list[str | None]:
+    """A workbook's sheets in order (a notes sheet often comes first); a CSV has one table."""
+    if file_format not in SPREADSHEET_FORMATS:
+        return [None]
+    try:
+        return list(fastexcel.read_excel(path).sheet_names) or [None]
+    except Exception:  # fastexcel raises its own error types; the reader names the problem later
+        return [None]
+
+
 def _kind_of(headers: list[str]) -> list[tuple[int, str, dict[str, str]]]:
-    """Kinds whose required columns the headers all hold: (confidence, kind, canonical → header), best first."""
+    """Kinds whose required columns the headers all hold: (confidence, kind, canonical → header), best first.
+
+    A statement's account may be named above the header instead of in a column.
+    """
     present = [h for h in headers if h]
     fits = []
     for kind, synonyms in KIND_HEADERS.items():
@@ -375,7 +472,7 @@ def _kind_of(headers: list[str]) -> list[tuple[int, str, dict[str, str]]]:
             hit = next((lowered[n.lower()] for n in names if n.lower() in lowered), None)
             if hit is not None:
                 mapping[column] = hit
-        if all(c in mapping for c in required_columns(kind)):
+        if all(c in mapping for c in required_columns(kind) if (kind, c) != ("bank_statement", "account_no")):
             explained = len(mapping) / len(present)
             held = len(mapping) / len(synonyms)
             fits.append((round((explained + held) / 2 * 100), kind, mapping))
@@ -384,26 +481,35 @@ def _kind_of(headers: list[str]) -> list[tuple[int, str, dict[str, str]]]:
 
 
 def _unknown(path: Path, file_format: str) -> dict[str, Any]:
-    """No preset fits: another kind's sheet if its headers say so, else the likeliest header row and closest preset."""
-    rows, encoding = _head(path, file_format)
-    for at, row in enumerate(rows):
-        fits = _kind_of(row)
-        if fits:
-            confidence, kind, mapping = fits[0]
-            result: dict[str, Any] = {
-                "path": str(path),
-                "preset": None,
-                "kind": kind,
-                "format": file_format,
-                "encoding": encoding,
-                "header_line": at + 1,
-                "columns": [h for h in row if h],
-                "mapping": mapping,
-                "confidence": confidence,
-                "runner_up": {"kind": fits[1][1], "confidence": fits[1][0]} if len(fits) > 1 else None,
-            }
-            result.update(_kind_counts(path, result))
-            return result
+    """No preset fits: a kind's sheet if its headers say so (on any sheet), else the likeliest header row and closest preset."""
+    sheets = _sheet_names(path, file_format)
+    heads = []
+    for sheet in sheets:
+        rows, encoding = _head(path, file_format, sheet)
+        heads.append((rows, encoding))
+        for at, row in enumerate(rows):
+            fits = _kind_of(row)
+            if fits:
+                confidence, kind, mapping = fits[0]
+                result: dict[str, Any] = {
+                    "path": str(path),
+                    "preset": None,
+                    "kind": kind,
+                    "format": file_format,
+                    "encoding": encoding,
+                    "sheet": sheet if len(sheets) > 1 else None,
+                    "header_line": at + 1,
+                    "columns": [h for h in row if h],
+                    "mapping": mapping,
+                    "confidence": confidence,
+                    "runner_up": {"kind": fits[1][1], "confidence": fits[1][0]} if len(fits) > 1 else None,
+                }
+                if kind == "bank_statement" and "account_no" not in mapping:
+                    preamble = "\n".join(" ".join(c for c in r if c) for r in rows[:at])
+                    result.update(_preamble_hints(preamble, Layout(format=file_format)))
+                result.update(_kind_counts(path, result))
+                return result
+    rows, encoding = heads[0]
     widths = [sum(bool(c) for c in row) for row in rows]
     at = widths.index(max(widths)) if widths else 0
     headers = rows[at] if rows else []
@@ -435,6 +541,10 @@ def _kind_counts(path: Path, result: dict[str, Any]) -> dict[str, Any]:
     }
     if result["encoding"]:
         source["encoding"] = result["encoding"]
+    if result.get("sheet"):
+        source["sheet"] = result["sheet"]
+    if result["kind"] == "bank_statement" and "account_no" not in result["mapping"]:
+        source["account_no"] = result.get("preamble_account") or ACCOUNT_STAND_IN
     try:
         case = parse_case({"case": {"id": "inspect"}, "source": [source]}, path.parent.resolve())
         return _counts(case, path)

@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from fundtrail import changes, ingest, match, outdir, review, sqlrun, trace
+from fundtrail import changes, ingest, match, outdir, progress, review, sqlrun, trace
 from fundtrail.ingest import batch as batches
 from fundtrail.ingest import cache as ingest_cache
 from fundtrail.config import CaseConfig, load_case
@@ -336,14 +336,22 @@ def build_transfers(case: CaseConfig, paths: RunPaths) -> None:
         sqlrun.build(con, ["transfers", "unplaced_postings", "case_payments", "case_returns", "statement_integrity"])
 
 
+# Matching's steps as progress counts them: candidates, one-to-one pairing, split candidates, splits.
+MATCH_STEPS = 4
+
+
 def match_entries(case: CaseConfig, paths: RunPaths) -> None:
     """rules.md §3: one-to-one pairing first, then splits for what is left."""
     with _connect(case, paths) as con:
+        progress.advance("match", 0, MATCH_STEPS, "steps")
         sqlrun.build(con, ["deposit_entries", "entry_candidates"])
+        progress.advance("match", 1, MATCH_STEPS, "steps")
         singles = match.max_matching(con.sql("select * from entry_candidates").pl())
         _create_table(con, "entry_single_matches", singles)
+        progress.advance("match", 2, MATCH_STEPS, "steps")
         sqlrun.build(con, ["split_candidates"])
         candidates = con.sql("select * from split_candidates").pl()
+        progress.advance("match", 3, MATCH_STEPS, "steps")
         open_entries = candidates.select("entry_id", pl.col("entry_amount").alias("amount"), "entry_order").unique()
         splits = match.find_splits(
             open_entries,
@@ -363,6 +371,7 @@ def match_entries(case: CaseConfig, paths: RunPaths) -> None:
         )
         _create_table(con, "entry_matches", entry_matches)
         review.add_linked_matches(con)
+        progress.advance("match", MATCH_STEPS, MATCH_STEPS, "steps")
 
 
 def build_marts(case: CaseConfig, paths: RunPaths) -> None:
@@ -447,7 +456,7 @@ def publish(run: Run) -> dict:
         for table in OUTPUT_TABLES + AUDIT_TABLES:
             writer.write_table(con, table, paths.staging_dir)
         summary = writer.summary(con, case, run.started, run.validation)
-        summary["warnings"] = run_warnings(con)
+        summary["warnings"] = run_warnings(con, run.lang)
         summary["changes"] = writer.changes_summary(con, unmask=run.unmask)
         from_cache = {path for batch in run.cached for path, _ in batch.files}
         inputs = writer.input_controls(con)

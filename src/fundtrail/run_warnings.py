@@ -9,34 +9,35 @@ from __future__ import annotations
 
 import duckdb
 
-from fundtrail import review, sqlrun
+from fundtrail import messages, review, sqlrun
 from fundtrail.reports.mask import account_expr, mask_one
 
 ORDER = ("no_payments", "unexplained_statement", "sheet_without_candidates")
 
 
-def run_warnings(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
-    """Every warning of the run as ``{code, message}``, in ORDER, then stale review decisions."""
+def run_warnings(con: duckdb.DuckDBPyConnection, lang: str = messages.DEFAULT_LANG) -> list[dict[str, str]]:
+    """Every warning of the run as ``{code, message}``, in ORDER, then stale review decisions.
+
+    ``message`` is in ``lang`` (the run's ``--lang``); ``code`` is the same in every language.
+    """
     sqlrun.build(con, ["run_warnings"])
     rows = con.execute(
         "select code, source, account_no, row_count from run_warnings order by list_position(?, code), source, account_no",
         [list(ORDER)],
     ).fetchall()
-    return [{"code": code, "message": _message(code, source, account, count)} for code, source, account, count in rows] + (
-        review.stale_warnings(con)
+    found = [
+        {"code": code, "message": message(code, lang, source=source, account=account, count=count)}
+        for code, source, account, count in rows
+    ]
+    stale = [
+        {"code": w["code"], "message": messages.text("warning.stale_decision", lang, message=w["message"])}
+        for w in review.stale_warnings(con)
+    ]
+    return found + stale
+
+
+def message(code: str, lang: str, *, source: str | None = None, account: str | None = None, count: int = 0) -> str:
+    """One warning's text; the account is masked here, so no copy of the message holds it in full."""
+    return messages.text(
+        f"warning.{code}", lang, source=source, account=mask_one(account_expr, account) if account else None, count=count
     )
-
-
-def _message(code: str, source: str | None, account: str | None, count: int) -> str:
-    if code == "no_payments":
-        return (
-            f"{count:,} deposit entries but no payment found: no transfer into a gang account was loaded "
-            "(add a gang_accounts source or receiving_account to the sheets, and the receiving cards' statements)"
-        )
-    if code == "unexplained_statement":
-        return (
-            f"{source}: statement of account {mask_one(account_expr, account)} ({count:,} postings) is neither a gang "
-            "account nor a victim's: add it to gang_accounts or victims if it is one (as a laundering layer it is "
-            "only traced, never counted as payments)"
-        )
-    return f"{source}: none of its {count:,} entries had a candidate payment (check receiving_account, timezone and window)"

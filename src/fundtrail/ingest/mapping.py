@@ -17,6 +17,7 @@ from fundtrail.errors import InputSchemaError
 from fundtrail.ingest import cells
 from fundtrail.ingest.readers import SPREADSHEET_FORMATS, Layout, RawTable, clean_header, header_index
 from fundtrail.kinds import KINDS
+from fundtrail.messages import Alternatives, Phrase
 
 
 def map_columns(source: Source, layout: Layout, headers: list[str], rel_path: str) -> dict[str, int]:
@@ -26,8 +27,12 @@ def map_columns(source: Source, layout: Layout, headers: list[str], rel_path: st
     and may name optional columns some versions of the export lack. Columns a
     preset builds from two file columns (``[split]``) are not looked up here.
     """
-    found = ", ".join(repr(h) for h in headers) or "none"
-    where = f"(header row {layout.skip_rows + 1}; headers found: {found})"
+    where = {
+        "path": rel_path,
+        "source": Phrase("term.source", index=source.index),
+        "header_row": layout.skip_rows + 1,
+        "found": ", ".join(repr(h) for h in headers) or Phrase("term.none"),
+    }
     derived = layout.derived
     positions: dict[str, int] = {}
     for col in KINDS[source.kind]:
@@ -43,11 +48,8 @@ def map_columns(source: Source, layout: Layout, headers: list[str], rel_path: st
                     continue
                 if col.name == "account_no" and layout.preset is not None:
                     raise _no_account(source, layout, rel_path)
-                shown = " or ".join(repr(clean_header(a)) for a in alternatives)
-                raise InputSchemaError(
-                    f"{rel_path}: column {col.name!r} is mapped to header {shown} in source "
-                    f"#{source.index}, but the file has no such header {where}"
-                )
+                shown = Alternatives([clean_header(a) for a in alternatives])
+                raise InputSchemaError(code="header.mapped_missing", column=col.name, shown=shown, **where)
             matches = [i for i, h in enumerate(headers) if h == headers[index]]
         else:
             matches = [i for i, h in enumerate(headers) if h.lower() == col.name]
@@ -56,15 +58,12 @@ def map_columns(source: Source, layout: Layout, headers: list[str], rel_path: st
                     if col.name == "account_no" and layout.preset is not None:
                         raise _no_account(source, layout, rel_path)
                     raise InputSchemaError(
-                        f"{rel_path}: required column {col.name!r} of {source.kind} is missing: no "
-                        f"header {col.name!r} and no columns.{col.name} mapping in source "
-                        f"#{source.index} {where}"
+                        code="header.missing_required", column=col.name, kind=source.kind, **where
                     )
                 continue
         if len(matches) > 1:
             raise InputSchemaError(
-                f"{rel_path}: column {col.name!r} is ambiguous: header {headers[matches[0]]!r} "
-                f"appears {len(matches)} times {where}"
+                code="header.ambiguous", column=col.name, header=headers[matches[0]], count=len(matches), **where
             )
         positions[col.name] = matches[0]
     return positions
@@ -73,8 +72,8 @@ def map_columns(source: Source, layout: Layout, headers: list[str], rel_path: st
 def _no_account(source: Source, layout: Layout, rel_path: str) -> InputSchemaError:
     assert layout.preset is not None
     return InputSchemaError(
-        f"{rel_path}: this {layout.preset.name} export does not name its account (no account column, "
-        f"none in its preamble): set account_no = \"…\" in source #{source.index}"
+        code="header.no_account", path=rel_path, preset=layout.preset.name,
+        source=Phrase("term.source", index=source.index),
     )
 
 
@@ -91,9 +90,8 @@ def split_positions(layout: Layout, headers: list[str], rel_path: str) -> dict[s
             if key in ("time", "date_fallback"):
                 continue
             raise InputSchemaError(
-                f"{rel_path}: the {layout.name} layout needs a column "
-                f"{' or '.join(repr(a) for a in alternatives)} ({key}); headers found: "
-                f"{', '.join(repr(h) for h in headers)}"
+                code="header.split_missing", path=rel_path, layout=layout.name, shown=Alternatives(alternatives),
+                key=key, found=", ".join(repr(h) for h in headers),
             )
         positions[key] = index
     return positions
