@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from sqlcase import GANG, VICTIM_A, VICTIM_B
 
-from fundtrail import pipeline, review
+from fundtrail import controls, pipeline, review
 from fundtrail.config import load_case
 from fundtrail.run_warnings import run_warnings
 
@@ -125,7 +125,7 @@ def run_steps(case_dir: Path, out_dir: Path) -> tuple[duckdb.DuckDBPyConnection,
     pipeline.build_transfers(case, paths)
     pipeline.match_entries(case, paths)
     pipeline.build_marts(case, paths)
-    pipeline.check_invariants(case, paths)
+    controls.check_invariants(case, paths)
     con = duckdb.connect(str(paths.db))
     found = run_warnings(con, lang="en")
     con.execute("SET TimeZone = ?", [case.timezone])

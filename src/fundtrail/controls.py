@@ -8,7 +8,7 @@ with the rows their figures are made of. The first break stops the run with an
 both figures; the CLI prints it without a traceback and exits 1.
 
 ``check_invariants(case, paths)`` runs them all on the case database after the
-marts are built (pipeline.check_invariants is this function).
+marts are built (the pipeline step "check invariants" runs this function).
 """
 
 from __future__ import annotations

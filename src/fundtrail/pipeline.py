@@ -32,11 +32,11 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from fundtrail import changes, ingest, match, outdir, progress, review, sqlrun, trace
+from fundtrail import changes, controls, ingest, match, outdir, progress, review, sqlrun, trace
 from fundtrail.ingest import batch as batches
 from fundtrail.ingest import cache as ingest_cache
 from fundtrail.config import CaseConfig, load_case
-from fundtrail.errors import InvariantError, RosterError
+from fundtrail.errors import RosterError
 from fundtrail.kinds import KINDS
 from fundtrail.run_warnings import run_warnings
 
@@ -380,46 +380,6 @@ def build_marts(case: CaseConfig, paths: RunPaths) -> None:
         sqlrun.build(con, ["info_defendants", "info_record_checks"])
 
 
-def check_invariants(case: CaseConfig, paths: RunPaths) -> None:
-    """Balancing rules that must hold before anything is published (rules.md §1, §3)."""
-    with _connect(case, paths) as con:
-        broken = con.execute(
-            """
-            select path, rows_read, rows_loaded, rows_quarantined, rows_duplicate
-            from file_controls
-            where rows_read <> rows_loaded + rows_quarantined + rows_duplicate or rows_loaded < 0
-            order by path
-            """
-        ).fetchall()
-        if broken:
-            path, read, loaded, quarantined, duplicate = broken[0]
-            raise InvariantError(
-                f"{path}: rows read {read} ≠ loaded {loaded} + quarantined {quarantined} + duplicate {duplicate}"
-            )
-        reused = con.execute(
-            "select payment_id, count(*) from entry_matches group by 1 having count(*) > 1 limit 1"
-        ).fetchall()
-        if reused:
-            raise InvariantError(f"payment {reused[0][0]} serves {reused[0][1]} entries")
-        [(entry_count, staged)] = con.execute(
-            "select (select count(*) from entries), (select count(*) from stg_deposit_sheet)"
-        ).fetchall()
-        if entry_count != staged:
-            raise InvariantError(f"{staged} deposit rows loaded but {entry_count} entries: a roster period overlaps")
-        untraced = con.execute(
-            """
-            select d.defendant_id, d.liable, coalesce(l.amount, 0)
-            from defendants as d
-            left join (select defendant_id, sum(amount) as amount from liable_entries group by 1) as l using (defendant_id)
-            where d.liable <> coalesce(l.amount, 0)
-            order by 1 limit 1
-            """
-        ).fetchall()
-        if untraced:
-            defendant, liable, listed = untraced[0]
-            raise InvariantError(f"defendant {defendant}: liable {liable} but the entries behind it add up to {listed}")
-
-
 def build_tracing(case: CaseConfig, paths: RunPaths) -> None:
     """rules.md §7-§8: money followed onward from the receiving cards; frozen money allotted to victims."""
     with _connect(case, paths) as con:
@@ -579,7 +539,7 @@ STEPS: tuple[Step | Parts, ...] = (
     Step("transfers", "transfers", _on_database(build_transfers)),
     Step("match entries", "match", _on_database(match_entries)),
     Step("marts", "marts", _on_database(build_marts)),
-    Step("check invariants", "marts", _on_database(check_invariants)),
+    Step("check invariants", "marts", _on_database(controls.check_invariants)),
     Step("tracing", "tracing", _on_database(build_tracing)),
     Step("validate", "validate", _validate),
     Step("changes", "publish", compare_with_earlier),
