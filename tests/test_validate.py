@@ -382,14 +382,3 @@ def test_empty_suites_folder_is_an_error(tmp_path):
     build_database(tmp_path / "case.duckdb", {})
     with pytest.raises(SuiteError, match="no expectation suites"):
         validate_database(tmp_path / "case.duckdb", tmp_path / "out", tmp_path)
-
-
-def test_preload_imports_gx_in_the_background():
-    import sys
-
-    from fundtrail.validate import preload
-
-    thread = preload()
-    thread.join(timeout=120)
-    assert not thread.is_alive() and thread.daemon
-    assert "fundtrail.validate.gx_duckdb" in sys.modules

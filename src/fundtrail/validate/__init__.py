@@ -11,10 +11,8 @@ acted on: no row is changed or dropped.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import re
-import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -43,25 +41,6 @@ DETAILS = {
 
 class SuiteError(FundtrailError):
     """An expectation suite file is missing, unreadable or not a valid GX suite."""
-
-
-def preload() -> threading.Thread:
-    """Start importing GX (~3 s of Python) in the background and return at once.
-
-    A run that calls this when it starts pays the import while ingest and the SQL
-    steps work (they spend their time in polars and DuckDB, outside the GIL), not at
-    the validate step. A failed import is left for ``validate_database`` to raise.
-    """
-    thread = threading.Thread(target=_import_gx, name="fundtrail-gx-import", daemon=True)
-    thread.start()
-    return thread
-
-
-def _import_gx() -> None:
-    try:
-        importlib.import_module("fundtrail.validate.gx_duckdb")
-    except Exception:  # validate_database imports it again and reports the error there
-        pass
 
 
 def validate_database(
