@@ -964,3 +964,10 @@ def test_workbook_of_an_information_sale_case_counts_its_own_tiers(tables, summa
     counts = [(row[0].value, row[1].value) for row in sheet.iter_rows(min_row=title + 2, max_row=title + 3)]
     assert counts == [("especially_serious", 1), ("serious", 2)]
     assert "large" not in [row[0].value for row in sheet.iter_rows()]
+
+
+def test_tiers_rank_most_serious_first_from_the_seeds():
+    from fundtrail.reports import figures
+
+    assert figures.TIER_ORDER == ("especially_huge", "huge", "large", "especially_serious", "serious", "none")
+    assert sorted(["none", "mystery", "serious", "huge"], key=figures.tier_key) == ["huge", "serious", "none", "mystery"]

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from fundtrail import sqlrun
+
 MONEY_TOTALS = (
     "entries_total",
     "validated_amount",
@@ -34,8 +36,23 @@ TOTALS_ORDER = (
     "defendants",
     "quarantined_rows",
 )
-TIER_ORDER = ("especially_huge", "huge", "large", "especially_serious", "serious", "none")
+
+
+def _tier_order() -> tuple[str, ...]:
+    """Every tier, most serious first: the fraud tiers, then the information-sale tiers, each by its
+    threshold from the highest down (the tier seeds, sql/seeds/*_tiers.csv), and ``none`` last."""
+    thresholds = (("fraud_tiers", "min_liable"), ("info_tiers", "min_net_gain"))
+    ordered = [
+        row["tier"]
+        for seed, threshold in thresholds
+        for row in sorted(sqlrun.seed_rows(seed), key=lambda row: Decimal(row[threshold]), reverse=True)
+    ]
+    return (*dict.fromkeys(tier for tier in ordered if tier != "none"), "none")
+
+
+TIER_ORDER = _tier_order()
 TIER_RANK = {tier: rank for rank, tier in enumerate(TIER_ORDER)}
+
 INFO_SUMMARY_COLUMNS = (
     "defendant_id",
     "records_unique",
