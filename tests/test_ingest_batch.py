@@ -152,3 +152,23 @@ def test_checking_a_source_names_the_one_file_whose_header_lacks_a_required_colu
         check_source(case, case.sources[0])
     files["bank/3.csv"] = good
     check_source(make_case(tmp_path / "case", files), case.sources[0])
+
+
+def test_a_row_wider_than_its_header_is_quarantined_as_ragged_in_a_batch_too(tmp_path):
+    case = make_case(
+        tmp_path / "case",
+        {
+            "bank/a.csv": (HEADER + "6222,2023-06-01 10:00,100.00,CNY\n").encode(),
+            # line 3: an unquoted 1,000.00 pushes CNY beyond the header's four fields
+            "bank/b.csv": (HEADER + "6333,2023-06-01 10:00,5.00,CNY\n6333,2023-06-01 11:00,1,000.00,CNY\n").encode(),
+        },
+    )
+    [batch] = batches_of(case)
+    stats = {s.path: s for s in load_batch(case, batch, tmp_path / "work")}
+    b = stats["bank/b.csv"]
+    assert (b.rows_read, b.rows_loaded, b.rows_quarantined) == (2, 1, 1)
+    assert (stats["bank/a.csv"].rows_read, stats["bank/a.csv"].rows_loaded) == (1, 1)
+    quarantine = pl.read_parquet(b.quarantine_path)
+    assert quarantine.select("source", "source_row", "column", "value", "reason").rows() == [
+        ("bank/b.csv", 3, "row", "CNY", "ragged row")
+    ]

@@ -144,4 +144,5 @@ def test_disk_full_during_validate_through_the_flow(tmp_path: Path, capsys, monk
     assert last.startswith("fundtrail: ") and last.endswith(
         "validation/index.html: No space left on device; earlier outputs are untouched"
     )
-    assert not out.exists() and not list(tmp_path.glob(".out.*"))
+    # The rerun cache beside OUT_DIR (docs/scale.md) outlives a failed run on purpose: what was parsed stays parsed.
+    assert not out.exists() and [p.name for p in tmp_path.glob(".out.*")] in ([], [".out.cache"])

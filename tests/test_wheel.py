@@ -87,7 +87,7 @@ def test_a_case_preset_runs_from_an_installed_wheel(tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    done = run(venv / "bin" / "fundtrail", "run", case, "--out", out, cwd=tmp_path)
+    done = run(venv / "bin" / "fundtrail", "run", "--lang", "en", case, "--out", out, cwd=tmp_path)
     assert "statement rows 2; quarantined rows 0" in done.stdout
 
     (bank,) = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["inputs"]

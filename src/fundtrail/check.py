@@ -37,7 +37,6 @@ from fundtrail.kinds import KINDS
 from fundtrail.reports.mask import mask_row, mask_table
 
 SAMPLE_ROWS = 3
-EXAMPLES_PER_REASON = 1
 # mask_row keeps a defendant's name (the roster's) and masks every other name.
 MASK_TABLE_OF_KIND = {"roster": "stg_roster"}
 
@@ -103,8 +102,8 @@ def check_case(case_dir: str | Path) -> CheckReport:
             stats: list[FileStats] = []
             for planned in batches.plan_batches(case, read):
                 stats += batches.load_batch(case, planned, Path(scratch))
-            landing = _frames({s.landing_path for s in stats}, source.kind)
-            quarantine = _frames({s.quarantine_path for s in stats}, None)
+            landing = _frames({s.landing_path for s in stats})
+            quarantine = _frames({s.quarantine_path for s in stats})
             landings[source.index] = landing
             checks.append(
                 SourceCheck(
@@ -170,7 +169,7 @@ def _shown_dir(case_dir: Path) -> str:
         return str(case_dir)
 
 
-def _frames(paths: set[Path | None], kind: str | None) -> pl.DataFrame:
+def _frames(paths: set[Path | None]) -> pl.DataFrame:
     """The Parquet files of a source's batches (a batch's file is shared by its files), in name order."""
     found = sorted(p for p in paths if p is not None)
     if not found:

@@ -28,14 +28,15 @@ from dataclasses import dataclass
 from functools import cache
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from fundtrail import staging
 from fundtrail.errors import SqlStepError
 from fundtrail.kinds import KINDS
 from fundtrail.resources import resource_dir
+
+if TYPE_CHECKING:
+    import duckdb
 
 LAYERS = ("macros", "core", "marts", "info", "trace")
 SEED_LAYER = "seeds"
@@ -140,6 +141,9 @@ def execute_file(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     if model.layer == SEED_LAYER:
         load_seed(con, model)
         return
+    # Imported here, not at the top: reading the seeds (reports, `fundtrail check`) needs no database.
+    import duckdb
+
     for statement in split_statements(model.sql):
         try:
             con.execute(statement)

@@ -651,7 +651,10 @@ def _transfers(
     return transfers, extra
 
 
-LAYER_PREFIXES = ("623059", "623062", "623063")  # onward accounts are layer 1; 2 and 3 are new
+# The onward accounts (623059…) are layer 1. Layers 2 and 3 differ in their first four digits, so
+# masked numbers (first and last four kept) of one serial tell the layers apart, and sort after
+# every earlier statement account, so those statements' rows and references stay as they were.
+LAYER_PREFIXES = ("623059", "622908", "623166")
 PLATFORMS = ("1001300219000003", "1001200129000017")  # 财付通, 支付宝: [tracing] platform_accounts
 FROZEN_PER_BATCH = 3
 FREEZE_TS = (epoch_day(CASE_END) + 3) * DAY - SHANGHAI * 3600 + 10 * 3600  # 10:00 three days after the arrests

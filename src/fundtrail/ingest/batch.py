@@ -34,6 +34,7 @@ from fundtrail.ingest.readers import (
     RawTable,
     _codec,
     clean_header,
+    csv_cells,
     layout_of,
     layout_reads_file,
     read_header_texts,
@@ -250,7 +251,7 @@ def _parse_group(case: CaseConfig, source: Source, group: list[_Read], work_dir:
             frames.append(cells)
     frames += [r.cells.with_columns(pl.col("source_row") + r.index * FILE_STRIDE) for r in whole]
     first = group[0]
-    table = RawTable(first.headers, pl.concat(frames, how="vertical_relaxed"))
+    table = RawTable(first.headers, pl.concat(frames, how="diagonal_relaxed"))
     positions = map_columns(source, first.layout, table.headers, first.file.path)
     table, positions = with_split_columns(table, positions, first.layout, first.file.path)
     return parse_rows(table, positions, first.layout, source, case, first.file.path)
@@ -259,17 +260,12 @@ def _parse_group(case: CaseConfig, source: Source, group: list[_Read], work_dir:
 def _fast_cells(fast: list[_Read]) -> pl.DataFrame | None:
     """The bodies of files sharing a header row, parsed in one polars call; None if records ≠ lines."""
     text = fast[0].header_line + "\n" + "".join(r.body for r in fast)
-    try:
-        cells = pl.read_csv(
-            text.encode("utf-8"),
-            has_header=False,
-            infer_schema=False,
-            truncate_ragged_lines=True,
-            quote_char='"' if '"' in text else None,
-            raise_if_empty=False,
-        ).slice(1)
-    except pl.exceptions.PolarsError:
+    # The one-file reader's CSV cells, so a row wider than its header keeps its extra fields and is
+    # quarantined as a ragged row in a batch too.
+    cells = csv_cells(text.encode("utf-8"), '"' in text)
+    if cells is None:
         return None
+    cells = cells.slice(1)
     counts = pl.Series([r.lines for r in fast], dtype=pl.Int64)
     if cells.height != counts.sum():
         return None
@@ -280,9 +276,7 @@ def _fast_cells(fast: list[_Read]) -> pl.DataFrame | None:
         (pl.col("file") * FILE_STRIDE + pl.col("start")).repeat_by("n").explode()
         + pl.int_ranges(0, "n").explode()
     )
-    return cells.rename({c: f"c{i}" for i, c in enumerate(cells.columns)}).with_columns(
-        numbering.to_series().alias("source_row")
-    )
+    return cells.with_columns(numbering.to_series().alias("source_row"))
 
 
 def _file_facts(parsed: pl.DataFrame, kind: str) -> dict[int, dict[str, object]]:
