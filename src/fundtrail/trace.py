@@ -58,7 +58,7 @@ UNALLOCATED = "unallocated"
 # Work pro_rata or libr may do lot by lot before that method is followed at account level
 # instead: lots looked at, summed over the outflows, each outflow counting as OUTFLOW_COST lots
 # more (a numpy call costs about that much). About 1 s per method: far beyond any hand-checked
-# case, and reached by the generated case at --scale 0.3 (docs/tracing.md, Scale).
+# case, and passed by the generated case from --scale 0.1 on (docs/tracing.md, Scale).
 LOT_BUDGET = 2_000_000
 OUTFLOW_COST = 50
 
