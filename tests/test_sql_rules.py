@@ -287,7 +287,7 @@ def test_roles_tiers_and_categories_are_the_seeds_and_every_copy_agrees():
     # Copies that remain outside SQL (Python modules and literal expectation suites, which also run
     # on databases without the seed tables); each must say what the seed says.
     assert list(kinds.ROLES) == list(roles) and config.LIABILITY_DEFAULTS == roles
-    assert list(kinds.LIABILITY_BASES) == bases
+    assert list(config.LIABILITY_BASES) == bases
     assert list(kinds.RECORD_CATEGORIES) == list(categories)
     assert list(publish.TIERS) == list(fraud)
     assert set(figures.TIER_ORDER) == set(fraud) | set(info)

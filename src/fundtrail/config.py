@@ -18,7 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fundtrail.errors import CaseConfigError
-from fundtrail.kinds import KINDS, LIABILITY_BASES, ROLES
+from fundtrail import sqlrun
+from fundtrail.kinds import KINDS, ROLES
 from fundtrail.messages import Phrase
 
 CASE_KEYS = {"id", "title", "timezone", "currency"}
@@ -29,13 +30,11 @@ MATCHING_DEFAULTS: dict[str, Any] = {
     "mirror_window_minutes": 10,
     "ledger_window_days": 1,
 }
-LIABILITY_DEFAULTS = {
-    "financier": "gang",
-    "shareholder": "gang",
-    "leader": "unit",
-    "staff": "own",
-    "support": "gang",
-}
+# rules.md §4, as the SQL reads it (sql/seeds/roles.csv, liability_bases.csv): narrowest basis first.
+LIABILITY_DEFAULTS = {row["role"]: row["default_basis"] for row in sqlrun.seed_rows("roles")}
+LIABILITY_BASES = tuple(
+    row["basis"] for row in sorted(sqlrun.seed_rows("liability_bases"), key=lambda row: int(row["breadth"]))
+)
 SOURCE_KEYS = {
     "kind",
     "path",

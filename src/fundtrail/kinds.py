@@ -85,5 +85,4 @@ ROLES = column("roster", "role").values
 UNIT_KINDS = column("units", "kind").values
 RECORD_CATEGORIES = column("records", "category").values
 DECISION_ACTIONS = column("decisions", "action").values
-LIABILITY_BASES = ("own", "unit", "gang")
 CURRENCY_ALIASES = {"CNY", "RMB", "人民币", "¥", "￥", "元"}

@@ -33,7 +33,7 @@ DRILL_ENTRIES = 500
 INTEGRITY_SHOWN = 500
 # The run summary (and so the CLI) lists this many changes; changes.csv has them all.
 CHANGES_SHOWN = 20
-TIERS = ("especially_huge", "huge", "large", "none")
+TIERS = tuple(row["tier"] for row in sqlrun.seed_rows("fraud_tiers"))  # most serious first, as the seed
 
 
 def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> None:
