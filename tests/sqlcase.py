@@ -37,7 +37,7 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
                 names = ", ".join(f'"{k}"' for k in row)
                 marks = ", ".join("?" for _ in row)
                 con.execute(f"insert into landing_{kind} ({names}) values ({marks})", list(row.values()))
-        pipeline._create_table(con, "landing_quarantine", pl.DataFrame(schema=ingest.QUARANTINE_SCHEMA))
+        sqlrun.create_table(con, "landing_quarantine", pl.DataFrame(schema=ingest.QUARANTINE_SCHEMA))
         files = pl.DataFrame(
             [
                 {"path": path, "sha256": f"sha-{path}", "kind": kind, "source_index": 1, "file_order": order,
@@ -46,7 +46,7 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
             ],
             schema=ingest.INPUT_FILES_SCHEMA,
         ).with_columns(pl.col("^amount_.*$").fill_null(0))
-        pipeline._create_table(con, "input_files", files)
+        sqlrun.create_table(con, "input_files", files)
         # What ingest would have counted: every row inserted is read and loaded, with its money
         # (the column ingest sums; statements split in and out, other kinds put their sum in).
         for kind in KINDS:
@@ -62,7 +62,7 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
                           from landing_{kind} group by source) as l
                     where l.source = input_files.path"""
             )
-        pipeline._create_table(con, "statement_summaries", ingest.statement_summaries([]))
+        sqlrun.create_table(con, "statement_summaries", ingest.statement_summaries([]))
         sqlrun.build(con, [f"stg_{kind}" for kind in KINDS])
         review.apply_exclusions(con)  # as pipeline.load_database does once it has loaded the landing tables
     pipeline.check_roster(config, paths)

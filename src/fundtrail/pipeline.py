@@ -303,8 +303,8 @@ def load_database(
         input_files = pl.DataFrame(
             [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)], schema=ingest.INPUT_FILES_SCHEMA
         )
-        _create_table(con, "input_files", input_files)
-        _create_table(con, "statement_summaries", ingest.statement_summaries(stats))
+        sqlrun.create_table(con, "input_files", input_files)
+        sqlrun.create_table(con, "statement_summaries", ingest.statement_summaries(stats))
         sqlrun.build(con, [f"stg_{kind}" for kind in KINDS])
         review.apply_exclusions(con)  # rules.md §9: excluded rows leave every figure before anything is built on them
 
@@ -328,7 +328,7 @@ def build_transfers(case: CaseConfig, paths: RunPaths) -> None:
     with _connect(case, paths) as con:
         sqlrun.build(con, ["postings", "mirror_candidates"])
         pairs = match.max_matching(con.sql("select * from mirror_candidates").pl())
-        _create_table(
+        sqlrun.create_table(
             con,
             "mirror_pairs",
             pairs.select(pl.col("left").alias("out_posting"), pl.col("right").alias("in_posting")),
@@ -347,7 +347,7 @@ def match_entries(case: CaseConfig, paths: RunPaths) -> None:
         sqlrun.build(con, ["deposit_entries", "entry_candidates"])
         progress.advance("match", 1, MATCH_STEPS, "steps")
         singles = match.max_matching(con.sql("select * from entry_candidates").pl())
-        _create_table(con, "entry_single_matches", singles)
+        sqlrun.create_table(con, "entry_single_matches", singles)
         progress.advance("match", 2, MATCH_STEPS, "steps")
         sqlrun.build(con, ["split_candidates"])
         candidates = con.sql("select * from split_candidates").pl()
@@ -369,7 +369,7 @@ def match_entries(case: CaseConfig, paths: RunPaths) -> None:
                 splits.select("entry_id", "payment_id", pl.lit("split").alias("match_kind")),
             ]
         )
-        _create_table(con, "entry_matches", entry_matches)
+        sqlrun.create_table(con, "entry_matches", entry_matches)
         review.add_linked_matches(con)
         progress.advance("match", MATCH_STEPS, MATCH_STEPS, "steps")
 
@@ -402,7 +402,7 @@ def compare_with_earlier(run: Run) -> Run:
     before = changes.read_output(run.paths.out_dir) if earlier is not None else None
     with _connect(run.case, run.paths) as con:
         found = changes.compare(before, changes.read_figures(con)) if before is not None else changes.empty()
-        _create_table(con, "changes", found)
+        sqlrun.create_table(con, "changes", found)
     return replace(run, earlier_runs=_earlier_runs(earlier))
 
 
@@ -629,7 +629,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, files: list[Path | 
             [[str(f) for f in files]],
         )
     else:
-        _create_table(con, name, pl.DataFrame(schema=schema))
+        sqlrun.create_table(con, name, pl.DataFrame(schema=schema))
 
 
 def _normalised_path(stats: ingest.FileStats) -> Path | None:
@@ -637,14 +637,6 @@ def _normalised_path(stats: ingest.FileStats) -> Path | None:
     if stats.quarantine_path is None:
         return None
     return stats.quarantine_path.parent.parent / "normalised" / stats.quarantine_path.name
-
-
-def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
-    con.register("_frame", frame)
-    try:
-        con.execute(f"create or replace table {name} as select * from _frame")
-    finally:
-        con.unregister("_frame")
 
 
 def _input_file_row(planned: PlannedFile, stats: ingest.FileStats | None) -> dict:

@@ -37,6 +37,7 @@ from fundtrail.resources import resource_dir
 
 if TYPE_CHECKING:
     import duckdb
+    import polars as pl
 
 LAYERS = ("macros", "core", "marts", "info", "trace")
 SEED_LAYER = "seeds"
@@ -170,6 +171,15 @@ def split_statements(sql: str) -> list[str]:
     """Split on ';' at line ends; our SQL files keep one statement per ';'-terminated block."""
     parts = re.split(r";[ \t]*(?:\n|$)", sql)
     return [p for p in parts if LINE_COMMENT.sub("", p).strip()]
+
+
+def create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+    """``name`` as a DuckDB table holding ``frame`` (a table Python built: input_files, matches, lots)."""
+    con.register("_frame", frame)
+    try:
+        con.execute(f"create or replace table {name} as select * from _frame")
+    finally:
+        con.unregister("_frame")
 
 
 def set_parameters(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:

@@ -102,11 +102,11 @@ def build_tracing(
     timings["allocation (Python)"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    _create(con, "trace_parts", allocation.parts_frame())
-    _create(con, "trace_ends", allocation.ends_frame())
-    _create(con, "trace_freeze_lots", allocation.freeze_frame())
-    _create(con, "trace_pooled_arrivals", allocation.pooled_arrivals_frame())
-    _create(con, "trace_grain", allocation.grain_frame())
+    sqlrun.create_table(con, "trace_parts", allocation.parts_frame())
+    sqlrun.create_table(con, "trace_ends", allocation.ends_frame())
+    sqlrun.create_table(con, "trace_freeze_lots", allocation.freeze_frame())
+    sqlrun.create_table(con, "trace_pooled_arrivals", allocation.pooled_arrivals_frame())
+    sqlrun.create_table(con, "trace_grain", allocation.grain_frame())
     del allocation
     sqlrun.build(con, TRACE_OUTPUTS)
     check_conservation(con)
@@ -118,7 +118,7 @@ def build_tracing(
 
     started = time.perf_counter()
     sqlrun.build(con, RECOVERY_INPUTS)
-    _create(con, "recovery_allotments", recovery_allotments(con) if following else _no_allotments())
+    sqlrun.create_table(con, "recovery_allotments", recovery_allotments(con) if following else _no_allotments())
     sqlrun.build(con, RECOVERY_OUTPUTS)
     timings["recoveries"] = time.perf_counter() - started
     return timings
@@ -921,14 +921,6 @@ def round_largest_remainder(total: int, shares: dict[str, Fraction]) -> dict[str
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _create(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
-    con.register("_frame", frame)
-    try:
-        con.execute(f"create or replace table {name} as select * from _frame")
-    finally:
-        con.unregister("_frame")
 
 
 def _yuan(fen: int | Fraction) -> str:
