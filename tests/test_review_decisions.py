@@ -14,8 +14,7 @@ import duckdb
 import pytest
 from sqlcase import GANG, VICTIM_A, VICTIM_B
 
-from fundtrail import controls, pipeline, review
-from fundtrail.config import load_case
+from fundtrail import pipeline, review
 from fundtrail.run_warnings import run_warnings
 
 SHEET_HEADER = "ts,amount,member_code,victim_ref\n"
@@ -116,19 +115,10 @@ def write_case(case_dir: Path, files: dict[str, str], with_decisions: bool) -> P
 
 def run_steps(case_dir: Path, out_dir: Path) -> tuple[duckdb.DuckDBPyConnection, list[dict[str, str]]]:
     """The pipeline's steps up to its balancing rules (the review calls sit inside them), then its warnings."""
-    case = load_case(case_dir)
-    paths = pipeline.start_run(out_dir)
-    planned = pipeline.plan_inputs(case)
-    stats = pipeline.file_stats(planned, [pipeline.ingest_batch(case, b, paths) for b in pipeline.plan_batches(case, planned)])
-    pipeline.load_database(case, planned, stats, paths)
-    pipeline.check_roster(case, paths)
-    pipeline.build_transfers(case, paths)
-    pipeline.match_entries(case, paths)
-    pipeline.build_marts(case, paths)
-    controls.check_invariants(case, paths)
-    con = duckdb.connect(str(paths.db))
+    run = pipeline.execute(pipeline.prepare(case_dir, out_dir), through="check invariants")
+    con = duckdb.connect(str(run.paths.db))
     found = run_warnings(con, lang="en")
-    con.execute("SET TimeZone = ?", [case.timezone])
+    con.execute("SET TimeZone = ?", [run.case.timezone])
     return con, [w for w in found if w["code"] == "stale_decision"]
 
 
