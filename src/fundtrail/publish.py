@@ -227,7 +227,7 @@ def write_reports(
     if tables["info_defendants"].is_empty():
         del tables["info_defendants"]
     # The report's drill-downs and "where the money went" read these when the run has them.
-    for name in ("unvalidated", "endpoints", "leads", "recoveries", "changes"):
+    for name in ("unvalidated", "endpoints", "leads", "recoveries", "changes", "trace_flow", "trace_victim_paths", "trace_grain"):
         frame = frames(con, [name])[name]
         if not frame.is_empty():
             tables[name] = frame

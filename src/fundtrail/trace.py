@@ -68,6 +68,12 @@ LEAD_OUTPUTS = ["leads"]
 RECOVERY_INPUTS = ["recovery_claims"]
 RECOVERY_OUTPUTS = ["recoveries", "victim_recoveries"]
 REQUEST_OUTPUTS = ["bank_requests"]
+# What report.html draws and drills into (docs/tracing.md, "In the report"): the flow diagram's
+# links, and the path of the REPORT_VICTIMS victims with the largest net loss, at most
+# REPORT_VICTIM_STEPS moves and as many end points per victim and method (a page of a few MB).
+REPORT_OUTPUTS = ["trace_flow", "trace_victim_paths"]
+REPORT_VICTIMS = 100
+REPORT_VICTIM_STEPS = 200
 
 
 def build_tracing(
@@ -115,6 +121,11 @@ def build_tracing(
     started = time.perf_counter()
     sqlrun.build(con, LEAD_OUTPUTS + REQUEST_OUTPUTS)
     timings["leads and bank requests (SQL)"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    sqlrun.set_parameters(con, {"report_victims": REPORT_VICTIMS, "report_victim_steps": REPORT_VICTIM_STEPS})
+    sqlrun.build(con, REPORT_OUTPUTS)
+    timings["report's flow and paths (SQL)"] = time.perf_counter() - started
 
     started = time.perf_counter()
     sqlrun.build(con, RECOVERY_INPUTS)

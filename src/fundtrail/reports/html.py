@@ -96,7 +96,9 @@ def write_html_report(
         validation=_validation(summary, shown, validation_href),
         drilldowns=_drilldowns(raw, anchors, shown),
         org=_org_chart(raw, anchors) if case.fraud else None,
-        flow=_fund_flow(raw, shown),
+        flow=None if "trace_flow" in raw and raw["trace_flow"].height else _fund_flow(raw, shown),
+        traced_flow=_traced_flow(raw, shown),
+        paths=_victim_paths(raw, shown),
         money=_money_went(raw, shown),
         victims=_plain_table(raw, "victims", shown) if case.fraud else None,
         quarantine=_quarantine(raw, shown),
@@ -645,6 +647,239 @@ def _sankey(layers: list[list[tuple[str, str, Decimal]]], label: Any) -> dict[st
         "headings": [(f"{x[i]:.1f}", headings[i] if i < len(headings) else "") for i in range(columns)],
         "paths": paths,
         "nodes": nodes,
+    }
+
+
+# ---------------------------------------------------------------- fund flow, traced hop by hop (trace_flow)
+
+METHOD_ORDER = ("fifo", "lifo", "pro_rata", "libr")
+END_KIND_ORDER = ("cash", "platform", "not_obtained", "frozen", "held", "max_hops", "dust")
+TRACED_VICTIM_NODES = 15  # victims named in the traced flow diagram; the rest are one node
+TRACED_NODES_PER_LAYER = 12  # accounts named per layer (receiving cards included)
+FOLDED = "\x00folded"
+
+
+@dataclass
+class _FlowColumn:
+    """One column of the traced flow diagram: node → amount, and what was folded into its FOLDED node."""
+
+    heading: str
+    values: dict[str, Decimal] = field(default_factory=dict)
+    folded_count: int = 0
+
+
+def _traced_flow(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any] | None:
+    """One diagram per tracing method: victims → receiving cards → layers 1..n → end point kinds (trace_flow)."""
+    flow = raw.get("trace_flow")
+    if flow is None or flow.height == 0:
+        return None
+    grain = _grain(raw)
+    endpoints = raw.get("endpoints")
+    diagrams = []
+    for method in [m for m in METHOD_ORDER if m in set(flow.get_column("method").to_list())]:
+        links = flow.filter(pl.col("method") == method)
+        not_victims = Decimal("0.00")
+        if endpoints is not None and endpoints.height:
+            not_victims = _sum(endpoints.filter((pl.col("method") == method) & pl.col("origin").is_in(["other", "opening"])))
+        diagrams.append({"method": method, "grain": grain.get(method, "lot"), "other_money": not_victims,
+                         **_layered_diagram(links, shown)})
+    return {"methods": diagrams, "victim_nodes": TRACED_VICTIM_NODES, "nodes_per_layer": TRACED_NODES_PER_LAYER}
+
+
+def _grain(raw: dict[str, pl.DataFrame]) -> dict[str, str]:
+    frame = raw.get("trace_grain")
+    return dict(frame.select("method", "grain").iter_rows()) if frame is not None and frame.height else {}
+
+
+def _layered_diagram(links: pl.DataFrame, shown: _Masker) -> dict[str, Any]:
+    """Columns, folding and geometry of one method's diagram; links within a layer or back are counted, not drawn."""
+    layers = [v for v in links.get_column("source_layer").to_list() + links.get_column("target_layer").to_list() if v is not None]
+    deepest = max(layers, default=0)
+    end_column = deepest + 2
+
+    def column_of(layer: int | None, is_end: bool) -> int:
+        return end_column if is_end else layer + 1
+
+    edges: dict[tuple[int, str, int, str], Decimal] = defaultdict(Decimal)
+    sideways, sideways_links = Decimal("0.00"), 0
+    for _, source_layer, source, target_layer, target, is_end, amount in links.iter_rows():
+        a, b = column_of(source_layer, False), column_of(target_layer, is_end)
+        if b <= a:
+            sideways += amount
+            sideways_links += 1
+            continue
+        edges[(a, source, b, target)] += amount
+    headings = ["被害人 victims", "收款卡 receiving cards"] + [f"第 {k} 层 layer {k}" for k in range(1, deepest + 1)] + ["终点 end points"]
+    columns = [_FlowColumn(h) for h in headings]
+    inflow: list[dict[str, Decimal]] = [defaultdict(Decimal) for _ in columns]
+    outflow: list[dict[str, Decimal]] = [defaultdict(Decimal) for _ in columns]
+    for (a, source, b, target), amount in edges.items():
+        outflow[a][source] += amount
+        inflow[b][target] += amount
+    kept: list[set[str]] = []
+    for i, column in enumerate(columns):
+        keys = set(inflow[i]) | set(outflow[i])
+        values = {k: max(inflow[i].get(k, Decimal(0)), outflow[i].get(k, Decimal(0))) for k in keys}
+        limit = len(keys) if i == end_column else TRACED_VICTIM_NODES if i == 0 else TRACED_NODES_PER_LAYER
+        ranked = sorted(keys, key=lambda k: (-values[k], k))
+        kept.append(set(ranked[:limit]))
+        column.folded_count = max(0, len(ranked) - limit)
+    folded_edges: dict[tuple[int, str, int, str], Decimal] = defaultdict(Decimal)
+    for (a, source, b, target), amount in edges.items():
+        folded_edges[(a, source if source in kept[a] else FOLDED, b, target if target in kept[b] else FOLDED)] += amount
+    inflow = [defaultdict(Decimal) for _ in columns]
+    outflow = [defaultdict(Decimal) for _ in columns]
+    for (a, source, b, target), amount in folded_edges.items():
+        outflow[a][source] += amount
+        inflow[b][target] += amount
+    for i, column in enumerate(columns):
+        column.values = {k: max(inflow[i].get(k, Decimal(0)), outflow[i].get(k, Decimal(0))) for k in set(inflow[i]) | set(outflow[i])}
+
+    def label(i: int, key: str) -> str:
+        if key == FOLDED:
+            return f"其他 {columns[i].folded_count} 个 · {columns[i].folded_count} others"
+        if i == end_column:
+            return f"{templating.value_zh(key)} {key}"
+        return shown.victim(key) if i == 0 else shown.account(key)
+
+    def order(i: int) -> list[str]:
+        values = columns[i].values
+        if i == end_column:
+            return sorted(values, key=lambda k: (END_KIND_ORDER.index(k) if k in END_KIND_ORDER else len(END_KIND_ORDER), k))
+        return sorted(values, key=lambda k: (k == FOLDED, -values[k], k))
+
+    svg = _layered_svg(columns, [order(i) for i in range(len(columns))], folded_edges, inflow, outflow, label, end_column)
+    return {
+        "svg": svg,
+        "layers": deepest,
+        "kinds": [k for k in order(end_column)],
+        "sideways": sideways,
+        "sideways_links": sideways_links,
+        "folded": [(c.heading, c.folded_count, c.values.get(FOLDED)) for c in columns if c.folded_count],
+    }
+
+
+def _layered_svg(
+    columns: list[_FlowColumn],
+    order: list[list[str]],
+    edges: dict[tuple[int, str, int, str], Decimal],
+    inflow: list[dict[str, Decimal]],
+    outflow: list[dict[str, Decimal]],
+    label: Any,
+    end_column: int,
+) -> dict[str, Any] | None:
+    """Geometry of a layered flow diagram whose links may skip columns (an end point reached from any layer)."""
+    largest = max((sum(c.values.values(), Decimal(0)) for c in columns if c.values), default=Decimal(0))
+    if largest == 0:
+        return None
+    step, node_w, top, gap, min_slot, usable = 210, 14, 34, 10, 30, 640
+    width = step * (len(columns) - 1) + 340
+    scale = usable / float(largest)
+    x = [10 + i * step for i in range(len(columns))]
+    pos: list[dict[str, tuple[float, float]]] = []
+    height = 0.0
+    for i in range(len(columns)):
+        y, placed = float(top), {}
+        for key in order[i]:
+            h = max(2.0, float(columns[i].values[key]) * scale)
+            placed[key] = (y, h)
+            y += max(h, min_slot) + gap
+        pos.append(placed)
+        height = max(height, y)
+    rank = [{key: n for n, key in enumerate(keys)} for keys in order]
+    out_used: dict[tuple[int, str], float] = defaultdict(float)
+    in_used: dict[tuple[int, str], float] = defaultdict(float)
+    paths = []
+    # Bands leave a node in the order of where they go, and arrive in the order of where they come from.
+    by_target = sorted(edges.items(), key=lambda e: (e[0][0], rank[e[0][0]][e[0][1]], e[0][2], rank[e[0][2]][e[0][3]]))
+    starts = {}
+    for (a, source, b, target), amount in by_target:
+        starts[(a, source, b, target)] = pos[a][source][0] + out_used[(a, source)]
+        out_used[(a, source)] += float(amount) * scale
+    by_source = sorted(edges.items(), key=lambda e: (e[0][2], rank[e[0][2]][e[0][3]], e[0][0], rank[e[0][0]][e[0][1]]))
+    for (a, source, b, target), amount in by_source:
+        t = float(amount) * scale
+        y0 = starts[(a, source, b, target)]
+        y1 = pos[b][target][0] + in_used[(b, target)]
+        in_used[(b, target)] += t
+        x0, x1 = x[a] + node_w, x[b]
+        mid = (x0 + x1) / 2
+        kind = target if b == end_column and target != FOLDED else f"c{a}"
+        paths.append({
+            "cls": (f"k-{kind}" if b == end_column else f"l{min(a, 4)}") + (" skip" if b - a > 1 else ""),
+            "d": f"M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f}"
+                 f" L{x1:.1f},{y1 + t:.1f} C{mid:.1f},{y1 + t:.1f} {mid:.1f},{y0 + t:.1f} {x0:.1f},{y0 + t:.1f} Z",
+            "tip": f"{label(a, source)} → {label(b, target)}: {figures.money(amount)}",
+        })
+    nodes = []
+    for i in range(len(columns)):
+        for key in order[i]:
+            y, h = pos[i][key]
+            received, sent = inflow[i].get(key), outflow[i].get(key)
+            amount = figures.money(columns[i].values[key])
+            tip = f"{label(i, key)}  收 in {figures.money(received)} · 出 out {figures.money(sent)}" if received is not None and sent is not None else f"{label(i, key)}  {amount}"
+            nodes.append({
+                "cls": f"k-{key}" if i == end_column else f"c{min(i, 4)}",
+                "x": f"{x[i]:.1f}", "y": f"{y:.1f}", "h": f"{h:.1f}",
+                "text_x": f"{x[i] + node_w + 4:.1f}", "text_y": f"{y + min(h, min_slot) / 2 + 4:.1f}",
+                "text": f"{label(i, key)}  {amount}", "tip": tip,
+            })
+    return {
+        "width": width,
+        "height": f"{height:.0f}",
+        "node_w": node_w,
+        "headings": [(f"{x[i]:.1f}", c.heading) for i, c in enumerate(columns)],
+        "paths": paths,
+        "nodes": nodes,
+    }
+
+
+# ---------------------------------------------------------------- one victim's money, hop by hop (trace_victim_paths)
+
+
+def _victim_paths(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any] | None:
+    """The drill-down's data, for report.js: per victim (largest net loss first) and method, moves and end points."""
+    steps = raw.get("trace_victim_paths")
+    if steps is None or steps.height == 0:
+        return None
+    grain = _grain(raw)
+    victims = raw.get("victims")
+    recoveries = raw.get("recoveries")
+    recovered: dict[str, tuple[Decimal, Decimal]] = {}
+    if recoveries is not None and recoveries.height:
+        for victim_id, traced, pro_rata in recoveries.group_by("victim_id").agg(pl.col("traced").sum(), pl.col("pro_rata").sum()).iter_rows():
+            recovered[victim_id] = (traced, pro_rata)
+    losses = {}
+    if victims is not None and victims.height:
+        losses = {row[0]: row[1:] for row in victims.select("victim_id", "paid", "returned", "net_loss").iter_rows()}
+    masked = shown.loose_table("trace_victim_paths", steps)
+    people: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    for real, row in zip(steps.get_column("victim_id").to_list(), masked.iter_rows(named=True), strict=True):
+        if real not in index:
+            index[real] = len(people)
+            paid, returned, net_loss = losses.get(real, (None, None, None))
+            traced, pro_rata = recovered.get(real, (None, None))
+            people.append({
+                "id": row["victim_id"],
+                "paid": figures.money(paid), "returned": figures.money(returned), "net_loss": figures.money(net_loss),
+                "traced": figures.money(traced), "pro_rata": figures.money(pro_rata),
+                "methods": {m: {"moves": [], "ends": [], "moves_total": 0, "ends_total": 0, "moves_amount": "0.00", "ends_amount": "0.00"} for m in METHOD_ORDER},
+            })
+        path = people[index[real]]["methods"].setdefault(row["method"], {"moves": [], "ends": [], "moves_total": 0, "ends_total": 0, "moves_amount": "0.00", "ends_amount": "0.00"})
+        amount = figures.money(row["amount"])
+        if row["step"] == "move":
+            ts = row["ts"]
+            path["moves"].append([row["hop"], row["from_account"] or "", row["account_no"], ts.strftime("%Y-%m-%d %H:%M:%S") if ts else "", amount, row["posting_id"] or ""])
+            path["moves_total"], path["moves_amount"] = row["steps_total"], figures.money(row["amount_total"])
+        else:
+            path["ends"].append([row["account_no"], row["kind"], templating.value_zh(row["kind"]), amount])
+            path["ends_total"], path["ends_amount"] = row["steps_total"], figures.money(row["amount_total"])
+    return {
+        "victims": people,
+        "methods": [{"method": m, "zh": templating.value_zh(m), "grain": grain.get(m, "lot")} for m in METHOD_ORDER],
+        "shown": len(people),
+        "total": victims.height if victims is not None else len(people),
     }
 
 
