@@ -29,12 +29,13 @@ import json
 import re
 from decimal import Decimal
 
+import openpyxl
 import polars as pl
 import pytest
 from sqlcase import GANG, ONWARD, VICTIM_A, VICTIM_B, build_case, rows, statement
 
 from fundtrail import publish, sqlrun, trace
-from fundtrail.reports import html, write_html_report
+from fundtrail.reports import html, write_html_report, write_workbook
 
 LAYER_1 = "6230000000000101"
 LAYER_2 = "6230000000000102"
@@ -174,3 +175,15 @@ def test_small_flows_are_folded_per_layer_with_their_count_and_amount():
     assert "其他 5 个 · 5 others  1,500.00" in texts
     assert "V06  600.00" in texts and "V05  500.00" not in texts
     assert "留存账户 held  21,000.00" in texts
+
+
+def test_workbook_has_the_recoveries_sheet(report, tmp_path):
+    _, con = report
+    tables = publish.frames(con, ["defendants", "victims", "entries", "payments", "quarantine", "recoveries"])
+    write_workbook(tables, {"case_id": "t", "timezone": "Asia/Shanghai"}, tmp_path / "report.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    assert "冻结款分配" in book.sheetnames
+    sheet = book["冻结款分配"]
+    got = [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=2)]
+    # LAYER_2's 250.00 under both allocations: V1 159.09, V2 90.91 (masked account, as every sheet)
+    assert got == [("6230 **** **** 0102", "V1", 159.09, 159.09), ("6230 **** **** 0102", "V2", 90.91, 90.91)]

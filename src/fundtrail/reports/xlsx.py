@@ -40,7 +40,7 @@ from xlsxwriter.worksheet import Worksheet
 from fundtrail.reports import figures, labels
 from fundtrail.reports.mask import ACCOUNT_COLUMNS, account_expr, digit_runs_expr, mask_one, mask_tables
 
-TABLE_ORDER = ("defendants", "victims", "entries", "payments", "info_defendants", "quarantine")
+TABLE_ORDER = ("defendants", "victims", "entries", "payments", "recoveries", "info_defendants", "quarantine")
 MAX_DATA_ROWS = 1_048_575
 EXACT_NUMBER_LIMIT = Decimal(10) ** 13
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
