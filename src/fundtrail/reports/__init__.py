@@ -22,7 +22,15 @@ taken_by), shown in each defendant's drill-down; ``endpoints`` (method,
 account_no, kind, origin, amount), ``recoveries`` (account_no,
 victim_id, traced, pro_rata) and ``leads`` (account_no, reason, victims,
 amount_in, amount_out, passed_on_share; largest ``amount_in`` first),
-shown as "where the money went" with one tab per method.
+shown as "where the money went" with one tab per method; ``trace_flow``
+(method, source_layer, source, target_layer, target, target_is_end,
+amount) and ``trace_grain`` (method, grain), drawn as the fund flow from
+the victims through every layer to the end points, one tab per method (in
+place of the flow from ``transfers``); ``trace_victim_paths`` (victim_rank,
+victim_id, method, step, step_no, hop, from_account, account_no, ts, kind,
+amount, posting_id, steps_total, amount_total), one victim's money hop by
+hop with a method selector (docs/tracing.md, "In the report"). The
+workbook shows ``recoveries`` as a sheet too.
 
 ``summary`` (every key optional; what is missing is left out or, for
 totals, computed from the tables):
