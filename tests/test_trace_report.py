@@ -142,6 +142,7 @@ def test_victim_drill_down_lists_the_path_hop_by_hop_per_method(report):
     pooled = first["methods"]["pro_rata"]  # account level: the payment, then the pool; per victim only where frozen
     assert [(hop, to, amount) for hop, _, to, _, amount, _ in pooled["moves"]] == [(0, card, "1,000.00")]
     assert [(account, kind, amount) for account, kind, _, amount in pooled["ends"]] == [(layer_2, "frozen", "159.09")]
+    assert (first["pooled_in"], first["pool_share"]) == ("2,000.00", "50.00%")  # V1's 1,000.00 of the victims' 2,000.00
 
 
 def test_drill_down_is_bounded_to_the_largest_losses_and_steps(report):

@@ -852,6 +852,12 @@ def _victim_paths(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any
     losses = {}
     if victims is not None and victims.height:
         losses = {row[0]: row[1:] for row in victims.select("victim_id", "paid", "returned", "net_loss").iter_rows()}
+    # Every victim's money entering the cards (the same starts under every method): what a pooled method's pool is made of.
+    flow = raw.get("trace_flow")
+    pooled_in = Decimal("0.00")
+    if flow is not None and flow.height:
+        first = flow.get_column("method").min()
+        pooled_in = _sum(flow.filter((pl.col("method") == first) & (pl.col("source_layer") == -1)))
     masked = shown.loose_table("trace_victim_paths", steps)
     people: list[dict[str, Any]] = []
     index: dict[str, int] = {}
@@ -864,6 +870,8 @@ def _victim_paths(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any
                 "id": row["victim_id"],
                 "paid": figures.money(paid), "returned": figures.money(returned), "net_loss": figures.money(net_loss),
                 "traced": figures.money(traced), "pro_rata": figures.money(pro_rata),
+                "pool_share": figures.share(paid / pooled_in) if paid is not None and pooled_in else "",
+                "pooled_in": figures.money(pooled_in),
                 "methods": {m: {"moves": [], "ends": [], "moves_total": 0, "ends_total": 0, "moves_amount": "0.00", "ends_amount": "0.00"} for m in METHOD_ORDER},
             })
         path = people[index[real]]["methods"].setdefault(row["method"], {"moves": [], "ends": [], "moves_total": 0, "ends_total": 0, "moves_amount": "0.00", "ends_amount": "0.00"})
