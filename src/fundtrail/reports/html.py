@@ -43,6 +43,7 @@ from typing import Any
 
 import polars as pl
 
+from fundtrail import trace
 from fundtrail.reports import figures, labels, mask, templating
 from fundtrail.reports.mask import account_expr, digit_runs_expr, mask_one, mask_table, victim_id_expr
 from fundtrail.reports.templating import cell_text, numeric, plain_cell
@@ -888,6 +889,7 @@ def _victim_paths(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any
         "methods": [{"method": m, "zh": templating.value_zh(m), "grain": grain.get(m, "lot")} for m in METHOD_ORDER],
         "shown": len(people),
         "total": victims.height if victims is not None else len(people),
+        "steps": trace.REPORT_VICTIM_STEPS,
     }
 
 
