@@ -753,7 +753,7 @@ def _layered_diagram(links: pl.DataFrame, shown: _Masker) -> dict[str, Any]:
     return {
         "svg": svg,
         "layers": deepest,
-        "kinds": [k for k in order(end_column)],
+        "kinds": order(end_column),
         "sideways": sideways,
         "sideways_links": sideways_links,
         "folded": [(c.heading, c.folded_count, c.values.get(FOLDED)) for c in columns if c.folded_count],
@@ -805,9 +805,8 @@ def _layered_svg(
         in_used[(b, target)] += t
         x0, x1 = x[a] + node_w, x[b]
         mid = (x0 + x1) / 2
-        kind = target if b == end_column and target != FOLDED else f"c{a}"
-        paths.append({
-            "cls": (f"k-{kind}" if b == end_column else f"l{min(a, 4)}") + (" skip" if b - a > 1 else ""),
+        paths.append({  # a band into an end point takes the kind's colour, any other its source column's
+            "cls": (f"k-{target}" if b == end_column else f"l{min(a, 4)}") + (" skip" if b - a > 1 else ""),
             "d": f"M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f}"
                  f" L{x1:.1f},{y1 + t:.1f} C{mid:.1f},{y1 + t:.1f} {mid:.1f},{y0 + t:.1f} {x0:.1f},{y0 + t:.1f} Z",
             "tip": f"{label(a, source)} → {label(b, target)}: {figures.money(amount)}",
