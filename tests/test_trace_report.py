@@ -3,19 +3,20 @@
 One small case (tests/sqlcase.py) worked out by hand, times 2023-06-01 Shanghai:
 
     GANG (a card): V1 pays 1,000.00 (09:00); pays LAYER_1 500.00 (10:00); V2 pays 1,000.00 (11:00);
-      pays LAYER_1 600.00 (12:00).
+      pays LAYER_1 600.00 (12:00); pays V2 back 100.00 (12:30, a return).
     LAYER_1: pays LAYER_2 550.00 (13:00); withdraws 200.00 in cash (14:00, no counterparty).
     LAYER_2: pays ONWARD 300.00 (14:30; ONWARD has no statement); frozen at 15:00 (250.00).
 
-fifo: GANG pays V1 500 (10:00), then V1 500 + V2 100 (12:00) and keeps V2 900 (held). LAYER_1
+fifo: GANG pays V1 500 (10:00), then V1 500 + V2 100 (12:00), V2 100 back to V2 (12:30: not_obtained
+at the victim's own account, drawn as `returned`) and keeps V2 800 (held). LAYER_1
 holds V1 500, V1 500, V2 100; pays V1 500 + V1 50 to LAYER_2 (hop 2), V1 200 in cash, keeps V1 250
 and V2 100 (held). LAYER_2 holds V1 500, V1 50; pays V1 300 to ONWARD (hop 3, not_obtained),
-and V1 200 + V1 50 are frozen. End points: held 900 + 350 = 1,250.00, cash 200.00, not_obtained
-300.00, frozen 250.00 (2,000.00 in all). Layers: GANG 0, LAYER_1 1, LAYER_2 2; ONWARD is not
+and V1 200 + V1 50 are frozen. End points: held 800 + 350 = 1,150.00, cash 200.00, not_obtained
+300.00, returned 100.00, frozen 250.00 (2,000.00 in all). Layers: GANG 0, LAYER_1 1, LAYER_2 2; ONWARD is not
 traced, so the link into it is drawn to not_obtained.
 
 pro_rata (followed at account level with a lot budget of 0): GANG pays V1 500 (10:00), then 600 of
-V1 500 + V2 1,000 (12:00): V1 200, V2 400; LAYER_1 holds V1 700, V2 400 and pays half to LAYER_2
+V1 500 + V2 1,000 (12:00): V1 200, V2 400 (the return at 12:30 takes from what stays in GANG); LAYER_1 holds V1 700, V2 400 and pays half to LAYER_2
 (V1 350, V2 200); LAYER_2 pays out 300 of its 550 and the 250 left is frozen in the proportion
 350 : 200: V1 159.0909…, V2 90.9090… → V1 159.09, V2 90.91 (the one fen left to the larger
 remainder, V2's .909). libr finds no `other` money anywhere, so it takes what pro_rata takes: the
@@ -50,6 +51,7 @@ CASE = {
         statement(GANG, "2023-06-01 10:00:00+08", "-500.00", LAYER_1, source="card.csv"),
         statement(GANG, "2023-06-01 11:00:00+08", "1000.00", VICTIM_B, source="card.csv"),
         statement(GANG, "2023-06-01 12:00:00+08", "-600.00", LAYER_1, source="card.csv"),
+        statement(GANG, "2023-06-01 12:30:00+08", "-100.00", VICTIM_B, source="card.csv"),
         statement(LAYER_1, "2023-06-01 10:00:00+08", "500.00", GANG, source="l1.csv"),
         statement(LAYER_1, "2023-06-01 12:00:00+08", "600.00", GANG, source="l1.csv"),
         statement(LAYER_1, "2023-06-01 13:00:00+08", "-550.00", LAYER_2, source="l1.csv"),
@@ -96,13 +98,16 @@ def test_flow_diagram_shows_every_layer_and_end_point_kind_with_the_hand_figures
     assert headings == ["被害人 victims", "收款卡 receiving cards", "第 1 层 layer 1", "第 2 层 layer 2", "终点 end points"]
     labels = _labels(fifo)
     assert "V1  1,000.00" in labels and "V2  1,000.00" in labels
-    assert "6222 **** **** 0001  2,000.00" in labels  # the card: in 2,000.00, out 1,100.00 + held 900.00
+    assert "6222 **** **** 0001  2,000.00" in labels  # the card: in 2,000.00, out 1,100.00 + 100.00 + held 800.00
     assert "6230 **** **** 0101  1,100.00" in labels  # LAYER_1: in 1,100.00 = 550 + 200 + 350
     assert "6230 **** **** 0102  550.00" in labels
-    assert [label for label in labels if label.split()[-2:-1] in (["cash"], ["platform"], ["not_obtained"], ["frozen"], ["held"])] == [
-        "取现 cash  200.00", "流水未调取 not_obtained  300.00", "已冻结 frozen  250.00", "留存账户 held  1,250.00",
+    kinds = (["cash"], ["platform"], ["not_obtained"], ["returned"], ["frozen"], ["held"], ["max_hops"], ["dust"])
+    assert [label for label in labels if label.split()[-2:-1] in kinds] == [
+        "取现 cash  200.00", "流水未调取 not_obtained  300.00", "返还付款人 returned  100.00", "已冻结 frozen  250.00",
+        "留存账户 held  1,150.00",
     ]
-    assert ONWARD not in page and "0777" not in fifo  # the account without a statement is its end kind, not a node
+    # accounts without a statement past the card are their end kind, not nodes (ONWARD, V2's own account)
+    assert ONWARD not in page and "0777" not in fifo and "0022" not in fifo
     assert "按账户汇总追踪" not in page[page.index('data-method="fifo"'):page.index('data-method="lifo"')]
 
 

@@ -1,11 +1,13 @@
 -- trace_flow: one row per method and link of the victims' money in report.html's flow diagram (rules.md §7).
--- Inputs: traces, endpoints, trace_accounts.
+-- Inputs: traces, endpoints, trace_accounts, victim_accounts, payments.
 -- Victims' money: every origin but `other` and `opening` (`pooled:victims` included). An account's
 -- layer is the lowest hop at which victims' money arrives in it under that method (0: a
 -- receiving card). Links: victim -> receiving card (the payments' starts, source_layer -1),
 -- account -> account (every move summed over the hops), account -> end point kind (`endpoints`,
 -- target_layer NULL). Past the cards, money paid into an account that is not traced ends there
--- (platform or not_obtained), so such a link is drawn straight to that end kind; a link between
+-- (platform or not_obtained), so such a link is drawn straight to that end kind, where money
+-- paid back to a payer's own account (a victim's or an unidentified payer's) is the kind
+-- `returned` (not_obtained there, rules.md §7, told apart for the reader); a link between
 -- accounts of one layer, or back to a lower one, keeps its layers for the report to say so.
 create or replace table trace_flow as
 with victim_money as (
@@ -18,7 +20,12 @@ layers as (
     from victim_money
     group by all
 ),
-collapsed as (
+payers as (
+    select account_no from victim_accounts
+    union
+    select from_account from payments where from_account is not null
+),
+ended_there as (
     -- an account past the cards without a traced statement: what arrives ends there, as one kind
     select e.method, e.account_no, arg_max(e.kind, e.amount) as kind
     from endpoints as e
@@ -26,6 +33,10 @@ collapsed as (
     where e.origin not in ('other', 'opening')
       and e.account_no not in (select account_no from trace_accounts where traced)
     group by all
+),
+collapsed as (
+    select method, account_no, case when account_no in (select account_no from payers) then 'returned' else kind end as kind
+    from ended_there
 ),
 starts as (
     select method, -1 as source_layer, origin as source, 0 as target_layer, to_account as target, false as target_is_end, amount

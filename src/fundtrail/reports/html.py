@@ -654,7 +654,8 @@ def _sankey(layers: list[list[tuple[str, str, Decimal]]], label: Any) -> dict[st
 # ---------------------------------------------------------------- fund flow, traced hop by hop (trace_flow)
 
 METHOD_ORDER = ("fifo", "lifo", "pro_rata", "libr")
-END_KIND_ORDER = ("cash", "platform", "not_obtained", "frozen", "held", "max_hops", "dust")
+# rules.md §7's kinds, and `returned`: not_obtained at a payer's own account (sql/trace/trace_flow.sql)
+END_KIND_ORDER = ("cash", "platform", "not_obtained", "returned", "frozen", "held", "max_hops", "dust")
 TRACED_VICTIM_NODES = 15  # victims named in the traced flow diagram; the rest are one node
 TRACED_NODES_PER_LAYER = 12  # accounts named per layer (receiving cards included)
 FOLDED = "\x00folded"

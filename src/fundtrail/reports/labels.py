@@ -237,6 +237,7 @@ VALUES: dict[str, dict[str, str]] = {
         "frozen": "已冻结",
         "held": "留存账户",
         "dust": "零星余额",
+        "returned": "返还付款人",
     },
     "en": {},
 }
