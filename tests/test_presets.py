@@ -30,20 +30,6 @@ from fundtrail.inspect import inspect_file, render_source_block
 UTC = dt.timezone.utc
 
 
-def _samples_dir() -> Path:
-    # Third-party exports kept in a shared folder beside the checkout (or its worktrees' folder), not in the repository.
-    for parent in Path(__file__).resolve().parents[1:4]:
-        candidate = parent / "shared" / "samples"
-        if candidate.is_dir():
-            return candidate
-    pytest.skip("sample exports not found in a shared folder beside the checkout")
-
-
-@pytest.fixture(scope="module")
-def samples() -> Path:
-    return _samples_dir()
-
-
 def sample_case(tmp_path: Path, samples: Path, name: str, **source: Any) -> CaseConfig:
     case_dir = tmp_path / "case"
     case_dir.mkdir(exist_ok=True)
@@ -867,7 +853,7 @@ account_name = '户名[:：]\\s*(\\S+)'
     check_mybank(case_with(tmp_path, {"mybank.csv": MYBANK}, toml), tmp_path)
 
 
-def test_source_keys_override_a_presets_keys(tmp_path):
+def test_source_keys_override_a_presets_keys(tmp_path, samples):
     # The bocom preset with the memo taken from 摘要 and its rows of 其他交易 set aside.
     toml = """\
 [[source]]
@@ -882,7 +868,7 @@ column = "交易类型"
 values = ["其他交易"]
 reason = "set aside: {value}"
 """
-    case = case_with(tmp_path, {"bocom-debit.csv": (_samples_dir() / "bocom-debit.csv").read_bytes()}, toml)
+    case = case_with(tmp_path, {"bocom-debit.csv": (samples / "bocom-debit.csv").read_bytes()}, toml)
     _, landing, quarantine = load(case, tmp_path)
     assert reasons(quarantine) == {5: "set aside: 其他交易"}
     assert landing.filter(pl.col("source_row") == 7)["memo"].item().startswith("网上支付 基金理财产品申购")
