@@ -15,14 +15,13 @@ A failure is re-raised as SqlStepError naming the file and the statement.
 A seed is data the rules read, kept once as a CSV file: ``sql/seeds/<name>.csv``
 becomes the table ``<name>`` (every column text, in file order, plus
 ``seed_order`` counted from 1) when a model uses it, and Python reads the same
-file with ``seed_rows``. Roles, liability bases, tiers and record categories
-live there.
+file with ``seed_rows`` (from ``fundtrail.seeds``, which kinds.toml's
+``seed`` columns read too). Roles, liability bases, tiers and record
+categories live there.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -34,13 +33,14 @@ from fundtrail import staging
 from fundtrail.errors import SqlStepError
 from fundtrail.kinds import KINDS
 from fundtrail.resources import resource_dir
+from fundtrail.seeds import SEED_FOLDER, csv_rows, seed_files, seed_rows  # noqa: F401  (callers read seed_rows here)
 
 if TYPE_CHECKING:
     import duckdb
     import polars as pl
 
 LAYERS = ("macros", "core", "marts", "info", "trace")
-SEED_LAYER = "seeds"
+SEED_LAYER = SEED_FOLDER
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LINE_COMMENT = re.compile(r"--[^\n]*")
 # Text in quotes is data, not a model name: a status 'unvalidated' is no use of the unvalidated mart.
@@ -60,22 +60,10 @@ class Model:
 @cache
 def seeds(sql_root: Path | None = None) -> dict[str, Model]:
     """Every ``sql/seeds/<name>.csv``, as a model whose text is the CSV, with no dependencies."""
-    root = sql_root or resource_dir("sql")
     return {
-        path.stem: Model(
-            path.stem, SEED_LAYER, f"sql/{SEED_LAYER}/{path.name}", path.read_text(encoding="utf-8"), frozenset()
-        )
-        for path in sorted((root / SEED_LAYER).glob("*.csv"))
+        name: Model(name, SEED_LAYER, f"sql/{SEED_LAYER}/{path.name}", path.read_text(encoding="utf-8"), frozenset())
+        for name, path in seed_files(sql_root).items()
     }
-
-
-def seed_rows(name: str, sql_root: Path | None = None) -> list[dict[str, str]]:
-    """The rows of ``sql/seeds/<name>.csv`` in file order, every value text."""
-    return _csv_rows(seeds(sql_root)[name].sql)
-
-
-def _csv_rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
 
 
 @cache
@@ -158,7 +146,7 @@ def execute_file(con: duckdb.DuckDBPyConnection, model: Model) -> None:
 
 def load_seed(con: duckdb.DuckDBPyConnection, seed: Model) -> None:
     """The seed's rows as table ``<name>``: its columns as text, in file order, then seed_order."""
-    rows = [{**row, "seed_order": number} for number, row in enumerate(_csv_rows(seed.sql), 1)]
+    rows = [{**row, "seed_order": number} for number, row in enumerate(csv_rows(seed.sql), 1)]
     table = _identifier(seed.name)  # a file name under sql/seeds/, quoted
     con.execute(f"create or replace table {table} as select unnest(?, recursive := true)", [rows])
 

@@ -7,10 +7,12 @@
   checks every kind gets from its columns (exact columns and types, required columns never
   empty, row identity, ``values``), then the kind's own checks written in the file by hand.
 - ``column_table(kind)``: the kind's column table in docs/case-format.md.
+- ``with_seeded_values(name, suite)``: a mart suite whose value checks list what a seed lists
+  (roles, bases, tiers, categories: ``SEEDED_CHECKS``), those lists made from the seed.
 
 The suites and the docs are checked-in files (GX reads suites from expectations/, users read
-docs/); ``python -m fundtrail.staging`` rewrites what of them comes from kinds.toml, and the
-tests fail while a file differs from what it would write.
+docs/); ``python -m fundtrail.staging`` rewrites what of them comes from kinds.toml and the
+seeds, and the tests fail while a file differs from what it would write.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fundtrail.kinds import KINDS, ROW_IDENTITY, SCHEMA, SQL_TYPES, Column, staged_columns
+from fundtrail.seeds import seed_values
 
 # How DuckDB's DESCRIBE names each staged type (regular expressions, as the check matches them).
 DESCRIBED_TYPES = {
@@ -32,6 +35,16 @@ DESCRIBED_TYPES = {
     "DECIMAL(18,2)": r"DECIMAL\(18,2\)",
 }
 REPO = Path(__file__).resolve().parents[2]
+# The mart suites' checks whose values are a seed's: (suite, check) → seed (sql/seeds/<seed>.csv).
+# A check lists them in its value_set, or in its query's `not in (...)`, and its description.
+SEEDED_CHECKS = {
+    ("defendants", "roles_known"): "roles",
+    ("defendants", "liable_basis_in_set"): "liability_bases",
+    ("defendants", "tier_in_set"): "fraud_tiers",
+    ("info_defendants", "tier_in_set"): "info_tiers",
+    ("info_records", "category_in_set"): "record_categories",
+}
+SEEDED_SUITES = tuple(dict.fromkeys(suite for suite, _ in SEEDED_CHECKS))
 
 
 def view_sql(kind: str) -> str:
@@ -106,6 +119,27 @@ def suite(kind: str, own_checks: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def with_seeded_values(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Suite ``name`` with the values of each of its SEEDED_CHECKS made from the seed, in seed order."""
+    expectations = []
+    for check in data["expectations"]:
+        seed = SEEDED_CHECKS.get((name, check["meta"]["check"]))
+        if seed is not None:
+            values = seed_values(seed)
+            kwargs = dict(check["kwargs"])
+            if "value_set" in kwargs:
+                kwargs["value_set"] = list(values)
+            else:
+                quoted = ", ".join(f"'{value}'" for value in values)
+                kwargs["unexpected_rows_query"] = re.sub(
+                    r"not in \('[^)]*'\)", f"not in ({quoted})", kwargs["unexpected_rows_query"]
+                )
+            description = re.sub(r"one of: [^.]*\.", f"one of: {', '.join(values)}.", check["description"])
+            check = {**check, "kwargs": kwargs, "description": description}
+        expectations.append(check)
+    return {**data, "expectations": expectations}
+
+
 def own_checks(kind: str, written: dict[str, Any]) -> list[dict[str, Any]]:
     """The checks of a suite file that its kind's columns do not imply: the ones written by hand."""
     derived = {c["meta"]["check"] for c in suite(kind, [])["expectations"]}
@@ -149,12 +183,15 @@ def with_column_tables(doc: str) -> str:
 
 
 def write_files(repo: Path = REPO) -> list[Path]:
-    """Rewrite the suites and the docs' column tables from kinds.toml; returns the files that changed."""
+    """Rewrite the suites and the docs' column tables from kinds.toml and the seeds; returns the files that changed."""
     changed = []
     for kind in KINDS:
         path = repo / "expectations" / f"stg_{kind}.json"
         written = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         changed += _write(path, suite_text(suite(kind, own_checks(kind, written))))
+    for name in SEEDED_SUITES:
+        path = repo / "expectations" / f"{name}.json"
+        changed += _write(path, suite_text(with_seeded_values(name, json.loads(path.read_text(encoding="utf-8")))))
     doc = repo / "docs" / "case-format.md"
     changed += _write(doc, with_column_tables(doc.read_text(encoding="utf-8")))
     return changed
