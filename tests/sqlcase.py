@@ -16,8 +16,7 @@ import polars as pl
 
 from fundtrail import ingest, pipeline, review, sqlrun
 from fundtrail.config import parse_case
-from fundtrail.ingest.parse import stats_money_column
-from fundtrail.kinds import KINDS, SQL_TYPES, staged_columns
+from fundtrail.kinds import KINDS, SQL_TYPES, money_column, signed_money, staged_columns
 
 
 def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None = None):
@@ -50,11 +49,11 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
         ).with_columns(pl.col("^amount_.*$").fill_null(0))
         sqlrun.create_table(con, "input_files", files)
         # What ingest would have counted: every row inserted is read and loaded, with its money
-        # (the column ingest sums; statements split in and out, other kinds put their sum in).
+        # (the column ingest sums; signed money split in and out, other kinds put their sum in).
         for kind in KINDS:
-            money = stats_money_column(kind)
+            money = money_column(kind)
             money_in, money_out = ("0", "0")
-            if money and kind == "bank_statement":
+            if money and signed_money(kind):
                 money_in, money_out = f"sum({money}) filter (where {money} > 0)", f"-sum({money}) filter (where {money} < 0)"
             elif money:
                 money_in = f"sum({money})"

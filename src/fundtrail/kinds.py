@@ -85,6 +85,19 @@ def staged_columns(kind: str) -> tuple[Column, ...]:
     return (*ROW_IDENTITY, *(c for c in KINDS[kind] if c.type != "direction"), *kept)
 
 
+def money_column(kind: str) -> str | None:
+    """The money column a kind's control totals sum: ``amount``, else its first money column, if any."""
+    names = [c.name for c in KINDS[kind] if c.type == "money"]
+    if "amount" in names:
+        return "amount"
+    return names[0] if names else None
+
+
+def signed_money(kind: str) -> bool:
+    """Whether the kind's money is signed, + in and − out: its amount may be read with a direction."""
+    return any(c.type == "direction" for c in KINDS[kind])
+
+
 ROLES = column("roster", "role").values
 UNIT_KINDS = column("units", "kind").values
 RECORD_CATEGORIES = column("records", "category").values

@@ -5,9 +5,9 @@ file (``sql/core/transfers.sql`` → ``transfers``) and starts with a header
 comment stating its grain and inputs. A file under ``sql/macros/`` defines
 one DuckDB macro named after it, an expression several models share (its
 header says what it takes and gives); models that call it depend on it, and
-it is created anew whenever a build needs it. The staging views ``stg_<kind>`` are
-models too, their SQL made from kinds.toml (``fundtrail.staging``) rather
-than read from a file. Dependencies are read from the SQL itself (any other
+it is created anew whenever a build needs it. The staging views ``stg_<kind>`` and
+``staged_money`` are models too, their SQL made from kinds.toml
+(``fundtrail.staging``) rather than read from a file. Dependencies are read from the SQL itself (any other
 model's name used as a word), so ``build(con, targets)`` runs just the
 models a step needs, in dependency order, like ``dbt run --select +target``.
 A failure is re-raised as SqlStepError naming the file and the statement.
@@ -72,6 +72,7 @@ def models(sql_root: Path | None = None) -> dict[str, Model]:
     found: dict[str, tuple[str, str, str]] = {
         f"stg_{kind}": ("staging", f"kinds.toml ({kind})", staging.view_sql(kind)) for kind in KINDS
     }
+    found["staged_money"] = ("staging", "kinds.toml (every kind)", staging.staged_money_sql())
     found |= {name: (SEED_LAYER, seed.origin, seed.sql) for name, seed in seeds(sql_root).items()}
     for layer in LAYERS:
         for path in sorted((root / layer).glob("*.sql")):

@@ -3,6 +3,8 @@
 - ``view_sql(kind)``: the SQL of ``stg_<kind>``, a view over ``landing_<kind>`` that casts
   each staged column to its type. ``sqlrun`` lists these views among the models, so they are
   built like any file under sql/ (docs/design.md says why the layer stays).
+- ``staged_money_sql()``: the view ``staged_money``, every staged row's file and money, over
+  all the stg views (``staged_files`` counts it against what ingest loaded).
 - ``suite(kind, own_checks)``: the expectation suite ``expectations/stg_<kind>.json``: the
   checks every kind gets from its columns (exact columns and types, required columns never
   empty, row identity, ``values``), then the kind's own checks written in the file by hand.
@@ -23,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fundtrail.kinds import KINDS, ROW_IDENTITY, SCHEMA, SQL_TYPES, Column, staged_columns
+from fundtrail.kinds import KINDS, ROW_IDENTITY, SCHEMA, SQL_TYPES, Column, money_column, signed_money, staged_columns
 from fundtrail.seeds import seed_values
 
 # How DuckDB's DESCRIBE names each staged type (regular expressions, as the check matches them).
@@ -56,6 +58,21 @@ def view_sql(kind: str) -> str:
     )
     columns = ",\n".join(f"    {c.name}::{SQL_TYPES[c.type]} as {c.name}" for c in staged_columns(kind))
     return header + f"create or replace view stg_{kind} as\nselect\n{columns}\nfrom landing_{kind};\n"
+
+
+def staged_money_sql() -> str:
+    header = (
+        "-- staged_money: one row per staged row of every kind: its file, its money and whether that money\n"
+        "-- is signed (+ in, - out). The money is the column ingest sums (kinds.money_column: amount, else\n"
+        "-- the kind's only money column); null where the kind has none.\n"
+        "-- Inputs: every stg_<kind>. Made by fundtrail.staging from src/fundtrail/kinds.toml.\n"
+    )
+    rows = "\nunion all\n".join(
+        f"select source, {str(signed_money(kind)).lower()} as signed, "
+        f"{money_column(kind) or 'null'}::{SQL_TYPES['money']} as money from stg_{kind}"
+        for kind in KINDS
+    )
+    return header + f"create or replace view staged_money as\n{rows};\n"
 
 
 def suite(kind: str, own_checks: list[dict[str, Any]]) -> dict[str, Any]:
