@@ -357,15 +357,19 @@ def test_unknown_language_is_a_usage_error(tables, summary, tmp_path):
         write_workbook(tables, summary, tmp_path / "report.xlsx", lang="fr")
 
 
+# One information-sale defendant: 8,000.00 received - 1,500.50 paid upstream = 6,499.50 net gain.
+INFO_D09 = pl.DataFrame(
+    {
+        "defendant_id": ["D09"], "records_passed": [600], "records_valid": [550], "records_unique": [520],
+        "records_corroborated": [100], "received": [d("8000.00")], "paid_upstream": [d("1500.50")],
+        "net_gain": [d("6499.50")], "tier": ["serious"],
+    },
+    schema_overrides={"received": MONEY, "paid_upstream": MONEY, "net_gain": MONEY},
+)
+
+
 def test_info_defendants_sheet_appears_when_present(tables, summary, tmp_path):
-    tables["info_defendants"] = pl.DataFrame(
-        {
-            "defendant_id": ["D09"], "records_passed": [600], "records_valid": [550], "records_unique": [520],
-            "records_corroborated": [100], "received": [d("8000.00")], "paid_upstream": [d("1500.50")],
-            "net_gain": [d("6499.50")], "tier": ["serious"],
-        },
-        schema_overrides={"received": MONEY, "paid_upstream": MONEY, "net_gain": MONEY},
-    )
+    tables["info_defendants"] = INFO_D09
     path = tmp_path / "report.xlsx"
     write_workbook(tables, summary, path)
     book = openpyxl.load_workbook(path)
@@ -618,14 +622,7 @@ def test_info_defendants_from_the_summary_show_in_html_and_workbook_summary(tabl
 
 
 def test_info_defendants_table_is_used_when_passed(tables, summary, tmp_path):
-    tables["info_defendants"] = pl.DataFrame(
-        {
-            "defendant_id": ["D09"], "records_passed": [600], "records_valid": [550], "records_unique": [520],
-            "records_corroborated": [100], "received": [d("8000.00")], "paid_upstream": [d("1500.50")],
-            "net_gain": [d("6499.50")], "tier": ["serious"],
-        },
-        schema_overrides={"received": MONEY, "paid_upstream": MONEY, "net_gain": MONEY},
-    )
+    tables["info_defendants"] = INFO_D09
     summary["info_defendants"] = INFO_SUMMARY  # the table is whole; the summary's first rows are not used
     write_html_report(tables, summary, tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
