@@ -208,7 +208,7 @@ def _headline(
     anchors: dict[str, str],
     info: pl.DataFrame | None,
 ) -> dict[str, Any]:
-    every = {k: v for k, v in figures.totals(raw, summary).items() if case.shows(k)}
+    every = {k: v for k, v in figures.totals(summary).items() if case.shows(k)}
     keys = (FRAUD_HEADLINE if case.fraud else ()) + (INFO_HEADLINE if case.info else ())
     cards = [(k, _total_text(k, every[k])) for k in keys if k in every]
     defendants = raw.get("defendants")

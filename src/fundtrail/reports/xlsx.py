@@ -273,7 +273,7 @@ def _summary_sheet(
 
     sheet.write_string(row, 0, label("totals"), formats["section"])
     row += 1
-    for key, value in figures.totals(tables, summary).items():
+    for key, value in figures.totals(summary).items():
         sheet.write_string(row, 0, label(key))
         if key == "validated_share" and value is not None:
             sheet.write_number(row, 1, float(value), formats["share"])
