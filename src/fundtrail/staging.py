@@ -67,12 +67,13 @@ def staged_money_sql() -> str:
         "-- the kind's only money column); null where the kind has none.\n"
         "-- Inputs: every stg_<kind>. Made by fundtrail.staging from src/fundtrail/kinds.toml.\n"
     )
-    rows = "\nunion all\n".join(
-        f"select source, {str(signed_money(kind)).lower()} as signed, "
-        f"{money_column(kind) or 'null'}::{SQL_TYPES['money']} as money from stg_{kind}"
-        for kind in KINDS
-    )
-    return header + f"create or replace view staged_money as\n{rows};\n"
+    selects = []
+    for kind in KINDS:
+        signed = "true" if signed_money(kind) else "false"
+        money = f"{money_column(kind) or 'null'}::{SQL_TYPES['money']}"
+        selects.append(f"select source, {signed} as signed, {money} as money from stg_{kind}")
+    union = "\nunion all\n".join(selects)
+    return header + f"create or replace view staged_money as\n{union};\n"
 
 
 def suite(kind: str, own_checks: list[dict[str, Any]]) -> dict[str, Any]:
