@@ -198,12 +198,12 @@ def load_preset_file(path: Path) -> Preset:
     try:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CaseConfigError(f"preset {path}: not valid TOML: {exc}") from None
+        raise CaseConfigError(code="presets.not_toml", path=path, detail=str(exc)) from None
     except OSError as exc:
-        raise CaseConfigError(f"preset {path}: cannot be read: {exc.strerror}") from None
+        raise CaseConfigError(code="presets.unreadable", path=path, reason=exc.strerror) from None
 
     def fail(message: str) -> CaseConfigError:
-        return CaseConfigError(f"preset {path}: {message}")
+        return CaseConfigError(code="presets.detail", path=path, detail=message)
 
     unknown = sorted(set(raw) - PRESET_KEYS)
     if unknown:
