@@ -18,6 +18,8 @@ This module imports nothing of fundtrail's, so every module may use it.
 from __future__ import annotations
 
 import functools
+import re
+import string
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -135,6 +137,39 @@ def reason_label(reason: str | None, lang: str = DEFAULT_LANG) -> str:
                 detail = detail[:-1]
             return f"{labels[code]} ({code})：{detail}"
     return reason
+
+
+def read_back(prefix: str, sentence: str) -> tuple[str, dict[str, str]] | None:
+    """The code under ``prefix`` whose English template wrote ``sentence``, and the values it was given; None if none.
+
+    For the few sentences written outside Python, in English, into an output that keeps
+    them so (SQL writes why a review decision is stale into decisions.csv): reading one
+    back against the catalogue's en templates lets it be shown in another language. The
+    template with the most fixed text that matches wins (``the entry takes no payment
+    now`` before ``the entry takes {payments} now``).
+    """
+    for code, pattern in _english_patterns(prefix):
+        found = pattern.fullmatch(sentence)
+        if found:
+            return code, found.groupdict()
+    return None
+
+
+@functools.cache
+def _english_patterns(prefix: str) -> list[tuple[str, re.Pattern[str]]]:
+    patterns = []
+    for code, texts in catalogue()["messages"].items():
+        if not code.startswith(f"{prefix}."):
+            continue
+        parts, seen, fixed = [], set(), 0
+        for literal, field, _spec, _conversion in string.Formatter().parse(texts["en"]):
+            parts.append(re.escape(literal))
+            fixed += len(literal)
+            if field is not None:
+                parts.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
+                seen.add(field)
+        patterns.append((-fixed, code, re.compile("".join(parts), re.DOTALL)))
+    return [(code, pattern) for _fixed, code, pattern in sorted(patterns)]
 
 
 def reason_codes() -> tuple[str, ...]:
