@@ -294,14 +294,25 @@ def read_header_texts(path: Path, rel_path: str, layout: Layout) -> list[str]:
                 if not line:
                     break  # the end of the file comes before the header row
         except UnicodeError as exc:  # UTF-16 without a BOM raises a plain UnicodeError
-            reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
-            raise InputSchemaError(
-                code="readers.header_encoding", path=rel_path, encoding=layout.encoding, reason=reason
-            ) from None
+            raise _head_undecodable(path, rel_path, layout, exc) from None
     header = _csv_line(line, rel_path, layout.skip_rows + 1)
     if not line or not header:
         raise InputSchemaError(code="readers.no_header_line", path=rel_path, line=layout.skip_rows + 1)
     return [clean_header(h) for h in header]
+
+
+def _head_undecodable(path: Path, rel_path: str, layout: Layout, exc: UnicodeError) -> InputSchemaError:
+    """The line and bytes a CSV's head fails on (the reader decodes ahead of the header row, so they may lie
+    below it); the codec's own reason when it names no bytes (UTF-16 without a BOM)."""
+    if isinstance(exc, UnicodeDecodeError):
+        with path.open("rb") as handle:
+            head = handle.read(SCAN_BYTES)
+        try:
+            codecs.getincrementaldecoder(_codec(layout.encoding))().decode(head, final=False)
+        except UnicodeDecodeError as found:
+            return undecodable(rel_path, layout, found)
+    reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+    return InputSchemaError(code="readers.header_encoding", path=rel_path, encoding=layout.encoding, reason=reason)
 
 
 def _codec(encoding: str) -> str:
