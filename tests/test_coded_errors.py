@@ -258,3 +258,20 @@ def test_the_error_family_is_one_tree():
 
     assert issubclass(SuiteError, FundtrailError) and issubclass(ReportLanguageError, FundtrailError)
     assert ROOT_ERROR == FundtrailError.__name__
+
+
+def test_a_layout_key_s_problem_reads_in_chinese_inside_the_error_naming_the_source(tmp_path):
+    import pickle
+
+    from fundtrail.config import load_case
+    from fundtrail.errors import CaseConfigError
+
+    (tmp_path / "a.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "case.toml").write_text(
+        '[case]\nid = "x"\n[[source]]\nkind = "bank_statement"\npath = "a.csv"\nsign = "up"\n', encoding="utf-8"
+    )
+    with pytest.raises(CaseConfigError, match=r"source #1: sign = 'up' must be one of ") as caught:
+        load_case(tmp_path)
+    zh = messages.error_text(caught.value, "zh")
+    assert "来源 #1 的版式设置有误（sign = 'up' 必须是以下之一：" in zh
+    assert messages.error_text(pickle.loads(pickle.dumps(caught.value)), "zh") == zh  # as from a Dask worker
