@@ -25,8 +25,8 @@ ROOT_ERROR = "FundtrailError"
 # (file relative to the repository, error class): why it may stay uncoded. Keep it short.
 UNCODED_ALLOWED = {
     ("src/fundtrail/pipeline.py", "RosterError"): (
-        "pipeline.py belongs to the scale helper in session 4; roster.conflicts is in the catalogue and "
-        "the change is handed over: once applied, remove this entry (the test says so)"
+        "pipeline.py belongs to the scale helper in session 4: its check_roster is to raise "
+        "RosterError.of_conflicts(conflicts) (coded, tested here); once it does, remove this entry (the test says so)"
     ),
 }
 
@@ -275,3 +275,36 @@ def test_a_layout_key_s_problem_reads_in_chinese_inside_the_error_naming_the_sou
     zh = messages.error_text(caught.value, "zh")
     assert "来源 #1 的版式设置有误（sign = 'up' 必须是以下之一：" in zh
     assert messages.error_text(pickle.loads(pickle.dumps(caught.value)), "zh") == zh  # as from a Dask worker
+
+
+ROSTER_CONFLICTS = [
+    ("org/roster.csv:2", "org/roster.csv:3", "code K7 held by P1 and P2 on 2024-01-01"),
+    ("org/roster.csv:4", None, "valid_to 2024-01-01 is before valid_from 2024-02-01"),
+    ("org/roster.csv:5", None, "role boss is not one of staff, team_leader"),
+]
+
+
+def test_roster_conflicts_keep_their_english_lines_and_read_in_chinese():
+    from fundtrail.errors import RosterError
+
+    error = RosterError.of_conflicts(ROSTER_CONFLICTS)
+    assert str(error) == (
+        "roster error (fix the roster and run again):\n"
+        "  org/roster.csv:2 / org/roster.csv:3: code K7 held by P1 and P2 on 2024-01-01\n"
+        "  org/roster.csv:4: valid_to 2024-01-01 is before valid_from 2024-02-01\n"
+        "  org/roster.csv:5: role boss is not one of staff, team_leader"
+    )
+    assert messages.error_text(error, "zh") == (
+        "花名册有矛盾（请修正花名册后重新运行）：\n"
+        "  org/roster.csv:2 / org/roster.csv:3：代号 K7 在 2024-01-01 同时属于 P1 和 P2\n"
+        "  org/roster.csv:4：valid_to 2024-01-01 早于 valid_from 2024-02-01\n"
+        "  org/roster.csv:5：角色 boss 不是以下之一：staff, team_leader"
+    )
+
+
+def test_the_roster_sql_writes_only_problems_the_catalogue_can_read_back():
+    english = " ".join(t["en"] for c, t in messages.catalogue()["messages"].items() if c.startswith("roster_problem."))
+    text = re.sub(r"--[^\n]*", "", (REPO / "sql" / "core" / "roster_conflicts.sql").read_text(encoding="utf-8"))
+    phrases = [p.strip() for p in re.findall(r"'([^']*)'", text) if re.search("[a-z]", p)]
+    assert len(phrases) >= 8
+    assert [p for p in phrases if p not in english] == []

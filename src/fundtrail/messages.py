@@ -73,6 +73,25 @@ class Alternatives:
         return hash(self.texts)
 
 
+class Lines:
+    """Pieces of a message shown one per line, each a Phrase or a text kept as it is."""
+
+    def __init__(self, items: tuple[Phrase | str, ...] | list[Phrase | str]) -> None:
+        self.items = tuple(items)
+
+    def render(self, lang: str) -> str:
+        return "\n".join(item.render(lang) if isinstance(item, Phrase) else item for item in self.items)
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Lines) and self.items == other.items
+
+    def __hash__(self) -> int:
+        return hash(self.items)
+
+
 @functools.cache
 def catalogue() -> dict[str, Any]:
     """The parsed catalogue: message codes (dotted) → {zh, en}, and the quarantine reason labels."""
@@ -100,7 +119,7 @@ def check_lang(lang: str) -> str:
 def text(code: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     """The message ``code`` in ``lang``, its fields filled from ``params``."""
     template = catalogue()["messages"][code][check_lang(lang)]
-    rendered = {k: v.render(lang) if isinstance(v, (Phrase, Alternatives)) else v for k, v in params.items()}
+    rendered = {k: v.render(lang) if isinstance(v, (Phrase, Alternatives, Lines)) else v for k, v in params.items()}
     return template.format_map(rendered)
 
 
