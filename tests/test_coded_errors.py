@@ -308,3 +308,18 @@ def test_the_roster_sql_writes_only_problems_the_catalogue_can_read_back():
     phrases = [p.strip() for p in re.findall(r"'([^']*)'", text) if re.search("[a-z]", p)]
     assert len(phrases) >= 8
     assert [p for p in phrases if p not in english] == []
+
+
+def test_leftovers_of_an_interrupted_run_are_reported_in_the_run_s_language(tmp_path, capsys):
+    import subprocess
+
+    from fundtrail import outdir
+
+    ended = subprocess.Popen(["true"])  # a child that has ended and been reaped: no process has its PID
+    ended.wait()
+    leftover = tmp_path / f".out.partial-{ended.pid}"
+    leftover.mkdir()
+    said = f"已删除 {leftover}：这是一次被中断的运行（PID {ended.pid}）留下的"
+    assert outdir.remove_stale(tmp_path / "out", "zh") == [said]
+    assert capsys.readouterr().err == f"fundtrail：{said}\n"
+    assert not leftover.exists()

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from fundtrail import messages
 from fundtrail.errors import OutputFolderError
 
 MANIFEST = "manifest.json"
@@ -125,13 +126,14 @@ def unlock(out: Path) -> None:
         os.close(fd)
 
 
-def remove_stale(out: Path) -> list[str]:
+def remove_stale(out: Path, lang: str = "en") -> list[str]:
     """Folders interrupted runs left beside OUT_DIR (their PID is gone): removed, or put back.
 
     Called with the lock held, so no live run owns them. A ``.previous-PID``
     folder is the last finished output, moved aside when its run was stopped
     between the two renames of finish_run: it goes back to OUT_DIR if that is
-    missing. Returns one sentence per folder, for the user.
+    missing. Returns one sentence per folder, for the user, in ``lang`` (the
+    run's; English for a caller that names none).
     """
     notes = []
     prefix = f".{out.name}."
@@ -142,12 +144,12 @@ def remove_stale(out: Path) -> list[str]:
                 continue
             if kind == "previous" and not out.exists():
                 leftover.rename(out)
-                notes.append(f"put back {out}, the output an interrupted run (PID {pid}) had moved aside")
+                notes.append(messages.text("outdir.put_back", lang, out=out, pid=pid))
             else:
                 shutil.rmtree(leftover)
-                notes.append(f"removed {leftover}, left by an interrupted run (PID {pid})")
+                notes.append(messages.text("outdir.removed", lang, folder=leftover, pid=pid))
     for note in notes:
-        print(f"fundtrail: {note}", file=sys.stderr)
+        print(messages.text("cli.prefix", lang, message=note), file=sys.stderr)
     return notes
 
 
