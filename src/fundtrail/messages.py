@@ -54,42 +54,37 @@ class Phrase:
         return hash((self.code, tuple(sorted(self.params))))
 
 
-class Alternatives:
-    """Header texts a column may have, each quoted: ``'交易时间' or '时间'`` / ``'交易时间' 或 '时间'``."""
+class _Texts:
+    """Texts that make one piece of a message in any language; equal when of one kind with the same texts."""
 
-    def __init__(self, texts: tuple[str, ...] | list[str]) -> None:
-        self.texts = tuple(texts)
-
-    def render(self, lang: str) -> str:
-        return text("term.or", lang).join(repr(t) for t in self.texts)
-
-    def __str__(self) -> str:
-        return self.render("en")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Alternatives) and self.texts == other.texts
-
-    def __hash__(self) -> int:
-        return hash(self.texts)
-
-
-class Lines:
-    """Pieces of a message shown one per line, each a Phrase or a text kept as it is."""
-
-    def __init__(self, items: tuple[Phrase | str, ...] | list[Phrase | str]) -> None:
+    def __init__(self, items: tuple[Any, ...] | list[Any]) -> None:
         self.items = tuple(items)
 
     def render(self, lang: str) -> str:
-        return "\n".join(item.render(lang) if isinstance(item, Phrase) else item for item in self.items)
+        raise NotImplementedError
 
     def __str__(self) -> str:
         return self.render("en")
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Lines) and self.items == other.items
+        return type(other) is type(self) and self.items == other.items
 
     def __hash__(self) -> int:
         return hash(self.items)
+
+
+class Alternatives(_Texts):
+    """Header texts a column may have, each quoted: ``'交易时间' or '时间'`` / ``'交易时间' 或 '时间'``."""
+
+    def render(self, lang: str) -> str:
+        return text("term.or", lang).join(repr(t) for t in self.items)
+
+
+class Lines(_Texts):
+    """Pieces of a message shown one per line, each a Phrase or a text kept as it is."""
+
+    def render(self, lang: str) -> str:
+        return "\n".join(item.render(lang) if isinstance(item, Phrase) else item for item in self.items)
 
 
 @functools.cache
@@ -119,7 +114,7 @@ def check_lang(lang: str) -> str:
 def text(code: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     """The message ``code`` in ``lang``, its fields filled from ``params``."""
     template = catalogue()["messages"][code][check_lang(lang)]
-    rendered = {k: v.render(lang) if isinstance(v, (Phrase, Alternatives, Lines)) else v for k, v in params.items()}
+    rendered = {k: v.render(lang) if isinstance(v, (Phrase, _Texts)) else v for k, v in params.items()}
     return template.format_map(rendered)
 
 
