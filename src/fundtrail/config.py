@@ -329,8 +329,8 @@ def _source_mapping(raw: dict[str, Any], kind: str, label: Phrase, where: Path) 
     # Imported here: the ingest package imports this module.
     from fundtrail.ingest.presets import MAPPING_KEYS, parse_mapping
 
-    def fail(message: str) -> CaseConfigError:
-        return CaseConfigError(code="config.source_detail", file=where, source=label, detail=message)
+    def fail(detail: Phrase) -> CaseConfigError:
+        return CaseConfigError(code="config.source_detail", file=where, source=label, detail=detail)
 
     return parse_mapping({k: v for k, v in raw.items() if k in MAPPING_KEYS}, kind, fail)
 
@@ -338,8 +338,8 @@ def _source_mapping(raw: dict[str, Any], kind: str, label: Phrase, where: Path) 
 def _resolve_preset(name: str, kind: str, case_dir: Path, key: Phrase, where: Path) -> Any:
     from fundtrail.ingest.presets import resolve_preset
 
-    def fail(message: str) -> CaseConfigError:
-        return CaseConfigError(code="config.preset_detail", file=where, key=key, detail=message)
+    def fail(detail: Phrase) -> CaseConfigError:
+        return CaseConfigError(code="config.preset_detail", file=where, key=key, detail=detail)
 
     preset = resolve_preset(name, case_dir, fail)
     if preset.kind != kind:
