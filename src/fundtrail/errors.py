@@ -61,6 +61,22 @@ class InputSchemaError(FundtrailError, heading="error.input_schema"):
 class RosterError(FundtrailError, heading="error.roster"):
     """The roster gives one code name to two people on the same day, or a period is inverted."""
 
+    @classmethod
+    def of_conflicts(cls, conflicts: list[tuple[str, str | None, str]]) -> RosterError:
+        """The error for rows of roster_conflicts (roster_row, other_row, problem), one line each.
+
+        The SQL writes each problem in English; it is read back against the
+        catalogue's ``roster_problem.*`` templates so it reads in any language.
+        """
+        from fundtrail.messages import Lines, Phrase, read_back
+
+        lines = []
+        for row, other, problem in conflicts:
+            found = read_back("roster_problem", problem)
+            said = Phrase(found[0], **found[1]) if found else problem
+            lines.append(Phrase("roster.pair" if other else "roster.row", row=row, other=other, problem=said))
+        return cls(code="roster.conflicts", lines=Lines(lines))
+
 
 class SqlStepError(FundtrailError, heading="error.sql_step"):
     """A SQL file failed; the message names the file and the statement."""

@@ -78,7 +78,7 @@ def models(sql_root: Path | None = None) -> dict[str, Model]:
         for path in sorted((root / layer).glob("*.sql")):
             origin = f"sql/{layer}/{path.name}"
             if path.stem in found:
-                raise SqlStepError(f"{origin}: model {path.stem} is also defined in {found[path.stem][1]}")
+                raise SqlStepError(code="sqlrun.defined_twice", origin=origin, model=path.stem, other=found[path.stem][1])
             found[path.stem] = (layer, origin, path.read_text(encoding="utf-8"))
     result = {}
     for name, (layer, origin, sql) in found.items():
@@ -101,7 +101,7 @@ def build_order(
     known = {**seeds(sql_root), **models(sql_root)}
     missing = [t for t in targets if t not in known]
     if missing:
-        raise SqlStepError(f"no SQL file defines {', '.join(missing)}")
+        raise SqlStepError(code="sqlrun.undefined", models=", ".join(missing))
     needed: set[str] = set()
     stack = list(targets)
     while stack:
@@ -114,7 +114,7 @@ def build_order(
     try:
         return [known[n] for n in sorter.static_order()]
     except CycleError as exc:
-        raise SqlStepError(f"SQL models depend on each other in a cycle: {exc.args[1]}") from None
+        raise SqlStepError(code="sqlrun.cycle", cycle=exc.args[1]) from None
 
 
 def build(con: duckdb.DuckDBPyConnection, targets: list[str], sql_root: Path | None = None) -> list[str]:
@@ -140,8 +140,8 @@ def execute_file(con: duckdb.DuckDBPyConnection, model: Model) -> None:
         except duckdb.Error as exc:
             first_line = next((ln for ln in statement.splitlines() if ln.strip() and not ln.strip().startswith("--")), "")
             raise SqlStepError(
-                f"{model.origin}: {type(exc).__name__}: {exc}\n"
-                f"  in the statement starting: {first_line.strip()[:120]}"
+                code="sqlrun.failed", origin=model.origin, error=type(exc).__name__, detail=str(exc),
+                statement=first_line.strip()[:120],
             ) from None
 
 
