@@ -43,7 +43,7 @@ from typing import Any
 
 import polars as pl
 
-from fundtrail import messages, trace
+from fundtrail import messages
 from fundtrail.reports import figures, labels, mask, templating
 from fundtrail.reports.mask import account_expr, digit_runs_expr, mask_one, mask_table, victim_id_expr
 from fundtrail.reports.templating import cell_text, numeric, plain_cell
@@ -840,6 +840,8 @@ def _layered_svg(
 
 def _victim_paths(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any] | None:
     """The drill-down's data, for report.js: per victim (largest net loss first) and method, moves and end points."""
+    from fundtrail.trace import REPORT_VICTIM_STEPS  # here: `fundtrail check` imports the reports without duckdb
+
     steps = raw.get("trace_victim_paths")
     if steps is None or steps.height == 0:
         return None
@@ -889,7 +891,7 @@ def _victim_paths(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any
         "methods": [{"method": m, "zh": templating.value_zh(m), "grain": grain.get(m, "lot")} for m in METHOD_ORDER],
         "shown": len(people),
         "total": victims.height if victims is not None else len(people),
-        "steps": trace.REPORT_VICTIM_STEPS,
+        "steps": REPORT_VICTIM_STEPS,
     }
 
 
