@@ -95,10 +95,18 @@ def plain_child(case_dir: str, out_dir: str) -> None:
     """Runs inside the child: the pipeline without Prefect, stage times as one JSON line."""
     from fundtrail.pipeline import run_case
 
-    marks: list[tuple[str, float]] = []
-    run_case(case_dir, out_dir, on_stage=lambda stage: marks.append((stage, time.perf_counter())))
-    marks.append(("end", time.perf_counter()))
-    stages = {stage: round(until - at, 2) for (stage, at), (_, until) in zip(marks, marks[1:])}
+    marks: list[tuple[str, float, float]] = []
+
+    def mark(stage: str) -> None:
+        marks.append((stage, time.perf_counter(), time.process_time()))
+
+    run_case(case_dir, out_dir, on_stage=mark)
+    mark("end")
+    # CPU seconds per stage (every thread of the process): comparable when other work shares the machine.
+    stages = {
+        stage: [round(until - at, 2), round(cpu_until - cpu_at, 2)]
+        for (stage, at, cpu_at), (_, until, cpu_until) in zip(marks, marks[1:])
+    }
     print("STAGES " + json.dumps(stages))
 
 
@@ -111,7 +119,10 @@ def report(label: str, run: tuple, floor: float, floor_cpu: float, stages: dict)
         print(output[-3000:])
         return
     for stage, took in stages.items():
-        print(f"  {stage:<10} {took:8.2f} s")
+        if isinstance(took, list):  # the plain run: wall and CPU seconds
+            print(f"  {stage:<10} {took[0]:8.2f} s wall {took[1]:8.2f} s CPU")
+        else:
+            print(f"  {stage:<10} {took:8.2f} s")
     if prefect:
         print(f"  Prefect start-up {prefect:.1f} s (not counted)")
     print(f"  run / floor = {counted:.1f} / {floor:.1f} = {counted / floor:.1f}× (wall)")
