@@ -165,26 +165,55 @@ def _string_cell(text: str, style: str) -> str:
     return f'{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
-def _column_cells(sheet: Worksheet, values: pl.Series, formats: dict[str, Any]) -> list[str | None]:
-    """Each value's cell XML after ``<c r="A1"`` (None for an empty cell), by the cell rules of the docstring."""
+# Texts _string_cell must see (anything to escape, edge space as Python's \s knows it, maybe too long);
+# every other text's cell is made in polars. Finding too many only costs time.
+_PYTHON_SPACE = "".join(f"\\x{{{ord(ch):X}}}" for ch in map(chr, range(0x3001)) if ch.isspace())
+_TEXT_FOR_PYTHON = rf"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{{4}}_|^[{_PYTHON_SPACE}]|[{_PYTHON_SPACE}]$"
+_FORMULA_START = "^[" + "".join(f"\\x{{{ord(ch):X}}}" for ch in FORMULA_TRIGGERS) + "]"
+
+
+def _column_cells(sheet: Worksheet, values: pl.Series, formats: dict[str, Any]) -> pl.Series:
+    """Each value's cell XML after ``<c r="A1"`` (null for an empty cell), by the cell rules of the docstring."""
     dtype = values.dtype
+    if dtype == pl.String:
+        return _text_cells(values, _style(formats["quoted"]))
     items = values.to_list()
     if isinstance(dtype, pl.Decimal):
         money, money_text = _style(formats["money"]), _style(formats["money_text"])
-        return [
+        cells = [
             None if v is None
             else f"{money}><v>{float(v):.16G}</v></c>" if exact_as_number(v)
             else _string_cell(str(v), money_text)
             for v in items
         ]
-    if dtype.is_integer():
-        return [None if v is None else f"><v>{v:.16G}</v></c>" for v in items]
-    if isinstance(dtype, pl.Datetime) or dtype == pl.Date:
+    elif dtype.is_integer():
+        cells = [None if v is None else f"><v>{v:.16G}</v></c>" for v in items]
+    elif isinstance(dtype, pl.Datetime) or dtype == pl.Date:
         style = _style(formats["datetime" if isinstance(dtype, pl.Datetime) else "date"])
-        return [None if v is None else f"{style}><v>{sheet._convert_date_time(v):.16G}</v></c>" for v in items]
-    quoted = _style(formats["quoted"])
-    texts = (None if v is None else str(v) for v in items)
-    return [None if t is None else _string_cell(t, quoted if t.startswith(FORMULA_TRIGGERS) else "") for t in texts]
+        cells = [None if v is None else f"{style}><v>{sheet._convert_date_time(v):.16G}</v></c>" for v in items]
+    else:
+        quoted = _style(formats["quoted"])
+        texts = (None if v is None else str(v) for v in items)
+        cells = [None if t is None else _string_cell(t, quoted if t.startswith(FORMULA_TRIGGERS) else "") for t in texts]
+    return pl.Series(cells, dtype=pl.String)
+
+
+def _text_cells(values: pl.Series, quoted: str) -> pl.Series:
+    """String cells: the plain texts' in one polars expression, the few others through _string_cell."""
+    text = pl.col("text")
+    frame = pl.DataFrame({"text": values}).with_columns(
+        (text.str.contains(_TEXT_FOR_PYTHON) | (text.str.len_chars() > _MAX_STRING // 2)).alias("python"),
+        pl.when(text.str.contains(_FORMULA_START)).then(pl.lit(quoted)).otherwise(pl.lit("")).alias("style"),
+    )
+    cells = frame.select(
+        pl.when(pl.col("python").not_())
+        .then(pl.concat_str(pl.col("style"), pl.lit(' t="inlineStr"><is><t>'), text, pl.lit("</t></is></c>")))
+    ).to_series()
+    others = frame.with_row_index().filter(pl.col("python"))
+    if others.is_empty():
+        return cells
+    made = [_string_cell(t, style) for t, style in zip(others["text"], others["style"], strict=True)]
+    return cells.scatter(others["index"], pl.Series(made, dtype=pl.String))
 
 
 def _style(cell_format: Any) -> str:
@@ -196,7 +225,7 @@ def _write_data_rows(sheet: Worksheet, frame: pl.DataFrame, formats: dict[str, A
 
     xlsxwriter spends about 50 µs of Python per cell (checks, a cell tuple, its XML writer), so a
     workbook of half a million cells took half a minute. Here each column's cells are made in one
-    pass and each row's XML joined once, into the sheet's row stream; the cells are the ones
+    pass and the rows' XML in polars, into the sheet's row stream; the cells are the ones
     ``write_string``/``write_number``/``write_datetime`` would write. This leans on xlsxwriter's
     worksheet internals (its row stream, dimensions and format indices): tests/test_xlsx_cells.py
     compares a sheet written both ways, on every dtype and the escapes, so an xlsxwriter that
@@ -205,20 +234,26 @@ def _write_data_rows(sheet: Worksheet, frame: pl.DataFrame, formats: dict[str, A
     """
     if frame.is_empty():
         return
-    columns = [_column_cells(sheet, frame.get_column(c), formats) for c in frame.columns]
-    letters = [xl_col_to_name(col) for col in range(frame.width)]
+    row = pl.col("row")
+    cells = pl.DataFrame(
+        {f"c{col}": _column_cells(sheet, frame.get_column(name), formats) for col, name in enumerate(frame.columns)}
+    ).with_columns(pl.int_range(2, frame.height + 2).cast(pl.String).alias("row"))
+    xml = cells.select(
+        row,
+        pl.concat_str(
+            [pl.concat_str(pl.lit(f'<c r="{xl_col_to_name(col)}'), row, pl.lit('"'), pl.col(f"c{col}"))
+             for col in range(frame.width)],
+            ignore_nulls=True,
+        ).alias("cells"),
+    ).filter(pl.col("cells") != "")
+    if xml.is_empty():
+        return
     sheet._write_single_row(1)  # the header row goes out first; the rows below follow it in the stream
-    last = 0
-    lines = []
-    for row, cells in enumerate(zip(*columns), start=2):
-        xml = "".join(f'<c r="{letter}{row}"{cell}' for letter, cell in zip(letters, cells) if cell is not None)
-        if xml:
-            lines.append(f'<row r="{row}">{xml}</row>')
-            last = row - 1
-    sheet.fh.write("".join(lines))
-    if last:
-        sheet._check_dimensions(last, 0)
-        sheet.previous_row = last + 1
+    lines = xml.select(pl.concat_str(pl.lit('<row r="'), row, pl.lit('">'), pl.col("cells"), pl.lit("</row>")))
+    sheet.fh.write(lines.to_series().str.join("").item())
+    last = int(xml["row"][-1]) - 1
+    sheet._check_dimensions(last, 0)
+    sheet.previous_row = last + 1
 
 
 def _title(lang: str, column: str, dtype: pl.DataType, timezone: str | None) -> str:
