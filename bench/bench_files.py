@@ -25,6 +25,7 @@ import json
 import os
 import pty
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -95,17 +96,19 @@ def plain_child(case_dir: str, out_dir: str) -> None:
     """Runs inside the child: the pipeline without Prefect, stage times as one JSON line."""
     from fundtrail.pipeline import run_case
 
-    marks: list[tuple[str, float, float]] = []
+    marks: list[tuple[str, float, float, int]] = []
 
     def mark(stage: str) -> None:
-        marks.append((stage, time.perf_counter(), time.process_time()))
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        marks.append((stage, time.perf_counter(), time.process_time(), peak_mb))
 
     run_case(case_dir, out_dir, on_stage=mark)
     mark("end")
-    # CPU seconds per stage (every thread of the process): comparable when other work shares the machine.
+    # CPU seconds per stage (every thread of the process) stay comparable when other work shares
+    # the machine; the peak resident memory at the stage's end says which stage set the run's peak.
     stages = {
-        stage: [round(until - at, 2), round(cpu_until - cpu_at, 2)]
-        for (stage, at, cpu_at), (_, until, cpu_until) in zip(marks, marks[1:])
+        stage: [round(until - at, 2), round(cpu_until - cpu_at, 2), peak_mb]
+        for (stage, at, cpu_at, _), (_, until, cpu_until, peak_mb) in zip(marks, marks[1:])
     }
     print("STAGES " + json.dumps(stages))
 
@@ -119,8 +122,8 @@ def report(label: str, run: tuple, floor: float, floor_cpu: float, stages: dict)
         print(output[-3000:])
         return
     for stage, took in stages.items():
-        if isinstance(took, list):  # the plain run: wall and CPU seconds
-            print(f"  {stage:<10} {took[0]:8.2f} s wall {took[1]:8.2f} s CPU")
+        if isinstance(took, list):  # the plain run: wall and CPU seconds, peak RSS so far
+            print(f"  {stage:<10} {took[0]:8.2f} s wall {took[1]:8.2f} s CPU  peak {took[2]:,} MB")
         else:
             print(f"  {stage:<10} {took:8.2f} s")
     if prefect:
