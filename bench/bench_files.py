@@ -15,7 +15,10 @@ run must do. Then the pipeline runs in a child process (plain
 ``fundtrail.pipeline.run_case``, no Prefect) and, with ``--prefect``, the CLI
 ``fundtrail run`` in another (its stage lines read through a pseudo-terminal;
 the "prefect" stage is Prefect's own start-up, reported beside the ratio and
-not counted in it). Each child's peak resident memory comes from wait4.
+not counted in it). Each child's peak resident memory comes from wait4; the
+plain run also prints each stage's wall and CPU seconds (CPU of every thread,
+comparable when other work shares the machine) and the peak memory at the
+stage's end.
 """
 
 from __future__ import annotations
