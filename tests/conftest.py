@@ -24,3 +24,14 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    """The third-party bank exports kept in a shared folder beside the checkout (or its worktrees'
+    folder), not in the repository; the tests that read them skip where it is missing."""
+    for parent in (REPO, *REPO.parents[:2]):
+        candidate = parent / "shared" / "samples"
+        if candidate.is_dir():
+            return candidate
+    pytest.skip("sample exports not found in a shared folder beside the checkout")

@@ -2,11 +2,13 @@
 
 SQL rules are tested on 3-10 row tables: each test names the rows of the
 landing tables it needs (times as text with their offset, money as text),
-then runs the pipeline steps after loading.
+then runs the pipeline steps after loading. ``case_toml`` writes the
+case.toml of the tests that go through ingest from a case folder instead.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -14,8 +16,7 @@ import polars as pl
 
 from fundtrail import ingest, pipeline, review, sqlrun
 from fundtrail.config import parse_case
-from fundtrail.ingest.parse import stats_money_column
-from fundtrail.kinds import KINDS, SQL_TYPES, staged_columns
+from fundtrail.kinds import KINDS, SQL_TYPES, money_column, signed_money, staged_columns
 
 
 def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None = None):
@@ -48,11 +49,11 @@ def build_case(tmp_path: Path, tables: dict[str, list[dict]], case: dict | None 
         ).with_columns(pl.col("^amount_.*$").fill_null(0))
         sqlrun.create_table(con, "input_files", files)
         # What ingest would have counted: every row inserted is read and loaded, with its money
-        # (the column ingest sums; statements split in and out, other kinds put their sum in).
+        # (the column ingest sums; signed money split in and out, other kinds put their sum in).
         for kind in KINDS:
-            money = stats_money_column(kind)
+            money = money_column(kind)
             money_in, money_out = ("0", "0")
-            if money and kind == "bank_statement":
+            if money and signed_money(kind):
                 money_in, money_out = f"sum({money}) filter (where {money} > 0)", f"-sum({money}) filter (where {money} < 0)"
             elif money:
                 money_in = f"sum({money})"
@@ -107,3 +108,25 @@ def entry(ts, amount, code="X", **extra):
 def member(defendant, code, unit, frm, to=None, role="staff", name=None):
     return {"defendant_id": defendant, "name": name or defendant, "role": role, "unit_id": unit,
             "member_code": code, "valid_from": frm, "valid_to": to}
+
+
+# The organisation's sources as the file-level tests lay a case folder out.
+ORG_SOURCES = [
+    {"kind": "units", "path": "org/units.csv"},
+    {"kind": "roster", "path": "org/roster.csv"},
+    {"kind": "victims", "path": "victims.csv"},
+    {"kind": "gang_accounts", "path": "gang.csv"},
+]
+
+
+def source_tables(sources: list[dict[str, str]]) -> str:
+    """A [[source]] table per source, its keys in order (JSON strings are TOML basic strings)."""
+    return "".join(
+        "\n[[source]]\n" + "".join(f"{key} = {json.dumps(value, ensure_ascii=False)}\n" for key, value in source.items())
+        for source in sources
+    )
+
+
+def case_toml(case_id: str, sources: list[dict[str, str]]) -> str:
+    """case.toml of a Shanghai case with these sources."""
+    return f'[case]\nid = "{case_id}"\ntimezone = "Asia/Shanghai"\n' + source_tables(sources)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from fundtrail.config import parse_case
+from fundtrail.config import load_case, parse_case
 from fundtrail.errors import CaseConfigError
 
 
@@ -53,3 +53,42 @@ def test_bad_case_toml_is_named(tmp_path, extra, message):
 def test_bad_case_id(tmp_path):
     with pytest.raises(CaseConfigError, match=r"\[case\].id"):
         parse_case({"case": {"id": "7 29"}}, tmp_path)
+
+
+def _statement_case(root, pattern: str, skip_rows: int = 0):
+    (root / "case.toml").write_text(
+        f'[case]\nid = "links"\n[[source]]\nkind = "bank_statement"\npath = "{pattern}"\nskip_rows = {skip_rows}\n',
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_links_are_followed_only_inside_the_case_folder(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "other.csv").write_text("account_no\n", encoding="utf-8")
+    case = tmp_path / "case"
+    (case / "bank").mkdir(parents=True)
+    (case / "bank" / "a.csv").write_text("account_no\n", encoding="utf-8")
+    (case / "bank" / "same.csv").symlink_to(case / "bank" / "a.csv")
+    (case / "bank" / "gone.csv").symlink_to(case / "bank" / "missing.csv")  # a dangling link is no file
+    (case / "bank" / "sub").mkdir()
+    loaded = load_case(_statement_case(case, "bank/**/*.csv"))
+    assert loaded.sources[0].files == ("bank/a.csv", "bank/same.csv")
+
+    (case / "bank" / "theirs.csv").symlink_to(outside / "other.csv")
+    with pytest.raises(CaseConfigError, match=r"bank/theirs\.csv"):
+        load_case(case)
+    (case / "bank" / "theirs.csv").unlink()
+    (case / "bank" / "linked").symlink_to(outside, target_is_directory=True)
+    assert load_case(case).sources[0].files == ("bank/a.csv", "bank/same.csv")  # ** does not enter linked folders
+    with pytest.raises(CaseConfigError, match=r"bank/linked/other\.csv"):
+        load_case(_statement_case(case, "bank/linked/*.csv"))
+
+
+def test_an_empty_file_is_not_blamed_on_skip_rows(tmp_path):
+    (tmp_path / "bank").mkdir()
+    (tmp_path / "bank" / "empty.csv").write_bytes(b"")
+    assert load_case(_statement_case(tmp_path, "bank/*.csv")).sources[0].files == ("bank/empty.csv",)
+    with pytest.raises(CaseConfigError, match=r"skip_rows = 2 is beyond the end of bank/empty\.csv \(0 bytes\)"):
+        load_case(_statement_case(tmp_path, "bank/*.csv", skip_rows=2))

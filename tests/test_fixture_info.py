@@ -18,43 +18,20 @@ from fundtrail.pipeline import run_case
 
 CASE_DIR = Path(__file__).resolve().parents[1] / "data" / "fixture-info"
 
-COLUMNS = [
-    "defendant_id",
-    "records_passed",
-    "records_valid",
-    "records_unique",
-    "records_corroborated",
-    "received",
-    "paid_upstream",
-    "net_gain",
-    "tier",
-]
+COUNT_COLUMNS = ("records_passed", "records_valid", "records_unique", "records_corroborated")
+GAIN_COLUMNS = ("received", "paid_upstream", "net_gain")
+COLUMNS = ["defendant_id", *COUNT_COLUMNS, *GAIN_COLUMNS, "tier"]
 
-# defendant_id: (passed, valid, unique, corroborated)
-COUNTS = {
-    "D01": (28, 24, 18, 4),
-    "D02": (10, 9, 8, 0),
-    "D03": (36, 35, 34, 0),
-    "D04": (5, 4, 4, 0),
-    "D05": (3, 3, 3, 0),
-}
-
-# defendant_id: (received, paid_upstream, net_gain)
-GAINS = {
-    "D01": ("30000.00", "3100.00", "26900.00"),
-    "D02": ("3100.00", "0.00", "3100.00"),
-    "D03": ("2000.00", "0.00", "2000.00"),
-    "D04": ("7000.00", "2000.00", "5000.00"),
-    "D05": ("4000.00", "0.00", "4000.00"),
-}
-
-# defendant_id: (tier, why)
-TIERS = {
-    "D01": ("especially_serious", "insider, net gain 26900 >= 10 x 2500"),
-    "D02": ("serious", "insider, net gain 3100 >= 2500; records 8/25 < 1"),
-    "D03": ("serious", "insider, 24/25 + 10/250 = 1 exactly: mixed and halved"),
-    "D04": ("serious", "outsider, net gain exactly 5000"),
-    "D05": ("none", "outsider: 4000 < 5000 and 3/50 < 1"),
+# defendant_id: (counts of COUNT_COLUMNS, gains of GAIN_COLUMNS, tier, why)
+DEFENDANTS = {
+    "D01": ((28, 24, 18, 4), ("30000.00", "3100.00", "26900.00"), "especially_serious",
+            "insider, net gain 26900 >= 10 x 2500"),
+    "D02": ((10, 9, 8, 0), ("3100.00", "0.00", "3100.00"), "serious",
+            "insider, net gain 3100 >= 2500; records 8/25 < 1"),
+    "D03": ((36, 35, 34, 0), ("2000.00", "0.00", "2000.00"), "serious",
+            "insider, 24/25 + 10/250 = 1 exactly: mixed and halved"),
+    "D04": ((5, 4, 4, 0), ("7000.00", "2000.00", "5000.00"), "serious", "outsider, net gain exactly 5000"),
+    "D05": ((3, 3, 3, 0), ("4000.00", "0.00", "4000.00"), "none", "outsider: 4000 < 5000 and 3/50 < 1"),
 }
 
 BOOK = "book/studio_book_gbk.csv"
@@ -108,32 +85,29 @@ def test_columns_are_the_contract(out: Path) -> None:
 
 
 def test_defendants_are_the_sellers(info: dict[str, dict[str, str]]) -> None:
-    assert set(info) == set(COUNTS)
+    assert set(info) == set(DEFENDANTS)
 
 
 def test_rows_sorted_by_defendant(out: Path) -> None:
     _, rows = read_table(out, "info_defendants")
-    assert [r["defendant_id"] for r in rows] == sorted(COUNTS)
+    assert [r["defendant_id"] for r in rows] == sorted(DEFENDANTS)
 
 
-@pytest.mark.parametrize("defendant_id", sorted(COUNTS))
+@pytest.mark.parametrize("defendant_id", sorted(DEFENDANTS))
 def test_record_counts(info: dict[str, dict[str, str]], defendant_id: str) -> None:
-    row = info[defendant_id]
-    found = tuple(
-        int(row[c]) for c in ("records_passed", "records_valid", "records_unique", "records_corroborated")
-    )
-    assert found == COUNTS[defendant_id]
+    counts, _, _, _ = DEFENDANTS[defendant_id]
+    assert tuple(int(info[defendant_id][c]) for c in COUNT_COLUMNS) == counts
 
 
-@pytest.mark.parametrize("defendant_id", sorted(GAINS))
+@pytest.mark.parametrize("defendant_id", sorted(DEFENDANTS))
 def test_gains(info: dict[str, dict[str, str]], defendant_id: str) -> None:
-    row = info[defendant_id]
-    assert (row["received"], row["paid_upstream"], row["net_gain"]) == GAINS[defendant_id]
+    _, gains, _, _ = DEFENDANTS[defendant_id]
+    assert tuple(info[defendant_id][c] for c in GAIN_COLUMNS) == gains
 
 
-@pytest.mark.parametrize("defendant_id", sorted(TIERS))
+@pytest.mark.parametrize("defendant_id", sorted(DEFENDANTS))
 def test_tier(info: dict[str, dict[str, str]], defendant_id: str) -> None:
-    tier, why = TIERS[defendant_id]
+    _, _, tier, why = DEFENDANTS[defendant_id]
     assert info[defendant_id]["tier"] == tier, why
 
 

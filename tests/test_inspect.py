@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -18,15 +17,6 @@ from fundtrail.ingest import check_file, load_file
 from fundtrail.inspect import inspect_file, render_source_block
 
 D = Decimal
-
-
-def _samples_dir() -> Path:
-    # Third-party exports kept in a shared folder beside the checkout (or its worktrees' folder), not in the repository.
-    for parent in Path(__file__).resolve().parents[1:4]:
-        candidate = parent / "shared" / "samples"
-        if candidate.is_dir():
-            return candidate
-    pytest.skip("sample exports not found in a shared folder beside the checkout")
 
 
 # file: (preset, header line, rows read, loaded, quarantined, money in, money out)
@@ -44,15 +34,15 @@ SAMPLES = {
 }
 
 
-def test_every_sample_is_listed_here():
-    on_disk = {p.name for p in _samples_dir().iterdir() if p.suffix in (".csv", ".xls", ".xlsx")}
+def test_every_sample_is_listed_here(samples):
+    on_disk = {p.name for p in samples.iterdir() if p.suffix in (".csv", ".xls", ".xlsx")}
     assert on_disk == set(SAMPLES)
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
-def test_inspect_names_each_sample_above_its_runner_up(name):
+def test_inspect_names_each_sample_above_its_runner_up(samples, name):
     preset, header_line, *_ = SAMPLES[name]
-    result = inspect_file(_samples_dir() / name)
+    result = inspect_file(samples / name)
     assert (result["preset"], result["header_line"]) == (preset, header_line)
     runner_up = result["runner_up"]
     assert runner_up is None or runner_up["confidence"] < result["confidence"]
@@ -66,15 +56,15 @@ def test_inspect_names_each_sample_above_its_runner_up(name):
     "name",
     sorted(SAMPLES),
 )
-def test_inspect_loads_each_sample_to_the_hand_counts(name):
+def test_inspect_loads_each_sample_to_the_hand_counts(samples, name):
     _, _, rows, loaded, quarantined, money_in, money_out = SAMPLES[name]
-    result = inspect_file(_samples_dir() / name)
+    result = inspect_file(samples / name)
     assert (result["rows"], result["rows_loaded"], result["rows_quarantined"]) == (rows, loaded, quarantined)
     assert (result["amount_in"], result["amount_out"]) == (D(money_in), D(money_out))
 
 
-def test_jd_is_not_taken_for_alipay():
-    result = inspect_file(_samples_dir() / "jd-records.csv")
+def test_jd_is_not_taken_for_alipay(samples):
+    result = inspect_file(samples / "jd-records.csv")
     # Alipay's header names fit JD's file, but its mark 支付宝 is not in the preamble, JD's 京东账号名 is.
     assert (result["preset"], result["runner_up"]["preset"]) == ("jd", "alipay")
     assert result["confidence"] >= 2 * result["runner_up"]["confidence"]
@@ -82,8 +72,8 @@ def test_jd_is_not_taken_for_alipay():
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
-def test_each_samples_block_pastes_into_a_case_that_loads(tmp_path, name):
-    shutil.copyfile(_samples_dir() / name, tmp_path / name)
+def test_each_samples_block_pastes_into_a_case_that_loads(tmp_path, samples, name):
+    shutil.copyfile(samples / name, tmp_path / name)
     block = render_source_block(inspect_file(tmp_path / name)).replace('account_no = "…"', 'account_no = "A1"')
     (tmp_path / "case.toml").write_text('[case]\nid = "t"\n' + block, encoding="utf-8")
     case = load_case(tmp_path)

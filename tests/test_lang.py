@@ -7,6 +7,7 @@ reads everything it prints.
 
 from __future__ import annotations
 
+import json
 import pickle
 import re
 import string
@@ -111,7 +112,9 @@ def test_warnings_are_written_in_the_run_s_language_with_the_account_masked():
 
 QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|“[^”]*”")
 KEY_VALUE = re.compile(r"\S+=\S*")
-PATHISH = re.compile(r"\S*[/\\]\S*|\S+\.(?:csv|xlsx|xls|toml|json|html|parquet)\b")
+# A path ends where Chinese text begins: Chinese has no spaces, and a path must not swallow the sentence around it.
+NOT_PATH = r"\s\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+PATHISH = re.compile(rf"[^{NOT_PATH}]*[/\\][^{NOT_PATH}]*|[^{NOT_PATH}]+\.(?:csv|xlsx|xls|toml|json|html|parquet)\b")
 ENGLISH_RUN = re.compile(r"[A-Za-z]{2,}[ ]+[A-Za-z]{2,}")
 
 
@@ -167,6 +170,22 @@ def _small_case(folder: Path, amount: str = "5000.00", header: str = "入账时�
         'ts = "入账时间"\namount = "金额"\nmember_code = "业务员代号"\nreceiving_account = "收款账号"\n',
     )
     return folder
+
+
+def _with_stale_decisions(case: Path) -> Path:
+    """A reviewer's file none of whose decisions can apply to the bad-amount case (its sheet row 2 is quarantined)."""
+    _write(
+        case, "review/decisions.csv",
+        "action,entry_id,payment_ids,row_id,reason,decided_by,decided_at\n"
+        "reject,deposit/sheet.csv:2,bank/card.csv:2,,回单不符,王会计,\n"      # the entry is quarantined
+        "link,deposit/sheet.csv:3,bank/card.csv:2,,疑似拆分,李审计,\n"        # 5,000.00 for an 800.00 entry
+        "exclude,,,deposit/sheet.csv:2,重复报案,王会计,\n"                   # the row is already quarantined
+        "confirm,deposit/sheet.csv:3,bank/card.csv:9,,核对回单,李审计,\n"     # no such payment
+        "approve,deposit/sheet.csv:3,,,看过了,李审计,\n",                    # no such action
+    )
+    with (case / "case.toml").open("a", encoding="utf-8") as toml:
+        toml.write('[[source]]\nkind = "decisions"\npath = "review/decisions.csv"\n')
+    return case
 
 
 @pytest.fixture()
@@ -237,16 +256,89 @@ def test_init_and_inspect_speak_one_language(tmp_path, capsys, lang):
 # Under pytest, library deprecation warnings are shown (Prefect logs them); a plain run does not show them.
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_run_with_a_bad_amount_speaks_one_language(cases, capsys, tmp_path, prefect_harness, lang):
+def test_a_run_with_a_bad_amount_and_stale_decisions_speaks_one_language(cases, capsys, tmp_path, prefect_harness, lang):
     out = tmp_path / "out"
-    code, output = _cli(capsys, "run", str(cases["bad_amount"]), "--out", str(out), "--lang", lang)
+    case = _with_stale_decisions(cases["bad_amount"])
+    code, output = _cli(capsys, "run", str(case), "--out", str(out), "--lang", lang)
     assert code == 0, output
     (assert_all_chinese if lang == "zh" else assert_all_english)(output, FIXTURE_DATA)
     if lang == "zh":
         assert "剔除原因：1 × 金额无法解析 (bad amount)" in output
         assert "[3/10] 读取证据文件：" in output  # stderr is no terminal here: one line per stage
+        for why in (
+            "review/decisions.csv:2：复核决定 reject deposit/sheet.csv:2 已失效，未改变任何数字：本案中没有入金 deposit/sheet.csv:2",
+            "关联的付款合计 5000.00 与入金金额 800.00 之差超过金额容差 0.00",
+            "该行已被剔除：金额无法解析 (bad amount)",
+            "本案中没有付款 bank/card.csv:9",
+            "未知的动作 'approve'",
+        ):
+            assert why in output
     else:
         assert "quarantined: 1 × bad amount" in output
         assert "[3/10] ingest: " in output
+        assert "review/decisions.csv:2: reject deposit/sheet.csv:2 is stale, so it changes nothing: " \
+            "entry deposit/sheet.csv:2 is not in the case" in output
+    # The warnings of manifest.json and report.html are in the run's language too.
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    stale = [w["message"] for w in manifest["warnings"] if w["code"] == "stale_decision"]
+    assert len(stale) == 5
+    (assert_all_chinese if lang == "zh" else assert_all_english)("\n".join(stale))
+    # report.html is bilingual: a quarantine reason shows its Chinese label with the technical reason beside it.
+    assert "<td>金额无法解析 (bad amount)</td>" in (out / "report.html").read_text(encoding="utf-8")
+    # decisions.csv keeps the SQL's technical English detail whatever the language (outputs.md).
+    assert "entry deposit/sheet.csv:2 is not in the case" in (out / "decisions.csv").read_text(encoding="utf-8-sig")
     # The CSV keeps the stable technical reason whatever the language (outputs.md).
     assert "bad amount" in (out / "quarantine.csv").read_text(encoding="utf-8-sig")
+
+
+# ---------------------------------------------------------------- more ways a command stops, in both languages
+
+
+def _stops(capsys, lang: str, *argv: str) -> str:
+    code, output = _cli(capsys, *argv, "--lang", lang)
+    assert code == 1 and "Traceback" not in output, output
+    (assert_all_chinese if lang == "zh" else assert_all_english)(output)
+    return output
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_output_folder_a_run_must_not_replace_is_refused_in_the_user_s_language(tmp_path, capsys, lang):
+    case = _small_case(tmp_path / "case")
+    foreign = tmp_path / "my documents"
+    _write(foreign, "letter.txt", "keep me")
+    output = _stops(capsys, lang, "run", str(case), "--out", str(foreign))
+    if lang == "zh":
+        assert "输出文件夹不为空，且其中没有之前 fundtrail 运行留下的 manifest.json" in output
+    else:
+        assert "the output folder is not empty and holds no manifest.json of an earlier fundtrail run" in output
+    assert (foreign / "letter.txt").read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_file_that_cannot_be_read_is_named_in_the_user_s_language(tmp_path, capsys, lang):
+    undecodable = _small_case(tmp_path / "undecodable")
+    sheet = undecodable / "deposit" / "sheet.csv"
+    sheet.write_bytes(sheet.read_bytes().replace("800.00".encode(), b"\xff800.00"))
+    empty = _small_case(tmp_path / "empty")
+    (empty / "deposit" / "sheet.csv").write_text("\n", encoding="utf-8")  # one blank line where the header should be
+    first = _stops(capsys, lang, "check", str(undecodable))
+    second = _stops(capsys, lang, "check", str(empty))
+    if lang == "zh":
+        assert "deposit/sheet.csv：第 3 行：字节 ff 不是有效的 utf-8 编码" in first
+        assert "deposit/sheet.csv：第 1 行没有表头" in second
+    else:
+        assert "deposit/sheet.csv: line 3: bytes ff are not valid utf-8; set encoding in the [[source]]" in first
+        assert "deposit/sheet.csv: no header row at line 1" in second
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_diff_of_a_folder_no_run_wrote_and_a_missing_user_config_stop_in_the_user_s_language(
+    tmp_path, capsys, monkeypatch, lang
+):
+    not_output = tmp_path / "not-output"
+    not_output.mkdir()
+    output = _stops(capsys, lang, "diff", str(not_output), str(not_output))
+    assert ("不是 fundtrail 运行的输出" if lang == "zh" else "not the output of a fundtrail run") in output
+    monkeypatch.setenv("FUNDTRAIL_CONFIG", str(tmp_path / "nowhere.toml"))
+    output = _stops(capsys, lang, "run", str(_small_case(tmp_path / "case")), "--out", str(tmp_path / "out"))
+    assert ("FUNDTRAIL_CONFIG 指向的文件不存在" if lang == "zh" else "FUNDTRAIL_CONFIG names a file that is not there") in output

@@ -397,50 +397,38 @@ def splits(result):
     return result.rows()
 
 
+def splits_of_one_entry(*payments, max_split=3):
+    """The split found for one 1,000.00 entry E1 (no tolerance) among payments that all name it."""
+    return splits(find_splits(entry_frame(("E1", "1000.00", 0)), payment_frame(["E1"], *payments), max_split, Decimal("0")))
+
+
 def test_two_split():
-    result = find_splits(
-        entry_frame(("E1", "1000.00", 0)),
-        payment_frame(["E1"], ("P1", "V", 1, "600.00"), ("P2", "V", 2, "400.00"), ("P3", "V", 3, "250.00")),
-        max_split=3,
-        tolerance=Decimal("0.00"),
-    )
-    assert splits(result) == [("E1", "P1"), ("E1", "P2")]
+    assert splits_of_one_entry(
+        ("P1", "V", 1, "600.00"), ("P2", "V", 2, "400.00"), ("P3", "V", 3, "250.00")
+    ) == [("E1", "P1"), ("E1", "P2")]
 
 
 THREE_WAY = (("P1", "V", 1, "500.00"), ("P2", "V", 2, "300.00"), ("P3", "V", 3, "200.00"))
 
 
 def test_single_payment_is_not_a_split():
-    payments = payment_frame(
-        ["E1"], ("P1", "V", 1, "1000.00"), ("P2", "V", 2, "600.00"), ("P3", "V", 3, "400.00")
-    )
-    result = find_splits(entry_frame(("E1", "1000.00", 0)), payments, 3, Decimal("0"))
-    assert splits(result) == [("E1", "P2"), ("E1", "P3")]
+    assert splits_of_one_entry(
+        ("P1", "V", 1, "1000.00"), ("P2", "V", 2, "600.00"), ("P3", "V", 3, "400.00")
+    ) == [("E1", "P2"), ("E1", "P3")]
 
 
 def test_three_split():
-    result = find_splits(
-        entry_frame(("E1", "1000.00", 0)), payment_frame(["E1"], *THREE_WAY), 3, Decimal("0")
-    )
-    assert splits(result) == [("E1", "P1"), ("E1", "P2"), ("E1", "P3")]
+    assert splits_of_one_entry(*THREE_WAY) == [("E1", "P1"), ("E1", "P2"), ("E1", "P3")]
 
 
 def test_max_split_two_refuses_three_payments():
-    result = find_splits(
-        entry_frame(("E1", "1000.00", 0)), payment_frame(["E1"], *THREE_WAY), 2, Decimal("0")
-    )
-    assert result.height == 0
+    assert splits_of_one_entry(*THREE_WAY, max_split=2) == []
+    result = find_splits(entry_frame(("E1", "1000.00", 0)), payment_frame(["E1"], *THREE_WAY), 2, Decimal("0"))
     assert result.schema == pl.Schema({"entry_id": pl.String, "payment_id": pl.String})
 
 
 def test_payments_of_two_payers_do_not_combine():
-    result = find_splits(
-        entry_frame(("E1", "1000.00", 0)),
-        payment_frame(["E1"], ("P1", "A", 1, "600.00"), ("P2", "B", 2, "400.00")),
-        3,
-        Decimal("0"),
-    )
-    assert result.height == 0
+    assert splits_of_one_entry(("P1", "A", 1, "600.00"), ("P2", "B", 2, "400.00")) == []
 
 
 def test_tolerance_in_fen():
@@ -471,34 +459,26 @@ def test_payment_used_by_earlier_entry_is_gone():
 def test_earliest_set_by_first_payment_wins():
     # {P1, P3} at minutes (1, 5) and {P2, P4} at (2, 4) both make 1000.00.
     # The set starting earlier wins even though the other one completes earlier.
-    payments = payment_frame(
-        ["E1"],
+    assert splits_of_one_entry(
         ("P1", "V", 1, "100.00"), ("P2", "V", 2, "500.00"),
         ("P4", "V", 4, "500.00"), ("P3", "V", 5, "900.00"),
-    )
-    result = find_splits(entry_frame(("E1", "1000.00", 0)), payments, 3, Decimal("0"))
-    assert splits(result) == [("E1", "P1"), ("E1", "P3")]
+    ) == [("E1", "P1"), ("E1", "P3")]
 
 
 def test_earliest_set_across_payers_and_prefix_rule():
     # Payer A's set starts at minute 2, payer B's at minute 1: B's set wins.
     # Within B, {Q1, Q2} (700 + 300) is a prefix of {Q1, Q2, Q3} (+0.00) and so earlier.
-    payments = payment_frame(
-        ["E1"],
+    assert splits_of_one_entry(
         ("PA1", "A", 2, "500.00"), ("PA2", "A", 3, "500.00"),
         ("Q1", "B", 1, "700.00"), ("Q2", "B", 6, "300.00"), ("Q3", "B", 7, "0.00"),
-    )
-    result = find_splits(entry_frame(("E1", "1000.00", 0)), payments, 3, Decimal("0"))
-    assert splits(result) == [("E1", "Q1"), ("E1", "Q2")]
+    ) == [("E1", "Q1"), ("E1", "Q2")]
 
 
 def test_same_time_payments_ordered_by_id():
     # PB and PA share a timestamp; (ts, payment_id) puts PA first, so {PA, PC} beats {PB, PC}.
-    payments = payment_frame(
-        ["E1"], ("PB", "V", 1, "400.00"), ("PA", "V", 1, "400.00"), ("PC", "V", 2, "600.00")
-    )
-    result = find_splits(entry_frame(("E1", "1000.00", 0)), payments, 3, Decimal("0"))
-    assert splits(result) == [("E1", "PA"), ("E1", "PC")]
+    assert splits_of_one_entry(
+        ("PB", "V", 1, "400.00"), ("PA", "V", 1, "400.00"), ("PC", "V", 2, "600.00")
+    ) == [("E1", "PA"), ("E1", "PC")]
 
 
 def test_only_the_first_payments_of_a_payer_are_searched():
@@ -513,10 +493,7 @@ def test_only_the_first_payments_of_a_payer_are_searched():
 
 def test_same_time_payments_ordered_by_file_then_row_number():
     # bank.csv:10 and bank.csv:9 share a timestamp: row 9 comes first (as text, "10" < "9").
-    payments = payment_frame(
-        ["E1"],
+    assert splits_of_one_entry(
         ("bank.csv:10", "V", 1, "400.00"), ("bank.csv:9", "V", 1, "400.00"),
         ("bank.csv:11", "V", 2, "600.00"),
-    )
-    result = find_splits(entry_frame(("E1", "1000.00", 0)), payments, 3, Decimal("0"))
-    assert splits(result) == [("E1", "bank.csv:9"), ("E1", "bank.csv:11")]
+    ) == [("E1", "bank.csv:9"), ("E1", "bank.csv:11")]

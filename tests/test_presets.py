@@ -12,6 +12,7 @@ written here in their documented layouts.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -28,20 +29,6 @@ from fundtrail.ingest import FileStats, check_file, load_file, statement_summari
 from fundtrail.inspect import inspect_file, render_source_block
 
 UTC = dt.timezone.utc
-
-
-def _samples_dir() -> Path:
-    # Third-party exports kept in a shared folder beside the checkout (or its worktrees' folder), not in the repository.
-    for parent in Path(__file__).resolve().parents[1:4]:
-        candidate = parent / "shared" / "samples"
-        if candidate.is_dir():
-            return candidate
-    pytest.skip("sample exports not found in a shared folder beside the checkout")
-
-
-@pytest.fixture(scope="module")
-def samples() -> Path:
-    return _samples_dir()
 
 
 def sample_case(tmp_path: Path, samples: Path, name: str, **source: Any) -> CaseConfig:
@@ -778,27 +765,39 @@ MYBANK = (
     "2024/06/03,12:00:00,,45.00,70.00,丙,冲正\n"
     "本页合计,,100.00,75.00,,,\n"
 ).encode()
-MYBANK_PRESET = """\
-title = "某某银行对私账户明细 (my bank)"
-checked = "a test file written in its layout"
-header = ["记账日", "收入", "支出", "余额"]
-footer = '^本页合计'
-[columns]
-balance = "余额"
-counterparty_name = "对方名称"
-[split]
-date = "记账日"
-time = "时间"
-amount_in = "收入"
-amount_out = "支出"
-[[exclude]]
-column = "状态"
-values = ["冲正"]
-reason = "reversed: {value}"
-[preamble]
-account_no = '账号[:：]\\s*([0-9]+)'
-account_name = '户名[:：]\\s*(\\S+)'
-"""
+# The layout of MYBANK: header, footer, columns, split, exclude, preamble. Written as a preset
+# file (MYBANK_PRESET) and as a [[source]]'s own keys (test_every_preset_mapping_is_expressible…).
+MYBANK_LAYOUT = {
+    "header": ["记账日", "收入", "支出", "余额"],
+    "footer": "^本页合计",
+    "columns": {"balance": "余额", "counterparty_name": "对方名称"},
+    "split": {"date": "记账日", "time": "时间", "amount_in": "收入", "amount_out": "支出"},
+    "exclude": [{"column": "状态", "values": ["冲正"], "reason": "reversed: {value}"}],
+    "preamble": {"account_no": r"账号[:：]\s*([0-9]+)", "account_name": r"户名[:：]\s*(\S+)"},
+}
+
+
+def toml_text(keys: dict[str, Any], prefix: str = "") -> str:
+    """TOML of one table of ``keys``: its plain values first (JSON strings and arrays are TOML's), then
+    each dict as a sub-table and each list of dicts as an array of tables, named under ``prefix``."""
+    def lines(table: dict[str, Any]) -> str:
+        return "".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in table.items())
+
+    def tables(value: Any) -> list[dict[str, Any]]:
+        if isinstance(value, dict):
+            return [value]
+        return value if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) else []
+
+    text = lines({k: v for k, v in keys.items() if not tables(v)})
+    for key, value in keys.items():
+        header = f"[{prefix}{key}]" if isinstance(value, dict) else f"[[{prefix}{key}]]"
+        text += "".join(f"{header}\n" + lines(table) for table in tables(value))
+    return text
+
+
+MYBANK_PRESET = toml_text(
+    {"title": "某某银行对私账户明细 (my bank)", "checked": "a test file written in its layout", **MYBANK_LAYOUT}
+)
 
 
 def check_mybank(case: CaseConfig, tmp_path: Path) -> None:
@@ -840,34 +839,16 @@ def test_a_case_preset_wins_over_a_built_in_one_of_the_same_name(tmp_path):
 
 
 def test_every_preset_mapping_is_expressible_in_the_source_itself(tmp_path):
-    # The same layout as MYBANK_PRESET, written in [[source]] keys: header, footer, split, exclude, preamble.
-    toml = """\
-[[source]]
-kind = "bank_statement"
-path = "mybank.csv"
-format = "csv"
-header = ["记账日", "收入", "支出", "余额"]
-footer = '^本页合计'
-[source.columns]
-balance = "余额"
-counterparty_name = ["对方名称", "对方户名"]
-[source.split]
-date = "记账日"
-time = "时间"
-amount_in = "收入"
-amount_out = "支出"
-[[source.exclude]]
-column = "状态"
-values = ["冲正"]
-reason = "reversed: {value}"
-[source.preamble]
-account_no = '账号[:：]\\s*([0-9]+)'
-account_name = '户名[:：]\\s*(\\S+)'
-"""
+    # The same layout as MYBANK_PRESET, written in [[source]] keys: header, footer, split, exclude,
+    # preamble; counterparty_name as a list of the names it may have.
+    layout = {**MYBANK_LAYOUT, "columns": {"balance": "余额", "counterparty_name": ["对方名称", "对方户名"]}}
+    toml = "[[source]]\n" + toml_text(
+        {"kind": "bank_statement", "path": "mybank.csv", "format": "csv", **layout}, prefix="source."
+    )
     check_mybank(case_with(tmp_path, {"mybank.csv": MYBANK}, toml), tmp_path)
 
 
-def test_source_keys_override_a_presets_keys(tmp_path):
+def test_source_keys_override_a_presets_keys(tmp_path, samples):
     # The bocom preset with the memo taken from 摘要 and its rows of 其他交易 set aside.
     toml = """\
 [[source]]
@@ -882,7 +863,7 @@ column = "交易类型"
 values = ["其他交易"]
 reason = "set aside: {value}"
 """
-    case = case_with(tmp_path, {"bocom-debit.csv": (_samples_dir() / "bocom-debit.csv").read_bytes()}, toml)
+    case = case_with(tmp_path, {"bocom-debit.csv": (samples / "bocom-debit.csv").read_bytes()}, toml)
     _, landing, quarantine = load(case, tmp_path)
     assert reasons(quarantine) == {5: "set aside: 其他交易"}
     assert landing.filter(pl.col("source_row") == 7)["memo"].item().startswith("网上支付 基金理财产品申购")

@@ -284,16 +284,17 @@ def test_a_formula_looking_text_stays_text(tables, summary, tmp_path):
     assert b"<f>" not in xml
 
 
-def test_workbook_summary_totals_are_computed_from_the_tables_when_missing(tables, summary, tmp_path):
+def test_workbook_summary_shows_the_pipelines_totals_and_computes_none(tables, summary, tmp_path):
+    # The summary gives two totals; the tables could answer more (19,145.60 of entries, 2
+    # quarantined rows) but a report repeats no computation the marts and publish made.
+    summary["totals"] = {"validated_amount": "18345.60", "unattributed_amount": "700.00"}
     path = tmp_path / "report.xlsx"
     write_workbook(tables, summary, path, lang="en")
     sheet = openpyxl.load_workbook(path)["Summary"]
     values = {row[0].value: row[1].value for row in sheet.iter_rows() if row[0].value}
-    assert values["Entries, total amount"] == 19145.6
     assert values["Validated entries"] == 18345.6
-    assert values["Unvalidated entries"] == 800.0
     assert values["Unattributed payments"] == 700.0
-    assert values["Quarantined rows"] == 2
+    assert "Entries, total amount" not in values and "Quarantined rows" not in values
     assert values["Case ID"] == "729-fraud"
     assert values["large"] == 4
 
@@ -357,15 +358,19 @@ def test_unknown_language_is_a_usage_error(tables, summary, tmp_path):
         write_workbook(tables, summary, tmp_path / "report.xlsx", lang="fr")
 
 
+# One information-sale defendant: 8,000.00 received - 1,500.50 paid upstream = 6,499.50 net gain.
+INFO_D09 = pl.DataFrame(
+    {
+        "defendant_id": ["D09"], "records_passed": [600], "records_valid": [550], "records_unique": [520],
+        "records_corroborated": [100], "received": [d("8000.00")], "paid_upstream": [d("1500.50")],
+        "net_gain": [d("6499.50")], "tier": ["serious"],
+    },
+    schema_overrides={"received": MONEY, "paid_upstream": MONEY, "net_gain": MONEY},
+)
+
+
 def test_info_defendants_sheet_appears_when_present(tables, summary, tmp_path):
-    tables["info_defendants"] = pl.DataFrame(
-        {
-            "defendant_id": ["D09"], "records_passed": [600], "records_valid": [550], "records_unique": [520],
-            "records_corroborated": [100], "received": [d("8000.00")], "paid_upstream": [d("1500.50")],
-            "net_gain": [d("6499.50")], "tier": ["serious"],
-        },
-        schema_overrides={"received": MONEY, "paid_upstream": MONEY, "net_gain": MONEY},
-    )
+    tables["info_defendants"] = INFO_D09
     path = tmp_path / "report.xlsx"
     write_workbook(tables, summary, path)
     book = openpyxl.load_workbook(path)
@@ -432,6 +437,8 @@ def test_html_is_self_contained(tables, summary, tmp_path):
 
 def test_html_shows_each_defendant_with_the_exact_liable_amount(tables, summary, tmp_path):
     path = tmp_path / "report.html"
+    # The totals as publish gives them: 19,145.60 of entries, 18,345.60 validated (share 0.9582).
+    summary["totals"] = {"entries_total": "19145.60", "validated_amount": "18345.60", "validated_share": "0.9582"}
     write_html_report(tables, summary, path, validation_href="validation/index.html")
     page = path.read_text(encoding="utf-8")
     for defendant, liable in [("D01", "18,345.60"), ("D02", "12,345.60"), ("D03", "12,345.60"), ("D04", "5,000.00")]:
@@ -441,7 +448,7 @@ def test_html_shows_each_defendant_with_the_exact_liable_amount(tables, summary,
         assert f'<b class="liable">{liable}</b>' in block
         assert "✓" in block, f"{defendant}: the listed entries do not add up to the liable amount"
     assert page.count('class="tier tier-large"') >= 4
-    # Totals computed from the tables, formatted from the Decimals.
+    # The summary's totals, formatted from the Decimals.
     assert "19,145.60" in page and "95.82%" in page
 
 
@@ -618,14 +625,7 @@ def test_info_defendants_from_the_summary_show_in_html_and_workbook_summary(tabl
 
 
 def test_info_defendants_table_is_used_when_passed(tables, summary, tmp_path):
-    tables["info_defendants"] = pl.DataFrame(
-        {
-            "defendant_id": ["D09"], "records_passed": [600], "records_valid": [550], "records_unique": [520],
-            "records_corroborated": [100], "received": [d("8000.00")], "paid_upstream": [d("1500.50")],
-            "net_gain": [d("6499.50")], "tier": ["serious"],
-        },
-        schema_overrides={"received": MONEY, "paid_upstream": MONEY, "net_gain": MONEY},
-    )
+    tables["info_defendants"] = INFO_D09
     summary["info_defendants"] = INFO_SUMMARY  # the table is whole; the summary's first rows are not used
     write_html_report(tables, summary, tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
@@ -834,6 +834,9 @@ def test_an_information_sale_case_shows_only_its_own_figures(tables, summary, tm
 
 def test_a_fraud_case_with_no_evidence_shows_zeros_and_says_so(tables, summary, tmp_path):
     empty = {name: frame.clear() for name, frame in tables.items()}
+    # publish's totals for a run that found nothing
+    summary["totals"] = {"entries_count": 0, "entries_total": "0.00", "validated_amount": "0.00",
+                         "payments_count": 0, "payments_total": "0.00", "defendants": 0}
     write_html_report(empty, summary, tmp_path / "report.html")
     headline = section((tmp_path / "report.html").read_text(encoding="utf-8"), "totals")
     assert "This run found no deposit entries, victim payments or defendants" in headline

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from sqlcase import GANG, VICTIM_A, VICTIM_B
+from sqlcase import GANG, ORG_SOURCES, VICTIM_A, VICTIM_B, case_toml, source_tables
 
 from fundtrail import pipeline, review
 from fundtrail.run_warnings import run_warnings
@@ -20,40 +20,12 @@ from fundtrail.run_warnings import run_warnings
 SHEET_HEADER = "ts,amount,member_code,victim_ref\n"
 BANK_HEADER = "account_no,ts,amount,counterparty_account,txn_ref\n"
 DECISIONS_HEADER = "action,entry_id,payment_ids,row_id,reason,decided_by,decided_at\n"
-CASE_TOML = """
-[case]
-id = "review"
-timezone = "Asia/Shanghai"
-
-[[source]]
-kind = "units"
-path = "org/units.csv"
-
-[[source]]
-kind = "roster"
-path = "org/roster.csv"
-
-[[source]]
-kind = "victims"
-path = "victims.csv"
-
-[[source]]
-kind = "gang_accounts"
-path = "gang.csv"
-
-[[source]]
-kind = "deposit_sheet"
-path = "deposit/sheet.csv"
-
-[[source]]
-kind = "bank_statement"
-path = "bank/gang.csv"
-"""
-DECISIONS_SOURCE = """
-[[source]]
-kind = "decisions"
-path = "review/*.csv"
-"""
+CASE_TOML = case_toml("review", [
+    *ORG_SOURCES,
+    {"kind": "deposit_sheet", "path": "deposit/sheet.csv"},
+    {"kind": "bank_statement", "path": "bank/gang.csv"},
+])
+DECISIONS_SOURCE = source_tables([{"kind": "decisions", "path": "review/*.csv"}])
 
 # The gang card's statement. Row numbers are the physical lines (header = line 1).
 BANK_ROWS = [
@@ -251,6 +223,14 @@ def outcomes(con) -> list[tuple]:
     return con.execute("select decision_id, status, detail from decision_outcomes order by decision_order").fetchall()
 
 
+def decisions_file(table: list[tuple[str, str, str | None]]) -> tuple[str, list[tuple]]:
+    """A decisions file's rows, each beside the outcome it must get (status, detail), and those
+    outcomes as ``outcomes`` reads them: the file's rows start at line 2."""
+    text = "".join(row + "\n" for row, _, _ in table)
+    expected = [(f"review/decisions.csv:{line}", status, detail) for line, (_, status, detail) in enumerate(table, start=2)]
+    return text, expected
+
+
 def test_a_link_overrides_the_account_and_the_entry_it_took_from_is_matched_again(tmp_path):
     # sheet:2 10:04 names another receiving account: no candidate. sheet:3 10:00 would take P1
     # (10:05, 300 s) and leave P2 (10:20, 1,200 s). The link gives P1 to sheet:2, so sheet:3 is
@@ -332,19 +312,18 @@ def test_a_confirm_is_stale_once_the_entry_takes_other_payments(tmp_path):
     # sheet:2 takes P1 (10:05); :2 confirms it with P2 instead: stale, ambiguous stays true.
     # sheet:3 has no payment at all; :3 confirms it takes none: applied. :4 names an entry not
     # in the case.
+    decisions, expected = decisions_file([
+        ("confirm,deposit/sheet.csv:2,bank/gang.csv:3,,核对,王会计,", "stale", "the entry takes bank/gang.csv:2 now"),
+        ("confirm,deposit/sheet.csv:3,,,确无回单,王会计,", "applied", None),
+        ("confirm,deposit/sheet.csv:9,bank/gang.csv:2,,核对,王会计,", "stale", "entry deposit/sheet.csv:9 is not in the case"),
+    ])
     con, warnings = decided_case(
         tmp_path,
         SHEET_HEADER + "2023-06-01 10:00:00,1000.00,A01,\n2023-06-02 10:00:00,4000.00,A01,\n",
         f"{GANG},2023-06-01 10:05:00,1000.00,{VICTIM_A},P1\n{GANG},2023-06-01 10:25:00,1000.00,{VICTIM_B},P2\n",
-        "confirm,deposit/sheet.csv:2,bank/gang.csv:3,,核对,王会计,\n"
-        "confirm,deposit/sheet.csv:3,,,确无回单,王会计,\n"
-        "confirm,deposit/sheet.csv:9,bank/gang.csv:2,,核对,王会计,\n",
+        decisions,
     )
-    assert outcomes(con) == [
-        ("review/decisions.csv:2", "stale", "the entry takes bank/gang.csv:2 now"),
-        ("review/decisions.csv:3", "applied", None),
-        ("review/decisions.csv:4", "stale", "entry deposit/sheet.csv:9 is not in the case"),
-    ]
+    assert outcomes(con) == expected
     assert con.execute("select entry_id, ambiguous from entries order by 1").fetchall() == [
         ("deposit/sheet.csv:2", True), ("deposit/sheet.csv:3", False),
     ]
@@ -352,23 +331,19 @@ def test_a_confirm_is_stale_once_the_entry_takes_other_payments(tmp_path):
 
 
 def test_malformed_decisions_are_stale_and_say_what_is_missing(tmp_path):
+    decisions, expected = decisions_file([
+        ("approve,deposit/sheet.csv:2,bank/gang.csv:2,,?,王会计,", "stale",
+         "unknown action 'approve' (one of reject, link, confirm, exclude)"),
+        ("reject,deposit/sheet.csv:2,,,?,王会计,", "stale", "a reject names one or more payment ids in payment_ids"),
+        ("link,,bank/gang.csv:2,,?,王会计,", "stale", "a link names its entry in entry_id"),
+        ("exclude,deposit/sheet.csv:2,,,?,王会计,", "stale", "an exclude names the input row to leave out in row_id"),
+        ("confirm,deposit/sheet.csv:2,bank/gang.csv:2,bank/gang.csv:2,?,王会计,", "stale",
+         "row_id is for exclude only; a confirm names entry_id and payment_ids"),
+    ])
     con, warnings = decided_case(
-        tmp_path,
-        SHEET_HEADER + "2023-06-01 10:00:00,1000.00,A01,\n",
-        f"{GANG},2023-06-01 10:05:00,1000.00,{VICTIM_A},P1\n",
-        "approve,deposit/sheet.csv:2,bank/gang.csv:2,,?,王会计,\n"
-        "reject,deposit/sheet.csv:2,,,?,王会计,\n"
-        "link,,bank/gang.csv:2,,?,王会计,\n"
-        "exclude,deposit/sheet.csv:2,,,?,王会计,\n"
-        "confirm,deposit/sheet.csv:2,bank/gang.csv:2,bank/gang.csv:2,?,王会计,\n",
+        tmp_path, SHEET_HEADER + "2023-06-01 10:00:00,1000.00,A01,\n", f"{GANG},2023-06-01 10:05:00,1000.00,{VICTIM_A},P1\n", decisions
     )
-    assert outcomes(con) == [
-        ("review/decisions.csv:2", "stale", "unknown action 'approve' (one of reject, link, confirm, exclude)"),
-        ("review/decisions.csv:3", "stale", "a reject names one or more payment ids in payment_ids"),
-        ("review/decisions.csv:4", "stale", "a link names its entry in entry_id"),
-        ("review/decisions.csv:5", "stale", "an exclude names the input row to leave out in row_id"),
-        ("review/decisions.csv:6", "stale", "row_id is for exclude only; a confirm names entry_id and payment_ids"),
-    ]
+    assert outcomes(con) == expected
     # nothing changed: the one entry takes its one payment, still ambiguous-free
     assert con.execute("select status, payment_ids, ambiguous from entries").fetchall() == [
         ("validated", "bank/gang.csv:2", False)

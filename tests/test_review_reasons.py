@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from sqlcase import GANG, GANG_2, VICTIM_A, VICTIM_B, build_case, rows, statement
+from sqlcase import GANG, GANG_2, VICTIM_A, VICTIM_B, build_case, entry, rows, statement
 
 from fundtrail import pipeline, sqlrun
 
@@ -33,21 +33,22 @@ def unvalidated(tmp_path, tables, case=None):
     return con, rows(con, f"select {COLUMNS} from unvalidated order by entry_id")
 
 
+# The issue's example: a misread amount and a payment outside the window (worked in the first test).
+ISSUE_EXAMPLE = {
+    "bank_statement": [
+        statement(GANG, "2023-06-01 10:00:00+08", "7777.00", VICTIM_A, "T1"),
+        statement(GANG, "2023-06-02 12:45:00+08", "5000.00", VICTIM_A, "T2"),
+    ],
+    "deposit_sheet": [entry("2023-06-01 10:00:00+08", "7700.00"), entry("2023-06-02 12:00:00+08", "5000.00")],
+}
+
+
 def test_the_issues_example_window_and_a_misread_amount(tmp_path):
     # deposit_sheet.csv:2  7,700.00 at 10:00; the bank shows 7,777.00 at 10:00 (bank.csv:2):
     #   no payment of 7,700.00 at all → none, nothing nearest.
     # deposit_sheet.csv:3  5,000.00 at 12:00; 5,000.00 arrived 12:45 (bank.csv:3), 2,700 s later,
     #   against a 30-minute (1,800 s) window → window, +2700 s, difference 0.00.
-    _, found = unvalidated(tmp_path, {
-        "bank_statement": [
-            statement(GANG, "2023-06-01 10:00:00+08", "7777.00", VICTIM_A, "T1"),
-            statement(GANG, "2023-06-02 12:45:00+08", "5000.00", VICTIM_A, "T2"),
-        ],
-        "deposit_sheet": [
-            {"ts": "2023-06-01 10:00:00+08", "amount": "7700.00", "member_code": "X"},
-            {"ts": "2023-06-02 12:00:00+08", "amount": "5000.00", "member_code": "X"},
-        ],
-    })
+    _, found = unvalidated(tmp_path, ISSUE_EXAMPLE)
     assert found == [
         ("deposit_sheet.csv:2", "none", None, None, None, None),
         ("deposit_sheet.csv:3", "window", "bank.csv:3", 2700, Decimal("0.00"), None),
@@ -68,10 +69,10 @@ def test_account_victim_and_taken(tmp_path):
             statement(GANG, "2023-06-03 14:05:00+08", "1000.00", VICTIM_B, "T4"),
         ],
         "deposit_sheet": [
-            {"ts": "2023-06-01 10:00:00+08", "amount": "3000.00", "member_code": "X", "receiving_account": GANG_2},
-            {"ts": "2023-06-02 10:00:00+08", "amount": "2000.00", "member_code": "X", "victim_ref": "V2"},
-            {"ts": "2023-06-03 14:00:00+08", "amount": "1000.00", "member_code": "X"},
-            {"ts": "2023-06-03 14:10:00+08", "amount": "1000.00", "member_code": "X"},
+            entry("2023-06-01 10:00:00+08", "3000.00", receiving_account=GANG_2),
+            entry("2023-06-02 10:00:00+08", "2000.00", victim_ref="V2"),
+            entry("2023-06-03 14:00:00+08", "1000.00"),
+            entry("2023-06-03 14:10:00+08", "1000.00"),
         ],
     })
     assert found == [
@@ -95,7 +96,7 @@ def test_equally_near_payments_go_to_the_earlier_payment_id(tmp_path):
               statement(GANG, "2023-06-01 17:00:00+08", "800.00", VICTIM_B, "T4")]
     _, found = unvalidated(tmp_path, {
         "bank_statement": rows_,
-        "deposit_sheet": [{"ts": "2023-06-01 16:00:00+08", "amount": "800.00", "member_code": "X"}],
+        "deposit_sheet": [entry("2023-06-01 16:00:00+08", "800.00")],
     })
     assert found == [("deposit_sheet.csv:2", "window", "bank.csv:2", 3600, Decimal("0.00"), None)]
 
@@ -111,7 +112,7 @@ def test_tolerance_widens_same_amount_and_reports_the_difference(tmp_path):
             statement(GANG, "2023-06-01 11:10:00+08", "995.00", VICTIM_A, "T2"),
             statement(GANG, "2023-06-01 12:01:00+08", "1010.00", VICTIM_B, "T3"),
         ],
-        "deposit_sheet": [{"ts": "2023-06-01 12:00:00+08", "amount": "1000.00", "member_code": "X"}],
+        "deposit_sheet": [entry("2023-06-01 12:00:00+08", "1000.00")],
     }, {"matching": {"amount_tolerance": "5.00"}})
     assert found == [("deposit_sheet.csv:2", "window", "bank.csv:2", 2400, Decimal("-3.00"), None)]
 
@@ -121,7 +122,7 @@ def test_a_rejected_pair_names_the_decision(tmp_path):
     # rejects the pair → unvalidated, reason rejected, taken_by names the decision's row.
     con, found = unvalidated(tmp_path, {
         "bank_statement": [statement(GANG, "2023-06-01 18:01:00+08", "600.00", VICTIM_A, "T1")],
-        "deposit_sheet": [{"ts": "2023-06-01 18:00:00+08", "amount": "600.00", "member_code": "X"}],
+        "deposit_sheet": [entry("2023-06-01 18:00:00+08", "600.00")],
         "decisions": [{"action": "reject", "entry_id": "deposit_sheet.csv:2", "payment_ids": "bank.csv:2",
                        "reason": "收款人不符", "decided_by": "王会计"}],
     })
@@ -133,16 +134,7 @@ def test_a_rejected_pair_names_the_decision(tmp_path):
 def test_the_unvalidated_suite_passes_on_a_run_and_catches_an_entry_without_a_reason(tmp_path):
     from fundtrail.validate import validate_database
 
-    con, _ = unvalidated(tmp_path, {
-        "bank_statement": [
-            statement(GANG, "2023-06-01 10:00:00+08", "7777.00", VICTIM_A, "T1"),
-            statement(GANG, "2023-06-02 12:45:00+08", "5000.00", VICTIM_A, "T2"),
-        ],
-        "deposit_sheet": [
-            {"ts": "2023-06-01 10:00:00+08", "amount": "7700.00", "member_code": "X"},
-            {"ts": "2023-06-02 12:00:00+08", "amount": "5000.00", "member_code": "X"},
-        ],
-    })
+    con, _ = unvalidated(tmp_path, ISSUE_EXAMPLE)
     # the run's own table passes; then one reason is lost and a taken_by appears where none belongs
     [db] = tmp_path.glob(".out.partial-*/case.duckdb")
     suites = tmp_path / "suites"

@@ -35,39 +35,34 @@ def run_cli(argv: list[str], capsys) -> tuple[int, str]:
     return code, err
 
 
+def tolerance(value: str) -> str:
+    return f'[case]\nid = "x"\n[matching]\namount_tolerance = {value}\n'
+
+
 @pytest.mark.parametrize(
-    ("value", "message"),
+    ("case_toml", "message"),
     [
-        ('"NaN"', r"amount_tolerance = 'NaN' is not an amount"),
-        ('"Infinity"', r"amount_tolerance = 'Infinity' is not an amount"),
-        ("nan", r"amount_tolerance = nan is not an amount"),
-        ('"0.001"', r"amount_tolerance = '0.001' must be whole cents \(at most two decimals\)"),
-        ("true", r"amount_tolerance = True is not an amount"),
+        # amount_tolerance must be a finite amount in cents
+        (tolerance('"NaN"'), r"amount_tolerance = 'NaN' is not an amount"),
+        (tolerance('"Infinity"'), r"amount_tolerance = 'Infinity' is not an amount"),
+        (tolerance("nan"), r"amount_tolerance = nan is not an amount"),
+        (tolerance('"0.001"'), r"amount_tolerance = '0.001' must be whole cents \(at most two decimals\)"),
+        (tolerance("true"), r"amount_tolerance = True is not an amount"),
+        # the case id and currency must match whole
+        ('[case]\nid = "abc\\n"\n', r"\[case\]\.id = 'abc\\n' must be letters, digits"),
+        ('[case]\nid = "abc"\ncurrency = ""\n', r"\[case\]\.currency = '' must be a three-letter currency code"),
+        ('[case]\nid = "abc"\ncurrency = "CNY "\n', r"\[case\]\.currency = 'CNY ' must be a three-letter"),
     ],
 )
-def test_amount_tolerance_must_be_a_finite_amount_in_cents(tmp_path: Path, value: str, message: str) -> None:
-    write_case(tmp_path, f'[case]\nid = "x"\n[matching]\namount_tolerance = {value}\n')
+def test_a_bad_case_value_is_refused_naming_key_and_value(tmp_path: Path, case_toml: str, message: str) -> None:
+    write_case(tmp_path, case_toml)
     with pytest.raises(CaseConfigError, match=message):
         load_case(tmp_path)
 
 
 def test_amount_tolerance_with_trailing_zeros_is_cents(tmp_path: Path) -> None:
-    write_case(tmp_path, '[case]\nid = "x"\n[matching]\namount_tolerance = "0.500"\n')
+    write_case(tmp_path, tolerance('"0.500"'))
     assert str(load_case(tmp_path).matching.amount_tolerance) == "0.50"
-
-
-@pytest.mark.parametrize(
-    ("case_table", "message"),
-    [
-        ('id = "abc\\n"', r"\[case\]\.id = 'abc\\n' must be letters, digits"),
-        ('id = "abc"\ncurrency = ""', r"\[case\]\.currency = '' must be a three-letter currency code"),
-        ('id = "abc"\ncurrency = "CNY "', r"\[case\]\.currency = 'CNY ' must be a three-letter"),
-    ],
-)
-def test_case_id_and_currency_must_match_whole(tmp_path: Path, case_table: str, message: str) -> None:
-    write_case(tmp_path, f"[case]\n{case_table}\n")
-    with pytest.raises(CaseConfigError, match=message):
-        load_case(tmp_path)
 
 
 def test_skip_rows_beyond_the_file_is_refused_at_once(tmp_path: Path, capsys) -> None:

@@ -42,6 +42,7 @@ GENERATED = {
     "amount",  # review.py: a money column named in kinds.py, or a typed null
     "is_in", "is_out",  # review.py: fixed conditions on a statement's sign
     "columns", "types",  # staging.py: staged column names and their types, from kinds.toml
+    "signed", "money", "union",  # staging.staged_money_sql: true/false, a kind's money column cast, its selects
 }
 
 

@@ -1,7 +1,7 @@
 """kinds.toml is the one statement of every kind's columns: what is made from it matches it.
 
-The checked-in files made from it (the stg suites, the docs' column tables) must equal what
-``python -m fundtrail.staging`` would write; the staging views and the landing schema follow
+The checked-in files made from it (the stg suites, the docs' column tables), and the mart
+suites' value lists made from the seeds, must equal what ``python -m fundtrail.staging`` would write; the staging views and the landing schema follow
 it; and a column added to it reaches all of them with no other edit.
 """
 
@@ -31,6 +31,30 @@ def test_each_stg_suite_file_is_what_kinds_toml_makes_of_it(kind):
     written = path.read_text(encoding="utf-8")
     made = staging.suite_text(staging.suite(kind, staging.own_checks(kind, json.loads(written))))
     assert written == made, f"{path.name} differs from kinds.toml: {REWRITE}"
+
+
+@pytest.mark.parametrize("name", staging.SEEDED_SUITES)
+def test_the_value_lists_of_each_mart_suite_are_what_the_seeds_make(name):
+    path = REPO / "expectations" / f"{name}.json"
+    written = path.read_text(encoding="utf-8")
+    made = staging.suite_text(staging.with_seeded_values(name, json.loads(written)))
+    assert written == made, f"{path.name} differs from sql/seeds: run `python -m fundtrail.staging` to rewrite it"
+
+
+def test_a_seeded_check_takes_the_seeds_values_in_its_set_query_and_description():
+    stale = {"expectations": [
+        {"type": "unexpected_rows_query", "kwargs": {"unexpected_rows_query": "select role from t where r not in ('boss')"},
+         "description": "Every role is one of: boss.", "meta": {"check": "roles_known"}},
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "tier", "value_set": ["none"]},
+         "description": "tier is one of: none.", "meta": {"check": "tier_in_set"}},
+    ]}
+    roles, tiers = staging.with_seeded_values("defendants", stale)["expectations"]
+    assert roles["kwargs"]["unexpected_rows_query"] == (
+        "select role from t where r not in ('financier', 'shareholder', 'leader', 'staff', 'support')"
+    )
+    assert roles["description"] == "Every role is one of: financier, shareholder, leader, staff, support."
+    assert tiers["kwargs"] == {"column": "tier", "value_set": ["especially_huge", "huge", "large", "none"]}
+    assert tiers["description"] == "tier is one of: especially_huge, huge, large, none."
 
 
 def test_the_column_tables_of_case_format_are_what_kinds_toml_makes():

@@ -20,12 +20,14 @@ from sqlcase import (
     GANG,
     GANG_2,
     ONWARD,
+    ORG_SOURCES,
     STRANGER,
     UNITS,
     VICTIM_A,
     VICTIM_A2,
     VICTIM_B,
     build_case,
+    case_toml,
     entry,
     member,
     rows,
@@ -779,41 +781,12 @@ def write_case(case_dir: Path) -> None:
         f"{GANG},2023-06-02 09:00:00,-500.00,{VICTIM_A},T5\n"
     )
     files = {
-        "case.toml": """
-[case]
-id = "edges"
-timezone = "Asia/Shanghai"
-
-[[source]]
-kind = "units"
-path = "org/units.csv"
-
-[[source]]
-kind = "roster"
-path = "org/roster.csv"
-
-[[source]]
-kind = "victims"
-path = "victims.csv"
-
-[[source]]
-kind = "gang_accounts"
-path = "gang.csv"
-
-[[source]]
-kind = "deposit_sheet"
-path = "deposit/laos.csv"
-timezone = "Asia/Vientiane"
-
-[[source]]
-kind = "deposit_sheet"
-path = "deposit/berlin.csv"
-timezone = "Europe/Berlin"
-
-[[source]]
-kind = "bank_statement"
-path = "bank/*.csv"
-""",
+        "case.toml": case_toml("edges", [
+            *ORG_SOURCES,
+            {"kind": "deposit_sheet", "path": "deposit/laos.csv", "timezone": "Asia/Vientiane"},
+            {"kind": "deposit_sheet", "path": "deposit/berlin.csv", "timezone": "Europe/Berlin"},
+            {"kind": "bank_statement", "path": "bank/*.csv"},
+        ]),
         "org/units.csv": "unit_id,name,kind,parent_id\nG,gang,gang,\nG1,group 1,group,G\n",
         "org/roster.csv": (
             "defendant_id,name,role,unit_id,member_code,valid_from,valid_to\n"

@@ -31,8 +31,10 @@ def test_no_float_types_in_sql():
 
 def test_every_kind_has_a_staging_view_made_from_kinds_toml():
     staged = {name: m for name, m in MODELS.items() if m.layer == "staging"}
-    assert sorted(staged) == sorted(f"stg_{kind}" for kind in KINDS)
+    assert sorted(staged) == sorted([*(f"stg_{kind}" for kind in KINDS), "staged_money"])
     assert staged["stg_frozen"].origin == "kinds.toml (frozen)"
+    # staged_money reads every kind's view, so staged_files counts a kind added to kinds.toml
+    assert staged["staged_money"].depends_on == {f"stg_{kind}" for kind in KINDS}
 
 
 def test_build_order_puts_dependencies_first():

@@ -284,8 +284,8 @@ def test_roles_tiers_and_categories_are_the_seeds_and_every_copy_agrees():
         "whereabouts": 50, "communication": 50, "credit": 50, "property": 50,
         "accommodation": 500, "communication_records": 500, "health": 500, "transaction": 500, "other": 5000,
     }
-    # Copies that remain outside SQL (Python modules and literal expectation suites, which also run
-    # on databases without the seed tables); each must say what the seed says.
+    # What Python reads from the seeds and the suites made from them (test_schema checks the files
+    # are what the seeds make; GX runs them on databases without the seed tables) say the same.
     assert list(kinds.ROLES) == list(roles) and config.LIABILITY_DEFAULTS == roles
     assert list(config.LIABILITY_BASES) == bases
     assert list(kinds.RECORD_CATEGORIES) == list(categories)

@@ -18,6 +18,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import prefect.settings
 import pytest
 
 from conftest import REPO
@@ -50,15 +51,15 @@ BANK = (
 )
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str | Path, cwd: Path | None = None, **extra_env: str) -> subprocess.CompletedProcess[str]:
     # Without PYTHONPATH: a checkout on the path would shadow the installed wheel.
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | extra_env
     done = subprocess.run([str(a) for a in args], capture_output=True, text=True, cwd=cwd, timeout=600, env=env)
     assert done.returncode == 0, f"{args[:3]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
 
 
-def test_a_case_preset_runs_from_an_installed_wheel(tmp_path):
+def test_a_case_preset_runs_from_an_installed_wheel(tmp_path, prefect_harness):
     wheels = tmp_path / "wheels"
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, REPO)
     (wheel,) = wheels.glob("fundtrail-*.whl")
@@ -87,7 +88,9 @@ def test_a_case_preset_runs_from_an_installed_wheel(tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    done = run(venv / "bin" / "fundtrail", "run", "--lang", "en", case, "--out", out, cwd=tmp_path)
+    # Against the session's test server, as against a running `prefect server start`: no second server to start.
+    api_url = prefect.settings.get_current_settings().api.url
+    done = run(venv / "bin" / "fundtrail", "run", "--lang", "en", case, "--out", out, cwd=tmp_path, PREFECT_API_URL=api_url)
     assert "statement rows 2; quarantined rows 0" in done.stdout
 
     (bank,) = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["inputs"]

@@ -60,8 +60,7 @@ def read_output(out_dir: str | Path) -> Figures | None:
             return read_figures(con)
     except duckdb.Error as exc:
         raise OutputFolderError(
-            f"{db}: cannot read the earlier run's figures ({str(exc).splitlines()[0]}); close any program "
-            "that has it open, or give another output folder"
+            code="changes.earlier_unreadable", db=db, detail=str(exc).splitlines()[0]
         ) from None
 
 
@@ -95,7 +94,7 @@ def between(out_a: str | Path, out_b: str | Path) -> pl.DataFrame:
     for folder in (out_a, out_b):
         found = read_output(folder)
         if found is None:
-            raise OutputFolderError(f"{folder}: not the output of a fundtrail run (no case.duckdb in it)")
+            raise OutputFolderError(code="changes.not_run_output", folder=folder)
         figures.append(found)
     return compare(*figures)
 

@@ -8,7 +8,9 @@ bad money literals. Each error names the file and the key.
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -264,7 +266,7 @@ def _source(
     skip_rows = raw.get("skip_rows", 0)
     if not isinstance(skip_rows, int) or isinstance(skip_rows, bool) or skip_rows < 0:
         raise CaseConfigError(code="config.whole_number", file=where, key=key("skip_rows"), value=skip_rows)
-    for rel_path in files:
+    for rel_path in files if skip_rows else ():
         # Every line takes at least one byte: a file cannot have more lines than bytes.
         size = (case_dir / rel_path).stat().st_size
         if skip_rows >= size:
@@ -327,8 +329,8 @@ def _source_mapping(raw: dict[str, Any], kind: str, label: Phrase, where: Path) 
     # Imported here: the ingest package imports this module.
     from fundtrail.ingest.presets import MAPPING_KEYS, parse_mapping
 
-    def fail(message: str) -> CaseConfigError:
-        return CaseConfigError(code="config.source_detail", file=where, source=label, detail=message)
+    def fail(detail: Phrase) -> CaseConfigError:
+        return CaseConfigError(code="config.source_detail", file=where, source=label, detail=detail)
 
     return parse_mapping({k: v for k, v in raw.items() if k in MAPPING_KEYS}, kind, fail)
 
@@ -336,8 +338,8 @@ def _source_mapping(raw: dict[str, Any], kind: str, label: Phrase, where: Path) 
 def _resolve_preset(name: str, kind: str, case_dir: Path, key: Phrase, where: Path) -> Any:
     from fundtrail.ingest.presets import resolve_preset
 
-    def fail(message: str) -> CaseConfigError:
-        return CaseConfigError(code="config.preset_detail", file=where, key=key, detail=message)
+    def fail(detail: Phrase) -> CaseConfigError:
+        return CaseConfigError(code="config.preset_detail", file=where, key=key, detail=detail)
 
     preset = resolve_preset(name, case_dir, fail)
     if preset.kind != kind:
@@ -351,12 +353,27 @@ def _glob_inside(case_dir: Path, pattern: str, key: Phrase, where: Path) -> tupl
     if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
         raise CaseConfigError(code="config.path_outside", file=where, key=key, value=pattern)
     matches = []
+    # A case folder of 20,000 bank returns sits in a few folders: each folder is resolved and checked
+    # once, and a file on its own only when it is a link.
+    inside_folders: dict[Path, bool] = {}
+    prefix = str(case_dir / "_")[:-1]  # glob's paths are case_dir joined with the relative path
     for path in case_dir.glob(pattern):
-        resolved = path.resolve()
-        if not resolved.is_relative_to(case_dir):
+        try:
+            mode = path.lstat().st_mode
+        except OSError:
+            continue
+        if stat.S_ISLNK(mode):
+            resolved = path.resolve()
+            inside, is_file = resolved.is_relative_to(case_dir), resolved.is_file()
+        else:
+            inside = inside_folders.get(path.parent)
+            if inside is None:
+                inside = inside_folders[path.parent] = path.parent.resolve().is_relative_to(case_dir)
+            is_file = stat.S_ISREG(mode)
+        if not inside:
             raise CaseConfigError(code="config.path_leads_outside", file=where, key=key, value=pattern, path=path)
-        if resolved.is_file():
-            matches.append(path.relative_to(case_dir).as_posix())
+        if is_file:
+            matches.append(str(path)[len(prefix):].replace(os.sep, "/"))
     if not matches:
         raise CaseConfigError(code="config.path_no_match", file=where, key=key, value=pattern, folder=case_dir)
     return tuple(sorted(matches))

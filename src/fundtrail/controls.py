@@ -20,6 +20,7 @@ import duckdb
 
 from fundtrail.config import CaseConfig
 from fundtrail.errors import InvariantError
+from fundtrail.messages import Phrase
 
 if TYPE_CHECKING:
     from fundtrail.pipeline import RunPaths
@@ -55,15 +56,15 @@ def file_rows_balance(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> None:
     if broken:
         path, read, loaded, quarantined, duplicate = broken
         raise InvariantError(
-            f"{path}: rows read {read} ≠ loaded {loaded} + quarantined {quarantined} + duplicate {duplicate}"
-            f" (the staging tables hold {loaded + duplicate} rows of the file)"
+            code="controls.file_rows", path=path, read=read, loaded=loaded, quarantined=quarantined,
+            duplicate=duplicate, staged=loaded + duplicate,
         )
     stray = _first(
         con,
         "select path, rows_staged from staged_files where path not in (select path from input_files) order by path",
     )
     if stray:
-        raise InvariantError(f"{stray[0]}: {_rows(stray[1])} staged from a file the run never read")
+        raise InvariantError(code="controls.staged_unread", path=stray[0], rows=_rows(stray[1]))
 
 
 def file_quarantine_balance(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> None:
@@ -82,8 +83,8 @@ def file_quarantine_balance(con: duckdb.DuckDBPyConnection, case: CaseConfig) ->
     if broken:
         path, counted, held, unknown = broken
         if unknown:
-            raise InvariantError(f"{path}: {_rows(held)} in quarantine from a file the run never read")
-        raise InvariantError(f"{path}: rows quarantined {counted} ≠ {_rows(held)} of the file in quarantine")
+            raise InvariantError(code="controls.quarantined_unread", path=path, rows=_rows(held))
+        raise InvariantError(code="controls.file_quarantine", path=path, counted=counted, rows=_rows(held))
 
 
 def file_money_balance(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> None:
@@ -101,8 +102,8 @@ def file_money_balance(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> None
     if broken:
         path, loaded_in, staged_in, loaded_out, staged_out = broken
         if loaded_in != staged_in:
-            raise InvariantError(f"{path}: money in loaded {loaded_in} ≠ staged {staged_in}")
-        raise InvariantError(f"{path}: money out loaded {loaded_out} ≠ staged {staged_out}")
+            raise InvariantError(code="controls.money_in", path=path, loaded=loaded_in, staged=staged_in)
+        raise InvariantError(code="controls.money_out", path=path, loaded=loaded_out, staged=staged_out)
 
 
 # ---------------------------------------------------------------- entries and payments (rules.md §2-§3)
@@ -113,7 +114,7 @@ def payments_serve_one_entry(con: duckdb.DuckDBPyConnection, case: CaseConfig) -
         con, "select payment_id, count(*) from entry_matches group by 1 having count(*) > 1 order by 1"
     )
     if reused:
-        raise InvariantError(f"payment {reused[0]} serves {reused[1]} entries")
+        raise InvariantError(code="controls.payment_reused", payment=reused[0], entries=reused[1])
 
 
 def entries_tie_to_deposit_rows(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> None:
@@ -138,8 +139,8 @@ def entries_tie_to_deposit_rows(con: duckdb.DuckDBPyConnection, case: CaseConfig
     if broken:
         path, staged, staged_amount, listed, listed_amount = broken
         raise InvariantError(
-            f"{path}: {staged} deposit rows staged ({staged_amount}) but {listed} entries ({listed_amount})"
-            + (": an entry was given to two roster rows" if listed > staged else "")
+            code="controls.entries_twice" if listed > staged else "controls.entries",
+            path=path, staged=staged, staged_amount=staged_amount, listed=listed, listed_amount=listed_amount,
         )
 
 
@@ -159,8 +160,11 @@ def payments_tie_to_transfers(con: duckdb.DuckDBPyConnection, case: CaseConfig) 
     if broken:
         payment, found, rows, listed = broken
         if found is None:
-            raise InvariantError(f"payment {payment}: listed in payments ({listed}) but no such transfer was found")
-        raise InvariantError(f"payment {payment} of {found}: {rows} rows in payments" + (f" ({listed})" if rows else ""))
+            raise InvariantError(code="controls.payment_not_found", payment=payment, listed=listed)
+        raise InvariantError(
+            code="controls.payment_rows" if rows else "controls.payment_no_row",
+            payment=payment, found=found, rows=rows, listed=listed,
+        )
 
 
 def validated_entries_tie_to_payments(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> None:
@@ -187,8 +191,11 @@ def validated_entries_tie_to_payments(con: duckdb.DuckDBPyConnection, case: Case
     if broken:
         entry, status, amount, n, paid = broken
         if status is None:
-            raise InvariantError(f"entry {entry}: {n} payments ({paid}) serve it, but there is no such entry")
-        raise InvariantError(f"entry {entry}: {status} {amount} but the payments serving it add up to {paid} ({n} payment{'s' if n != 1 else ''})")
+            raise InvariantError(code="controls.no_such_entry", entry=entry, count=n, paid=paid)
+        raise InvariantError(
+            code="controls.entry_paid", entry=entry, status=status, amount=amount, paid=paid,
+            payments=Phrase("term.payments_one" if n == 1 else "term.payments_many", count=n),
+        )
     unserving = _first(
         con,
         """
@@ -200,7 +207,8 @@ def validated_entries_tie_to_payments(con: duckdb.DuckDBPyConnection, case: Case
     if unserving:
         payment, status, entry = unserving
         raise InvariantError(
-            f"payment {payment}: {status} but " + (f"serves entry {entry}" if entry else "serves no entry")
+            code="controls.payment_serves" if entry else "controls.payment_serves_none",
+            payment=payment, status=status, entry=entry,
         )
 
 
@@ -258,18 +266,11 @@ def victims_tie_to_payments(con: duckdb.DuckDBPyConnection, case: CaseConfig) ->
     if broken:
         victim, missing, figure, shown, total = broken
         if missing:
-            raise InvariantError(f"victim {victim}: has payments or returns but no row in victims")
-        raise InvariantError(f"victim {victim}: {figure} {shown} but their {_ROWS_OF[figure]} add up to {total}")
-
-
-_ROWS_OF = {
-    "paid": "payments",
-    "validated": "validated payments",
-    "unattributed": "unattributed payments",
-    "returned": "returns",
-    "net_loss": "payments less returns",
-    "payments": "payment rows",
-}
+            raise InvariantError(code="controls.victim_missing", victim=victim)
+        raise InvariantError(
+            code="controls.victim_figure", victim=victim, figure=figure, shown=shown, total=total,
+            rows_of=Phrase(f"controls.rows_of.{figure}"),
+        )
 
 
 def defendants_tie_to_measure_entries(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> None:
@@ -297,8 +298,8 @@ def defendants_tie_to_measure_entries(con: duckdb.DuckDBPyConnection, case: Case
     if broken:
         defendant, measure, shown, listed = broken
         if shown is None:
-            raise InvariantError(f"defendant {defendant}: {measure} entries add up to {listed} but defendants has no such row")
-        raise InvariantError(f"defendant {defendant}: {measure} {shown} but the entries behind it add up to {listed}")
+            raise InvariantError(code="controls.defendant_missing", defendant=defendant, measure=measure, listed=listed)
+        raise InvariantError(code="controls.defendant_measure", defendant=defendant, measure=measure, shown=shown, listed=listed)
 
 
 STOPS: tuple[Stop, ...] = (
@@ -314,8 +315,8 @@ STOPS: tuple[Stop, ...] = (
 )
 
 
-def _rows(n: int) -> str:
-    return f"{n} row" if n == 1 else f"{n} rows"
+def _rows(n: int) -> Phrase:
+    return Phrase("term.rows_one" if n == 1 else "term.rows_many", count=n)
 
 
 def _first(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:

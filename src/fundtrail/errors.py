@@ -21,8 +21,14 @@ class FundtrailError(Exception):
     """Base of every error the CLI reports without a traceback."""
 
     exit_code = 1
-    # The catalogue heading an uncoded error of this class is shown under.
+    # The catalogue heading an uncoded error of this class is shown under; a subclass names its own
+    # in its class line (``class RosterError(FundtrailError, heading="error.roster")``) or inherits it.
     heading = "error.fundtrail"
+
+    def __init_subclass__(cls, heading: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if heading is not None:
+            cls.heading = heading
 
     def __init__(self, message: str | None = None, *, code: str | None = None, **params: Any) -> None:
         if code is None and message is None:
@@ -44,43 +50,45 @@ def _rebuild(cls: type[FundtrailError], message: str, code: str | None, params: 
     return cls(message, code=code, **params)
 
 
-class CaseConfigError(FundtrailError):
+class CaseConfigError(FundtrailError, heading="error.case_config"):
     """case.toml is unreadable, has unknown keys, or names files that are not there."""
 
-    heading = "error.case_config"
 
-
-class InputSchemaError(FundtrailError):
+class InputSchemaError(FundtrailError, heading="error.input_schema"):
     """An evidence file lacks a required column or cannot be read at all."""
 
-    heading = "error.input_schema"
 
-
-class RosterError(FundtrailError):
+class RosterError(FundtrailError, heading="error.roster"):
     """The roster gives one code name to two people on the same day, or a period is inverted."""
 
-    heading = "error.roster"
+    @classmethod
+    def of_conflicts(cls, conflicts: list[tuple[str, str | None, str]]) -> RosterError:
+        """The error for rows of roster_conflicts (roster_row, other_row, problem), one line each.
+
+        The SQL writes each problem in English; it is read back against the
+        catalogue's ``roster_problem.*`` templates so it reads in any language.
+        """
+        from fundtrail.messages import Lines, Phrase, read_back
+
+        lines = []
+        for row, other, problem in conflicts:
+            found = read_back("roster_problem", problem)
+            said = Phrase(found[0], **found[1]) if found else problem
+            lines.append(Phrase("roster.pair" if other else "roster.row", row=row, other=other, problem=said))
+        return cls(code="roster.conflicts", lines=Lines(lines))
 
 
-class SqlStepError(FundtrailError):
+class SqlStepError(FundtrailError, heading="error.sql_step"):
     """A SQL file failed; the message names the file and the statement."""
 
-    heading = "error.sql_step"
 
-
-class InvariantError(FundtrailError):
+class InvariantError(FundtrailError, heading="error.invariant"):
     """A balancing rule broke: counts or amounts that must tie out do not."""
 
-    heading = "error.invariant"
 
-
-class OutputFolderError(FundtrailError):
+class OutputFolderError(FundtrailError, heading="error.output_folder"):
     """The output folder is one a run must not replace, cannot be written, or another run holds it."""
 
-    heading = "error.output_folder"
 
-
-class RunEnvironmentError(FundtrailError):
+class RunEnvironmentError(FundtrailError, heading="error.run_environment"):
     """Something the run needs beside the case cannot be used: Prefect's home folder, for one."""
-
-    heading = "error.run_environment"

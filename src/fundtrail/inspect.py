@@ -117,7 +117,7 @@ def inspect_file(path: Path) -> dict[str, Any]:
     """What the file is: detected preset or kind, confidence and runner-up, encoding, header line, columns, counts."""
     path = Path(path)
     if not path.is_file():
-        raise InputSchemaError(f"{path}: no such file")
+        raise InputSchemaError(code="inspect.no_such_file", path=path)
     file_format = FORMAT_BY_SUFFIX.get(path.suffix.lower(), "csv")
     matches = []
     for preset in _candidates(path).values():

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from fundtrail.seeds import seed_values
+
 ColumnType = Literal["text", "ts", "date", "money", "direction", "row"]
 
 SCHEMA_FILE = Path(__file__).with_name("kinds.toml")
-COLUMN_KEYS = {"name", "type", "required", "needed", "identifier", "keep_text", "values", "meaning"}
+COLUMN_KEYS = {"name", "type", "required", "needed", "identifier", "keep_text", "values", "seed", "meaning"}
 CELL_TYPES = ("text", "ts", "date", "money", "direction")
 # DuckDB types of staged columns; "row" is source_row, the physical row a loaded row came from.
 SQL_TYPES = {"text": "VARCHAR", "ts": "TIMESTAMPTZ", "date": "DATE", "money": "DECIMAL(18,2)", "row": "BIGINT"}
@@ -53,7 +55,9 @@ def _read_schema(path: Path) -> dict[str, Kind]:
             unknown = set(spec) - COLUMN_KEYS
             if unknown or spec["type"] not in CELL_TYPES:
                 raise ValueError(f"{path}: {name}.{spec['name']}: unknown keys {unknown} or type {spec['type']!r}")
-            columns.append(Column(**{**spec, "values": tuple(spec.get("values", ()))}))
+            seed = spec.pop("seed", None)
+            values = seed_values(seed) if seed else tuple(spec.get("values", ()))
+            columns.append(Column(**{**spec, "values": values}))
         kinds[name] = Kind(name, body["grain"], tuple(columns))
     return kinds
 
@@ -79,6 +83,19 @@ def staged_columns(kind: str) -> tuple[Column, ...]:
     column but ``direction`` (bank amounts are signed: + in, - out), then the kept texts."""
     kept = tuple(Column(c.name + TEXT_SUFFIX, "text") for c in KINDS[kind] if c.keep_text)
     return (*ROW_IDENTITY, *(c for c in KINDS[kind] if c.type != "direction"), *kept)
+
+
+def money_column(kind: str) -> str | None:
+    """The money column a kind's control totals sum: ``amount``, else its first money column, if any."""
+    names = [c.name for c in KINDS[kind] if c.type == "money"]
+    if "amount" in names:
+        return "amount"
+    return names[0] if names else None
+
+
+def signed_money(kind: str) -> bool:
+    """Whether the kind's money is signed, + in and − out: its amount may be read with a direction."""
+    return any(c.type == "direction" for c in KINDS[kind])
 
 
 ROLES = column("roster", "role").values

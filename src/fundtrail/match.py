@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
 
+import duckdb
 import numpy as np
 import polars as pl
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from fundtrail import sqlrun
 
 MATCH_SCHEMA = {"left": pl.String, "right": pl.String, "cost": pl.Int64}
 SPLIT_SCHEMA = {"entry_id": pl.String, "payment_id": pl.String}
@@ -529,22 +532,16 @@ def find_splits(
 
 
 def _id_ranks(ids: pl.Series) -> pl.DataFrame:
-    """``payment_id, payment_rank``: ids ``<file>:<row>`` ranked by file, then row number, then id.
-
-    The same order as entry_candidates.sql's right_order (DuckDB's
-    regexp_extract gives '' where the pattern fails, hence fill_null).
-    """
-    return (
-        ids.unique()
-        .to_frame("payment_id")
-        .with_columns(
-            file=pl.col("payment_id").str.extract(r"^(.*):[0-9]+$", 1).fill_null(""),
-            row=pl.col("payment_id").str.extract(r":([0-9]+)$", 1).cast(pl.Int64, strict=False),
-        )
-        .sort("file", "row", "payment_id", nulls_last=True)
-        .with_row_index("payment_rank")
-        .select("payment_id", pl.col("payment_rank").cast(pl.Int64))
-    )
+    """``payment_id, payment_rank``: ids ranked by the row-id order of sql/macros/row_id_order.sql
+    (file, then row number, then id), as entry_candidates.sql ranks them for single matches; the
+    macro runs in a DuckDB of its own so that the order is written once."""
+    payment_ids = ids.unique().to_frame("payment_id")
+    with duckdb.connect() as con:
+        sqlrun.build(con, ["row_id_order"])
+        return con.sql(
+            "select payment_id, (dense_rank() over (order by row_id_order(payment_id)) - 1)::BIGINT as payment_rank"
+            " from payment_ids"
+        ).pl()
 
 
 def _earliest_subset(

@@ -18,6 +18,8 @@ This module imports nothing of fundtrail's, so every module may use it.
 from __future__ import annotations
 
 import functools
+import re
+import string
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -52,23 +54,37 @@ class Phrase:
         return hash((self.code, tuple(sorted(self.params))))
 
 
-class Alternatives:
-    """Header texts a column may have, each quoted: ``'交易时间' or '时间'`` / ``'交易时间' 或 '时间'``."""
+class _Texts:
+    """Texts that make one piece of a message in any language; equal when of one kind with the same texts."""
 
-    def __init__(self, texts: tuple[str, ...] | list[str]) -> None:
-        self.texts = tuple(texts)
+    def __init__(self, items: tuple[Any, ...] | list[Any]) -> None:
+        self.items = tuple(items)
 
     def render(self, lang: str) -> str:
-        return text("term.or", lang).join(repr(t) for t in self.texts)
+        raise NotImplementedError
 
     def __str__(self) -> str:
         return self.render("en")
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Alternatives) and self.texts == other.texts
+        return type(other) is type(self) and self.items == other.items
 
     def __hash__(self) -> int:
-        return hash(self.texts)
+        return hash(self.items)
+
+
+class Alternatives(_Texts):
+    """Header texts a column may have, each quoted: ``'交易时间' or '时间'`` / ``'交易时间' 或 '时间'``."""
+
+    def render(self, lang: str) -> str:
+        return text("term.or", lang).join(repr(t) for t in self.items)
+
+
+class Lines(_Texts):
+    """Pieces of a message shown one per line, each a Phrase or a text kept as it is."""
+
+    def render(self, lang: str) -> str:
+        return "\n".join(item.render(lang) if isinstance(item, Phrase) else item for item in self.items)
 
 
 @functools.cache
@@ -98,7 +114,7 @@ def check_lang(lang: str) -> str:
 def text(code: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     """The message ``code`` in ``lang``, its fields filled from ``params``."""
     template = catalogue()["messages"][code][check_lang(lang)]
-    rendered = {k: v.render(lang) if isinstance(v, (Phrase, Alternatives)) else v for k, v in params.items()}
+    rendered = {k: v.render(lang) if isinstance(v, (Phrase, _Texts)) else v for k, v in params.items()}
     return template.format_map(rendered)
 
 
@@ -135,6 +151,39 @@ def reason_label(reason: str | None, lang: str = DEFAULT_LANG) -> str:
                 detail = detail[:-1]
             return f"{labels[code]} ({code})：{detail}"
     return reason
+
+
+def read_back(prefix: str, sentence: str) -> tuple[str, dict[str, str]] | None:
+    """The code under ``prefix`` whose English template wrote ``sentence``, and the values it was given; None if none.
+
+    For the few sentences written outside Python, in English, into an output that keeps
+    them so (SQL writes why a review decision is stale into decisions.csv): reading one
+    back against the catalogue's en templates lets it be shown in another language. The
+    template with the most fixed text that matches wins (``the entry takes no payment
+    now`` before ``the entry takes {payments} now``).
+    """
+    for code, pattern in _english_patterns(prefix):
+        found = pattern.fullmatch(sentence)
+        if found:
+            return code, found.groupdict()
+    return None
+
+
+@functools.cache
+def _english_patterns(prefix: str) -> list[tuple[str, re.Pattern[str]]]:
+    patterns = []
+    for code, texts in catalogue()["messages"].items():
+        if not code.startswith(f"{prefix}."):
+            continue
+        parts, seen, fixed = [], set(), 0
+        for literal, field, _spec, _conversion in string.Formatter().parse(texts["en"]):
+            parts.append(re.escape(literal))
+            fixed += len(literal)
+            if field is not None:
+                parts.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
+                seen.add(field)
+        patterns.append((-fixed, code, re.compile("".join(parts), re.DOTALL)))
+    return [(code, pattern) for _fixed, code, pattern in sorted(patterns)]
 
 
 def reason_codes() -> tuple[str, ...]:

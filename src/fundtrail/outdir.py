@@ -17,8 +17,10 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from fundtrail import messages
 from fundtrail.errors import OutputFolderError
 
 MANIFEST = "manifest.json"
@@ -31,48 +33,39 @@ _held: dict[Path, int] = {}
 def check_output_folder(out_dir: str | Path, case_dir: Path | None = None) -> Path:
     """The resolved OUT_DIR, or OutputFolderError naming why a run must not replace it."""
     if not str(out_dir).strip():
-        raise OutputFolderError("--out is empty: name the output folder")
+        raise OutputFolderError(code="outdir.empty_out")
     out = Path(out_dir).resolve()
     if out.parent == out:
-        raise OutputFolderError(f"{out}: the output folder cannot be the root of the file system")
+        raise OutputFolderError(code="outdir.root", out=out)
     if case_dir is not None:
         case_dir = Path(case_dir).resolve()
         if out == case_dir or out.is_relative_to(case_dir):
-            raise OutputFolderError(f"{out}: the output folder must not be inside the case folder {case_dir}")
+            raise OutputFolderError(code="outdir.inside_case", out=out, case_dir=case_dir)
         if case_dir.is_relative_to(out):
-            raise OutputFolderError(
-                f"{out}: the output folder holds the case folder {case_dir}; a run replaces its output "
-                "folder as a whole, so give a folder of its own"
-            )
+            raise OutputFolderError(code="outdir.holds_case", out=out, case_dir=case_dir)
     cwd = Path.cwd().resolve()
     if cwd.is_relative_to(out):
-        raise OutputFolderError(
-            f"{out}: the output folder is (or holds) the current folder; a run replaces its output folder "
-            "as a whole, so give a folder of its own"
-        )
-    if out.exists() and not out.is_dir():
-        raise OutputFolderError(f"{out}: the output folder is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not is_run_output(out):
-        raise OutputFolderError(
-            f"{out}: the output folder is not empty and holds no {MANIFEST} of an earlier fundtrail run; "
-            "a run replaces its output folder as a whole, so give a new or empty folder"
-        )
-    _check_writable(out)
-    return out
+        raise OutputFolderError(code="outdir.holds_cwd", out=out)
+    return _replaceable(out, is_run_output, is_file="outdir.is_file", not_empty="outdir.not_empty")
 
 
 def check_generate_folder(out_dir: str | Path) -> Path:
     """Where ``generate`` may write: nothing there yet, an empty folder, or a case it generated earlier."""
     if not str(out_dir).strip():
-        raise OutputFolderError("--out is empty: name the folder to write the case into")
+        raise OutputFolderError(code="outdir.generate_empty_out")
     out = Path(out_dir).resolve()
+    return _replaceable(out, is_generated_case, is_file="outdir.generate_is_file", not_empty="outdir.generate_not_empty")
+
+
+def _replaceable(out: Path, made_earlier: Callable[[Path], bool], *, is_file: str, not_empty: str) -> Path:
+    """``out`` if a command may replace it (missing, empty, or ``made_earlier`` by fundtrail) and write beside it.
+
+    ``is_file`` and ``not_empty`` are the catalogue codes of the two refusals, which name the command's folder.
+    """
     if out.exists() and not out.is_dir():
-        raise OutputFolderError(f"{out}: is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not is_generated_case(out):
-        raise OutputFolderError(
-            f"{out}: the folder is not empty and is not a case fundtrail generated (no truth.json beside "
-            "case.toml); generate replaces its folders, so give a new or empty folder"
-        )
+        raise OutputFolderError(code=is_file, out=out)
+    if out.is_dir() and any(out.iterdir()) and not made_earlier(out):
+        raise OutputFolderError(code=not_empty, out=out, manifest=MANIFEST)
     _check_writable(out)
     return out
 
@@ -109,10 +102,7 @@ def lock(out: Path) -> None:
         except BlockingIOError:
             holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
             os.close(fd)
-            raise OutputFolderError(
-                f"{out}: another fundtrail run (PID {holder}) is writing this output folder; "
-                "wait for it to finish or choose another --out"
-            ) from None
+            raise OutputFolderError(code="outdir.locked", out=out, holder=holder) from None
         # The holder before us removes the file when it lets go: a lock on a removed file is no lock.
         try:
             same = os.stat(lock_path).st_ino == os.fstat(fd).st_ino
@@ -136,13 +126,14 @@ def unlock(out: Path) -> None:
         os.close(fd)
 
 
-def remove_stale(out: Path) -> list[str]:
+def remove_stale(out: Path, lang: str = "en") -> list[str]:
     """Folders interrupted runs left beside OUT_DIR (their PID is gone): removed, or put back.
 
     Called with the lock held, so no live run owns them. A ``.previous-PID``
     folder is the last finished output, moved aside when its run was stopped
     between the two renames of finish_run: it goes back to OUT_DIR if that is
-    missing. Returns one sentence per folder, for the user.
+    missing. Returns one sentence per folder, for the user, in ``lang`` (the
+    run's; English for a caller that names none).
     """
     notes = []
     prefix = f".{out.name}."
@@ -153,12 +144,12 @@ def remove_stale(out: Path) -> list[str]:
                 continue
             if kind == "previous" and not out.exists():
                 leftover.rename(out)
-                notes.append(f"put back {out}, the output an interrupted run (PID {pid}) had moved aside")
+                notes.append(messages.text("outdir.put_back", lang, out=out, pid=pid))
             else:
                 shutil.rmtree(leftover)
-                notes.append(f"removed {leftover}, left by an interrupted run (PID {pid})")
+                notes.append(messages.text("outdir.removed", lang, folder=leftover, pid=pid))
     for note in notes:
-        print(f"fundtrail: {note}", file=sys.stderr)
+        print(messages.text("cli.prefix", lang, message=note), file=sys.stderr)
     return notes
 
 
@@ -186,7 +177,7 @@ def _check_writable(out: Path) -> None:
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
-        raise OutputFolderError(f"{out}: {parent} is a file, not a folder")
+        raise OutputFolderError(code="outdir.parent_is_file", out=out, parent=parent)
     folders = [parent]
     if out.is_dir():
         folders += [Path(root) for root, _dirs, _files in os.walk(out)]
@@ -196,7 +187,4 @@ def _check_writable(out: Path) -> None:
             os.close(fd)
             os.unlink(probe)
         except OSError as exc:
-            raise OutputFolderError(
-                f"{out}: cannot write into {folder} ({exc.strerror}); the run needs to write there "
-                "to replace the output folder"
-            ) from None
+            raise OutputFolderError(code="outdir.not_writable", out=out, folder=folder, reason=exc.strerror) from None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import duckdb
 
-from fundtrail import sqlrun
+from fundtrail import messages, sqlrun
 from fundtrail.kinds import KINDS
 
 EXCLUDED_PREFIX = "excluded by review: "
@@ -131,8 +131,8 @@ def add_linked_matches(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def stale_warnings(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
-    """One ``{code, message}`` per stale decision, in decision order, for the manifest and reports."""
+def stale_warnings(con: duckdb.DuckDBPyConnection, lang: str = messages.DEFAULT_LANG) -> list[dict[str, str]]:
+    """One ``{code, message}`` per stale decision, in decision order, for the manifest and reports; ``message`` in ``lang``."""
     sqlrun.build(con, ["decision_outcomes"])
     found = con.execute(
         """
@@ -145,11 +145,35 @@ def stale_warnings(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
     return [
         {
             "code": STALE_CODE,
-            "message": f"{decision_id}: {' '.join(filter(None, (action, target)))} is stale, "
-            f"so it changes nothing: {detail}",
+            "message": messages.text(
+                "warning.stale_decision", lang, decision=decision_id, what=" ".join(filter(None, (action, target))),
+                detail=stale_detail(detail, lang),
+            ),
         }
         for decision_id, action, target, detail in found
     ]
+
+
+# Details whose value lists items SQL joined with ", ": each item read back on its own (decision_item.*).
+_LISTED = {"decision.rejected": "payments", "decision.outside_window": "payments"}
+
+
+def stale_detail(detail: str | None, lang: str) -> str:
+    """Why a decision is stale, in ``lang``: the English sentence the SQL wrote (decisions.csv keeps it) read back
+    as its catalogue code (``decision.*``); a sentence no template wrote is shown as it is."""
+    found = messages.read_back("decision", detail or "")
+    if found is None:
+        return detail or ""
+    code, values = found
+    if code == "decision.already_quarantined":
+        values["reason"] = messages.reason_label(values["reason"], lang)
+    if code in _LISTED:
+        items = values[_LISTED[code]].split(", ")
+        read = [messages.read_back("decision_item", item) for item in items]
+        values[_LISTED[code]] = ", ".join(
+            messages.text(r[0], lang, **r[1]) if r else item for item, r in zip(items, read)
+        )
+    return messages.text(code, lang, **values)
 
 
 def _move_excluded_rows(con: duckdb.DuckDBPyConnection, kind: str) -> None:

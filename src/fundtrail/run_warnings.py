@@ -29,11 +29,7 @@ def run_warnings(con: duckdb.DuckDBPyConnection, lang: str = messages.DEFAULT_LA
         {"code": code, "message": message(code, lang, source=source, account=account, count=count)}
         for code, source, account, count in rows
     ]
-    stale = [
-        {"code": w["code"], "message": messages.text("warning.stale_decision", lang, message=w["message"])}
-        for w in review.stale_warnings(con)
-    ]
-    return found + stale
+    return found + review.stale_warnings(con, lang)
 
 
 def message(code: str, lang: str, *, source: str | None = None, account: str | None = None, count: int = 0) -> str:

@@ -5,9 +5,9 @@ file (``sql/core/transfers.sql`` → ``transfers``) and starts with a header
 comment stating its grain and inputs. A file under ``sql/macros/`` defines
 one DuckDB macro named after it, an expression several models share (its
 header says what it takes and gives); models that call it depend on it, and
-it is created anew whenever a build needs it. The staging views ``stg_<kind>`` are
-models too, their SQL made from kinds.toml (``fundtrail.staging``) rather
-than read from a file. Dependencies are read from the SQL itself (any other
+it is created anew whenever a build needs it. The staging views ``stg_<kind>`` and
+``staged_money`` are models too, their SQL made from kinds.toml
+(``fundtrail.staging``) rather than read from a file. Dependencies are read from the SQL itself (any other
 model's name used as a word), so ``build(con, targets)`` runs just the
 models a step needs, in dependency order, like ``dbt run --select +target``.
 A failure is re-raised as SqlStepError naming the file and the statement.
@@ -15,14 +15,13 @@ A failure is re-raised as SqlStepError naming the file and the statement.
 A seed is data the rules read, kept once as a CSV file: ``sql/seeds/<name>.csv``
 becomes the table ``<name>`` (every column text, in file order, plus
 ``seed_order`` counted from 1) when a model uses it, and Python reads the same
-file with ``seed_rows``. Roles, liability bases, tiers and record categories
-live there.
+file with ``seed_rows`` (from ``fundtrail.seeds``, which kinds.toml's
+``seed`` columns read too). Roles, liability bases, tiers and record
+categories live there.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -34,13 +33,14 @@ from fundtrail import staging
 from fundtrail.errors import SqlStepError
 from fundtrail.kinds import KINDS
 from fundtrail.resources import resource_dir
+from fundtrail.seeds import SEED_FOLDER, csv_rows, seed_files, seed_rows  # noqa: F401  (callers read seed_rows here)
 
 if TYPE_CHECKING:
     import duckdb
     import polars as pl
 
 LAYERS = ("macros", "core", "marts", "info", "trace")
-SEED_LAYER = "seeds"
+SEED_LAYER = SEED_FOLDER
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LINE_COMMENT = re.compile(r"--[^\n]*")
 # Text in quotes is data, not a model name: a status 'unvalidated' is no use of the unvalidated mart.
@@ -60,22 +60,10 @@ class Model:
 @cache
 def seeds(sql_root: Path | None = None) -> dict[str, Model]:
     """Every ``sql/seeds/<name>.csv``, as a model whose text is the CSV, with no dependencies."""
-    root = sql_root or resource_dir("sql")
     return {
-        path.stem: Model(
-            path.stem, SEED_LAYER, f"sql/{SEED_LAYER}/{path.name}", path.read_text(encoding="utf-8"), frozenset()
-        )
-        for path in sorted((root / SEED_LAYER).glob("*.csv"))
+        name: Model(name, SEED_LAYER, f"sql/{SEED_LAYER}/{path.name}", path.read_text(encoding="utf-8"), frozenset())
+        for name, path in seed_files(sql_root).items()
     }
-
-
-def seed_rows(name: str, sql_root: Path | None = None) -> list[dict[str, str]]:
-    """The rows of ``sql/seeds/<name>.csv`` in file order, every value text."""
-    return _csv_rows(seeds(sql_root)[name].sql)
-
-
-def _csv_rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
 
 
 @cache
@@ -84,12 +72,13 @@ def models(sql_root: Path | None = None) -> dict[str, Model]:
     found: dict[str, tuple[str, str, str]] = {
         f"stg_{kind}": ("staging", f"kinds.toml ({kind})", staging.view_sql(kind)) for kind in KINDS
     }
+    found["staged_money"] = ("staging", "kinds.toml (every kind)", staging.staged_money_sql())
     found |= {name: (SEED_LAYER, seed.origin, seed.sql) for name, seed in seeds(sql_root).items()}
     for layer in LAYERS:
         for path in sorted((root / layer).glob("*.sql")):
             origin = f"sql/{layer}/{path.name}"
             if path.stem in found:
-                raise SqlStepError(f"{origin}: model {path.stem} is also defined in {found[path.stem][1]}")
+                raise SqlStepError(code="sqlrun.defined_twice", origin=origin, model=path.stem, other=found[path.stem][1])
             found[path.stem] = (layer, origin, path.read_text(encoding="utf-8"))
     result = {}
     for name, (layer, origin, sql) in found.items():
@@ -112,7 +101,7 @@ def build_order(
     known = {**seeds(sql_root), **models(sql_root)}
     missing = [t for t in targets if t not in known]
     if missing:
-        raise SqlStepError(f"no SQL file defines {', '.join(missing)}")
+        raise SqlStepError(code="sqlrun.undefined", models=", ".join(missing))
     needed: set[str] = set()
     stack = list(targets)
     while stack:
@@ -125,7 +114,7 @@ def build_order(
     try:
         return [known[n] for n in sorter.static_order()]
     except CycleError as exc:
-        raise SqlStepError(f"SQL models depend on each other in a cycle: {exc.args[1]}") from None
+        raise SqlStepError(code="sqlrun.cycle", cycle=exc.args[1]) from None
 
 
 def build(con: duckdb.DuckDBPyConnection, targets: list[str], sql_root: Path | None = None) -> list[str]:
@@ -151,14 +140,14 @@ def execute_file(con: duckdb.DuckDBPyConnection, model: Model) -> None:
         except duckdb.Error as exc:
             first_line = next((ln for ln in statement.splitlines() if ln.strip() and not ln.strip().startswith("--")), "")
             raise SqlStepError(
-                f"{model.origin}: {type(exc).__name__}: {exc}\n"
-                f"  in the statement starting: {first_line.strip()[:120]}"
+                code="sqlrun.failed", origin=model.origin, error=type(exc).__name__, detail=str(exc),
+                statement=first_line.strip()[:120],
             ) from None
 
 
 def load_seed(con: duckdb.DuckDBPyConnection, seed: Model) -> None:
     """The seed's rows as table ``<name>``: its columns as text, in file order, then seed_order."""
-    rows = [{**row, "seed_order": number} for number, row in enumerate(_csv_rows(seed.sql), 1)]
+    rows = [{**row, "seed_order": number} for number, row in enumerate(csv_rows(seed.sql), 1)]
     table = _identifier(seed.name)  # a file name under sql/seeds/, quoted
     con.execute(f"create or replace table {table} as select unnest(?, recursive := true)", [rows])
 

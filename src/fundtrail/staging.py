@@ -3,14 +3,18 @@
 - ``view_sql(kind)``: the SQL of ``stg_<kind>``, a view over ``landing_<kind>`` that casts
   each staged column to its type. ``sqlrun`` lists these views among the models, so they are
   built like any file under sql/ (docs/design.md says why the layer stays).
+- ``staged_money_sql()``: the view ``staged_money``, every staged row's file and money, over
+  all the stg views (``staged_files`` counts it against what ingest loaded).
 - ``suite(kind, own_checks)``: the expectation suite ``expectations/stg_<kind>.json``: the
   checks every kind gets from its columns (exact columns and types, required columns never
   empty, row identity, ``values``), then the kind's own checks written in the file by hand.
 - ``column_table(kind)``: the kind's column table in docs/case-format.md.
+- ``with_seeded_values(name, suite)``: a mart suite whose value checks list what a seed lists
+  (roles, bases, tiers, categories: ``SEEDED_CHECKS``), those lists made from the seed.
 
 The suites and the docs are checked-in files (GX reads suites from expectations/, users read
-docs/); ``python -m fundtrail.staging`` rewrites what of them comes from kinds.toml, and the
-tests fail while a file differs from what it would write.
+docs/); ``python -m fundtrail.staging`` rewrites what of them comes from kinds.toml and the
+seeds, and the tests fail while a file differs from what it would write.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fundtrail.kinds import KINDS, ROW_IDENTITY, SCHEMA, SQL_TYPES, Column, staged_columns
+from fundtrail.kinds import KINDS, ROW_IDENTITY, SCHEMA, SQL_TYPES, Column, money_column, signed_money, staged_columns
+from fundtrail.seeds import seed_values
 
 # How DuckDB's DESCRIBE names each staged type (regular expressions, as the check matches them).
 DESCRIBED_TYPES = {
@@ -32,6 +37,16 @@ DESCRIBED_TYPES = {
     "DECIMAL(18,2)": r"DECIMAL\(18,2\)",
 }
 REPO = Path(__file__).resolve().parents[2]
+# The mart suites' checks whose values are a seed's: (suite, check) → seed (sql/seeds/<seed>.csv).
+# A check lists them in its value_set, or in its query's `not in (...)`, and its description.
+SEEDED_CHECKS = {
+    ("defendants", "roles_known"): "roles",
+    ("defendants", "liable_basis_in_set"): "liability_bases",
+    ("defendants", "tier_in_set"): "fraud_tiers",
+    ("info_defendants", "tier_in_set"): "info_tiers",
+    ("info_records", "category_in_set"): "record_categories",
+}
+SEEDED_SUITES = tuple(dict.fromkeys(suite for suite, _ in SEEDED_CHECKS))
 
 
 def view_sql(kind: str) -> str:
@@ -43,6 +58,22 @@ def view_sql(kind: str) -> str:
     )
     columns = ",\n".join(f"    {c.name}::{SQL_TYPES[c.type]} as {c.name}" for c in staged_columns(kind))
     return header + f"create or replace view stg_{kind} as\nselect\n{columns}\nfrom landing_{kind};\n"
+
+
+def staged_money_sql() -> str:
+    header = (
+        "-- staged_money: one row per staged row of every kind: its file, its money and whether that money\n"
+        "-- is signed (+ in, - out). The money is the column ingest sums (kinds.money_column: amount, else\n"
+        "-- the kind's only money column); null where the kind has none.\n"
+        "-- Inputs: every stg_<kind>. Made by fundtrail.staging from src/fundtrail/kinds.toml.\n"
+    )
+    selects = []
+    for kind in KINDS:
+        signed = "true" if signed_money(kind) else "false"
+        money = f"{money_column(kind) or 'null'}::{SQL_TYPES['money']}"
+        selects.append(f"select source, {signed} as signed, {money} as money from stg_{kind}")
+    union = "\nunion all\n".join(selects)
+    return header + f"create or replace view staged_money as\n{union};\n"
 
 
 def suite(kind: str, own_checks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -106,6 +137,27 @@ def suite(kind: str, own_checks: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def with_seeded_values(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Suite ``name`` with the values of each of its SEEDED_CHECKS made from the seed, in seed order."""
+    expectations = []
+    for check in data["expectations"]:
+        seed = SEEDED_CHECKS.get((name, check["meta"]["check"]))
+        if seed is not None:
+            values = seed_values(seed)
+            kwargs = dict(check["kwargs"])
+            if "value_set" in kwargs:
+                kwargs["value_set"] = list(values)
+            else:
+                quoted = ", ".join(f"'{value}'" for value in values)
+                kwargs["unexpected_rows_query"] = re.sub(
+                    r"not in \('[^)]*'\)", f"not in ({quoted})", kwargs["unexpected_rows_query"]
+                )
+            description = re.sub(r"one of: [^.]*\.", f"one of: {', '.join(values)}.", check["description"])
+            check = {**check, "kwargs": kwargs, "description": description}
+        expectations.append(check)
+    return {**data, "expectations": expectations}
+
+
 def own_checks(kind: str, written: dict[str, Any]) -> list[dict[str, Any]]:
     """The checks of a suite file that its kind's columns do not imply: the ones written by hand."""
     derived = {c["meta"]["check"] for c in suite(kind, [])["expectations"]}
@@ -149,12 +201,15 @@ def with_column_tables(doc: str) -> str:
 
 
 def write_files(repo: Path = REPO) -> list[Path]:
-    """Rewrite the suites and the docs' column tables from kinds.toml; returns the files that changed."""
+    """Rewrite the suites and the docs' column tables from kinds.toml and the seeds; returns the files that changed."""
     changed = []
     for kind in KINDS:
         path = repo / "expectations" / f"stg_{kind}.json"
         written = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         changed += _write(path, suite_text(suite(kind, own_checks(kind, written))))
+    for name in SEEDED_SUITES:
+        path = repo / "expectations" / f"{name}.json"
+        changed += _write(path, suite_text(with_seeded_values(name, json.loads(path.read_text(encoding="utf-8")))))
     doc = repo / "docs" / "case-format.md"
     changed += _write(doc, with_column_tables(doc.read_text(encoding="utf-8")))
     return changed

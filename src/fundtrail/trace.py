@@ -137,8 +137,8 @@ def check_conservation(con: duckdb.DuckDBPyConnection) -> None:
     if broken:
         method, account, lots_in, lots_out, ended = broken[0]
         raise InvariantError(
-            f"tracing does not balance in account {account} under {method}: lots in {_yuan(lots_in)} ≠ "
-            f"lots out {_yuan(lots_out)} + end points {_yuan(ended)}"
+            code="trace.unbalanced", account=account, method=method, lots_in=_yuan(lots_in),
+            lots_out=_yuan(lots_out), ended=_yuan(ended),
         )
 
 
@@ -765,7 +765,7 @@ def _split_by_claims(total: int, claims: dict[int, int]) -> dict[int, int]:
     """total fen in proportion to claims (origin → weight), by largest remainder, ties to the lower origin; no zero shares."""
     whole = sum(claims.values())
     if not whole:
-        raise InvariantError(f"{_yuan(total)} of victims' money at account level could not be traced to any victim")
+        raise InvariantError(code="trace.untraced", amount=_yuan(total))
     shares = {origin: total * weight // whole for origin, weight in claims.items()}
     left = total - sum(shares.values())
     for origin in sorted(claims, key=lambda o: (-(total * claims[o] - shares[o] * whole), o))[:left]:
@@ -783,7 +783,7 @@ def recovery_allotments(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         "select freeze_id, account_no, amount from trace_freezes order by account_no, freeze_id"
     ).fetchall():
         if amount < 0:
-            raise FundtrailError(f"{freeze_id}: frozen amount {amount} of account {account} is negative")
+            raise FundtrailError(code="trace.negative_freeze", freeze=freeze_id, amount=amount, account=account)
         freezes.append((freeze_id, account, int(amount * 100)))
     claims: dict[tuple[str, str], dict[str, int]] = {}
     for freeze_id, allocation, origin, fen in con.execute(
@@ -911,7 +911,7 @@ def round_largest_remainder(total: int, shares: dict[str, Fraction]) -> dict[str
     the lower victim_id, `unallocated` last.
     """
     if sum(shares.values()) != total:
-        raise InvariantError(f"frozen amount {_yuan(total)} allotted as {_yuan(sum(shares.values()))} before rounding")
+        raise InvariantError(code="trace.allotment", amount=_yuan(total), allotted=_yuan(sum(shares.values())))
     floors = {victim: share.numerator // share.denominator for victim, share in shares.items()}
     left = total - sum(floors.values())
     order = sorted(shares, key=lambda v: (-(shares[v] - floors[v]), v == UNALLOCATED, v))

@@ -44,26 +44,26 @@ def load_user_config(path: Path | None = None) -> UserConfig:
     path = config_path() if path is None else path
     if not path.is_file():
         if os.environ.get("FUNDTRAIL_CONFIG") and path == config_path():
-            raise RunEnvironmentError(f"{path}: FUNDTRAIL_CONFIG names a file that is not there")
+            raise RunEnvironmentError(code="userconfig.missing", path=path)
         return UserConfig()
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RunEnvironmentError(f"{path}: not valid TOML: {exc}") from None
+        raise RunEnvironmentError(code="userconfig.not_toml", path=path, detail=str(exc)) from None
     unknown = sorted(set(raw) - {"run"})
     if unknown:
-        raise RunEnvironmentError(f"{path}: unknown key {unknown[0]} (the user config has only [run])")
+        raise RunEnvironmentError(code="userconfig.unknown_table", path=path, key=unknown[0])
     run = raw.get("run", {})
     if not isinstance(run, dict):
-        raise RunEnvironmentError(f"{path}: run must be a table ([run])")
+        raise RunEnvironmentError(code="userconfig.run_not_table", path=path)
     unknown = sorted(set(run) - RUN_KEYS)
     if unknown:
-        raise RunEnvironmentError(f"{path}: unknown key run.{unknown[0]} (known: {', '.join(sorted(RUN_KEYS))})")
+        raise RunEnvironmentError(code="userconfig.unknown_key", path=path, key=unknown[0], known=", ".join(sorted(RUN_KEYS)))
     dask, workers = run.get("dask"), run.get("workers")
     if dask is not None and (not isinstance(dask, str) or not DASK_ADDRESS.fullmatch(dask)):
-        raise RunEnvironmentError(f'{path}: run.dask = {dask!r} must be a scheduler address like "tcp://10.0.0.5:8786"')
+        raise RunEnvironmentError(code="userconfig.dask", path=path, value=dask)
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
-        raise RunEnvironmentError(f"{path}: run.workers = {workers!r} must be a whole number ≥ 1")
+        raise RunEnvironmentError(code="userconfig.workers", path=path, value=workers)
     if dask is not None and workers is not None:
-        raise RunEnvironmentError(f"{path}: run.dask and run.workers exclude each other: give one")
+        raise RunEnvironmentError(code="userconfig.dask_and_workers", path=path)
     return UserConfig(path, dask, workers)

@@ -227,7 +227,7 @@ def _read(case: CaseConfig, source: Source, layout: Layout, index: int, file: Ba
         raise undecodable(file.path, layout, exc) from None
     parts = text.split("\n", layout.skip_rows + 1)
     if len(parts) <= layout.skip_rows or (len(parts) == layout.skip_rows + 1 and not parts[-1]):
-        raise InputSchemaError(f"{file.path}: no header row at line {layout.skip_rows + 1}")
+        raise InputSchemaError(code="readers.no_header_line", path=file.path, line=layout.skip_rows + 1)
     header_line = parts[layout.skip_rows].rstrip("\r")
     body = parts[layout.skip_rows + 1] if len(parts) > layout.skip_rows + 1 else ""
     if '"' in header_line:

@@ -18,6 +18,7 @@ from fundtrail.config import CaseConfig, Source
 from fundtrail.ingest import cells
 from fundtrail.ingest.readers import EXTRA_FIELDS, SPREADSHEET_FORMATS, Layout, RawTable, header_index
 from fundtrail.kinds import KINDS, TEXT_SUFFIX, Column, staged_columns
+from fundtrail.kinds import money_column as stats_money_column  # staging's staged_money sums the same column
 
 
 LANDING_TYPES: dict[str, pl.DataType] = {
@@ -282,14 +283,6 @@ def _exclusions(layout: Layout, headers: list[str]) -> list[pl.Expr]:
             )
         )
     return rules
-
-
-def stats_money_column(kind: str) -> str | None:
-    """The money column a kind's control totals sum: ``amount``, else its first money column, if any."""
-    names = [c.name for c in KINDS[kind] if c.type == "money"]
-    if "amount" in names:
-        return "amount"
-    return names[0] if names else None
 
 
 def write_parsed_rows(

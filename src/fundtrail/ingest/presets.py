@@ -67,10 +67,11 @@ from typing import Any, Callable
 
 from fundtrail.errors import CaseConfigError
 from fundtrail.kinds import KINDS
+from fundtrail.messages import Phrase
 from fundtrail.resources import resource_dir
 
 Headers = tuple[str, ...]
-Fail = Callable[[str], CaseConfigError]
+Fail = Callable[[Phrase], CaseConfigError]
 
 # Keys a preset file and a [[source]] share (beyond columns and values).
 MAPPING_KEYS = {"header", "footer", "sign", "split", "exclude", "preamble", "patterns"}
@@ -180,9 +181,9 @@ def resolve_preset(fmt: str, case_dir: Path, fail: Fail) -> Preset:
     if is_preset_path(fmt):
         path = (case_dir / fmt).resolve()
         if Path(fmt).is_absolute() or not path.is_relative_to(case_dir):
-            raise fail(f"= {fmt!r}: a preset file must lie inside the case folder")
+            raise fail(Phrase("presets.outside_case", value=fmt))
         if not path.is_file():
-            raise fail(f"= {fmt!r}: no such preset file ({path})")
+            raise fail(Phrase("presets.no_file", value=fmt, path=path))
         return load_preset_file(path)
     own = case_presets(case_dir)
     if fmt in own:
@@ -190,7 +191,7 @@ def resolve_preset(fmt: str, case_dir: Path, fail: Fail) -> Preset:
     preset = get_preset(fmt)
     if preset is None:
         names = ", ".join(dict.fromkeys([*own, *preset_names()]))
-        raise fail(f"= {fmt!r} is not csv, xlsx, xls nor a preset ({names})")
+        raise fail(Phrase("presets.unknown", value=fmt, names=names))
     return preset
 
 
@@ -198,30 +199,30 @@ def load_preset_file(path: Path) -> Preset:
     try:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CaseConfigError(f"preset {path}: not valid TOML: {exc}") from None
+        raise CaseConfigError(code="presets.not_toml", path=path, detail=str(exc)) from None
     except OSError as exc:
-        raise CaseConfigError(f"preset {path}: cannot be read: {exc.strerror}") from None
+        raise CaseConfigError(code="presets.unreadable", path=path, reason=exc.strerror) from None
 
-    def fail(message: str) -> CaseConfigError:
-        return CaseConfigError(f"preset {path}: {message}")
+    def fail(detail: Phrase) -> CaseConfigError:
+        return CaseConfigError(code="presets.detail", path=path, detail=detail)
 
     unknown = sorted(set(raw) - PRESET_KEYS)
     if unknown:
-        raise fail(f"unknown key {unknown[0]} (allowed: {', '.join(sorted(PRESET_KEYS))})")
+        raise fail(Phrase("presets.unknown_key", key=unknown[0], allowed=", ".join(sorted(PRESET_KEYS))))
     kind = raw.get("kind", "bank_statement")
     if kind not in KINDS:
-        raise fail(f"kind = {kind!r} is not one of {', '.join(KINDS)}")
+        raise fail(Phrase("presets.kind", value=kind, allowed=", ".join(KINDS)))
     known = {c.name for c in KINDS[kind]}
     if not raw.get("title") or not raw.get("header"):
-        raise fail("title and header are required")
+        raise fail(Phrase("presets.title_header"))
     columns = {k: _headers(v, f"columns.{k}", fail) for k, v in _table(raw, "columns", fail).items()}
     values = _table(raw, "values", fail)
     for name in (*columns, *values):
         if name not in known:
-            raise fail(f"{kind} has no column {name!r}")
+            raise fail(Phrase("presets.no_column", kind=kind, column=name))
     encodings = raw.get("encodings", ["utf-8", "gb18030"])
     if not isinstance(encodings, list) or not all(isinstance(e, str) for e in encodings):
-        raise fail("encodings must be a list of codec names")
+        raise fail(Phrase("presets.encodings"))
     marks = _list(raw, "marks", fail)
     for i, mark in enumerate(marks, start=1):
         _regex(mark, f"marks #{i}", fail)
@@ -248,30 +249,30 @@ def parse_mapping(raw: dict[str, Any], kind: str, fail: Fail) -> Mapping:
         _regex(footer, "footer", fail)
     sign = raw.get("sign")
     if sign is not None and sign not in SIGNS:
-        raise fail(f"sign = {sign!r} must be one of {', '.join(SIGNS)}")
+        raise fail(Phrase("mapping.sign", value=sign, allowed=", ".join(SIGNS)))
     split = {k: _headers(v, f"split.{k}", fail) for k, v in _table(raw, "split", fail).items()}
     if set(split) - SPLIT_KEYS:
-        raise fail(f"unknown split key {sorted(set(split) - SPLIT_KEYS)[0]} (allowed: {', '.join(sorted(SPLIT_KEYS))})")
+        raise fail(Phrase("mapping.split_key", key=sorted(set(split) - SPLIT_KEYS)[0], allowed=", ".join(sorted(SPLIT_KEYS))))
     if sign == "out_positive" and {"amount_in", "amount_out"} & set(split):
-        raise fail("sign applies to one signed amount column, not to split.amount_in / amount_out")
+        raise fail(Phrase("mapping.sign_split"))
     if {"time", "date_fallback"} & set(split) and "date" not in split:
-        raise fail("split.time and split.date_fallback need split.date")
+        raise fail(Phrase("mapping.split_date"))
     preamble = dict(_table(raw, "preamble", fail))
     summary = preamble.pop("summary", {})
     if not isinstance(summary, dict):
-        raise fail("preamble.summary must be a table of regexes")
+        raise fail(Phrase("mapping.summary_table"))
     unknown = sorted((set(preamble) - PREAMBLE_KEYS) | (set(summary) - SUMMARY_KEYS))
     if unknown:
-        raise fail(f"unknown preamble key {unknown[0]} (allowed: {', '.join(sorted(PREAMBLE_KEYS | SUMMARY_KEYS))})")
+        raise fail(Phrase("mapping.preamble_key", key=unknown[0], allowed=", ".join(sorted(PREAMBLE_KEYS | SUMMARY_KEYS))))
     for key, pattern in {**preamble, **summary}.items():
         if _regex(pattern, f"preamble {key}", fail).groups < 1:
-            raise fail(f"preamble {key}: the pattern needs a group holding the value")
+            raise fail(Phrase("mapping.preamble_group", key=key))
     exclude = []
     for i, rule in enumerate(_list(raw, "exclude", fail), start=1):
         if not isinstance(rule, dict) or set(rule) - {"column", "values", "pattern", "reason"}:
-            raise fail(f"exclude #{i} takes column, values, pattern and reason")
+            raise fail(Phrase("mapping.exclude_keys", number=i))
         if "values" not in rule and "pattern" not in rule:
-            raise fail(f"exclude #{i} needs values or a pattern")
+            raise fail(Phrase("mapping.exclude_needs", number=i))
         pattern = rule.get("pattern")
         if pattern is not None:
             _regex(pattern, f"exclude #{i} pattern", fail)
@@ -286,9 +287,9 @@ def parse_mapping(raw: dict[str, Any], kind: str, fail: Fail) -> Mapping:
     patterns = {}
     for name, table in _table(raw, "patterns", fail).items():
         if name not in known:
-            raise fail(f"patterns.{name}: {kind} has no column {name!r}")
+            raise fail(Phrase("mapping.patterns_column", name=name, kind=kind))
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise fail(f"patterns.{name} must map regexes to canonical values")
+            raise fail(Phrase("mapping.patterns_map", name=name))
         for regex in table:
             _regex(regex, f"patterns.{name}", fail)
         patterns[name] = tuple(table.items())
@@ -300,24 +301,24 @@ def parse_mapping(raw: dict[str, Any], kind: str, fail: Fail) -> Mapping:
 
 def _regex(pattern: Any, key: str, fail: Fail) -> re.Pattern[str]:
     if not isinstance(pattern, str):
-        raise fail(f"{key} must be a regex string")
+        raise fail(Phrase("mapping.not_regex", key=key))
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise fail(f"{key}: bad regex: {exc}") from None
+        raise fail(Phrase("mapping.bad_regex", key=key, detail=str(exc))) from None
 
 
 def _table(raw: dict[str, Any], key: str, fail: Fail) -> dict[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, dict):
-        raise fail(f"{key} must be a table")
+        raise fail(Phrase("mapping.not_table", key=key))
     return value
 
 
 def _list(raw: dict[str, Any], key: str, fail: Fail) -> list[Any]:
     value = raw.get(key, [])
     if not isinstance(value, list):
-        raise fail(f"{key} must be a list")
+        raise fail(Phrase("mapping.not_list", key=key))
     return value
 
 
@@ -326,4 +327,4 @@ def _headers(value: Any, key: str, fail: Fail) -> Headers:
         return (value,)
     if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
         return tuple(value)
-    raise fail(f"{key} must be a header text or a list of header texts")
+    raise fail(Phrase("mapping.headers", key=key))

@@ -22,6 +22,7 @@ import polars as pl
 
 from fundtrail.config import Source
 from fundtrail.errors import InputSchemaError
+from fundtrail.messages import Phrase
 from fundtrail.ingest.presets import Mapping, Preset, get_preset, preset_names
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
@@ -108,14 +109,11 @@ def layout_of(source: Source, rel_path: str, path: Path | None = None) -> Layout
     preset = _source_preset(source)
     fmt = FORMAT_BY_SUFFIX.get(Path(rel_path).suffix.lower()) if preset or not source.format else source.format
     if fmt is None:
-        raise InputSchemaError(
-            f"{rel_path}: cannot tell the format from the file ending; "
-            f"set format = \"csv\", \"xlsx\" or \"xls\" in source #{source.index}"
-        )
+        raise InputSchemaError(code="readers.no_format", path=rel_path, source=Phrase("term.source", index=source.index))
     if fmt not in {"csv", *SPREADSHEET_FORMATS}:
         raise InputSchemaError(
-            f"{rel_path}: source #{source.index} format = {fmt!r} is not csv, xlsx or xls nor a preset "
-            f"({', '.join(preset_names())})"
+            code="readers.unknown_format", path=rel_path, source=Phrase("term.source", index=source.index),
+            value=fmt, presets=", ".join(preset_names()),
         )
     own = source.mapping or Mapping()
     if preset is None:
@@ -178,12 +176,12 @@ def locate_header(layout: Layout, path: Path, rel_path: str, source: Source) -> 
     tried = ", ".join(e for e, _ in attempts) or ", ".join(dict.fromkeys(encodings))
     if layout.preset is None:
         raise InputSchemaError(
-            f"{rel_path}: no row among the first {SCAN_ROWS} holds the headers {wanted} named in source "
-            f"#{source.index} (encodings tried: {tried})"
+            code="readers.no_header_named", path=rel_path, rows=SCAN_ROWS, wanted=wanted,
+            source=Phrase("term.source", index=source.index), tried=tried,
         )
     raise InputSchemaError(
-        f"{rel_path}: not a {layout.preset.name} export: no row among the first {SCAN_ROWS} holds the headers "
-        f"{wanted} (encodings tried: {tried}); `fundtrail inspect {rel_path}` shows what the file holds"
+        code="readers.not_preset_export", path=rel_path, preset=layout.preset.name, rows=SCAN_ROWS, wanted=wanted,
+        tried=tried,
     )
 
 
@@ -246,7 +244,7 @@ def _csv_line(line: str, rel_path: str, number: int) -> list[str]:
     try:
         return next(csv.reader([line]), [])
     except csv.Error as exc:
-        raise InputSchemaError(f"{rel_path}: line {number} is not a CSV row of a table ({exc})") from None
+        raise InputSchemaError(code="readers.not_csv_row", path=rel_path, line=number, detail=str(exc)) from None
 
 
 def clean_header(text: str | None) -> str:
@@ -273,9 +271,9 @@ def read_table(path: Path, rel_path: str, layout: Layout, scratch_dir: Path) -> 
         try:
             rows = _csv_rows(copy, first_line=layout.skip_rows + 1)
         except InputSchemaError as exc:
-            raise InputSchemaError(f"{rel_path}: {exc}") from None
+            raise InputSchemaError(code="readers.in_file", path=rel_path, error=Phrase(exc.code, **exc.params)) from None
     if rows.height == 0:
-        raise InputSchemaError(f"{rel_path}: no header row at row {layout.skip_rows + 1}")
+        raise InputSchemaError(code="readers.no_header_row", path=rel_path, row=layout.skip_rows + 1)
     width = len([c for c in rows.columns if c not in ("source_row", EXTRA_FIELDS)])
     headers = [clean_header(h) for h in rows.row(0)[:width]]
     return RawTable(headers=headers, cells=rows.slice(1))
@@ -286,7 +284,7 @@ def read_header_texts(path: Path, rel_path: str, layout: Layout) -> list[str]:
     if layout.format in SPREADSHEET_FORMATS:
         grid = _sheet_grid(path, rel_path, layout, n_rows=layout.skip_rows + 1)
         if grid.height <= layout.skip_rows:
-            raise InputSchemaError(f"{rel_path}: no header row at row {layout.skip_rows + 1}")
+            raise InputSchemaError(code="readers.no_header_row", path=rel_path, row=layout.skip_rows + 1)
         return [clean_header(h) for h in grid.row(layout.skip_rows)]
     with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=_codec(layout.encoding), newline="") as handle:
         line = ""
@@ -296,15 +294,25 @@ def read_header_texts(path: Path, rel_path: str, layout: Layout) -> list[str]:
                 if not line:
                     break  # the end of the file comes before the header row
         except UnicodeError as exc:  # UTF-16 without a BOM raises a plain UnicodeError
-            reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
-            raise InputSchemaError(
-                f"{rel_path}: the header is not valid {layout.encoding} ({reason}); "
-                "set encoding in the [[source]]"
-            ) from None
+            raise _head_undecodable(path, rel_path, layout, exc) from None
     header = _csv_line(line, rel_path, layout.skip_rows + 1)
     if not line or not header:
-        raise InputSchemaError(f"{rel_path}: no header row at line {layout.skip_rows + 1}")
+        raise InputSchemaError(code="readers.no_header_line", path=rel_path, line=layout.skip_rows + 1)
     return [clean_header(h) for h in header]
+
+
+def _head_undecodable(path: Path, rel_path: str, layout: Layout, exc: UnicodeError) -> InputSchemaError:
+    """The line and bytes a CSV's head fails on (the reader decodes ahead of the header row, so they may lie
+    below it); the codec's own reason when it names no bytes (UTF-16 without a BOM)."""
+    if isinstance(exc, UnicodeDecodeError):
+        with path.open("rb") as handle:
+            head = handle.read(SCAN_BYTES)
+        try:
+            codecs.getincrementaldecoder(_codec(layout.encoding))().decode(head, final=False)
+        except UnicodeDecodeError as found:
+            return undecodable(rel_path, layout, found)
+    reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+    return InputSchemaError(code="readers.header_encoding", path=rel_path, encoding=layout.encoding, reason=reason)
 
 
 def _codec(encoding: str) -> str:
@@ -325,8 +333,8 @@ def undecodable(rel_path: str, layout: Layout, exc: UnicodeDecodeError, lines_be
     """The error for bytes not valid in the layout's encoding, naming the line they are on."""
     line = lines_before + exc.object.count(b"\n", 0, exc.start) + 1
     return InputSchemaError(
-        f"{rel_path}: line {line}: bytes {exc.object[exc.start:exc.end].hex(' ')} are not "
-        f"valid {layout.encoding}; set encoding in the [[source]] (gb18030 for Chinese bank exports)"
+        code="readers.undecodable", path=rel_path, line=line, bytes=exc.object[exc.start:exc.end].hex(" "),
+        encoding=layout.encoding,
     )
 
 
@@ -365,7 +373,7 @@ def _utf8_copy(path: Path, rel_path: str, layout: Layout, target: Path) -> Utf8C
             if not chunk:
                 break
     if preamble_left:
-        raise InputSchemaError(f"{rel_path}: no header row at line {layout.skip_rows + 1}")
+        raise InputSchemaError(code="readers.no_header_line", path=rel_path, line=layout.skip_rows + 1)
     return Utf8Copy(target, newlines + (last_char not in ("", "\n")), has_quotes)
 
 
@@ -455,7 +463,7 @@ def _csv_rows_by_module(copy: Utf8Copy, first_line: int) -> pl.DataFrame:
             lines_before = reader.line_num
     except csv.Error as exc:
         raise InputSchemaError(
-            f"line {first_line + reader.line_num - 1} is not a CSV row of a table ({exc})"
+            code="readers.not_csv_line", line=first_line + reader.line_num - 1, detail=str(exc)
         ) from None
     width = len(records[0]) if records else 0
     padded = [r[:width] + [""] * (width - len(r)) for r in records]
@@ -475,15 +483,13 @@ def _sheet_grid(path: Path, rel_path: str, layout: Layout, n_rows: int | None = 
     try:
         reader = fastexcel.read_excel(path)
     except Exception as exc:  # fastexcel raises its own error types per failure
-        raise InputSchemaError(f"{rel_path}: not a readable {layout.format} workbook: {exc}") from None
+        raise InputSchemaError(code="readers.not_workbook", path=rel_path, format=layout.format, detail=str(exc)) from None
     sheet = layout.sheet if layout.sheet is not None else reader.sheet_names[0]
     if sheet not in reader.sheet_names:
-        raise InputSchemaError(
-            f"{rel_path}: no sheet {sheet!r}; sheets found: {', '.join(reader.sheet_names)}"
-        )
+        raise InputSchemaError(code="readers.no_sheet", path=rel_path, sheet=sheet, found=", ".join(reader.sheet_names))
     try:
         loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, n_rows=n_rows, dtypes="string")
         grid = loaded.to_polars()
     except Exception as exc:
-        raise InputSchemaError(f"{rel_path}: sheet {sheet!r} cannot be read: {exc}") from None
+        raise InputSchemaError(code="readers.sheet_unreadable", path=rel_path, sheet=sheet, detail=str(exc)) from None
     return grid.select(pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(grid.columns))

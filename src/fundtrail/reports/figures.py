@@ -1,8 +1,8 @@
 """Figures shared by the workbook and the HTML report: exact money text and the case totals.
 
-Totals come from ``summary["totals"]`` when the pipeline gives them and are
-computed from the tables otherwise, so a report never shows a blank where
-the tables hold the answer.
+The totals are ``summary["totals"]``, as publish computes them from the marts
+(and manifest.json keeps them); a report shows them and computes none of its
+own, so the workbook, the page and the manifest cannot disagree.
 """
 
 from __future__ import annotations
@@ -78,41 +78,11 @@ def share(value: Decimal | None) -> str:
     return f"{Decimal(value) * 100:.2f}%"
 
 
-def _sum(frame: pl.DataFrame | None, column: str, status: str | None = None) -> Decimal | None:
-    if frame is None or column not in frame.columns:
-        return None
-    if status is not None:
-        if "status" not in frame.columns:
-            return None
-        frame = frame.filter(pl.col("status") == status)
-    total = frame.get_column(column).sum()
-    return Decimal(total) if total is not None else Decimal("0.00")
-
-
-def totals(tables: dict[str, pl.DataFrame], summary: dict[str, Any]) -> dict[str, Any]:
-    """The summary's totals, with every known key the tables can answer filled in."""
-    given = dict(summary.get("totals") or {})
-    entries = tables.get("entries")
-    payments = tables.get("payments")
-    computed: dict[str, Any] = {
-        "entries_count": entries.height if entries is not None else None,
-        "entries_total": _sum(entries, "amount"),
-        "validated_amount": _sum(entries, "amount", "validated"),
-        "unvalidated_amount": _sum(entries, "amount", "unvalidated"),
-        "payments_count": payments.height if payments is not None else None,
-        "payments_total": _sum(payments, "amount"),
-        "unattributed_amount": _sum(payments, "amount", "unattributed"),
-        "victims": tables["victims"].height if "victims" in tables else None,
-        "defendants": tables["defendants"].height if "defendants" in tables else None,
-        "quarantined_rows": tables["quarantine"].height if "quarantine" in tables else None,
-    }
-    total, validated = computed["entries_total"], computed["validated_amount"]
-    if total and validated is not None:
-        computed["validated_share"] = validated / total
-    result = {k: v for k, v in computed.items() if v is not None}
-    result.update({k: _as_decimal(k, v) for k, v in given.items() if k != "defendants_by_tier"})
-    ordered = {k: result[k] for k in TOTALS_ORDER if k in result}
-    ordered.update({k: v for k, v in result.items() if k not in ordered})
+def totals(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary's totals (publish computes them from the marts), amounts as Decimals, in TOTALS_ORDER."""
+    given = {k: _as_decimal(k, v) for k, v in (summary.get("totals") or {}).items() if k != "defendants_by_tier"}
+    ordered = {k: given[k] for k in TOTALS_ORDER if k in given}
+    ordered.update({k: v for k, v in given.items() if k not in ordered})
     return ordered
 
 

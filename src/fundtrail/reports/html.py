@@ -43,6 +43,7 @@ from typing import Any
 
 import polars as pl
 
+from fundtrail import messages
 from fundtrail.reports import figures, labels, mask, templating
 from fundtrail.reports.mask import account_expr, digit_runs_expr, mask_one, mask_table, victim_id_expr
 from fundtrail.reports.templating import cell_text, numeric, plain_cell
@@ -208,7 +209,7 @@ def _headline(
     anchors: dict[str, str],
     info: pl.DataFrame | None,
 ) -> dict[str, Any]:
-    every = {k: v for k, v in figures.totals(raw, summary).items() if case.shows(k)}
+    every = {k: v for k, v in figures.totals(summary).items() if case.shows(k)}
     keys = (FRAUD_HEADLINE if case.fraud else ()) + (INFO_HEADLINE if case.info else ())
     cards = [(k, _total_text(k, every[k])) for k in keys if k in every]
     defendants = raw.get("defendants")
@@ -693,12 +694,18 @@ def _plain_table(raw: dict[str, pl.DataFrame], name: str, shown: _Masker) -> _Ta
     return _table(shown.table(name, frame.head(MAX_TABLE_ROWS)), frame.height, f"{name}.csv")
 
 
+def _reason_labels(frame: pl.DataFrame) -> pl.DataFrame:
+    """The reason as people read it, the stable technical reason beside it: 金额无法解析 (bad amount) (docs/language.md)."""
+    reasons = frame.get_column("reason").drop_nulls().unique().to_list()
+    return frame.with_columns(pl.col("reason").replace({r: messages.reason_label(r, "zh") for r in reasons}))
+
+
 def _quarantine(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any] | None:
     frame = raw.get("quarantine")
     if frame is None:
         return None
-    counts = shown.table("quarantine", figures.quarantine_counts(raw))
-    listed = shown.table("quarantine", frame.head(MAX_QUARANTINE_ROWS))
+    counts = _reason_labels(shown.table("quarantine", figures.quarantine_counts(raw)))
+    listed = _reason_labels(shown.table("quarantine", frame.head(MAX_QUARANTINE_ROWS)))
     return {
         "rows": frame.height,
         "counts": _table(counts, counts.height, "quarantine.csv"),

@@ -392,5 +392,5 @@ class ReportLanguageError(FundtrailError):
 
 def check_lang(lang: str) -> str:
     if lang not in LANGS:
-        raise ReportLanguageError(f"--lang {lang!r}: the report languages are {', '.join(LANGS)}")
+        raise ReportLanguageError(code="reports.lang", value=lang, langs=", ".join(LANGS))
     return lang

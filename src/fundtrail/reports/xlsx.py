@@ -38,6 +38,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from fundtrail import messages
 from fundtrail.reports import figures, labels
 from fundtrail.reports.mask import ACCOUNT_COLUMNS, account_expr, digit_runs_expr, mask_one, mask_tables
 
@@ -372,7 +373,7 @@ def _summary_sheet(
 
     sheet.write_string(row, 0, label("totals"), formats["section"])
     row += 1
-    for key, value in figures.totals(tables, summary).items():
+    for key, value in figures.totals(summary).items():
         sheet.write_string(row, 0, label(key))
         if key == "validated_share" and value is not None:
             sheet.write_number(row, 1, float(value), formats["share"])
@@ -407,7 +408,7 @@ def _summary_sheet(
     row += 1
     for source, reason, count in rejected.iter_rows():
         _write_text(sheet, row, 0, source or "", formats)
-        _write_text(sheet, row, 1, reason or "", formats)
+        _write_text(sheet, row, 1, messages.reason_label(reason, lang), formats)
         sheet.write_number(row, 2, count, formats["count"])
         row += 1
     row += 1

@@ -102,7 +102,7 @@ def validate_database(
 def _suite_files(suites_dir: Path) -> list[Path]:
     files = sorted(suites_dir.glob("*.json"))
     if not files:
-        raise SuiteError(f"{suites_dir}: no expectation suites (*.json) found")
+        raise SuiteError(code="validate.no_suites", folder=suites_dir)
     return files
 
 
@@ -110,9 +110,9 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SuiteError(f"{path}: not a readable JSON suite: {exc}") from None
+        raise SuiteError(code="validate.not_json", path=path, detail=str(exc)) from None
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
-        raise SuiteError(f"{path}: a suite is a JSON object whose \"name\" is the table it checks")
+        raise SuiteError(code="validate.no_name", path=path)
     return data
 
 
@@ -120,7 +120,7 @@ def _parse_suite(gx_duckdb: Any, path: Path, data: dict[str, Any]) -> Any:
     try:
         suite = gx_duckdb.gx.ExpectationSuite(**data)
     except Exception as exc:  # GX raises pydantic, KeyError or its own errors for a bad config
-        raise SuiteError(f"{path}: not a valid expectation suite: {type(exc).__name__}: {exc}") from None
+        raise SuiteError(code="validate.invalid", path=path, error=type(exc).__name__, detail=str(exc)) from None
     # GX logs an expectation it cannot build and leaves it out of the suite.
     built = [e.expectation_type for e in suite.expectations]
     for number, listed in enumerate(data.get("expectations", []), start=1):
@@ -128,12 +128,10 @@ def _parse_suite(gx_duckdb: Any, path: Path, data: dict[str, Any]) -> Any:
         if kind in built:
             built.remove(kind)
         else:
-            raise SuiteError(
-                f"{path}: not a valid expectation suite: expectation #{number} ({kind!r}) could not be built"
-            )
+            raise SuiteError(code="validate.unbuilt", path=path, number=number, kind=kind)
     details = (data.get("meta") or {}).get("details")
     if details is not None and details not in DETAILS:
-        raise SuiteError(f"{path}: meta.details = {details!r} is not one of {', '.join(DETAILS)}")
+        raise SuiteError(code="validate.details", path=path, value=details, allowed=", ".join(DETAILS))
     return suite
 
 
