@@ -15,7 +15,10 @@ run must do. Then the pipeline runs in a child process (plain
 ``fundtrail.pipeline.run_case``, no Prefect) and, with ``--prefect``, the CLI
 ``fundtrail run`` in another (its stage lines read through a pseudo-terminal;
 the "prefect" stage is Prefect's own start-up, reported beside the ratio and
-not counted in it). Each child's peak resident memory comes from wait4.
+not counted in it). Each child's peak resident memory comes from wait4; the
+plain run also prints each stage's wall and CPU seconds (CPU of every thread,
+comparable when other work shares the machine) and the peak memory at the
+stage's end.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import json
 import os
 import pty
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -95,10 +99,20 @@ def plain_child(case_dir: str, out_dir: str) -> None:
     """Runs inside the child: the pipeline without Prefect, stage times as one JSON line."""
     from fundtrail.pipeline import run_case
 
-    marks: list[tuple[str, float]] = []
-    run_case(case_dir, out_dir, on_stage=lambda stage: marks.append((stage, time.perf_counter())))
-    marks.append(("end", time.perf_counter()))
-    stages = {stage: round(until - at, 2) for (stage, at), (_, until) in zip(marks, marks[1:])}
+    marks: list[tuple[str, float, float, int]] = []
+
+    def mark(stage: str) -> None:
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        marks.append((stage, time.perf_counter(), time.process_time(), peak_mb))
+
+    run_case(case_dir, out_dir, on_stage=mark)
+    mark("end")
+    # CPU seconds per stage (every thread of the process) stay comparable when other work shares
+    # the machine; the peak resident memory at the stage's end says which stage set the run's peak.
+    stages = {
+        stage: [round(until - at, 2), round(cpu_until - cpu_at, 2), peak_mb]
+        for (stage, at, cpu_at, _), (_, until, cpu_until, peak_mb) in zip(marks, marks[1:])
+    }
     print("STAGES " + json.dumps(stages))
 
 
@@ -111,7 +125,10 @@ def report(label: str, run: tuple, floor: float, floor_cpu: float, stages: dict)
         print(output[-3000:])
         return
     for stage, took in stages.items():
-        print(f"  {stage:<10} {took:8.2f} s")
+        if isinstance(took, list):  # the plain run: wall and CPU seconds, peak RSS so far
+            print(f"  {stage:<10} {took[0]:8.2f} s wall {took[1]:8.2f} s CPU  peak {took[2]:,} MB")
+        else:
+            print(f"  {stage:<10} {took:8.2f} s")
     if prefect:
         print(f"  Prefect start-up {prefect:.1f} s (not counted)")
     print(f"  run / floor = {counted:.1f} / {floor:.1f} = {counted / floor:.1f}× (wall)")

@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 IMPORT = (
-    "import time; started = time.perf_counter(); import fundtrail.validate.gx_duckdb; "
-    "print(f'{time.perf_counter() - started:.2f}')"
+    "import time; started, cpu = time.perf_counter(), time.process_time(); import fundtrail.validate.gx_duckdb; "
+    "print(f'{time.perf_counter() - started:.2f} {time.process_time() - cpu:.2f}')"
 )
 
 
@@ -38,7 +38,8 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
 
     imported = subprocess.run([sys.executable, "-c", IMPORT], capture_output=True, text=True, check=True)
-    print(f"GX import, fresh interpreter      {float(imported.stdout):6.2f} s wall")
+    wall, cpu = map(float, imported.stdout.split())
+    print(f"GX import, fresh interpreter      {wall:6.2f} s wall {cpu:6.2f} s CPU")
 
     from fundtrail import validate
     from fundtrail.config import load_case

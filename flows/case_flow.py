@@ -25,8 +25,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import progress
-from fundtrail import pipeline
+from fundtrail import console, messages, pipeline
 from fundtrail.errors import RunEnvironmentError
+from fundtrail.messages import Phrase
 
 # Runs the CLI prepared before Prefect started, by id, handed to the flow in this process: Prefect
 # records the flow's parameters on its server, and a prepared run holds every file of the case.
@@ -91,10 +92,10 @@ class ServerWatch:
     for minutes and, at exit, each queued event takes about 7 s to give up: a
     run whose server died would hang for minutes or hours before it failed.
     Every ``interval`` seconds the watch asks the API's ``/health``; after
-    ``misses`` unanswered asks in a row it calls ``on_lost`` with a message.
+    ``misses`` unanswered asks in a row it calls ``on_lost`` with the message.
     """
 
-    def __init__(self, api_url: str, on_lost: Callable[[str], None], interval: float = 5.0, misses: int = 4) -> None:
+    def __init__(self, api_url: str, on_lost: Callable[[Phrase], None], interval: float = 5.0, misses: int = 4) -> None:
         self.health = api_url.rstrip("/") + "/health"
         self.on_lost, self.interval, self.misses = on_lost, interval, misses
         self._stop = threading.Event()
@@ -120,13 +121,9 @@ class ServerWatch:
                 answered = False
             unanswered = 0 if answered else unanswered + 1
             if unanswered >= self.misses:
-                seconds = round(self.interval * self.misses)
-                self.on_lost(
-                    f"the Prefect server at {self.health.removesuffix('/health')} stopped answering "
-                    f"({self.misses} health checks in a row over {seconds} s failed); the run is stopped and "
-                    "earlier outputs are untouched. Start the server again (or unset PREFECT_API_URL to use a "
-                    "temporary one) and run again"
-                )
+                url = self.health.removesuffix("/health")
+                self.on_lost(Phrase("cli.server_stopped", url=url, misses=self.misses,
+                                    seconds=round(self.interval * self.misses)))
                 return
 
 
@@ -138,7 +135,7 @@ def _api_url() -> str:
         return str(client.api_url)
 
 
-def _server_lost(run: pipeline.Run, message: str) -> None:
+def _server_lost(run: pipeline.Run, message: Phrase) -> None:
     """Prefect can neither finish nor fail the flow run now: say what became of the run, and leave at once.
 
     Leaving through os._exit is the point: a normal exit waits for Prefect's
@@ -146,13 +143,13 @@ def _server_lost(run: pipeline.Run, message: str) -> None:
     """
     if pipeline.finished(run):
         print(
-            f"fundtrail: the run finished and its outputs are in place in {run.paths.out_dir} (run {run.run_id}), "
-            f"but {message.split(';')[0]}: the flow run is not recorded on the server",
+            console.line("cli.server_stopped_finished", run.lang, out=run.paths.out_dir, run_id=run.run_id,
+                         url=message.params["url"]),
             file=sys.stderr,
             flush=True,
         )
         os._exit(0)
-    print(f"fundtrail: {message}", file=sys.stderr, flush=True)
+    print(messages.text("cli.prefix", run.lang, message=message.render(run.lang)), file=sys.stderr, flush=True)
     pipeline.abandon_run(run.paths)
     os._exit(RunEnvironmentError.exit_code)
 

@@ -83,5 +83,7 @@ def test_the_server_watch_stays_quiet_while_the_server_answers_and_speaks_once_i
         while not lost and time.monotonic() < deadline:
             time.sleep(0.05)
     assert len(lost) == 1
-    assert lost[0].startswith(f"the Prefect server at {url} stopped answering (3 health checks in a row")
-    assert "earlier outputs are untouched" in lost[0]
+    english, chinese = lost[0].render("en"), lost[0].render("zh")
+    assert english.startswith(f"the Prefect server at {url} stopped answering (3 health checks in a row")
+    assert "earlier outputs are untouched" in english
+    assert chinese.startswith(f"Prefect 服务器 {url} 不再应答（连续 3 次健康检查") and "之前的输出未被改动" in chinese

@@ -180,7 +180,7 @@ def prepare(case_dir: str | Path, out_dir: str | Path, lang: str = "zh", unmask:
     started = datetime.now(timezone.utc)
     case = load_case(case_dir)
     check_output(case, out_dir)
-    paths = start_run(out_dir)
+    paths = start_run(out_dir, lang)
     try:
         planned = plan_inputs(case)
         readers = [(p.source_index, p.path, p.sha256) for p in planned if p.duplicate_of is None]
@@ -211,12 +211,12 @@ def check_output(case: CaseConfig, out_dir: str | Path) -> None:
     outdir.check_output_folder(out_dir, case.case_dir)
 
 
-def start_run(out_dir: str | Path) -> RunPaths:
+def start_run(out_dir: str | Path, lang: str = "en") -> RunPaths:
     """Take OUT_DIR's lock (a second run into it is refused), clear leftovers, make the staging folder."""
     paths = RunPaths.for_output(out_dir)
     outdir.lock(paths.out_dir)
     try:
-        outdir.remove_stale(paths.out_dir)
+        outdir.remove_stale(paths.out_dir, lang)
         if paths.staging_dir.exists():
             shutil.rmtree(paths.staging_dir)
         paths.scratch.mkdir(parents=True)
@@ -316,11 +316,7 @@ def check_roster(case: CaseConfig, paths: RunPaths) -> None:
             "select roster_row, other_row, problem from roster_conflicts order by all limit 5"
         ).fetchall()
     if conflicts:
-        lines = [
-            f"  {row} / {other}: {problem}" if other else f"  {row}: {problem}"
-            for row, other, problem in conflicts
-        ]
-        raise RosterError("roster error (fix the roster and run again):\n" + "\n".join(lines))
+        raise RosterError.of_conflicts(conflicts)
 
 
 def build_transfers(case: CaseConfig, paths: RunPaths) -> None:

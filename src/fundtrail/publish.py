@@ -21,7 +21,7 @@ import polars as pl
 
 from fundtrail import changes, code_version, sqlrun
 from fundtrail.config import CaseConfig
-from fundtrail.reports.mask import digit_runs_expr, mask_row
+from fundtrail.reports.mask import digit_runs_expr, mask_row, mask_rows
 
 BOM = "\ufeff".encode()
 # xlsxwriter writes ~100k cells/s: detail sheets past this many rows would make a 10M-row case's
@@ -206,16 +206,16 @@ def masked_manifest_parts(case_toml: dict, inputs: list[dict], integrity_found: 
     """
     sources = [mask_row("case_toml", s) if isinstance(s, dict) else s for s in case_toml.get("source", [])]
     toml = {**case_toml, "source": sources} if "source" in case_toml else dict(case_toml)
-    shown_inputs = [_masked_fields(item, ("path", "duplicate_of")) for item in inputs]
-    findings = [
-        _masked_fields(row, ("account_no", "source", "before_row", "after_row", "detail"))
-        for row in integrity_found["findings"]
-    ]
+    shown_inputs = _masked_fields(inputs, ("path", "duplicate_of"))
+    findings = _masked_fields(
+        integrity_found["findings"], ("account_no", "source", "before_row", "after_row", "detail")
+    )
     return {"case_toml": toml, "inputs": shown_inputs, "statement_integrity": {**integrity_found, "findings": findings}}
 
 
-def _masked_fields(row: dict, fields: tuple[str, ...]) -> dict:
-    return row | mask_row("manifest", {k: row[k] for k in fields if k in row})
+def _masked_fields(rows: list[dict], fields: tuple[str, ...]) -> list[dict]:
+    masked = mask_rows("manifest", [{k: row[k] for k in fields if k in row} for row in rows])
+    return [row | shown for row, shown in zip(rows, masked, strict=True)]
 
 
 def write_reports(

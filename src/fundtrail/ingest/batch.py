@@ -106,7 +106,7 @@ def check_source(case: CaseConfig, source: Source, skip: frozenset[tuple[int, st
         path = case.case_dir / rel_path
         layout = layouts.of(rel_path, path)
         headers = read_header_texts(path, rel_path, layout)
-        key = (tuple(headers), _parse_key(layout))
+        key = (tuple(headers), layouts.parse_key(rel_path, layout))
         if key not in checked:
             map_columns(source, layout, headers, rel_path)
             split_positions(layout, headers, rel_path)
@@ -137,7 +137,7 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[Fil
              for i, f in enumerate(batch.files)]
     groups: dict[tuple, list[_Read]] = {}
     for r in reads:
-        groups.setdefault((tuple(r.headers), _parse_key(r.layout)), []).append(r)
+        groups.setdefault((tuple(r.headers), layouts.parse_key(r.file.path, r.layout)), []).append(r)
     parsed = pl.concat([_parse_group(case, source, group, work_dir) for group in groups.values()], how="vertical")
 
     paths = pl.Series([f.path for f in batch.files], dtype=pl.String)
@@ -188,6 +188,7 @@ class _Layouts:
         self.source = source
         self.by_suffix: dict[str, Layout] = {}
         self.per_file = layout_reads_file(source)
+        self.keys: dict[str, str] = {}
 
     def of(self, rel_path: str, path: Path) -> Layout:
         """The file's layout; with a preset or header names to look for, read from the file's head."""
@@ -197,6 +198,15 @@ class _Layouts:
         if suffix not in self.by_suffix:
             self.by_suffix[suffix] = layout_of(self.source, rel_path)
         return self.by_suffix[suffix]
+
+    def parse_key(self, rel_path: str, layout: Layout) -> str:
+        """``_parse_key`` of the file's layout, once per ending when the layout is the ending's."""
+        if self.per_file:
+            return _parse_key(layout)
+        suffix = Path(rel_path).suffix.lower()
+        if suffix not in self.keys:
+            self.keys[suffix] = _parse_key(layout)
+        return self.keys[suffix]
 
 
 def _parse_key(layout: Layout) -> str:

@@ -113,14 +113,17 @@ def store(folder: Path, key: str, source_index: int, files: tuple[tuple[str, str
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        stats = [_moved(stat, work, final) for stat in parse(work)]
+        # A batch's files share its few Parquet files: each path is moved and written out once.
+        moved = functools.lru_cache(maxsize=None)(lambda path: final / path.relative_to(work))
+        stats = [_moved(stat, moved) for stat in parse(work)]
         shutil.rmtree(work / "batch-scratch", ignore_errors=True)  # spreadsheets' converted copies
+        in_entry = functools.lru_cache(maxsize=None)(lambda path: path.relative_to(final).as_posix())
         entry = {
             "format": FORMAT,
             "key": key,
             "source_index": source_index,
             "files": [list(f) for f in files],
-            "stats": [_stats_record(stat, final) for stat in stats],
+            "stats": [_stats_record(stat, in_entry) for stat in stats],
         }
         (work / STATS_FILE).write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
         if final.exists():  # the same key is the same content: an entry a failed run left
@@ -172,21 +175,17 @@ def _entries(folder: Path) -> list[CachedBatch]:
     return found
 
 
-def _moved(stat: FileStats, work: Path, final: Path) -> FileStats:
-    return replace(
-        stat,
-        landing_path=final / stat.landing_path.relative_to(work),
-        quarantine_path=final / stat.quarantine_path.relative_to(work),
-    )
+def _moved(stat: FileStats, moved: Callable[[Path], Path]) -> FileStats:
+    return replace(stat, landing_path=moved(stat.landing_path), quarantine_path=moved(stat.quarantine_path))
 
 
-def _stats_record(stat: FileStats, entry: Path) -> dict:
+def _stats_record(stat: FileStats, in_entry: Callable[[Path], str]) -> dict:
     """FileStats as JSON, every value typed so that it reads back equal (Decimal, datetime, paths in the entry)."""
     record = {}
     for f in fields(FileStats):
         value = getattr(stat, f.name)
         if isinstance(value, Path):
-            value = value.relative_to(entry).as_posix()
+            value = in_entry(value)
         record[f.name] = _typed(value)
     return record
 

@@ -183,9 +183,49 @@ def _mask_value(table: str, column: str, value: object) -> object:
         return [_mask_value(table, column, v) for v in value]
     if not isinstance(value, str):
         return value
+    rule = _rule_for(table, column, value)
+    return value if rule is None else mask_one(rule, value)
+
+
+def mask_rows(table: str, rows: list[dict]) -> list[dict]:
+    """``mask_row`` of each row, each rule applied once to all the values it masks (one polars
+    query per rule, not per value: manifest.json masks the paths of tens of thousands of files)."""
+    wanted: dict = {}  # rule -> the distinct values it masks (a dict keeps their order)
+    for row in rows:
+        for column, value in row.items():
+            _collect(table, column, value, wanted)
+    masked = {}
+    for rule, values in wanted.items():
+        texts = list(values)
+        result = pl.select(rule(pl.Series(texts, dtype=pl.String))).to_series().to_list()
+        masked[rule] = dict(zip(texts, result, strict=True))
+    return [{column: _masked(table, column, value, masked) for column, value in row.items()} for row in rows]
+
+
+def _rule_for(table: str, column: str, value: str):
+    """The rule that masks this text, or None when it stays as it is."""
     if column in NAME_COLUMNS and table not in DEFENDANT_TABLES:
-        return mask_one(name_expr, value)
+        return name_expr
     rule = _column_rule(table, column)
     if rule is None and re.fullmatch(AMOUNT_TEXT, value):
-        return value  # an amount written out (Decimal as text), not an identifier
-    return mask_one(rule or digit_runs_expr, value)
+        return None  # an amount written out (Decimal as text), not an identifier
+    return rule or digit_runs_expr
+
+
+def _collect(table: str, column: str, value: object, wanted: dict) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _collect(table, column, item, wanted)
+    elif isinstance(value, str):
+        rule = _rule_for(table, column, value)
+        if rule is not None:
+            wanted.setdefault(rule, {})[value] = None
+
+
+def _masked(table: str, column: str, value: object, masked: dict) -> object:
+    if isinstance(value, list):
+        return [_masked(table, column, v, masked) for v in value]
+    if not isinstance(value, str):
+        return value
+    rule = _rule_for(table, column, value)
+    return value if rule is None else masked[rule][value]

@@ -28,6 +28,8 @@ PLAIN_NUMBER_COLUMNS = ("source_row", "before_row", "after_row")
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
+        # The templates ship with the package: no need to look at their files again on every use.
+        auto_reload=False,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from fundtrail import messages
@@ -142,16 +143,118 @@ def _write_money(sheet: Worksheet, row: int, col: int, value: Decimal, formats: 
         sheet.write_string(row, col, str(value), formats["money_text"])
 
 
-def _cell_writer(dtype: pl.DataType, formats: dict[str, Any]) -> Callable[[Worksheet, int, int, Any], None]:
+# What xlsxwriter (constant_memory: inline strings) does to a string cell's text, mirrored by _string_cell.
+_NEEDS_ESCAPING = re.compile(r"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")
+_ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL_CHARACTER = re.compile(r"([\x00-\x08\x0b-\x1f])")
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+_MAX_STRING = 32767  # UTF-16 units in one cell
+
+
+def _string_cell(text: str, style: str) -> str:
+    """A string cell's XML after its reference, exactly as xlsxwriter writes an inline string."""
+    if len(text) > _MAX_STRING // 2 and len(text.encode("utf-16-le", "surrogatepass")) // 2 > _MAX_STRING:
+        text = text.encode("utf-16-le", "surrogatepass")[: 2 * _MAX_STRING].decode("utf-16-le", "ignore")
+    escaped = _NEEDS_ESCAPING.search(text)
+    if escaped:
+        text = _ESCAPED_ESCAPE.sub(r"_x005F\1", text)
+        text = _CONTROL_CHARACTER.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
+    # After the control characters became _xHHHH_: a leading vertical tab is no longer space.
+    space = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
+    if escaped:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
+# Texts _string_cell must see (anything to escape, edge space as Python's \s knows it, maybe too long);
+# every other text's cell is made in polars. Finding too many only costs time.
+_PYTHON_SPACE = "".join(f"\\x{{{ord(ch):X}}}" for ch in map(chr, range(0x3001)) if ch.isspace())
+_TEXT_FOR_PYTHON = rf"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{{4}}_|^[{_PYTHON_SPACE}]|[{_PYTHON_SPACE}]$"
+_FORMULA_START = "^[" + "".join(f"\\x{{{ord(ch):X}}}" for ch in FORMULA_TRIGGERS) + "]"
+
+
+def _column_cells(sheet: Worksheet, values: pl.Series, formats: dict[str, Any]) -> pl.Series:
+    """Each value's cell XML after ``<c r="A1"`` (null for an empty cell), by the cell rules of the docstring."""
+    dtype = values.dtype
+    if dtype == pl.String:
+        return _text_cells(values, _style(formats["quoted"]))
+    items = values.to_list()
     if isinstance(dtype, pl.Decimal):
-        return lambda s, r, c, v: _write_money(s, r, c, v, formats)
-    if dtype.is_integer():
-        return lambda s, r, c, v: s.write_number(r, c, v)
-    if isinstance(dtype, pl.Datetime):
-        return lambda s, r, c, v: s.write_datetime(r, c, v, formats["datetime"])
-    if dtype == pl.Date:
-        return lambda s, r, c, v: s.write_datetime(r, c, v, formats["date"])
-    return lambda s, r, c, v: _write_text(s, r, c, str(v), formats)
+        money, money_text = _style(formats["money"]), _style(formats["money_text"])
+        cells = [
+            None if v is None
+            else f"{money}><v>{float(v):.16G}</v></c>" if exact_as_number(v)
+            else _string_cell(str(v), money_text)
+            for v in items
+        ]
+    elif dtype.is_integer():
+        cells = [None if v is None else f"><v>{v:.16G}</v></c>" for v in items]
+    elif isinstance(dtype, pl.Datetime) or dtype == pl.Date:
+        style = _style(formats["datetime" if isinstance(dtype, pl.Datetime) else "date"])
+        cells = [None if v is None else f"{style}><v>{sheet._convert_date_time(v):.16G}</v></c>" for v in items]
+    else:
+        quoted = _style(formats["quoted"])
+        texts = (None if v is None else str(v) for v in items)
+        cells = [None if t is None else _string_cell(t, quoted if t.startswith(FORMULA_TRIGGERS) else "") for t in texts]
+    return pl.Series(cells, dtype=pl.String)
+
+
+def _text_cells(values: pl.Series, quoted: str) -> pl.Series:
+    """String cells: the plain texts' in one polars expression, the few others through _string_cell."""
+    text = pl.col("text")
+    frame = pl.DataFrame({"text": values}).with_columns(
+        (text.str.contains(_TEXT_FOR_PYTHON) | (text.str.len_chars() > _MAX_STRING // 2)).alias("python"),
+        pl.when(text.str.contains(_FORMULA_START)).then(pl.lit(quoted)).otherwise(pl.lit("")).alias("style"),
+    )
+    cells = frame.select(
+        pl.when(pl.col("python").not_())
+        .then(pl.concat_str(pl.col("style"), pl.lit(' t="inlineStr"><is><t>'), text, pl.lit("</t></is></c>")))
+    ).to_series()
+    others = frame.with_row_index().filter(pl.col("python"))
+    if others.is_empty():
+        return cells
+    made = [_string_cell(t, style) for t, style in zip(others["text"], others["style"], strict=True)]
+    return cells.scatter(others["index"], pl.Series(made, dtype=pl.String))
+
+
+def _style(cell_format: Any) -> str:
+    return f' s="{cell_format._get_xf_index()}"'
+
+
+def _write_data_rows(sheet: Worksheet, frame: pl.DataFrame, formats: dict[str, Any]) -> None:
+    """The frame's rows below the header row, written as xlsxwriter's constant_memory mode writes them.
+
+    xlsxwriter spends about 50 µs of Python per cell (checks, a cell tuple, its XML writer), so a
+    workbook of half a million cells took half a minute. Here each column's cells are made in one
+    pass and the rows' XML in polars, into the sheet's row stream; the cells are the ones
+    ``write_string``/``write_number``/``write_datetime`` would write. This leans on xlsxwriter's
+    worksheet internals (its row stream, dimensions and format indices): tests/test_xlsx_cells.py
+    compares a sheet written both ways, on every dtype and the escapes, so an xlsxwriter that
+    changes them fails there. One difference on purpose: a text that looks like xlsxwriter's
+    rich-string markup (``<r>…</r>``) is written as that text, where xlsxwriter would pass it through as XML.
+    """
+    if frame.is_empty():
+        return
+    row = pl.col("row")
+    cells = pl.DataFrame(
+        {f"c{col}": _column_cells(sheet, frame.get_column(name), formats) for col, name in enumerate(frame.columns)}
+    ).with_columns(pl.int_range(2, frame.height + 2).cast(pl.String).alias("row"))
+    xml = cells.select(
+        row,
+        pl.concat_str(
+            [pl.concat_str(pl.lit(f'<c r="{xl_col_to_name(col)}'), row, pl.lit('"'), pl.col(f"c{col}"))
+             for col in range(frame.width)],
+            ignore_nulls=True,
+        ).alias("cells"),
+    ).filter(pl.col("cells") != "")
+    if xml.is_empty():
+        return
+    sheet._write_single_row(1)  # the header row goes out first; the rows below follow it in the stream
+    lines = xml.select(pl.concat_str(pl.lit('<row r="'), row, pl.lit('">'), pl.col("cells"), pl.lit("</row>")))
+    sheet.fh.write(lines.to_series().str.join("").item())
+    last = int(xml["row"][-1]) - 1
+    sheet._check_dimensions(last, 0)
+    sheet.previous_row = last + 1
 
 
 def _title(lang: str, column: str, dtype: pl.DataType, timezone: str | None) -> str:
@@ -192,7 +295,6 @@ def _table_sheets(
 ) -> None:
     titles = [_title(lang, c, frame.schema[c], timezone) for c in frame.columns]
     widths = _widths(frame, titles)
-    writers = [_cell_writer(frame.schema[c], formats) for c in frame.columns]
     base = labels.sheet_title(lang, name)
     chunks = max(1, -(-frame.height // MAX_DATA_ROWS))
     for chunk in range(chunks):
@@ -205,10 +307,7 @@ def _table_sheets(
         sheet.autofilter(0, 0, max(part.height, 1), len(titles) - 1)
         for col, title in enumerate(titles):
             sheet.write_string(0, col, title, formats["header"])
-        for row, values in enumerate(part.iter_rows(), start=1):
-            for col, value in enumerate(values):
-                if value is not None:
-                    writers[col](sheet, row, col, value)
+        _write_data_rows(sheet, part, formats)
 
 
 def _write_any(sheet: Worksheet, row: int, col: int, value: Any, formats: dict[str, Any], money: bool = False) -> None:
