@@ -57,8 +57,9 @@ OUTPUT_TABLES = (
 )
 # Beyond outputs.md: the auditor's list of balance breaks, gaps and overlaps, the identifier
 # cells ingest normalised (docs/safety.md), the next bank requests (not_obtained accounts
-# ranked) and each victim's recoveries beside their loss, as tables too.
-AUDIT_TABLES = ("statement_integrity", "normalised", "bank_requests", "victim_recoveries")
+# ranked), each victim's recoveries beside their loss, and the grain each tracing method was
+# followed at (trace_grain: `account` is where `pooled:victims` rows come from), as tables too.
+AUDIT_TABLES = ("statement_integrity", "normalised", "bank_requests", "victim_recoveries", "trace_grain")
 # manifest.json keeps this many runs into the same OUT_DIR in ``history``, newest last.
 HISTORY_KEPT = 20
 FRAUD_MARTS = [
