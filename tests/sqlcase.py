@@ -87,6 +87,15 @@ VICTIM_A2 = "6217000000000012"
 VICTIM_B = "6217000000000022"
 STRANGER = "6217000000000099"
 ONWARD = "6230000000000777"
+# The tracing tests' three victims and two laundering layers.
+VICTIM_C = "6217000000000033"
+LAYER_1 = "6230000000000101"
+LAYER_2 = "6230000000000102"
+VICTIMS = [
+    {"victim_id": "V1", "name": "张三", "account_no": VICTIM_A},
+    {"victim_id": "V2", "name": "李四", "account_no": VICTIM_B},
+    {"victim_id": "V3", "name": "王五", "account_no": VICTIM_C},
+]
 
 UNITS = [
     {"unit_id": "G", "name": "gang", "kind": "gang", "parent_id": None},

@@ -21,20 +21,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlcase import GANG, VICTIM_A, VICTIM_B, build_case, rows, statement
+from sqlcase import GANG, LAYER_1, LAYER_2, VICTIMS, build_case, rows, statement
 
 from fundtrail import trace
 
 GANG_2 = "6222000000000002"
-VICTIM_C = "6217000000000033"
-LAYER_1 = "6230000000000101"
-LAYER_2 = "6230000000000102"
 NO_STATEMENT = "6228000000000555"
-VICTIMS = [
-    {"victim_id": "V1", "name": "张三", "account_no": VICTIM_A},
-    {"victim_id": "V2", "name": "李四", "account_no": VICTIM_B},
-    {"victim_id": "V3", "name": "王五", "account_no": VICTIM_C},
-]
 VICTIM_ACCOUNTS = [v["account_no"] for v in VICTIMS]
 CARDS = [GANG, GANG_2]
 LOADED = [GANG, GANG_2, LAYER_1, LAYER_2]

@@ -13,22 +13,16 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlcase import GANG, GANG_2, ONWARD, STRANGER, VICTIM_A, VICTIM_B, build_case, rows, statement
+from sqlcase import (
+    GANG, GANG_2, LAYER_1, LAYER_2, ONWARD, STRANGER, VICTIM_A, VICTIM_B, VICTIM_C, VICTIMS, build_case, rows, statement,
+)
 
 from fundtrail import trace
 from fundtrail.config import parse_case
 from fundtrail.errors import CaseConfigError, InvariantError
 
-VICTIM_C = "6217000000000033"
-LAYER_1 = "6230000000000101"
-LAYER_2 = "6230000000000102"
 PLATFORM = "1001300219000003"
 ATM = "9999000000000001"
-VICTIMS = [
-    {"victim_id": "V1", "name": "张三", "account_no": VICTIM_A},
-    {"victim_id": "V2", "name": "李四", "account_no": VICTIM_B},
-    {"victim_id": "V3", "name": "王五", "account_no": VICTIM_C},
-]
 METHODS = ("fifo", "lifo", "pro_rata", "libr")
 
 

@@ -33,13 +33,11 @@ from decimal import Decimal
 import openpyxl
 import polars as pl
 import pytest
-from sqlcase import GANG, ONWARD, VICTIM_A, VICTIM_B, build_case, rows, statement
+from sqlcase import GANG, LAYER_1, LAYER_2, ONWARD, VICTIM_A, VICTIM_B, build_case, rows, statement
 
 from fundtrail import publish, sqlrun, trace
 from fundtrail.reports import html, write_html_report, write_workbook
 
-LAYER_1 = "6230000000000101"
-LAYER_2 = "6230000000000102"
 CASE = {
     "victims": [
         {"victim_id": "V1", "name": "张三", "account_no": VICTIM_A},
