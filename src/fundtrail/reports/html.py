@@ -713,29 +713,20 @@ def _layered_diagram(links: pl.DataFrame, shown: _Masker) -> dict[str, Any]:
         edges[(a, source, b, target)] += amount
     headings = ["被害人 victims", "收款卡 receiving cards"] + [f"第 {k} 层 layer {k}" for k in range(1, deepest + 1)] + ["终点 end points"]
     columns = [_FlowColumn(h) for h in headings]
-    inflow: list[dict[str, Decimal]] = [defaultdict(Decimal) for _ in columns]
-    outflow: list[dict[str, Decimal]] = [defaultdict(Decimal) for _ in columns]
-    for (a, source, b, target), amount in edges.items():
-        outflow[a][source] += amount
-        inflow[b][target] += amount
+    _, _, unfolded = _node_totals(edges, len(columns))
     kept: list[set[str]] = []
     for i, column in enumerate(columns):
-        keys = set(inflow[i]) | set(outflow[i])
-        values = {k: max(inflow[i].get(k, Decimal(0)), outflow[i].get(k, Decimal(0))) for k in keys}
-        limit = len(keys) if i == end_column else TRACED_VICTIM_NODES if i == 0 else TRACED_NODES_PER_LAYER
-        ranked = sorted(keys, key=lambda k: (-values[k], k))
+        values = unfolded[i]
+        limit = len(values) if i == end_column else TRACED_VICTIM_NODES if i == 0 else TRACED_NODES_PER_LAYER
+        ranked = sorted(values, key=lambda k: (-values[k], k))
         kept.append(set(ranked[:limit]))
         column.folded_count = max(0, len(ranked) - limit)
     folded_edges: dict[tuple[int, str, int, str], Decimal] = defaultdict(Decimal)
     for (a, source, b, target), amount in edges.items():
         folded_edges[(a, source if source in kept[a] else FOLDED, b, target if target in kept[b] else FOLDED)] += amount
-    inflow = [defaultdict(Decimal) for _ in columns]
-    outflow = [defaultdict(Decimal) for _ in columns]
-    for (a, source, b, target), amount in folded_edges.items():
-        outflow[a][source] += amount
-        inflow[b][target] += amount
-    for i, column in enumerate(columns):
-        column.values = {k: max(inflow[i].get(k, Decimal(0)), outflow[i].get(k, Decimal(0))) for k in set(inflow[i]) | set(outflow[i])}
+    inflow, outflow, folded = _node_totals(folded_edges, len(columns))
+    for column, values in zip(columns, folded, strict=True):
+        column.values = values
 
     def label(i: int, key: str) -> str:
         if key == FOLDED:
@@ -759,6 +750,22 @@ def _layered_diagram(links: pl.DataFrame, shown: _Masker) -> dict[str, Any]:
         "sideways_links": sideways_links,
         "folded": [(c.heading, c.folded_count, c.values.get(FOLDED)) for c in columns if c.folded_count],
     }
+
+
+def _node_totals(
+    edges: dict[tuple[int, str, int, str], Decimal], n_columns: int
+) -> tuple[list[dict[str, Decimal]], list[dict[str, Decimal]], list[dict[str, Decimal]]]:
+    """Per column: what each node receives, what it sends, and its size (the larger of the two)."""
+    inflow: list[dict[str, Decimal]] = [defaultdict(Decimal) for _ in range(n_columns)]
+    outflow: list[dict[str, Decimal]] = [defaultdict(Decimal) for _ in range(n_columns)]
+    for (a, source, b, target), amount in edges.items():
+        outflow[a][source] += amount
+        inflow[b][target] += amount
+    sizes = [
+        {k: max(received.get(k, Decimal(0)), sent.get(k, Decimal(0))) for k in set(received) | set(sent)}
+        for received, sent in zip(inflow, outflow, strict=True)
+    ]
+    return inflow, outflow, sizes
 
 
 def _layered_svg(
@@ -875,9 +882,9 @@ def _victim_paths(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any
                 "traced": figures.money(traced), "pro_rata": figures.money(pro_rata),
                 "pool_share": figures.share(paid / pooled_in) if paid is not None and pooled_in else "",
                 "pooled_in": figures.money(pooled_in),
-                "methods": {m: {"moves": [], "ends": [], "moves_total": 0, "ends_total": 0, "moves_amount": "0.00", "ends_amount": "0.00"} for m in METHOD_ORDER},
+                "methods": {m: _empty_path() for m in METHOD_ORDER},
             })
-        path = people[index[real]]["methods"].setdefault(row["method"], {"moves": [], "ends": [], "moves_total": 0, "ends_total": 0, "moves_amount": "0.00", "ends_amount": "0.00"})
+        path = people[index[real]]["methods"].setdefault(row["method"], _empty_path())
         amount = figures.money(row["amount"])
         if row["step"] == "move":
             ts = row["ts"]
@@ -893,6 +900,11 @@ def _victim_paths(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any
         "total": victims.height if victims is not None else len(people),
         "steps": REPORT_VICTIM_STEPS,
     }
+
+
+def _empty_path() -> dict[str, Any]:
+    """One victim's drill-down under one method before its steps are added."""
+    return {"moves": [], "ends": [], "moves_total": 0, "ends_total": 0, "moves_amount": "0.00", "ends_amount": "0.00"}
 
 
 # ---------------------------------------------------------------- where the money went (tracing)
