@@ -25,7 +25,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import progress
-from fundtrail import console, messages, pipeline
+from fundtrail import console, pipeline
 from fundtrail.errors import RunEnvironmentError
 from fundtrail.messages import Phrase
 
@@ -149,7 +149,7 @@ def _server_lost(run: pipeline.Run, message: Phrase) -> None:
             flush=True,
         )
         os._exit(0)
-    print(messages.text("cli.prefix", run.lang, message=message.render(run.lang)), file=sys.stderr, flush=True)
+    print(console.line(message.code, run.lang, **message.params), file=sys.stderr, flush=True)
     pipeline.abandon_run(run.paths)
     os._exit(RunEnvironmentError.exit_code)
 
