@@ -159,3 +159,16 @@ def test_huge_amounts_load_sum_and_publish_exactly(failing: tuple[Path, dict]) -
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     huge = next(i for i in manifest["inputs"] if i["path"] == "bank/utf8/victim_v4_huge.csv")
     assert (huge["amount_in"], huge["amount_out"]) == ("29999999999999999.97", "19999999999999999.98")
+
+
+def test_masking_many_rows_at_once_masks_each_as_one_row_does():
+    from fundtrail.reports.mask import mask_row, mask_rows
+
+    rows = [
+        {"path": "bank/b00_6217000000000003119_q1.csv", "name": "张三", "account_no": "6222000011110001",
+         "notes": ["6222000011110001x", "12"], "rows_read": 3, "amount": "1234.50"},
+        {"path": "x/123456789012.csv", "holder_name": "李四", "account_no": "6222000011110001"},
+    ]
+    for table in ("manifest", "victims", "defendants"):
+        assert mask_rows(table, rows) == [mask_row(table, row) for row in rows], table
+    assert mask_rows("manifest", rows)[0]["account_no"] == "6222 **** **** 0001"

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 
@@ -175,16 +177,17 @@ def mask_row(table: str, row: dict) -> dict:
     nine or more digits, so an account number in an unexpected column (a
     memo, an id, an error message) is cut too.
     """
-    return {column: _mask_value(table, column, value) for column, value in row.items()}
+    return {column: _mask_value(table, column, value, mask_one) for column, value in row.items()}
 
 
-def _mask_value(table: str, column: str, value: object) -> object:
+def _mask_value(table: str, column: str, value: object, apply: Callable[[Any, str], str]) -> object:
+    """``value`` (a text, or a list of them) with each text's rule applied by ``apply(rule, text)``."""
     if isinstance(value, list):
-        return [_mask_value(table, column, v) for v in value]
+        return [_mask_value(table, column, v, apply) for v in value]
     if not isinstance(value, str):
         return value
     rule = _rule_for(table, column, value)
-    return value if rule is None else mask_one(rule, value)
+    return value if rule is None else apply(rule, value)
 
 
 def mask_rows(table: str, rows: list[dict]) -> list[dict]:
@@ -199,7 +202,10 @@ def mask_rows(table: str, rows: list[dict]) -> list[dict]:
         texts = list(values)
         result = pl.select(rule(pl.Series(texts, dtype=pl.String))).to_series().to_list()
         masked[rule] = dict(zip(texts, result, strict=True))
-    return [{column: _masked(table, column, value, masked) for column, value in row.items()} for row in rows]
+    def looked_up(rule: Any, text: str) -> str:
+        return masked[rule][text]
+
+    return [{column: _mask_value(table, column, value, looked_up) for column, value in row.items()} for row in rows]
 
 
 def _rule_for(table: str, column: str, value: str):
@@ -220,12 +226,3 @@ def _collect(table: str, column: str, value: object, wanted: dict) -> None:
         rule = _rule_for(table, column, value)
         if rule is not None:
             wanted.setdefault(rule, {})[value] = None
-
-
-def _masked(table: str, column: str, value: object, masked: dict) -> object:
-    if isinstance(value, list):
-        return [_masked(table, column, v, masked) for v in value]
-    if not isinstance(value, str):
-        return value
-    rule = _rule_for(table, column, value)
-    return value if rule is None else masked[rule][value]
