@@ -219,8 +219,13 @@ def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> tuple
     """The run's summary and the case's currency (the summary's amounts are in it)."""
     from fundtrail import pipeline
     from fundtrail.progress import StageDisplay
+    from fundtrail.userconfig import load_user_config
 
-    engine = _engine(args)
+    config = load_user_config()
+    engine = _engine(args, config)
+    limits = pipeline.DatabaseLimits(
+        memory_limit=config.memory_limit or pipeline.DEFAULT_MEMORY_LIMIT, threads=config.threads
+    )
     # The case is checked here, once (bad case.toml, headers or output folder: reported before Prefect starts).
     stages = (pipeline.CHECK_STAGE, "prefect", *pipeline.STAGES[1:])
     # Prefect's own logs take the progress lines' place under --verbose.
@@ -228,7 +233,7 @@ def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> tuple
     show = display or (lambda event: None)
     try:
         show(pipeline.CHECK_STAGE)
-        run = pipeline.prepare(case_dir, out_dir, lang=args.lang, unmask=args.unmask)
+        run = pipeline.prepare(case_dir, out_dir, lang=args.lang, unmask=args.unmask, limits=limits)
         try:
             _quiet_prefect(verbose=args.verbose)
             show("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
@@ -262,14 +267,16 @@ def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> tuple
             display.close()
 
 
-def _engine(args: argparse.Namespace) -> tuple[str | None, int | None]:
-    """Where the ingest batches run: --dask / --workers, else [run] of the user's config file."""
+def _engine(args: argparse.Namespace, config=None) -> tuple[str | None, int | None]:
+    """Where the ingest batches run: --dask / --workers, else [run] of the user's config file
+    (``config``, read here when not given)."""
     dask, workers = getattr(args, "dask", None), getattr(args, "workers", None)
     if dask is not None or workers is not None:
         return dask, workers
-    from fundtrail.userconfig import load_user_config
+    if config is None:
+        from fundtrail.userconfig import load_user_config
 
-    config = load_user_config()
+        config = load_user_config()
     if config.dask is not None or config.workers is not None:
         where = (
             messages.Phrase("cli.engine_dask", address=config.dask)
