@@ -98,12 +98,14 @@ from great_expectations.execution_engine import SqlAlchemyExecutionEngine  # noq
 from great_expectations.expectations.expectation import Expectation  # noqa: E402
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
 from great_expectations.expectations.metrics.metric_provider import metric_value  # noqa: E402
+from great_expectations.validator.validation_graph import MetricEdge, ValidationGraph  # noqa: E402
 from great_expectations.expectations.metrics.query_metrics.query_table.unexpected_rows_query_table import (  # noqa: E402
     UnexpectedRowsQueryTable,
 )
 
 # GX pins this module's logger at INFO, so every run announced its temporary docs folder.
 logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+_graph_logger = logging.getLogger("great_expectations.validator.validation_graph")
 
 
 class _DuckDBCatalog:
@@ -290,15 +292,61 @@ def _lean_gx() -> Iterator[None]:
                 return hashlib.md5(text, usedforsecurity=False).hexdigest()
         return to_id(self, id_keys, id_ignore_keys)
 
+    def expanded_once(self: ValidationGraph, metric_configuration: Any, runtime_configuration: Any = None) -> list[MetricEdge]:
+        key = (id(self._execution_engine), metric_configuration.id, _runtime_key(runtime_configuration))
+        edges = subtrees.get(key)
+        if edges is None:
+            edges = subtrees[key] = _expand(self, metric_configuration, runtime_configuration, expanded_once)
+        else:
+            for edge in edges:
+                self.add(edge)
+        return edges
+
+    subtrees: dict[tuple[Any, ...], list[MetricEdge]] = {}
+    build_metric_dependency_graph = ValidationGraph.build_metric_dependency_graph
     Expectation.configuration = property(kept_configuration)  # type: ignore[method-assign]
     ExpectationConfiguration.to_domain_obj = kept_domain_obj  # type: ignore[method-assign]
     IDDict.to_id = plain_to_id  # type: ignore[method-assign]
+    ValidationGraph.build_metric_dependency_graph = expanded_once  # type: ignore[method-assign]
     try:
         yield
     finally:
         Expectation.configuration = configuration  # type: ignore[method-assign]
         ExpectationConfiguration.to_domain_obj = to_domain_obj  # type: ignore[method-assign]
         IDDict.to_id = to_id  # type: ignore[method-assign]
+        ValidationGraph.build_metric_dependency_graph = build_metric_dependency_graph  # type: ignore[method-assign]
+
+
+def _runtime_key(runtime_configuration: Any) -> str:
+    return json.dumps(runtime_configuration, sort_keys=True, default=repr)
+
+
+def _expand(graph: ValidationGraph, metric_configuration: Any, runtime_configuration: Any, expand: Any) -> list[MetricEdge]:
+    """``ValidationGraph.build_metric_dependency_graph``'s own steps for one metric, returning the edges it adds.
+
+    Each dependency goes through ``expand`` (which adds a subtree already expanded in this
+    session from memory, and returns its edges) instead of GX's recursion."""
+    klass, _provider = graph.set_metric_configuration_default_kwargs_if_absent(metric_configuration=metric_configuration)
+    dependencies = klass.get_evaluation_dependencies(
+        metric=metric_configuration,
+        execution_engine=graph._execution_engine,
+        runtime_configuration=runtime_configuration,
+    )
+    if len(dependencies) == 0:
+        edge = MetricEdge(left=metric_configuration)
+        graph.add(edge)
+        return [edge]
+    metric_configuration.metric_dependencies = dependencies
+    edges = []
+    for dependency in dependencies.values():
+        if dependency.id == metric_configuration.id:
+            _graph_logger.warning(f"Metric {metric_configuration.id!s} has created a circular dependency")
+            continue
+        edge = MetricEdge(left=metric_configuration, right=dependency)
+        graph.add(edge)
+        edges.append(edge)
+        edges.extend(expand(graph, dependency, runtime_configuration))
+    return edges
 
 
 def _config_key(config: Any) -> str:
