@@ -35,22 +35,14 @@ fixtures came out byte for byte as before):
 - ``_lean_gx``: memos for three pure computations GX repeats thousands of times
   per suite (see there).
 
-Importing this module imports GX (~3 s), so fundtrail.validate imports it only
-when a validation runs.
+Importing this module imports GX (~3 s CPU), so fundtrail.validate imports it only
+when a validation runs, or ahead of it in a background thread (``preload``).
 """
 
 from __future__ import annotations
 
-import os
-
-# GX Core 1.24 ships no usage-statistics code at all (no analytics module, no
-# PostHog client, nothing reads GX_ANALYTICS_ENABLED); setting the variable keeps
-# a future version that reads it quiet as well.
-os.environ["GX_ANALYTICS_ENABLED"] = "false"
-# GX's validator ignores an ephemeral context's progress-bar setting on large tables and
-# draws tqdm bars over the CLI's stage display; tqdm itself honours this variable.
-os.environ.setdefault("TQDM_DISABLE", "1")
-
+# GX's and tqdm's environment variables are set by the package (fundtrail/validate/__init__.py),
+# in the thread that imports it, before this module can be imported in another (``preload``).
 import contextlib  # noqa: E402
 import copy  # noqa: E402
 import hashlib  # noqa: E402

@@ -29,6 +29,15 @@ FINDING_COLUMNS = (
 )
 
 
+PAGES = ("validation/index.html", "validation/suite.html")
+
+
+def preload_templates() -> None:
+    """Compile the pages' templates ahead of the first report (Jinja2 keeps them)."""
+    for page in PAGES:
+        templating.environment().get_template(page)
+
+
 def write_report(docs_dir: Path, suites: list[dict[str, Any]]) -> None:
     docs_dir.mkdir(parents=True, exist_ok=True)
     shown = [suite | {"details": _details(suite.get("details"))} for suite in suites]
