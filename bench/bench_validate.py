@@ -105,7 +105,9 @@ def overlap(case_dir: str, repeat: int) -> None:
                     f"#{attempt} {kind:8s} run {figures['wall']:6.2f} s wall {figures['cpu']:6.2f} s CPU; "
                     f"validate stage {figures['validate'][0]:5.2f} s wall {figures['validate'][1]:5.2f} s CPU"
                 )
-                shutil.rmtree(work / kind)
+                # The run's ingest cache (beside its output) goes too: every run parses every file.
+                for left in work.iterdir():
+                    shutil.rmtree(left)
     finally:
         shutil.rmtree(work)
 
