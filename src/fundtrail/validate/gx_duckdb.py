@@ -45,6 +45,7 @@ from __future__ import annotations
 # in the thread that imports it, before this module can be imported in another (``preload``).
 import contextlib  # noqa: E402
 import copy  # noqa: E402
+import enum  # noqa: E402
 import hashlib  # noqa: E402
 import importlib  # noqa: E402
 import json  # noqa: E402
@@ -240,6 +241,20 @@ def _is_plain_json(value: Any) -> bool:
     return False
 
 
+def _snapshot(value: Any) -> Any:
+    """``copy.deepcopy`` of an object's state, walking its dicts and lists itself: such states
+    hold little else (strings, numbers, None, enum members), and deepcopy's generic walk was
+    most of the memos' cost."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _snapshot(item) for key, item in value.items()}
+    if kind is list:
+        return [_snapshot(item) for item in value]
+    if value is None or kind in (str, int, float, bool) or isinstance(value, enum.Enum):
+        return value  # what deepcopy returns for them
+    return copy.deepcopy(value)
+
+
 @contextlib.contextmanager
 def _lean_gx() -> Iterator[None]:
     """Memos for three pure computations GX 1.24 repeats thousands of times per suite.
@@ -264,7 +279,7 @@ def _lean_gx() -> Iterator[None]:
     def remembered(source: Any, state: Any, build: Any) -> Any:
         hit = built.get(id(source))
         if hit is None or hit[0] is not source or hit[1] != state:
-            hit = built[id(source)] = (source, copy.deepcopy(state), build(source))
+            hit = built[id(source)] = (source, _snapshot(state), build(source))
         return hit[2]
 
     def kept_configuration(self: Expectation) -> Any:
