@@ -22,10 +22,14 @@ fixtures came out byte for byte as before):
 - One context, one datasource with every table's asset declared in one call (GX
   writes its whole config out as YAML after each asset added one at a time).
 - Two passes: every suite runs with result format BASIC and no failing values
-  (``result_format(keys, 0)``), which computes every count the report shows;
-  only the expectations that failed run again with SUMMARY, for their failing
-  rows. SUMMARY on every expectation sent two more queries per column check,
-  each reading the whole table when the check passes, to come back empty.
+  (``result_format(keys, 0)``, no index query either), which computes every
+  count the report shows; only the expectations that failed run again with
+  SUMMARY, for their failing rows. SUMMARY on every expectation sent two more
+  queries per column check, each reading the whole table when the check passes,
+  to come back empty.
+- A column check's failing values asked with a limit of 0 are answered as none
+  without a query (``_OneConnectionEngine``): GX compiled and sent a LIMIT 0
+  query for each, 199 of the 367 queries of a validation.
 - GX does not fetch an unexpected-rows check's rows (``_UnexpectedRowsLeftInDuckDB``):
   a passing check's query runs once, for its count.
 - Column names come from DuckDB's catalog, read once (``_DuckDBCatalog``):
@@ -33,7 +37,13 @@ fixtures came out byte for byte as before):
   DuckDB (no pg_collation), and GX fell back to a query per table after two
   failed ones.
 - ``_lean_gx``: memos for three pure computations GX repeats thousands of times
-  per suite (see there).
+  per suite, and each metric's dependency subtree expanded once per session
+  (see there).
+
+On the fixture case that took ``validate_database`` from 1.9 to 1.2 s CPU, and
+on the 20,000-file case's database from 2.1–3.0 to 1.8–2.3 s, of which DuckDB's
+own queries are about 0.85 s there (measured on a shared machine, main and this
+code in turn).
 
 Importing this module imports GX (~3 s CPU), so fundtrail.validate imports it only
 when a validation runs, or ahead of it in a background thread (``preload``).
@@ -257,7 +267,7 @@ def _snapshot(value: Any) -> Any:
 
 @contextlib.contextmanager
 def _lean_gx() -> Iterator[None]:
-    """Memos for three pure computations GX 1.24 repeats thousands of times per suite.
+    """Memos for four pure computations GX 1.24 repeats thousands of times per suite.
 
     Each gives what GX computes, and is dropped when the session closes:
 
@@ -270,6 +280,12 @@ def _lean_gx() -> Iterator[None]:
       ``convert_to_json_serializable``, whose numpy checks dominate on ``None``. For
       values that already are plain JSON that function returns them unchanged, so the
       id is the same digest of ``json.dumps`` computed here directly.
+    - ``ValidationGraph.build_metric_dependency_graph`` walks a metric's whole
+      dependency tree every time an expectation needs the metric (table.columns and
+      table.row_count under every column check). Its edges depend on nothing but the
+      metric's id and the run's configuration, so each subtree is expanded once
+      (``_expand``, GX's own steps) and its edges are added again from memory, the
+      same edge objects, to every later graph that needs it.
     """
     configuration = Expectation.configuration
     to_domain_obj = ExpectationConfiguration.to_domain_obj
