@@ -63,9 +63,14 @@ def preload() -> None:
     import lock) instead of starting another. Import ``fundtrail.validate`` in the calling
     thread first (it sets the environment variables above).
     """
-    from fundtrail.validate import gx_duckdb  # noqa: F401  (the import is the work)
+    try:
+        from fundtrail.validate import gx_duckdb  # noqa: F401  (the import is the work)
 
-    preload_templates()
+        preload_templates()
+    except Exception:  # noqa: BLE001
+        # A thread has nowhere to report to: validate_database imports again and fails
+        # there, in the step, with the run's own error handling.
+        return
 
 
 def validate_database(
