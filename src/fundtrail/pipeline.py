@@ -18,7 +18,6 @@ outputs whole (outputs.md).
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -612,22 +611,16 @@ def execute(
 
 
 def _preload_validation() -> None:
-    """Import Great Expectations (about 3 s of CPU) on a thread while the first steps run.
+    """``fundtrail.validate.preload`` (Great Expectations' import, about 3 s of CPU) on a thread
+    while the first steps run.
 
     Ingest, load and the SQL steps spend most of their time in polars and DuckDB, which release
     the GIL, so on a second core the import costs the run little wall time; the validate step
-    then finds the module imported, or waits on Python's import lock for the thread to finish
-    it. A failed import here is left for the validate step to raise, where it is reported.
+    then finds the module imported, or waits on Python's import lock for the thread to finish it.
     """
-    from fundtrail import validate  # noqa: F401  (sets GX's environment in this thread, before the import)
+    from fundtrail import validate  # sets GX's environment in this thread, before the import
 
-    def work() -> None:
-        try:
-            importlib.import_module("fundtrail.validate.gx_duckdb")
-        except Exception:  # noqa: BLE001  (validate imports it again and reports the error)
-            pass
-
-    threading.Thread(target=work, name="fundtrail-preload-validation", daemon=True).start()
+    threading.Thread(target=validate.preload, name="fundtrail-preload-validation", daemon=True).start()
 
 
 def run_case(
