@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -48,7 +49,7 @@ from markupsafe import Markup
 
 from fundtrail import messages
 from fundtrail.reports import figures, labels, mask, templating
-from fundtrail.reports.mask import account_expr, digit_runs_expr, mask_one, mask_table, victim_id_expr
+from fundtrail.reports.mask import account_expr, digit_runs_expr, mask_ahead, mask_one, mask_table, victim_id_expr
 from fundtrail.reports.rows import entry_row, entry_values, payment_values
 from fundtrail.reports.templating import cell_text, numeric, plain_cell
 
@@ -130,6 +131,11 @@ class _Masker:
 
     def text(self, value: str) -> str:
         return value if self.unmask else mask_one(digit_runs_expr, value)
+
+    def ahead(self, rule: Any, values: Iterable[str]) -> None:
+        """Values about to be masked one by one by ``rule``, masked together first (``mask.mask_ahead``)."""
+        if not self.unmask:
+            mask_ahead(rule, values)
 
     def loose_table(self, name: str, frame: pl.DataFrame) -> pl.DataFrame:
         """A table mask.py has no rules for (the tracing and unvalidated hooks): its rules where a column has one,
@@ -346,6 +352,8 @@ def _integrity(integrity: Any, shown: _Masker, timezone: str | None, total: int 
     if isinstance(integrity, dict):
         return {"pairs": [(str(k), cell(str(k), v)) for k, v in integrity.items()], "listed": len(integrity)}
     records = [r for r in integrity if isinstance(r, dict)] if isinstance(integrity, list) else []
+    shown.ahead(account_expr, (v for r in records for k, v in r.items() if k in mask.ACCOUNT_COLUMNS and isinstance(v, str)))
+    shown.ahead(digit_runs_expr, (cell_text(v) for r in records for v in r.values() if isinstance(v, (str, dict, list))))
     # Columns no finding fills are left out; the sentence of each finding gets a full-width row
     # under its figures, where it can be read without scrolling sideways.
     keys = [k for k in dict.fromkeys(k for r in records for k in r) if any(r.get(k) is not None for r in records)]
