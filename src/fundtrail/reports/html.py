@@ -733,35 +733,26 @@ def _grain(raw: dict[str, pl.DataFrame]) -> dict[str, str]:
 
 def _layered_diagram(links: pl.DataFrame, shown: _Masker) -> dict[str, Any]:
     """Columns, folding and geometry of one method's diagram; links within a layer or back are counted, not drawn."""
-    layers = [v for v in links.get_column("source_layer").to_list() + links.get_column("target_layer").to_list() if v is not None]
-    deepest = max(layers, default=0)
+    deepest = max((v for v in (links.get_column("source_layer").max(), links.get_column("target_layer").max()) if v is not None), default=0)
     end_column = deepest + 2
-
-    def column_of(layer: int | None, is_end: bool) -> int:
-        return end_column if is_end else layer + 1
-
-    edges: dict[tuple[int, str, int, str], Decimal] = defaultdict(Decimal)
-    sideways, sideways_links = Decimal("0.00"), 0
-    for _, source_layer, source, target_layer, target, is_end, amount in links.iter_rows():
-        a, b = column_of(source_layer, False), column_of(target_layer, is_end)
-        if b <= a:
-            sideways += amount
-            sideways_links += 1
-            continue
-        edges[(a, source, b, target)] += amount
+    # Tens of thousands of links per method: their columns, sums and folding are worked out in polars;
+    # only the folded diagram's few links come to Python.
+    placed = links.select(
+        (pl.col("source_layer") + 1).alias("a"),
+        "source",
+        pl.when(pl.col("target_is_end")).then(pl.lit(end_column, dtype=pl.Int64)).otherwise(pl.col("target_layer") + 1).alias("b"),
+        "target",
+        "amount",
+    )
+    back = placed.filter(pl.col("b") <= pl.col("a"))
+    sideways, sideways_links = _sum(back), back.height
+    edges = placed.filter(pl.col("b") > pl.col("a")).group_by("a", "source", "b", "target").agg(pl.col("amount").sum())
     headings = ["被害人 victims", "收款卡 receiving cards"] + [f"第 {k} 层 layer {k}" for k in range(1, deepest + 1)] + ["终点 end points"]
     columns = [_FlowColumn(h) for h in headings]
-    _, _, unfolded = _node_totals(edges, len(columns))
-    kept: list[set[str]] = []
-    for i, column in enumerate(columns):
-        values = unfolded[i]
-        limit = len(values) if i == end_column else TRACED_VICTIM_NODES if i == 0 else TRACED_NODES_PER_LAYER
-        ranked = sorted(values, key=lambda k: (-values[k], k))
-        kept.append(set(ranked[:limit]))
-        column.folded_count = max(0, len(ranked) - limit)
-    folded_edges: dict[tuple[int, str, int, str], Decimal] = defaultdict(Decimal)
-    for (a, source, b, target), amount in edges.items():
-        folded_edges[(a, source if source in kept[a] else FOLDED, b, target if target in kept[b] else FOLDED)] += amount
+    kept = _kept_nodes(edges, end_column)
+    for i, count in kept.group_by("column").agg(pl.col("folded").first()).iter_rows():
+        columns[i].folded_count = count
+    folded_edges = _folded_edges(edges, kept.filter(pl.col("kept")).select("column", "node"))
     inflow, outflow, folded = _node_totals(folded_edges, len(columns))
     for column, values in zip(columns, folded, strict=True):
         column.values = values
@@ -788,6 +779,47 @@ def _layered_diagram(links: pl.DataFrame, shown: _Masker) -> dict[str, Any]:
         "sideways_links": sideways_links,
         "folded": [(c.heading, c.folded_count, c.values.get(FOLDED)) for c in columns if c.folded_count],
     }
+
+
+def _kept_nodes(edges: pl.DataFrame, end_column: int) -> pl.DataFrame:
+    """Each node of each column (``column``, ``node``) with its size (the larger of what it receives and sends),
+    whether the diagram names it (``kept``: every end point kind, the largest victims and accounts of each
+    other column) and how many its column folds into one (``folded``)."""
+    sent = edges.group_by(pl.col("a").alias("column"), pl.col("source").alias("node")).agg(pl.col("amount").sum().alias("sent"))
+    received = edges.group_by(pl.col("b").alias("column"), pl.col("target").alias("node")).agg(pl.col("amount").sum().alias("received"))
+    sent_, received_ = pl.col("sent"), pl.col("received")
+    size = pl.when(sent_.is_null() | (received_ >= sent_)).then(received_).otherwise(sent_)
+    limit = (
+        pl.when(pl.col("column") == end_column).then(pl.len().over("column").cast(pl.Int64))
+        .when(pl.col("column") == 0).then(pl.lit(TRACED_VICTIM_NODES))
+        .otherwise(pl.lit(TRACED_NODES_PER_LAYER))
+    )
+    return (
+        sent.join(received, on=["column", "node"], how="full", coalesce=True)
+        .with_columns(size.alias("size"))
+        .sort(["column", "size", "node"], descending=[False, True, False])
+        .with_columns(
+            (pl.int_range(pl.len()).over("column") < limit).alias("kept"),
+            (pl.len().over("column").cast(pl.Int64) - limit).clip(lower_bound=0).alias("folded"),
+        )
+    )
+
+
+def _folded_edges(edges: pl.DataFrame, kept: pl.DataFrame) -> dict[tuple[int, str, int, str], Decimal]:
+    """The links with every node the diagram does not name replaced by its column's FOLDED node, summed."""
+    def named(column: str, node: str) -> pl.DataFrame:
+        return kept.rename({"column": column, "node": node}).with_columns(pl.lit(True).alias(f"{node}_named"))
+
+    def shown(node: str) -> pl.Expr:
+        return pl.when(pl.col(f"{node}_named")).then(pl.col(node)).otherwise(pl.lit(FOLDED)).alias(node)
+
+    folded = (
+        edges.join(named("a", "source"), on=["a", "source"], how="left")
+        .join(named("b", "target"), on=["b", "target"], how="left")
+        .group_by("a", shown("source"), "b", shown("target"))
+        .agg(pl.col("amount").sum())
+    )
+    return {(a, source, b, target): amount for a, source, b, target, amount in folded.iter_rows()}
 
 
 def _node_totals(
