@@ -11,7 +11,8 @@ each repetition copies it into a fresh staging folder and times
 report.html and manifest.json. ``--parts`` also prints the CPU seconds of
 the tables, each report and json.dumps (manifest.json). CPU seconds count every thread
 (DuckDB's too) and are the figure to compare when other work shares the
-machine; compare two checkouts back to back.
+machine; compare two checkouts back to back. ``peak_mb`` is the process's peak so far, the
+preparing run's included: run ``bench/bench_files.py`` for the step's own peak.
 """
 
 from __future__ import annotations
