@@ -26,6 +26,7 @@ frozen account and allocation.
 from __future__ import annotations
 
 import gc
+import math
 import time
 from array import array
 from collections import deque
@@ -1004,8 +1005,32 @@ def round_largest_remainder(total: int, shares: dict[str, Fraction]) -> dict[str
     """Exact shares adding up to total fen → whole fen adding up to total.
 
     Rounded down first; the fen left over go one each to the largest fractional parts, ties to
-    the lower victim_id, `unallocated` last.
+    the lower victim_id, `unallocated` last. The shares are put over their least common
+    denominator first (an account's shares have a handful of denominators): integers compare
+    and add faster than Fractions, with the same answer.
     """
+    denominator = 1
+    for share in shares.values():
+        denominator = math.lcm(denominator, share.denominator)
+        if denominator.bit_length() > MAX_COMMON_DENOMINATOR_BITS:
+            return _round_fractions(total, shares)
+    numerators = {victim: share.numerator * (denominator // share.denominator) for victim, share in shares.items()}
+    if sum(numerators.values()) != total * denominator:
+        raise InvariantError(code="trace.allotment", amount=_yuan(total), allotted=_yuan(sum(shares.values())))
+    floors = {victim: numerator // denominator for victim, numerator in numerators.items()}
+    left = total - sum(floors.values())
+    if left:
+        order = sorted(numerators, key=lambda v: (-(numerators[v] % denominator), v == UNALLOCATED, v))
+        for victim in order[:left]:
+            floors[victim] += 1
+    return floors
+
+
+MAX_COMMON_DENOMINATOR_BITS = 4096  # beyond it, shares with many unrelated denominators stay Fractions
+
+
+def _round_fractions(total: int, shares: dict[str, Fraction]) -> dict[str, int]:
+    """round_largest_remainder on the Fractions themselves."""
     if sum(shares.values()) != total:
         raise InvariantError(code="trace.allotment", amount=_yuan(total), allotted=_yuan(sum(shares.values())))
     floors = {victim: share.numerator // share.denominator for victim, share in shares.items()}
