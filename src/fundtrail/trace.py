@@ -652,9 +652,9 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
     """One pass over the events with each account's money in pools (see above), in plain integers.
 
     A pool is keyed hop * 3 + origin (origin OTHER, OPENING or POOLED), so sorting the keys gives
-    the order an outflow splits in: lower hop first, then other, opening, victims. The loop is
-    written out flat (no helper per part): it runs once per outflow and pool, the bulk of the
-    allocation on a large case.
+    the order an outflow splits in: lower hop first, then other, opening, victims. _shortfall and
+    _route are written out here (no call or closure per outflow and part): this loop runs once
+    per outflow and pool, the bulk of the allocation on a large case.
     """
     out = Allocation()
     end = out.ends.extend
@@ -699,7 +699,7 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
                         hop, pool_origin = divmod(key, 3)
                         parts.append((pool_origin, hop, had))
                         if logged and pool_origin == POOLED:
-                            where = _pool_outcome(target, hop, had, max_hops, min_fen)
+                            where = _outcome(target, hop, had, routing)[0]
                             record((MOVE_RECORD, event_no, account, counterparty, hop, had, had, 0, where, ts))
                 else:
                     for key, had, took in zip(keys, present, _split(rest, present)):
@@ -715,10 +715,10 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
                         if took:
                             parts.append((pool_origin, hop, took))
                         if logged and pool_origin == POOLED and kept != had:
-                            where = _pool_outcome(target, hop, took, max_hops, min_fen) if took else ENDS_HERE
+                            where = _outcome(target, hop, took, routing)[0] if took else ENDS_HERE
                             record((MOVE_RECORD, event_no, account, counterparty, hop, had, took, kept, where, ts))
                     rest = 0
-            if rest:  # more out than the account holds: a lot of `other` for the rest (_shortfall)
+            if rest:  # more out than the account holds: _shortfall
                 move((method, OTHER, 0, NO_ACCOUNT, account, event_no, rest))
                 parts.append((OTHER, 0, rest))
             if target == TO_CASH:
@@ -764,19 +764,6 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
     if logged:
         _resolve_pools(out, method, log, freezes if method == PRO_RATA else [], routing.max_hops)
     return out
-
-
-def _pool_outcome(target: int, hop: int, fen: int, max_hops: int, min_fen: int) -> int:
-    """Where a pool's part goes (_outcome's first answer, for the log)."""
-    if target == TO_CASH:
-        return ENDS_HERE
-    if target == TO_PLATFORM:
-        return ENDS_THERE
-    if hop >= max_hops:
-        return ENDS_HERE
-    if target == UNTRACED or fen < min_fen:
-        return ENDS_THERE
-    return STAYS_THERE
 
 
 def _pooled_holdings(pool: dict[int, int], queued) -> Iterator[tuple[int, int, int]]:
