@@ -571,10 +571,17 @@ def _largest_remainder(fen: int, amounts: np.ndarray, whole: int) -> np.ndarray:
     if fen * int(amounts.max()) < SAFE_PRODUCT:
         products = amounts * fen
         shares = products // whole
-        remainders = products - shares * whole
         left = fen - int(shares.sum())
         if left:
-            shares[np.argsort(-remainders, kind="stable")[:left]] += 1
+            remainders = products - shares * whole
+            count = len(amounts)
+            if whole * count < SAFE_PRODUCT:
+                # (remainder, earlier lot) as one distinct integer per lot: the `left` largest are
+                # the stable sort's first `left`, found by a partition instead of a whole sort
+                keys = remainders * count + np.arange(count - 1, -1, -1, dtype=np.int64)
+                shares[np.argpartition(keys, count - left)[count - left:]] += 1
+            else:
+                shares[np.argsort(-remainders, kind="stable")[:left]] += 1
         return shares
     return np.array(_split(fen, amounts.tolist()), dtype=np.int64)
 
