@@ -11,6 +11,8 @@ import json
 import re
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -317,10 +319,26 @@ def test_gx_is_left_as_it_was_after_a_validation(validated):
     from great_expectations.core.id_dict import IDDict
     from great_expectations.expectations.expectation import Expectation
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+    from great_expectations.validator.validation_graph import ValidationGraph
 
     assert Expectation.configuration.fget.__module__.startswith("great_expectations")
     assert ExpectationConfiguration.to_domain_obj.__module__.startswith("great_expectations")
     assert IDDict.to_id.__module__.startswith("great_expectations")
+    assert ValidationGraph.build_metric_dependency_graph.__module__.startswith("great_expectations")
+
+
+def test_preload_imports_gx_on_a_thread_and_the_package_alone_does_not():
+    """A run can start the GX import beside ingest; importing fundtrail.validate must not pay it."""
+    code = (
+        "import os, sys, threading\n"
+        "from fundtrail import validate\n"
+        "before = 'great_expectations' in sys.modules\n"
+        "thread = threading.Thread(target=validate.preload)\n"
+        "thread.start(); thread.join()\n"
+        "print(before, 'great_expectations' in sys.modules, os.environ['GX_ANALYTICS_ENABLED'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert done.stdout.split() == ["False", "True", "false"]
 
 
 def test_many_bad_rows_stay_in_duckdb(tmp_path):

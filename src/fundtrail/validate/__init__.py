@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +25,17 @@ from fundtrail.reports.mask import digit_runs_expr, mask_one, mask_row
 from fundtrail.resources import resource_dir
 from fundtrail.validate.integrity import findings_summary, statement_findings
 from fundtrail.validate.records import exclusions_summary, record_exclusions
-from fundtrail.validate.report import write_report
+from fundtrail.validate.report import preload_templates, write_report
+
+# Set here, in the thread that imports the package, not in gx_duckdb, which ``preload`` may
+# import in another thread while polars and DuckDB threads read the environment.
+# GX Core 1.24 ships no usage-statistics code at all (no analytics module, no PostHog
+# client, nothing reads GX_ANALYTICS_ENABLED); setting the variable keeps a future version
+# that reads it quiet as well.
+os.environ["GX_ANALYTICS_ENABLED"] = "false"
+# GX's validator ignores an ephemeral context's progress-bar setting on large tables and
+# draws tqdm bars over the CLI's stage display; tqdm itself honours this variable.
+os.environ.setdefault("TQDM_DISABLE", "1")
 
 EXAMPLE_ROWS = 5
 ERROR_CHARS = 600
@@ -41,6 +52,25 @@ DETAILS = {
 
 class SuiteError(FundtrailError):
     """An expectation suite file is missing, unreadable or not a valid GX suite."""
+
+
+def preload() -> None:
+    """Import GX (~3 s CPU) and compile the report's templates now, instead of in ``validate_database``.
+
+    For a run to call in a background thread as it starts: the import then overlaps ingest,
+    whose polars and DuckDB work releases the GIL. ``validate_database`` gives the same
+    results with or without it; called while this runs, it waits for the import (Python's
+    import lock) instead of starting another. Import ``fundtrail.validate`` in the calling
+    thread first (it sets the environment variables above).
+    """
+    try:
+        from fundtrail.validate import gx_duckdb  # noqa: F401  (the import is the work)
+
+        preload_templates()
+    except Exception:  # noqa: BLE001
+        # A thread has nowhere to report to: validate_database imports again and fails
+        # there, in the step, with the run's own error handling.
+        return
 
 
 def validate_database(

@@ -14,6 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.meta
+
 from fundtrail.reports import templating
 
 KIND_NAMES = {  # (one, several): how the pages count each kind of statement finding
@@ -27,6 +30,24 @@ FINDING_COLUMNS = (
     "account_no", "kind", "source", "before_row", "after_row", "before_time", "after_time",
     "expected_balance", "actual_balance", "missing_amount", "stated", "found",
 )
+
+
+def preload_templates() -> None:
+    """Compile every template the pages use ahead of the first report (Jinja2 keeps them).
+
+    That is each one under ``validation/`` (index.html imports a details view by name) and
+    what they name in turn (base.html, macros.html, the inlined CSS)."""
+    env = templating.environment()
+    waiting = env.list_templates(filter_func=lambda name: name.startswith("validation/"))
+    compiled: set[str] = set()
+    while waiting:
+        name = waiting.pop()
+        if name in compiled:
+            continue
+        env.get_template(name)
+        compiled.add(name)
+        source, _, _ = env.loader.get_source(env, name)
+        waiting.extend(n for n in jinja2.meta.find_referenced_templates(env.parse(source)) if n)
 
 
 def write_report(docs_dir: Path, suites: list[dict[str, Any]]) -> None:
