@@ -30,7 +30,7 @@ SQL_CALLS = {"execute", "executemany", "sql", "query"}
 GENERATED = {
     "table",  # a table name from the code's own lists (OUTPUT_TABLES, suite names from expectations/)
     "name",  # a landing/variable name from KINDS or the parameter dict's keys
-    "first", "order", "formatted",  # publish.write_table: column names from information_schema, quoted
+    "first", "order", "formatted", "inner",  # publish.write_table: column names from information_schema, quoted
     "t",  # publish.frames: table names from the caller's literal list
     "TABLE", "CASE_TZ", "known", "per_kind", "kind_order", "kind",  # validate/integrity.py: constants
     "REASON",  # validate/records.py: a constant expression

@@ -11,7 +11,8 @@ with live as (
         p.account_no,
         p.ts,
         (p.amount::DECIMAL(38, 2) * 100)::BIGINT as fen,
-        row_number() over (partition by p.account_no order by p.ts, p.file_order, p.source_row) as posting_rank
+        p.file_order,
+        p.source_row
     from postings as p
     where not p.is_duplicate and p.amount <> 0
         and p.account_no not in (select account_no from gang_account_list)
@@ -25,7 +26,9 @@ inflows as (
         l.account_no,
         l.ts,
         l.fen,
-        o.opening_fen + sum(l.fen) over (partition by l.account_no order by l.posting_rank) as in_end
+        o.opening_fen + sum(l.fen) over (
+            partition by l.account_no order by l.ts, l.file_order, l.source_row rows unbounded preceding
+        ) as in_end
     from live as l
     join openings as o using (account_no)
     where l.fen > 0
@@ -34,7 +37,7 @@ outflows as (
     select
         account_no,
         ts,
-        sum(-fen) over (partition by account_no order by posting_rank) as out_end
+        sum(-fen) over (partition by account_no order by ts, file_order, source_row rows unbounded preceding) as out_end
     from live
     where fen < 0
 ),

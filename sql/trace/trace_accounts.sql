@@ -5,27 +5,19 @@
 -- opening: the first posting's balance minus its amount, when positive; postings are ordered by
 -- time, then file order, then row (trace_postings.posting_rank).
 create or replace table trace_accounts as
-with live as (
-    select * from postings where not is_duplicate
-),
-firsts as (
-    select
-        account_no,
-        posting_id as first_posting_id,
-        ts as first_ts,
-        balance - amount as opening_balance
-    from live
-    qualify row_number() over (partition by account_no order by ts, file_order, source_row) = 1
-),
-totals as (
+with totals as (
+    -- the first posting in the account's order (time, file, row) gives the opening balance
     select
         account_no,
         count(*) as postings,
         coalesce(sum(amount) filter (where amount > 0), 0)::DECIMAL(38, 2) as amount_in,
         coalesce(-sum(amount) filter (where amount < 0), 0)::DECIMAL(38, 2) as amount_out,
         min(ts) as first_ts,
-        max(ts) as last_ts
-    from live
+        max(ts) as last_ts,
+        arg_min_null(posting_id, (ts, file_order, source_row)) as first_posting_id,
+        arg_min_null(balance - amount, (ts, file_order, source_row)) as opening_balance
+    from postings
+    where not is_duplicate
     group by account_no
 )
 select
@@ -40,7 +32,6 @@ select
     t.amount_out,
     t.first_ts,
     t.last_ts,
-    f.first_posting_id,
-    case when f.opening_balance > 0 then f.opening_balance end::DECIMAL(38, 2) as opening
-from totals as t
-join firsts as f using (account_no);
+    t.first_posting_id,
+    case when t.opening_balance > 0 then t.opening_balance end::DECIMAL(38, 2) as opening
+from totals as t;

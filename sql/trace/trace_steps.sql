@@ -21,6 +21,10 @@ with moved as (
         case t.seen_on when 'both' then split_part(t.sources, ';', 2) when 'payee' then t.sources end as payee_posting
     from transfers as t
     where t.payer_account <> t.payee_account
+        -- only a transfer touching a traced account, or a payment, becomes an event (below)
+        and (t.payer_account in (select account_no from trace_accounts where traced)
+             or t.payee_account in (select account_no from trace_accounts where traced)
+             or t.transfer_id in (select payment_id from case_payments))
 ),
 placed as (
     select

@@ -10,7 +10,9 @@ sql/macros/row_id_order.sql, which the SQL models use too).
 
 from __future__ import annotations
 
+import re
 import shutil
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +26,8 @@ from fundtrail.config import CaseConfig
 from fundtrail.reports.mask import digit_runs_expr, mask_row, mask_rows
 
 BOM = "\ufeff".encode()
+# Column names DuckDB writes in a CSV header as they are (it would quote others).
+PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # xlsxwriter writes ~100k cells/s: detail sheets past this many rows would make a 10M-row case's
 # workbook take many minutes. The CSV and Parquet files always hold every row.
 WORKBOOK_ROW_LIMIT = 100_000
@@ -36,25 +40,50 @@ CHANGES_SHOWN = 20
 TIERS = tuple(row["tier"] for row in sqlrun.seed_rows("fraud_tiers"))  # most serious first, as the seed
 
 
+def write_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[str], out_dir: Path) -> None:
+    """``write_table`` of each table."""
+    sqlrun.build(con, ["row_id_order"])
+    for table in tables:
+        _write_table(con, table, out_dir)
+
+
 def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> None:
+    """``<table>.csv`` (UTF-8 with a BOM, formatted as the module says) and ``<table>.parquet``, rows sorted."""
+    sqlrun.build(con, ["row_id_order"])
+    _write_table(con, table, out_dir)
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> None:
     columns = con.execute(
         "select column_name, data_type from information_schema.columns where table_name = ? order by ordinal_position",
         [table],
     ).fetchall()
     first = _quote(columns[0][0])
-    sqlrun.build(con, ["row_id_order"])
     order = ", ".join([f"row_id_order({first})", *(_quote(c) for c, _ in columns[1:])])
-    formatted = ", ".join(f"{_text(name, dtype)} as {_quote(name)}" for name, dtype in columns)
     # Sorted once for both files; a table scan keeps insertion order (DuckDB's preserve_insertion_order).
     con.execute(f"create or replace temp table _sorted as select * from {table} order by {order}")
+    rows = con.execute("select count(*) from _sorted").fetchall()[0][0]
+    # Times are written in two steps: strftime once per value in the inner select, its offset fixed in the outer.
+    inner = ", ".join(_time_text(name) if _zoned(dtype) else _quote(name) for name, dtype in columns)
+    formatted = ", ".join(f"{_text(name, dtype)} as {_quote(name)}" for name, dtype in columns)
+    formatted = f"select {formatted} from (select {inner} from _sorted)"
     csv_path = out_dir / f"{table}.csv"
-    plain = out_dir / f".{table}.csv.nobom"
+    names = [name for name, _ in columns]
     # Paths reach SQL as parameters: an OUT_DIR is any text a user (or a deployment parameter) gives.
-    con.execute(f"copy (select {formatted} from _sorted) to ? (header, delimiter ',')", [str(plain)])
-    with open(csv_path, "wb") as target, open(plain, "rb") as body:
-        target.write(BOM)
-        shutil.copyfileobj(body, target, length=1 << 20)
-    plain.unlink()
+    if rows and all(PLAIN_NAME.fullmatch(name) for name in names):
+        # DuckDB writes the BOM and the header line itself (its PREFIX), and SUFFIX ends the last row's line.
+        con.execute(
+            f"copy ({formatted}) to ? (header false, delimiter ',', prefix ?, suffix ?)",
+            [str(csv_path), BOM.decode() + ",".join(names) + "\n", "\n"],
+        )
+    else:
+        # No rows (PREFIX and SUFFIX would leave an empty line) or a column name DuckDB's header would quote.
+        plain = out_dir / f".{table}.csv.nobom"
+        con.execute(f"copy ({formatted}) to ? (header, delimiter ',')", [str(plain)])
+        with open(csv_path, "wb") as target, open(plain, "rb") as body:
+            target.write(BOM)
+            shutil.copyfileobj(body, target, length=1 << 20)
+        plain.unlink()
     con.execute("copy _sorted to ? (format parquet)", [str(out_dir / f"{table}.parquet")])
     con.execute("drop table _sorted")
 
@@ -263,14 +292,24 @@ def write_reports(
     write_html_report(tables, run_summary, out_dir / "report.html", unmask=unmask)
 
 
-def _text(name: str, dtype: str) -> str:
+def _zoned(dtype: str) -> bool:
+    return dtype.startswith("TIMESTAMP WITH TIME ZONE")
+
+
+def _time_text(name: str) -> str:
     col = _quote(name)
-    if dtype.startswith("TIMESTAMP WITH TIME ZONE"):
-        # strftime's %z drops ":00" for whole hours ("+08"); ISO 8601 wants "+08:00" always.
-        minutes = f"(timezone_hour({col}) * 60 + timezone_minute({col}))"
+    return f"strftime({col}, '%Y-%m-%dT%H:%M:%S%z') as {col}"
+
+
+def _text(name: str, dtype: str) -> str:
+    """The CSV text of a column of the inner select of ``_write_table`` (where a zoned time is already strftime's)."""
+    col = _quote(name)
+    if _zoned(dtype):
+        # strftime's %z gives "+08" for whole hours and "+08:05:43" for a local mean time's seconds;
+        # ISO 8601 wants "+08:00" and "+08:05" (the offset's whole minutes, as timezone_minute has them).
         return (
-            f"strftime({col}, '%Y-%m-%dT%H:%M:%S') || case when {minutes} < 0 then '-' else '+' end"
-            f" || lpad((abs({minutes}) // 60)::VARCHAR, 2, '0') || ':' || lpad((abs({minutes}) % 60)::VARCHAR, 2, '0')"
+            f"case when {col}[-3] in ('+', '-') then {col} || ':00'"
+            f" when {col}[-9] in ('+', '-') then {col}[:-4] else {col} end"
         )
     if dtype == "DATE":
         return f"strftime({col}, '%Y-%m-%d')"

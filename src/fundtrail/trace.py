@@ -25,6 +25,8 @@ frozen account and allocation.
 
 from __future__ import annotations
 
+import gc
+import math
 import time
 from array import array
 from collections import deque
@@ -219,9 +221,9 @@ class Allocation:
         self.parts = array("q")
         self.ends = array("q")
         self.freeze_lots = array("q")
-        self.part_blocks: list[np.ndarray] = []
-        self.end_blocks: list[np.ndarray] = []
-        self.freeze_blocks: list[np.ndarray] = []
+        self.part_blocks: list[tuple] = []
+        self.end_blocks: list[tuple] = []
+        self.freeze_blocks: list[tuple] = []
         self.pooled_arrivals: list[tuple[str, int, int]] = []
         self.grain: dict[int, str] = {}
 
@@ -254,10 +256,28 @@ class Allocation:
         )
 
 
-def _frame(flat: array, blocks: list[np.ndarray], columns: tuple[str, ...]) -> pl.DataFrame:
-    width = len(columns)
-    table = np.concatenate([np.frombuffer(flat, dtype=np.int64).reshape(-1, width), *blocks]) if len(flat) or blocks else np.zeros((0, width), np.int64)
-    return pl.DataFrame({name: table[:, i] for i, name in enumerate(columns)})
+def _frame(flat: array, blocks: list[tuple], columns: tuple[str, ...]) -> pl.DataFrame:
+    """The flat records, then the blocks: tuples of scalars and arrays of one length, one per column.
+
+    Blocks are kept as the tuples the passes made and laid out here once: a pass that appended a
+    block per outflow pays for a tuple, not for an array built per outflow.
+    """
+    table = np.frombuffer(flat, dtype=np.int64).reshape(-1, len(columns))
+    if not blocks:
+        return pl.DataFrame({name: table[:, i].copy() for i, name in enumerate(columns)})
+    lengths = np.array([next(len(v) for v in block if isinstance(v, np.ndarray)) for block in blocks], dtype=np.int64)
+    frame = {}
+    for i, name in enumerate(columns):
+        values = [block[i] for block in blocks]
+        arrays = [isinstance(v, np.ndarray) for v in values]
+        if all(arrays):
+            column = np.concatenate(values)
+        elif not any(arrays):
+            column = np.repeat(np.array(values, dtype=np.int64), lengths)
+        else:
+            column = np.concatenate([v if a else np.full(n, v, np.int64) for v, a, n in zip(values, arrays, lengths)])
+        frame[name] = np.concatenate([table[:, i], column.astype(np.int64, copy=False)])
+    return pl.DataFrame(frame)
 
 
 class LotBudgetExceeded(Exception):
@@ -279,13 +299,21 @@ def allocate(
     for event_no, kind, _, account, counterparty, origin, fen, _ in events.rows():
         if kind == START:
             out.parts.extend((ALL_METHODS, origin, 0, counterparty, account, event_no, fen))
-    for method in (FIFO, LIFO):
-        out.merge(_follow_queues(method, events, routing), method, "lot")
-    for method in (PRO_RATA, LIBR):
-        try:
-            out.merge(_follow_shares(method, events, routing, lot_budget), method, "lot")
-        except LotBudgetExceeded:
-            out.merge(_follow_pools(method, events, routing, freezes), method, "account")
+    # The passes make millions of small lists and tuples and no reference cycle: the cyclic
+    # collector would only walk every live object of the process again and again meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for method in (FIFO, LIFO):
+            out.merge(_follow_queues(method, events, routing), method, "lot")
+        for method in (PRO_RATA, LIBR):
+            try:
+                out.merge(_follow_shares(method, events, routing, lot_budget), method, "lot")
+            except LotBudgetExceeded:
+                out.merge(_follow_pools(method, events, routing, freezes), method, "account")
+    finally:
+        if collecting:
+            gc.enable()
     return out
 
 
@@ -396,7 +424,8 @@ def _split(fen: int, amounts: list[int]) -> list[int]:
     left = fen - sum(shares)
     if left:
         remainders = [amount * fen - share * whole for amount, share in zip(amounts, shares, strict=True)]
-        for i in sorted(range(len(amounts)), key=lambda i: -remainders[i])[:left]:  # sorted is stable
+        # sorted is stable, also with reverse=True: equal remainders keep their order, first wins
+        for i in sorted(range(len(amounts)), key=remainders.__getitem__, reverse=True)[:left]:
             shares[i] += 1
     return shares
 
@@ -482,34 +511,40 @@ def _follow_shares(method: int, events: Events, routing: Routing, lot_budget: in
             looked_at += len(lots) + OUTFLOW_COST
             if looked_at > lot_budget:
                 raise LotBudgetExceeded
-            _move_shares(out, method, event_no, account, counterparty, target, lots, share(lots, fen), fen, ledger,
-                         ledgers, routing)
+            amounts = lots[:, 2]
+            total = int(amounts.sum())
+            if total <= fen:  # every lot leaves whole, under either method
+                ledger.lots = EMPTY_LOTS
+                parts = lots if not len(lots) or int(amounts.min()) > 0 else lots[amounts > 0]
+                _route_shares(out, method, event_no, account, counterparty, target, parts.copy(), fen - total,
+                              ledgers, routing)
+            else:
+                _move_shares(out, method, event_no, account, counterparty, target, lots, share(lots, fen, total),
+                             ledger, ledgers, routing)
         else:
             ledger = ledgers[account]
             lots = ledger.current()
             if len(lots):
-                out.end_blocks.append(_block(method, account, FROZEN, lots[:, 0], lots[:, 2]))
-                out.freeze_blocks.append(_block(event_no, method, lots[:, 0], lots[:, 2]))
+                out.end_blocks.append((method, account, FROZEN, lots[:, 0], lots[:, 2]))
+                out.freeze_blocks.append((event_no, method, lots[:, 0], lots[:, 2]))
             ledger.lots = EMPTY_LOTS
     for node, ledger in enumerate(ledgers):
         lots = ledger.current()
         if len(lots):
-            out.end_blocks.append(_block(method, node, HELD, lots[:, 0], lots[:, 2]))
+            out.end_blocks.append((method, node, HELD, lots[:, 0], lots[:, 2]))
     return out
 
 
-# Each share function returns the fen taken from every lot (an array beside the lots);
-# _move_shares turns them into parts, the shortfall, dust and the lots left.
+# Each share function returns the fen taken from every lot (an array beside the lots) by an
+# outflow of fen below the lots' total; _move_shares turns them into parts, dust and the lots left.
+# (An outflow of at least the total takes every lot whole: _follow_shares routes them at once.)
 
 
-def _share_pro_rata(lots: np.ndarray, fen: int) -> np.ndarray:
-    amounts = lots[:, 2]
-    if int(amounts.sum()) <= fen:
-        return amounts.copy()
-    return _largest_remainder(fen, amounts)
+def _share_pro_rata(lots: np.ndarray, fen: int, total: int) -> np.ndarray:
+    return _largest_remainder(fen, lots[:, 2], total)
 
 
-def _share_libr(lots: np.ndarray, fen: int) -> np.ndarray:
+def _share_libr(lots: np.ndarray, fen: int, total: int) -> np.ndarray:
     """`other` and `opening` leave first, oldest first; then victims' lots pro rata."""
     amounts = lots[:, 2]
     taken = np.zeros_like(amounts)
@@ -518,89 +553,91 @@ def _share_libr(lots: np.ndarray, fen: int) -> np.ndarray:
         first = amounts[not_victims]
         before = np.cumsum(first) - first
         taken[not_victims] = np.clip(fen - before, 0, first)
-        fen -= int(taken.sum())
+        found = int(taken.sum())
+        fen -= found
+        total -= int(first.sum())
     if fen:
         victims = ~not_victims
-        if int(amounts[victims].sum()) <= fen:
-            taken[victims] = amounts[victims]
-        else:
-            taken[victims] = _largest_remainder(fen, amounts[victims])
+        taken[victims] = _largest_remainder(fen, amounts[victims], total)  # total > fen: some victims' lot stays
     return taken
 
 
-def _largest_remainder(fen: int, amounts: np.ndarray) -> np.ndarray:
-    """fen split in proportion to amounts (summing to more than fen), whole fen adding up to fen.
+def _largest_remainder(fen: int, amounts: np.ndarray, whole: int) -> np.ndarray:
+    """fen split in proportion to amounts (summing to whole, more than fen), whole fen adding up to fen.
 
     Rounded down, then the fen left over one each to the largest remainders, ties to the lot first
     in the account's order (a stable sort). Products beyond int64 go through Python integers.
     """
-    whole = int(amounts.sum())
     if fen * int(amounts.max()) < SAFE_PRODUCT:
         products = amounts * fen
         shares = products // whole
-        remainders = products - shares * whole
         left = fen - int(shares.sum())
         if left:
-            shares[np.argsort(-remainders, kind="stable")[:left]] += 1
+            remainders = products - shares * whole
+            count = len(amounts)
+            if whole * count < SAFE_PRODUCT:
+                # (remainder, earlier lot) as one distinct integer per lot: the `left` largest are
+                # the stable sort's first `left`, found by a partition instead of a whole sort
+                keys = remainders * count + np.arange(count - 1, -1, -1, dtype=np.int64)
+                shares[np.argpartition(keys, count - left)[count - left:]] += 1
+            else:
+                shares[np.argsort(-remainders, kind="stable")[:left]] += 1
         return shares
     return np.array(_split(fen, amounts.tolist()), dtype=np.int64)
 
 
-def _move_shares(out, method, event_no, account, counterparty, target, lots, taken, fen, ledger, ledgers, routing):
-    max_hops, min_fen = routing.max_hops, routing.min_fen
+def _move_shares(out, method, event_no, account, counterparty, target, lots, taken, ledger, ledgers, routing):
+    """An outflow below the lots' total: taken (adding up to it) from each lot; the rest stays, dust written off."""
+    min_fen = routing.min_fen
     took = taken > 0
     left = lots[:, 2] - taken
     if min_fen > 1:  # fen are whole: below 1 fen is nothing, so dust needs min_amount above 0.01
         dust = took & (left > 0) & (left < min_fen)
         if dust.any():
-            out.end_blocks.append(_block(method, account, DUST, lots[dust, 0], left[dust]))
+            out.end_blocks.append((method, account, DUST, lots[dust, 0], left[dust]))
         keep = (left > 0) & ~dust
     else:
         keep = left > 0
     remaining = lots[keep]
     remaining[:, 2] = left[keep]
     ledger.lots = remaining
-
     parts = lots[took]
     parts[:, 2] = taken[took]
-    short = fen - int(taken.sum())
+    _route_shares(out, method, event_no, account, counterparty, target, parts, 0, ledgers, routing)
+
+
+def _route_shares(out, method, event_no, account, counterparty, target, parts, short, ledgers, routing):
+    """The parts (an array of [origin, hop, fen] this function may change) one outflow took, and short
+    fen it found no lot for: moves, end points, arrivals (as _route, a block at a time)."""
+    max_hops, min_fen = routing.max_hops, routing.min_fen
     if short:
         out.parts.extend((method, OTHER, 0, NO_ACCOUNT, account, event_no, short))
         parts = np.concatenate([parts, np.array([[OTHER, 0, short]], dtype=np.int64)])
     if not len(parts):
         return
     if target == TO_CASH:
-        out.end_blocks.append(_block(method, account, CASH, parts[:, 0], parts[:, 2]))
+        out.end_blocks.append((method, account, CASH, parts[:, 0], parts[:, 2]))
         return
     if target != TO_PLATFORM and parts[:, 1].max() >= max_hops:
         maxed = parts[:, 1] >= max_hops
-        out.end_blocks.append(_block(method, account, MAX_HOPS, parts[maxed, 0], parts[maxed, 2]))
+        out.end_blocks.append((method, account, MAX_HOPS, parts[maxed, 0], parts[maxed, 2]))
         parts = parts[~maxed]
         if not len(parts):
             return
     parts[:, 1] += 1
     origin, hop, amount = parts[:, 0], parts[:, 1], parts[:, 2]
-    out.part_blocks.append(_block(method, origin, hop, account, counterparty, event_no, amount))
+    out.part_blocks.append((method, origin, hop, account, counterparty, event_no, amount))
     if target == TO_PLATFORM:
-        out.end_blocks.append(_block(method, counterparty, PLATFORM, origin, amount))
+        out.end_blocks.append((method, counterparty, PLATFORM, origin, amount))
     elif target == UNTRACED:
-        out.end_blocks.append(_block(method, counterparty, NOT_OBTAINED, origin, amount))
+        out.end_blocks.append((method, counterparty, NOT_OBTAINED, origin, amount))
     else:
         if min_fen > 1 and amount.min() < min_fen:
             small = amount < min_fen
-            out.end_blocks.append(_block(method, counterparty, DUST, origin[small], amount[small]))
+            out.end_blocks.append((method, counterparty, DUST, origin[small], amount[small]))
             parts = parts[~small]
         if len(parts):
             ledgers[counterparty].arrivals.append(parts)
-
-
-def _block(*values) -> np.ndarray:
-    """Scalars and arrays of one length side by side as an int64 block; at least one is an array."""
-    length = next(len(v) for v in values if isinstance(v, np.ndarray))
-    block = np.empty((length, len(values)), dtype=np.int64)
-    for i, value in enumerate(values):
-        block[:, i] = value
-    return block
 
 
 # ---------------------------------------------------------------- pro_rata and libr at account level
@@ -619,53 +656,102 @@ WEIGHT_SCALE = 1 << 96  # victims' shares of a pool are carried as integers over
 
 
 def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[tuple[str, int, int]]) -> Allocation:
+    """One pass over the events with each account's money in pools (see above), in plain integers.
+
+    A pool is keyed hop * 3 + origin (origin OTHER, OPENING or POOLED), so sorting the keys gives
+    the order an outflow splits in: lower hop first, then other, opening, victims. _shortfall and
+    _route are written out here (no call or closure per outflow and part): this loop runs once
+    per outflow and pool, the bulk of the allocation on a large case.
+    """
     out = Allocation()
     end = out.ends.extend
-    min_fen = routing.min_fen
-    pools: list[dict[tuple[int, int], int]] = [{} for _ in range(events.n_nodes)]
+    move = out.parts.extend
+    min_fen, max_hops = routing.min_fen, routing.max_hops
+    pools: list[dict[int, int]] = [{} for _ in range(events.n_nodes)]
     queued = [deque() for _ in range(events.n_nodes)] if method == LIBR else None
     log = array("q")
+    record = log.extend
     logged = bool(freezes)  # only frozen accounts ask which victims' money is where
     for event_no, kind, target, account, counterparty, origin, fen, ts in events.rows():
         if kind == START:
             if target != TRACED or fen < min_fen:
                 end((method, account, _start_end(target), origin, fen))
             elif origin >= FIRST_VICTIM:
-                _add(pools[account], (0, POOLED), fen)
+                pool = pools[account]
+                pool[POOLED] = pool.get(POOLED, 0) + fen
                 if logged:
-                    log.extend((START_RECORD, event_no, account, origin, 0, fen, 0, 0, 0, ts))
+                    record((START_RECORD, event_no, account, origin, 0, fen, 0, 0, 0, ts))
             elif queued is not None:
                 queued[account].append([origin, 0, fen])
             else:
-                _add(pools[account], (0, origin), fen)
+                pool = pools[account]
+                pool[origin] = pool.get(origin, 0) + fen
         elif kind == OUT:
-            def dust(o: int, f: int) -> None:
-                end((method, account, DUST, o, f))
-
-            parts, rest = _take_in_order(queued[account], fen, min_fen, False, dust) if queued else ([], fen)
+            rest = fen
+            if queued is not None and queued[account]:
+                parts, rest = _take_in_order(
+                    queued[account], fen, min_fen, False, lambda o, f: end((method, account, DUST, o, f))
+                )
+            else:
+                parts = []
             pool = pools[account]
-            keys = sorted(pool)
-            present = [pool[key] for key in keys]
-            total = sum(present)
-            taken = present if total <= rest else _split(rest, present)
-            for key, had, took in zip(keys, present, taken, strict=True):
-                hop, pool_origin = key
-                kept = had - took
-                if took and 0 < kept < min_fen:
-                    dust(pool_origin, kept)
-                    kept = 0
-                if kept:
-                    pool[key] = kept
+            if pool:
+                keys = sorted(pool)
+                present = [pool[key] for key in keys]
+                total = sum(present)
+                if total <= rest:
+                    pool.clear()
+                    rest -= total
+                    for key, had in zip(keys, present):
+                        hop, pool_origin = divmod(key, 3)
+                        parts.append((pool_origin, hop, had))
+                        if logged and pool_origin == POOLED:
+                            where = _outcome(target, hop, had, routing)[0]
+                            record((MOVE_RECORD, event_no, account, counterparty, hop, had, had, 0, where, ts))
                 else:
-                    del pool[key]
-                if took:
-                    parts.append((pool_origin, hop, took))
-                if logged and pool_origin == POOLED and kept != had:
-                    where = _outcome(target, hop, took, routing)[0] if took else ENDS_HERE
-                    log.extend((MOVE_RECORD, event_no, account, counterparty, hop, had, took, kept, where, ts))
-            _shortfall(out, method, event_no, account, rest - min(total, rest), parts)
-            _route(out, method, event_no, account, counterparty, target, parts, routing,
-                   _pool_arrival(pools, queued, counterparty))
+                    for key, had, took in zip(keys, present, _split(rest, present)):
+                        hop, pool_origin = divmod(key, 3)
+                        kept = had - took
+                        if took and 0 < kept < min_fen:
+                            end((method, account, DUST, pool_origin, kept))
+                            kept = 0
+                        if kept:
+                            pool[key] = kept
+                        else:
+                            del pool[key]
+                        if took:
+                            parts.append((pool_origin, hop, took))
+                        if logged and pool_origin == POOLED and kept != had:
+                            where = _outcome(target, hop, took, routing)[0] if took else ENDS_HERE
+                            record((MOVE_RECORD, event_no, account, counterparty, hop, had, took, kept, where, ts))
+                    rest = 0
+            if rest:  # more out than the account holds: _shortfall
+                move((method, OTHER, 0, NO_ACCOUNT, account, event_no, rest))
+                parts.append((OTHER, 0, rest))
+            if target == TO_CASH:
+                for part_origin, _, part_fen in parts:
+                    end((method, account, CASH, part_origin, part_fen))
+                continue
+            platform, untraced = target == TO_PLATFORM, target == UNTRACED
+            arriving = pools[counterparty]
+            queue = queued[counterparty] if queued is not None else None
+            for part_origin, hop, part_fen in parts:
+                if platform:
+                    move((method, part_origin, hop + 1, account, counterparty, event_no, part_fen))
+                    end((method, counterparty, PLATFORM, part_origin, part_fen))
+                elif hop >= max_hops:
+                    end((method, account, MAX_HOPS, part_origin, part_fen))
+                else:
+                    move((method, part_origin, hop + 1, account, counterparty, event_no, part_fen))
+                    if untraced:
+                        end((method, counterparty, NOT_OBTAINED, part_origin, part_fen))
+                    elif part_fen < min_fen:
+                        end((method, counterparty, DUST, part_origin, part_fen))
+                    elif queue is not None and part_origin != POOLED:
+                        queue.append([part_origin, hop + 1, part_fen])
+                    else:
+                        key = (hop + 1) * 3 + part_origin
+                        arriving[key] = arriving.get(key, 0) + part_fen
         else:
             victims = 0
             for lot_origin, _, lot_fen in _pooled_holdings(pools[account], queued[account] if queued else ()):
@@ -678,7 +764,7 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
             if queued:
                 queued[account].clear()
             if victims:  # a freeze event means freezes is not empty: logged
-                log.extend((FREEZE_RECORD, event_no, account, 0, 0, victims, 0, 0, 0, ts))
+                record((FREEZE_RECORD, event_no, account, 0, 0, victims, 0, 0, 0, ts))
     for node, pool in enumerate(pools):
         for lot_origin, _, lot_fen in _pooled_holdings(pool, queued[node] if queued else ()):
             end((method, node, HELD, lot_origin, lot_fen))
@@ -687,24 +773,10 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
     return out
 
 
-def _add(pool: dict[tuple[int, int], int], key: tuple[int, int], fen: int) -> None:
-    pool[key] = pool.get(key, 0) + fen
-
-
-def _pool_arrival(pools: list[dict], queued: list[deque] | None, node: int) -> Callable[[int, int, int], None]:
-    def arrive(origin: int, hop: int, fen: int) -> None:
-        if queued is not None and origin != POOLED:
-            queued[node].append([origin, hop, fen])
-        else:
-            _add(pools[node], (hop, origin), fen)
-
-    return arrive
-
-
-def _pooled_holdings(pool: dict[tuple[int, int], int], queued) -> Iterator[tuple[int, int, int]]:
+def _pooled_holdings(pool: dict[int, int], queued) -> Iterator[tuple[int, int, int]]:
     """(origin, hop, fen) of everything an account holds at account level."""
     yield from ((origin, hop, fen) for origin, hop, fen in queued)
-    yield from ((origin, hop, fen) for (hop, origin), fen in pool.items())
+    yield from ((key % 3, key // 3, fen) for key, fen in pool.items())
 
 
 def _resolve_pools(
@@ -744,10 +816,17 @@ def _resolve_pools(
         else:
             here = weights.get(account)
             there = weights.get(other) if where == STAYS_THERE else None
-            hits = [q for q, limit in arrivals_at.get(other, ()) if ts <= limit] if where != ENDS_HERE and taken else []
-            for question in hits:
-                arrived[question] += taken
-            if not (here or there or hits):
+            hits = []
+            if taken and where != ENDS_HERE and other in arrivals_at:
+                hits = [q for q, limit in arrivals_at[other] if ts <= limit]
+                for question in hits:
+                    arrived[question] += taken
+            if not (there or hits):
+                # only what stays here is asked about: each weight scaled by kept / present
+                if here:
+                    for by_hop in here.values():
+                        if by_hop[hop]:
+                            by_hop[hop] = kept * by_hop[hop] // present
                 continue
             if here is None:
                 here = weights[account] = {}
@@ -920,8 +999,32 @@ def round_largest_remainder(total: int, shares: dict[str, Fraction]) -> dict[str
     """Exact shares adding up to total fen → whole fen adding up to total.
 
     Rounded down first; the fen left over go one each to the largest fractional parts, ties to
-    the lower victim_id, `unallocated` last.
+    the lower victim_id, `unallocated` last. The shares are put over their least common
+    denominator first (an account's shares have a handful of denominators): integers compare
+    and add faster than Fractions, with the same answer.
     """
+    denominator = 1
+    for share in shares.values():
+        denominator = math.lcm(denominator, share.denominator)
+        if denominator.bit_length() > MAX_COMMON_DENOMINATOR_BITS:
+            return _round_fractions(total, shares)
+    numerators = {victim: share.numerator * (denominator // share.denominator) for victim, share in shares.items()}
+    if sum(numerators.values()) != total * denominator:
+        raise InvariantError(code="trace.allotment", amount=_yuan(total), allotted=_yuan(sum(shares.values())))
+    floors = {victim: numerator // denominator for victim, numerator in numerators.items()}
+    left = total - sum(floors.values())
+    if left:
+        order = sorted(numerators, key=lambda v: (-(numerators[v] % denominator), v == UNALLOCATED, v))
+        for victim in order[:left]:
+            floors[victim] += 1
+    return floors
+
+
+MAX_COMMON_DENOMINATOR_BITS = 4096  # beyond it, shares with many unrelated denominators stay Fractions
+
+
+def _round_fractions(total: int, shares: dict[str, Fraction]) -> dict[str, int]:
+    """round_largest_remainder on the Fractions themselves."""
     if sum(shares.values()) != total:
         raise InvariantError(code="trace.allotment", amount=_yuan(total), allotted=_yuan(sum(shares.values())))
     floors = {victim: share.numerator // share.denominator for victim, share in shares.items()}

@@ -4,7 +4,9 @@ Rendered from the Jinja2 templates in ``templates/`` (autoescaped: every
 value reaches the page escaped, so no section escapes by hand). This module
 only shapes data: each ``_section`` function below takes the tables, cuts
 them at the limit named beside it, masks the rows it keeps and hands plain
-values to its template; the templates decide the markup.
+values to its template; the templates decide the markup, but for the rows
+there are thousands of (table bodies, the drill-downs' evidence rows), which
+``rows.py`` writes with the same escaping.
 
 No network: the CSS, the few lines of JavaScript and every diagram (inline
 SVG) are in the file, and no URL is referenced except ``validation_href``, a
@@ -36,16 +38,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from markupsafe import Markup
 
 from fundtrail import messages
 from fundtrail.reports import figures, labels, mask, templating
-from fundtrail.reports.mask import account_expr, digit_runs_expr, mask_one, mask_table, victim_id_expr
+from fundtrail.reports.mask import account_expr, digit_runs_expr, mask_ahead, mask_one, mask_table, victim_id_expr
+from fundtrail.reports.rows import entry_row, entry_values, payment_values
 from fundtrail.reports.templating import cell_text, numeric, plain_cell
 
 # Limits of what the page lists; the CSV named in each cut note holds every row.
@@ -57,6 +62,8 @@ MAX_HEADLINE_PER_TIER = 12  # defendants named per tier at the top; the rest are
 MAX_ENDPOINTS = 50  # where-the-money-went rows per method
 FLOW_NODES_PER_LAYER = 20
 OTHERS = "\x00others"
+# The column naming whose liable amount an entry is listed under (entries have a defendant_id of their own).
+LIABLE_OF = "\x00liable_of"
 RETURNED = "\x00returned"
 
 FRAUD_HEADLINE = ("validated_amount", "validated_share", "entries_total", "payments_total", "victims", "defendants")
@@ -124,6 +131,11 @@ class _Masker:
 
     def text(self, value: str) -> str:
         return value if self.unmask else mask_one(digit_runs_expr, value)
+
+    def ahead(self, rule: Any, values: Iterable[str]) -> None:
+        """Values about to be masked one by one by ``rule``, masked together first (``mask.mask_ahead``)."""
+        if not self.unmask:
+            mask_ahead(rule, values)
 
     def loose_table(self, name: str, frame: pl.DataFrame) -> pl.DataFrame:
         """A table mask.py has no rules for (the tracing and unvalidated hooks): its rules where a column has one,
@@ -340,6 +352,8 @@ def _integrity(integrity: Any, shown: _Masker, timezone: str | None, total: int 
     if isinstance(integrity, dict):
         return {"pairs": [(str(k), cell(str(k), v)) for k, v in integrity.items()], "listed": len(integrity)}
     records = [r for r in integrity if isinstance(r, dict)] if isinstance(integrity, list) else []
+    shown.ahead(account_expr, (v for r in records for k, v in r.items() if k in mask.ACCOUNT_COLUMNS and isinstance(v, str)))
+    shown.ahead(digit_runs_expr, (cell_text(v) for r in records for v in r.values() if isinstance(v, (str, dict, list))))
     # Columns no finding fills are left out; the sentence of each finding gets a full-width row
     # under its figures, where it can be read without scrolling sideways.
     keys = [k for k in dict.fromkeys(k for r in records for k in r) if any(r.get(k) is not None for r in records)]
@@ -367,44 +381,76 @@ def _drilldowns(raw: dict[str, pl.DataFrame], anchors: dict[str, str], shown: _M
     if defendants is None or entries is None or defendants.height == 0:
         return []
     unvalidated = _unvalidated_by_defendant(raw, shown)
+    basis = _basis_entries(raw, shown)
     return [
-        _drilldown(raw, defendant, anchors[defendant["defendant_id"]], shown, unvalidated)
+        _drilldown(defendant, anchors[defendant["defendant_id"]], basis, unvalidated)
         for defendant in figures.by_tier(defendants, "liable").head(MAX_TABLE_ROWS).iter_rows(named=True)
     ]
 
 
-def _basis_entries(raw: dict[str, pl.DataFrame], defendant_id: str) -> tuple[pl.DataFrame, int, Decimal] | None:
-    """The entries behind the liable amount (the list may be cut), their full count and sum; None without ``liable_entries``."""
+@dataclass(frozen=True)
+class _Basis:
+    """The entries behind every defendant's liable amount, each defendant's list as report.html shows it."""
+
+    rows: dict[str, str]  # defendant -> the evidence rows (masked, markup), at most MAX_DRILL_ENTRIES entries
+    listed: dict[str, int]  # defendant -> entries listed
+    totals: dict[str, tuple[int, Decimal]]  # defendant -> the full count and sum of the entries behind the amount
+
+
+def _basis_entries(raw: dict[str, pl.DataFrame], shown: _Masker) -> _Basis | None:
+    """All defendants' lists at once (one join, one mask, one pass): the first entries by time behind each
+    liable amount, their full count and sum from ``liable_entries``; None without it."""
     traced = raw.get("liable_entries")
     if traced is None:
         return None
-    mine = traced.filter(pl.col("defendant_id") == defendant_id)
-    chosen = raw["entries"].join(mine.select("entry_id"), on="entry_id", how="semi")
-    if mine.height == 0:
-        return chosen, 0, Decimal("0.00")
-    return chosen, int(mine["basis_entries"][0]), Decimal(mine["basis_amount"][0])
+    totals = {
+        defendant: (int(count), Decimal(amount))
+        for defendant, count, amount in traced.group_by("defendant_id", maintain_order=True)
+        .agg(pl.col("basis_entries").first(), pl.col("basis_amount").first())
+        .iter_rows()
+    }
+    chosen = (
+        traced.select(pl.col("defendant_id").alias(LIABLE_OF), "entry_id").unique()
+        .join(raw["entries"], on="entry_id", how="inner")
+    )
+    # The first entries by (ts, entry_id), an entry without a time after every timed one; listed by time.
+    listed = (
+        chosen.sort(LIABLE_OF, "ts", "entry_id", nulls_last=True)
+        .filter(pl.int_range(pl.len()).over(LIABLE_OF) < MAX_DRILL_ENTRIES)
+        .sort(LIABLE_OF, "ts", "entry_id")
+    )
+    # An entry behind several defendants' amounts (own, unit, gang) is written once.
+    distinct = listed.unique("entry_id", maintain_order=True)
+    matched = _matched_payments(distinct, raw.get("payments"), shown)
+    written = {
+        real_id: entry_row(entry, matched.get(real_id, ()))
+        for real_id, entry in zip(
+            distinct.get_column("entry_id").to_list(),
+            entry_values(shown.table("entries", distinct)).iter_rows(),
+            strict=True,
+        )
+    }
+    rows: dict[str, list[str]] = defaultdict(list)
+    for defendant, real_id in listed.select(LIABLE_OF, "entry_id").iter_rows():
+        rows[defendant].append(written[real_id])
+    return _Basis(
+        rows={d: "".join(r) for d, r in rows.items()},
+        listed={d: len(r) for d, r in rows.items()},
+        totals=totals,
+    )
 
 
 def _drilldown(
-    raw: dict[str, pl.DataFrame],
     defendant: dict[str, Any],
     anchor: str,
-    shown: _Masker,
+    basis: _Basis | None,
     unvalidated: dict[str, _Table],
 ) -> dict[str, Any]:
-    basis = _basis_entries(raw, defendant["defendant_id"])
-    chosen, count, total = basis if basis is not None else (raw["entries"].clear(), 0, Decimal("0.00"))
-    listed = chosen.bottom_k(MAX_DRILL_ENTRIES, by=["ts", "entry_id"]).sort("ts", "entry_id")
-    matched = _matched_payments(listed, raw.get("payments"), shown)
-    rows = []
-    for real, record in zip(listed.iter_rows(named=True), shown.table("entries", listed).iter_rows(named=True)):
-        source = f"{record['source']}:{record['source_row']}" if record.get("source") else record["entry_id"]
-        rows.append({"entry": record, "sources": _sources(source), "payments": [
-            {**p, "source_lines": _sources(p.get("sources"))} for p in matched.get(real["entry_id"], [])
-        ]})
+    defendant_id = defendant["defendant_id"]
+    count, total = basis.totals.get(defendant_id, (0, Decimal("0.00"))) if basis is not None else (0, Decimal("0.00"))
     liable = defendant.get("liable")
     return {
-        "id": defendant["defendant_id"],
+        "id": defendant_id,
         "name": defendant.get("name") or "",
         "anchor": anchor,
         "liable": liable,
@@ -415,25 +461,14 @@ def _drilldown(
         "count": count,
         "total": total,
         "agrees": liable is not None and total == Decimal(liable),
-        "listed": listed.height,
-        "rows": rows,
-        "unvalidated": unvalidated.get(defendant["defendant_id"]),
+        "listed": basis.listed.get(defendant_id, 0) if basis is not None else 0,
+        "rows": Markup(basis.rows.get(defendant_id, "")) if basis is not None else Markup(""),
+        "unvalidated": unvalidated.get(defendant_id),
     }
 
 
-def _sources(posting_ids: str | None) -> list[tuple[str, str | None]]:
-    """``a.csv:12;b.csv:7`` → (file, row) per posting; a posting without a row number is (id, None)."""
-    if not posting_ids:
-        return []
-    lines = []
-    for posting in posting_ids.split(";"):
-        file, _, row = posting.rpartition(":")
-        lines.append((file, row) if file else (posting, None))
-    return lines
-
-
-def _matched_payments(entries: pl.DataFrame, payments: pl.DataFrame | None, shown: _Masker) -> dict[str, list[dict[str, Any]]]:
-    """Payments of each listed entry, keyed by the real entry_id, masked for display."""
+def _matched_payments(entries: pl.DataFrame, payments: pl.DataFrame | None, shown: _Masker) -> dict[str, list[tuple]]:
+    """Payments of each listed entry (``rows.payment_values`` of the masked rows), keyed by the real entry_id."""
     if payments is None or entries.height == 0:
         return {}
     wanted = (
@@ -443,9 +478,12 @@ def _matched_payments(entries: pl.DataFrame, payments: pl.DataFrame | None, show
         .with_row_index("order")
     )
     joined = wanted.join(payments.drop("entry_id", strict=False), on="payment_id", how="inner").sort("order")
-    result: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for record in shown.table("payments", joined).iter_rows(named=True):
-        result[record["for_entry"]].append(record)
+    result: dict[str, list[tuple]] = defaultdict(list)
+    masked = shown.table("payments", joined)
+    for for_entry, payment in zip(
+        joined.get_column("for_entry").to_list(), payment_values(masked).iter_rows(), strict=True
+    ):
+        result[for_entry].append(payment)
     return result
 
 
@@ -695,35 +733,26 @@ def _grain(raw: dict[str, pl.DataFrame]) -> dict[str, str]:
 
 def _layered_diagram(links: pl.DataFrame, shown: _Masker) -> dict[str, Any]:
     """Columns, folding and geometry of one method's diagram; links within a layer or back are counted, not drawn."""
-    layers = [v for v in links.get_column("source_layer").to_list() + links.get_column("target_layer").to_list() if v is not None]
-    deepest = max(layers, default=0)
+    deepest = max((v for v in (links.get_column("source_layer").max(), links.get_column("target_layer").max()) if v is not None), default=0)
     end_column = deepest + 2
-
-    def column_of(layer: int | None, is_end: bool) -> int:
-        return end_column if is_end else layer + 1
-
-    edges: dict[tuple[int, str, int, str], Decimal] = defaultdict(Decimal)
-    sideways, sideways_links = Decimal("0.00"), 0
-    for _, source_layer, source, target_layer, target, is_end, amount in links.iter_rows():
-        a, b = column_of(source_layer, False), column_of(target_layer, is_end)
-        if b <= a:
-            sideways += amount
-            sideways_links += 1
-            continue
-        edges[(a, source, b, target)] += amount
+    # Tens of thousands of links per method: their columns, sums and folding are worked out in polars;
+    # only the folded diagram's few links come to Python.
+    placed = links.select(
+        (pl.col("source_layer") + 1).alias("a"),
+        "source",
+        pl.when(pl.col("target_is_end")).then(pl.lit(end_column, dtype=pl.Int64)).otherwise(pl.col("target_layer") + 1).alias("b"),
+        "target",
+        "amount",
+    )
+    back = placed.filter(pl.col("b") <= pl.col("a"))
+    sideways, sideways_links = _sum(back), back.height
+    edges = placed.filter(pl.col("b") > pl.col("a")).group_by("a", "source", "b", "target").agg(pl.col("amount").sum())
     headings = ["被害人 victims", "收款卡 receiving cards"] + [f"第 {k} 层 layer {k}" for k in range(1, deepest + 1)] + ["终点 end points"]
     columns = [_FlowColumn(h) for h in headings]
-    _, _, unfolded = _node_totals(edges, len(columns))
-    kept: list[set[str]] = []
-    for i, column in enumerate(columns):
-        values = unfolded[i]
-        limit = len(values) if i == end_column else TRACED_VICTIM_NODES if i == 0 else TRACED_NODES_PER_LAYER
-        ranked = sorted(values, key=lambda k: (-values[k], k))
-        kept.append(set(ranked[:limit]))
-        column.folded_count = max(0, len(ranked) - limit)
-    folded_edges: dict[tuple[int, str, int, str], Decimal] = defaultdict(Decimal)
-    for (a, source, b, target), amount in edges.items():
-        folded_edges[(a, source if source in kept[a] else FOLDED, b, target if target in kept[b] else FOLDED)] += amount
+    kept = _kept_nodes(edges, end_column)
+    for i, count in kept.group_by("column").agg(pl.col("folded").first()).iter_rows():
+        columns[i].folded_count = count
+    folded_edges = _folded_edges(edges, kept.filter(pl.col("kept")).select("column", "node"))
     inflow, outflow, folded = _node_totals(folded_edges, len(columns))
     for column, values in zip(columns, folded, strict=True):
         column.values = values
@@ -750,6 +779,47 @@ def _layered_diagram(links: pl.DataFrame, shown: _Masker) -> dict[str, Any]:
         "sideways_links": sideways_links,
         "folded": [(c.heading, c.folded_count, c.values.get(FOLDED)) for c in columns if c.folded_count],
     }
+
+
+def _kept_nodes(edges: pl.DataFrame, end_column: int) -> pl.DataFrame:
+    """Each node of each column (``column``, ``node``) with its size (the larger of what it receives and sends),
+    whether the diagram names it (``kept``: every end point kind, the largest victims and accounts of each
+    other column) and how many its column folds into one (``folded``)."""
+    sent = edges.group_by(pl.col("a").alias("column"), pl.col("source").alias("node")).agg(pl.col("amount").sum().alias("sent"))
+    received = edges.group_by(pl.col("b").alias("column"), pl.col("target").alias("node")).agg(pl.col("amount").sum().alias("received"))
+    sent_, received_ = pl.col("sent"), pl.col("received")
+    size = pl.when(sent_.is_null() | (received_ >= sent_)).then(received_).otherwise(sent_)
+    limit = (
+        pl.when(pl.col("column") == end_column).then(pl.len().over("column").cast(pl.Int64))
+        .when(pl.col("column") == 0).then(pl.lit(TRACED_VICTIM_NODES))
+        .otherwise(pl.lit(TRACED_NODES_PER_LAYER))
+    )
+    return (
+        sent.join(received, on=["column", "node"], how="full", coalesce=True)
+        .with_columns(size.alias("size"))
+        .sort(["column", "size", "node"], descending=[False, True, False])
+        .with_columns(
+            (pl.int_range(pl.len()).over("column") < limit).alias("kept"),
+            (pl.len().over("column").cast(pl.Int64) - limit).clip(lower_bound=0).alias("folded"),
+        )
+    )
+
+
+def _folded_edges(edges: pl.DataFrame, kept: pl.DataFrame) -> dict[tuple[int, str, int, str], Decimal]:
+    """The links with every node the diagram does not name replaced by its column's FOLDED node, summed."""
+    def named(column: str, node: str) -> pl.DataFrame:
+        return kept.rename({"column": column, "node": node}).with_columns(pl.lit(True).alias(f"{node}_named"))
+
+    def shown(node: str) -> pl.Expr:
+        return pl.when(pl.col(f"{node}_named")).then(pl.col(node)).otherwise(pl.lit(FOLDED)).alias(node)
+
+    folded = (
+        edges.join(named("a", "source"), on=["a", "source"], how="left")
+        .join(named("b", "target"), on=["b", "target"], how="left")
+        .group_by("a", shown("source"), "b", shown("target"))
+        .agg(pl.col("amount").sum())
+    )
+    return {(a, source, b, target): amount for a, source, b, target, amount in folded.iter_rows()}
 
 
 def _node_totals(

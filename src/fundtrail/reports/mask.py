@@ -27,9 +27,8 @@ indictment, and the prosecutor's workbook must name them.
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import polars as pl
@@ -155,14 +154,40 @@ def mask_tables(tables: dict[str, pl.DataFrame], unmask: bool) -> dict[str, pl.D
     return {name: mask_table(name, frame) for name, frame in tables.items()}
 
 
-@functools.lru_cache(maxsize=65536)
-def mask_one(rule, value: str | None) -> str | None:
-    """Apply one of the ``*_expr`` rules to a single value (summary lines, tests).
+# What mask_one and mask_ahead found, by (rule, value): the reports mask the same accounts and file names
+# in every finding and drill-down line. Emptied when it grows past the limit.
+_MASKED: dict[tuple[Any, str], str] = {}
+MASKED_KEPT = 1 << 17
 
-    Cached: the reports mask the same accounts and file names in every
-    finding and drill-down line, and each uncached call is a polars query.
-    """
-    return pl.select(rule(pl.lit(value, dtype=pl.String))).item()
+
+def mask_one(rule, value: str | None) -> str | None:
+    """Apply one of the ``*_expr`` rules to a single value (summary lines, tests); cached (``mask_ahead``)."""
+    if value is None:
+        return _masked_values(rule, [None])[0]
+    found = _MASKED.get((rule, value))
+    if found is None:
+        found = _masked_values(rule, [value])[0]
+        _remember(rule, [value], [found])
+    return found
+
+
+def mask_ahead(rule, values: Iterable[str]) -> None:
+    """Mask with one polars query every text of ``values`` not masked before, for mask_one to find:
+    a report about to mask hundreds of findings one by one asks for them all first."""
+    fresh = [v for v in dict.fromkeys(values) if (rule, v) not in _MASKED]
+    if fresh:
+        _remember(rule, fresh, _masked_values(rule, fresh))
+
+
+def _remember(rule, values: list[str], masked: list[str]) -> None:
+    if len(_MASKED) + len(values) > MASKED_KEPT:
+        _MASKED.clear()
+    _MASKED.update(((rule, v), m) for v, m in zip(values, masked, strict=True))
+
+
+def _masked_values(rule, values: list[str | None]) -> list[str | None]:
+    """The rule applied to each value, in one polars query."""
+    return pl.select(rule(pl.Series(values, dtype=pl.String))).to_series().to_list()
 
 
 # Tables whose ``name`` is a defendant's (never masked, see above) rather than a victim's or a holder's.
@@ -200,8 +225,7 @@ def mask_rows(table: str, rows: list[dict]) -> list[dict]:
     masked = {}
     for rule, values in wanted.items():
         texts = list(values)
-        result = pl.select(rule(pl.Series(texts, dtype=pl.String))).to_series().to_list()
-        masked[rule] = dict(zip(texts, result, strict=True))
+        masked[rule] = dict(zip(texts, _masked_values(rule, texts), strict=True))
     def looked_up(rule: Any, text: str) -> str:
         return masked[rule][text]
 

@@ -2,8 +2,10 @@
 
 Autoescaped: every value reaches the page escaped, so no Python code escapes
 by hand. The templates share ``base.html`` (page shell, inline ``report.css``),
-``macros.html`` (cells, tables, badges, cut notes) and the filters below, so a
-number, an amount or an empty cell looks the same on every page.
+``macros.html`` (cells, tables, badges, cut notes), the filters below and
+``rows.py`` (table rows, tier badges and evidence rows, written in Python for
+speed with these filters), so a number, an amount or an empty cell looks the
+same on every page.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from fundtrail.reports import figures, labels
 
@@ -26,6 +29,8 @@ PLAIN_NUMBER_COLUMNS = ("source_row", "before_row", "after_row")
 
 @functools.cache
 def environment() -> jinja2.Environment:
+    from fundtrail.reports import rows  # rows writes cells with this module's filters
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         # The templates ship with the package: no need to look at their files again on every use.
@@ -45,6 +50,8 @@ def environment() -> jinja2.Environment:
         total_zh=lambda k: labels.summary_label("zh", k),
         total_en=lambda k: labels.summary_label("en", k),
         value_zh=value_zh,
+        table_rows=rows.table_rows,
+        tier_badge=lambda tier: Markup(rows.tier_badge(tier)),
     )
     return env
 

@@ -40,7 +40,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from fundtrail import messages
 from fundtrail.reports import figures, labels
-from fundtrail.reports.mask import ACCOUNT_COLUMNS, account_expr, digit_runs_expr, mask_one, mask_tables
+from fundtrail.reports.mask import ACCOUNT_COLUMNS, account_expr, digit_runs_expr, mask_ahead, mask_one, mask_tables
 
 TABLE_ORDER = ("defendants", "victims", "entries", "payments", "recoveries", "info_defendants", "quarantine")
 MAX_DATA_ROWS = 1_048_575
@@ -491,6 +491,9 @@ def _integrity_rows(
         return
     records = [r for r in integrity if isinstance(r, dict)] if isinstance(integrity, list) else []
     keys = list(dict.fromkeys(k for r in records for k in r))
+    if not unmask:  # hundreds of findings: their accounts and texts masked in one query each, not one by one
+        mask_ahead(account_expr, (v for r in records for k, v in r.items() if k in ACCOUNT_COLUMNS and isinstance(v, str)))
+        mask_ahead(digit_runs_expr, (_plain(v) for r in records for v in r.values() if isinstance(v, (str, dict, list))))
     for col, key in enumerate(keys):
         sheet.write_string(row, col, labels.column_title(lang, key), formats["header"])
     row += 1

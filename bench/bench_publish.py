@@ -1,0 +1,89 @@
+"""The publish step alone, repeated on one prepared database: its CPU and wall seconds and peak memory.
+
+Not a test. Run:
+
+    .venv/bin/python bench/bench_publish.py CASE_DIR [--work DIR] [--repeat N] [--parts]
+
+The case runs once through the ``changes`` step (everything before publish)
+into ``--work`` (default: a temporary folder); its case.duckdb is kept, and
+each repetition copies it into a fresh staging folder and times
+``pipeline.publish`` there: the CSV and Parquet files, report.xlsx,
+report.html and manifest.json. ``--parts`` also prints the CPU seconds of
+the tables, each report and json.dumps (manifest.json). CPU seconds count every thread
+(DuckDB's too) and are the figure to compare when other work shares the
+machine; compare two checkouts back to back. ``peak_mb`` is the process's peak so far, the
+preparing run's included: run ``bench/bench_files.py`` for the step's own peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import resource
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from fundtrail import outdir, pipeline
+from fundtrail import publish as writer
+from fundtrail import reports
+
+
+def prepared(case_dir: Path, work: Path) -> tuple[pipeline.Run, Path]:
+    """The case run through ``changes``; its Run and a copy of its staging folder's case.duckdb."""
+    run = pipeline.execute(pipeline.prepare(case_dir, work / "out"), through="changes")
+    database = work / "prepared.duckdb"
+    shutil.copy(run.paths.db, database)
+    outdir.unlock(run.paths.out_dir)
+    shutil.rmtree(run.paths.staging_dir)
+    return run, database
+
+
+def timed(spent: dict[str, float], owner: object, name: str, label: str) -> None:
+    function = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[label] += time.process_time() - started
+
+    setattr(owner, name, wrapper)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("case_dir", type=Path)
+    parser.add_argument("--work", type=Path)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--parts", action="store_true")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-publish-"))
+    work.mkdir(parents=True, exist_ok=True)
+    run, database = prepared(args.case_dir, work)
+    spent: dict[str, float] = defaultdict(float)
+    if args.parts:
+        timed(spent, writer, "write_table", "tables")
+        timed(spent, reports, "write_workbook", "report.xlsx")
+        timed(spent, reports, "write_html_report", "report.html")
+        timed(spent, pipeline.json, "dumps", "json.dumps")  # manifest.json, mostly
+    for _ in range(args.repeat):
+        staging = work / "staging"
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / "_scratch").mkdir(parents=True)
+        shutil.copy(database, staging / "case.duckdb")
+        spent.clear()
+        wall, cpu = time.perf_counter(), time.process_time()
+        pipeline.publish(dataclasses.replace(run, paths=pipeline.RunPaths(run.paths.out_dir, staging)))
+        figures = {"wall_s": round(time.perf_counter() - wall, 2), "cpu_s": round(time.process_time() - cpu, 2)}
+        figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        figures |= {f"{label}_cpu_s": round(seconds, 2) for label, seconds in spent.items()}
+        print(json.dumps(figures), flush=True)
+
+
+if __name__ == "__main__":
+    main()
