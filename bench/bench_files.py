@@ -42,7 +42,8 @@ from fundtrail.config import load_case
 from fundtrail.ingest.readers import SPREADSHEET_FORMATS, _codec, layout_of
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGE_LINE = re.compile(r"\[\d+/\d+\] (\w+) …\s*([0-9.]+) s")
+# A stage's closing line as the CLI prints it: "[3/10] ingest: 12.0 s (21,982/21,982 files, …)".
+STAGE_LINE = re.compile(r"\[\d+/\d+\] (\w+): ([0-9.]+) s")
 
 
 def read_floor(case_dir: Path) -> tuple[float, float, int, int]:
@@ -174,7 +175,8 @@ def main(argv: list[str]) -> None:
         found = re.search(r"STAGES (\{.*\})", run[3])
         report("plain run_case", run, floor, floor_cpu, json.loads(found.group(1)) if found else {})
     if args.prefect:
-        cli = [sys.executable, "-m", "flows.cli", "run", str(case_dir), "--out", str(out_root / "out-prefect")]
+        # English stage names: the lines are read by STAGE_LINE.
+        cli = [sys.executable, "-m", "flows.cli", "run", "--lang", "en", str(case_dir), "--out", str(out_root / "out-prefect")]
         run = run_child(cli + [f"--workers={args.workers}"] if args.workers else cli, env)
         stages = {m.group(1): float(m.group(2)) for m in STAGE_LINE.finditer(run[3])}
         server = env.get("PREFECT_API_URL") or "temporary server"

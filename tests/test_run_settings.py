@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -30,7 +31,10 @@ def test_the_config_file_is_fundtrail_config_else_under_xdg_config_home(tmp_path
         ('[run]\ndask = "10.0.0.5:8786"\n', r'run.dask = .10.0.0.5:8786. must be a scheduler address like "tcp://'),
         ("[run]\nworkers = 0\n", r"run.workers = 0 must be a whole number ≥ 1"),
         ('[run]\nworkers = 2\ndask = "tcp://h:8786"\n', r"run.dask and run.workers exclude each other"),
-        ('[run]\nthreads = 2\n', r"unknown key run.threads \(known: dask, workers\)"),
+        ('[run]\nthread = 2\n', r"unknown key run.thread \(known: dask, memory_limit, threads, workers\)"),
+        ('[run]\nmemory_limit = 4\n', r"run.memory_limit = 4 must be an amount of memory with its unit"),
+        ('[run]\nmemory_limit = "4 gigs"\n', r"run.memory_limit = .4 gigs. must be an amount of memory"),
+        ("[run]\nthreads = 0\n", r"run.threads = 0 must be a whole number ≥ 1"),
         ('[case]\nid = "x"\n', r"unknown key case \(the user config has only \[run\]\)"),
         ("[run\n", r"not valid TOML"),
     ],
@@ -55,6 +59,34 @@ def test_run_dask_in_the_user_config_is_the_default_and_the_command_line_overrid
     assert _engine(argparse.Namespace(dask="tcp://other:8786", workers=None)) == ("tcp://other:8786", None)
     path.write_text("[run]\nworkers = 2\n", encoding="utf-8")
     assert _engine(argparse.Namespace()) == (None, 2)  # demo has neither option
+
+
+def test_duckdb_limits_come_from_the_user_config_and_reach_every_connection_of_the_run(tmp_path):
+    from fundtrail import pipeline
+    from fundtrail.config import load_case
+
+    path = tmp_path / "config.toml"
+    path.write_text('[run]\nmemory_limit = "300MB"\nthreads = 1\n', encoding="utf-8")
+    config = load_user_config(path)
+    assert (config.memory_limit, config.threads) == ("300MB", 1)
+    case = load_case("data/fixture-fraud")
+    limited = pipeline.start_run(tmp_path / "out", limits=pipeline.DatabaseLimits(config.memory_limit, config.threads))
+    default = pipeline.start_run(tmp_path / "out2")
+    try:
+        with pipeline._connect(case, limited) as con:
+            # DuckDB shows 300 MB (decimal) in binary units: 300,000,000 / 2**20 = 286.1 MiB.
+            assert con.execute("select current_setting('memory_limit'), current_setting('threads')").fetchone() == (
+                "286.1 MiB",
+                1,
+            )
+        with pipeline._connect(case, default) as con:
+            number, unit = con.execute("select current_setting('memory_limit')").fetchone()[0].split()
+            half = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2
+            shown = float(number) * {"MiB": 2**20, "GiB": 2**30, "TiB": 2**40}[unit]
+            assert abs(shown - half) / half < 0.01  # half the machine's memory, as DuckDB rounds it
+    finally:
+        pipeline.abandon_run(limited)
+        pipeline.abandon_run(default)
 
 
 class _Health(BaseHTTPRequestHandler):

@@ -78,7 +78,7 @@ def test_load_reads_the_parquet_the_batches_named_never_a_glob_of_their_folders(
     def perform(step, run):
         run = step.do(run)
         if step.name == "ingest batch":  # beside the first batch's own normalised cells
-            folder = pipeline._normalised_path(next(s for s in run.stats if s is not None)).parent
+            folder = pipeline._normalised_path(next(s for s in run.stats if s is not None).quarantine_path).parent
             pl.DataFrame(stray, schema=pipeline.ingest.cells.NORMALISED_SCHEMA).write_parquet(folder / "stray.parquet")
         return run
 

@@ -8,22 +8,45 @@
 -- Copies are numbered twice: among rows with the same balance (both sides show one: balances
 -- must agree) and among rows of the five keys alone (one side has no balance: it cannot tell
 -- same-second postings apart by balance, so they pair up in row order).
+-- Only rows whose five keys occur in more than one file can repeat another: they alone are numbered.
 create or replace table postings as
-with numbered as (
-    select
-        s.*,
-        s.source || ':' || s.source_row as posting_id,
-        f.file_order,
-        row_number() over (
-            partition by s.source, s.account_no, s.ts, s.amount, s.counterparty_account, s.txn_ref, s.balance
-            order by s.source_row
-        ) as balance_occurrence,
-        row_number() over (
-            partition by s.source, s.account_no, s.ts, s.amount, s.counterparty_account, s.txn_ref
-            order by s.source_row
-        ) as occurrence
+with rows as (
+    select s.*, s.source || ':' || s.source_row as posting_id, f.file_order
     from stg_bank_statement as s
     join input_files as f on f.path = s.source
+),
+shared as (
+    select account_no, ts, amount, counterparty_account, txn_ref
+    from rows
+    where account_no is not null and ts is not null and amount is not null
+    group by account_no, ts, amount, counterparty_account, txn_ref
+    having min(file_order) < max(file_order)
+),
+numbered as (
+    select
+        r.posting_id,
+        r.file_order,
+        r.account_no,
+        r.ts,
+        r.amount,
+        r.counterparty_account,
+        r.txn_ref,
+        r.balance,
+        row_number() over (
+            partition by r.file_order, r.account_no, r.ts, r.amount, r.counterparty_account, r.txn_ref, r.balance
+            order by r.source_row
+        ) as balance_occurrence,
+        row_number() over (
+            partition by r.file_order, r.account_no, r.ts, r.amount, r.counterparty_account, r.txn_ref
+            order by r.source_row
+        ) as occurrence
+    from rows as r
+    semi join shared as k
+        on r.account_no = k.account_no
+        and r.ts = k.ts
+        and r.amount = k.amount
+        and r.counterparty_account is not distinct from k.counterparty_account
+        and r.txn_ref is not distinct from k.txn_ref
 ),
 repeats as (
     select
@@ -59,5 +82,5 @@ select
     n.memo,
     r.posting_id is not null as is_duplicate,
     r.duplicate_of
-from numbered as n
+from rows as n
 left join repeats as r using (posting_id);

@@ -8,80 +8,67 @@
 -- For a row with a balance after the chain's first: the previous row with a balance (before_*),
 -- amount_between = what the rows from there to this one moved (rows without a balance add their
 -- amounts to the next row that has one) and expected_balance = before_balance + amount_between.
+-- Both readings come from one pass in source_row order: newest-first's previous row is the next
+-- one down the file (lead), and its running amount runs from the row to the end of the chain.
 create or replace table statement_chains as
-with chain_rows as (
-    select posting_id, source, source_row, file_order, account_no, ts, amount, balance, is_duplicate
-    from postings
-),
-readings as (
+with running as (
     select
-        *,
-        'oldest-first' as reading,
-        source_row as position
-    from chain_rows
-    union all
-    select
-        *,
-        'newest-first' as reading,
-        -source_row as position
-    from chain_rows
-),
-running as (
-    select
-        *,
+        file_order, account_no, source_row, ts, amount, balance,
         sum(amount) over (
-            partition by source, account_no, reading order by position rows between unbounded preceding and current row
-        ) as running_amount
-    from readings
+            partition by file_order, account_no order by source_row rows between unbounded preceding and current row
+        ) as running_down,
+        sum(amount) over (
+            partition by file_order, account_no order by source_row rows between current row and unbounded following
+        ) as running_up
+    from postings
 ),
 steps as (
     select
-        *,
-        lag(posting_id) over chain as before_row,
-        lag(source_row) over chain as before_source_row,
-        lag(ts) over chain as before_ts,
-        lag(balance) over chain as before_balance,
-        lag(running_amount) over chain as before_running
+        file_order,
+        source_row,
+        lag(source_row) over chain as down_source_row,
+        lag(ts) over chain as down_ts,
+        lag(balance) over chain as down_balance,
+        (running_down - lag(running_down) over chain)::DECIMAL(38, 2) as down_between,
+        lead(source_row) over chain as up_source_row,
+        lead(ts) over chain as up_ts,
+        lead(balance) over chain as up_balance,
+        (running_up - lead(running_up) over chain)::DECIMAL(38, 2) as up_between
     from running
     where balance is not null
-    window chain as (partition by source, account_no, reading order by position)
+    window chain as (partition by file_order, account_no order by source_row)
 ),
 checked as (
     select
         *,
-        (before_balance + (running_amount - before_running))::DECIMAL(38, 2) as expected_balance,
-        (running_amount - before_running)::DECIMAL(38, 2) as amount_between
+        (down_balance + down_between)::DECIMAL(38, 2) as down_expected,
+        (up_balance + up_between)::DECIMAL(38, 2) as up_expected
     from steps
-    where before_row is not null
 ),
-file_ends as (
+file_reading as (
     select
-        source,
-        account_no,
-        case when arg_min(ts, source_row) > arg_max(ts, source_row) then 'newest-first' else 'oldest-first' end as time_order
-    from chain_rows
-    group by source, account_no
+        r.file_order,
+        r.account_no,
+        case when arg_min(r.ts, r.source_row) > arg_max(r.ts, r.source_row) then 'newest-first' else 'oldest-first' end
+            as time_order,
+        count(c.down_source_row) as checks,
+        count(*) filter (where c.down_expected <> r.balance) as down_breaks,
+        count(*) filter (where c.up_expected <> r.balance) as up_breaks
+    from running as r
+    left join checked as c using (file_order, source_row)
+    group by r.file_order, r.account_no
 ),
 chosen as (
     select
-        c.source,
-        c.account_no,
-        arg_min(
-            c.reading,
-            c.breaks * 4 + (c.reading <> e.time_order)::INTEGER * 2 + (c.reading = 'newest-first')::INTEGER
-        ) as reading
-    from (
-        select source, account_no, reading, count(*) filter (where expected_balance <> balance) as breaks
-        from checked
-        group by source, account_no, reading
-    ) as c
-    join file_ends as e using (source, account_no)
-    group by c.source, c.account_no
-),
-file_reading as (
-    select e.source, e.account_no, coalesce(c.reading, e.time_order) as reading
-    from file_ends as e
-    left join chosen as c using (source, account_no)
+        file_order,
+        account_no,
+        case
+            when checks = 0 then time_order
+            when down_breaks * 4 + (time_order <> 'oldest-first')::INTEGER * 2
+                < up_breaks * 4 + (time_order <> 'newest-first')::INTEGER * 2 + 1 then 'oldest-first'
+            else 'newest-first'
+        end as reading
+    from file_reading
 )
 select
     r.posting_id,
@@ -93,14 +80,14 @@ select
     r.amount,
     r.balance,
     r.is_duplicate,
-    r.reading,
-    r.position,
-    c.before_row,
-    c.before_source_row,
-    c.before_ts,
-    c.before_balance,
-    c.amount_between,
-    c.expected_balance
-from running as r
-join file_reading as f using (source, account_no, reading)
-left join checked as c using (posting_id, reading);
+    f.reading,
+    case when f.reading = 'oldest-first' then r.source_row else -r.source_row end as position,
+    r.source || ':' || case when f.reading = 'oldest-first' then c.down_source_row else c.up_source_row end as before_row,
+    case when f.reading = 'oldest-first' then c.down_source_row else c.up_source_row end as before_source_row,
+    case when f.reading = 'oldest-first' then c.down_ts else c.up_ts end as before_ts,
+    case when f.reading = 'oldest-first' then c.down_balance else c.up_balance end as before_balance,
+    case when f.reading = 'oldest-first' then c.down_between else c.up_between end as amount_between,
+    case when f.reading = 'oldest-first' then c.down_expected else c.up_expected end as expected_balance
+from postings as r
+join chosen as f using (file_order, account_no)
+left join checked as c using (file_order, source_row);

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -75,10 +76,28 @@ FRAUD_MARTS = [
 ]
 
 
+# DuckDB's own default is 80 % of the machine's memory, for DuckDB alone; the run's process also
+# holds polars frames and Python's own objects, and the machine other programs (docs/scale.md).
+DEFAULT_MEMORY_LIMIT = "50%"
+
+
+@dataclass(frozen=True)
+class DatabaseLimits:
+    """What the run's DuckDB may take of the machine: ``memory_limit`` as DuckDB reads it ("4GB",
+    "50%"; beyond it DuckDB spills to the staging folder), ``threads`` (None: one per core).
+    ``[run] memory_limit`` / ``threads`` in the user's config (fundtrail.userconfig) set them."""
+
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    threads: int | None = None
+
+
 @dataclass(frozen=True)
 class RunPaths:
+    """Where a run writes, and how it opens its case database there."""
+
     out_dir: Path
     staging_dir: Path
+    limits: DatabaseLimits = DatabaseLimits()
 
     @property
     def db(self) -> Path:
@@ -94,9 +113,9 @@ class RunPaths:
         return ingest_cache.cache_dir(self.out_dir)
 
     @classmethod
-    def for_output(cls, out_dir: str | Path) -> RunPaths:
+    def for_output(cls, out_dir: str | Path, limits: DatabaseLimits = DatabaseLimits()) -> RunPaths:
         out_dir = Path(out_dir).resolve()
-        return cls(out_dir, out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}")
+        return cls(out_dir, out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}", limits)
 
 
 @dataclass(frozen=True)
@@ -168,7 +187,13 @@ class Parts:
 CHECK_STAGE = "check"
 
 
-def prepare(case_dir: str | Path, out_dir: str | Path, lang: str = "zh", unmask: bool = False) -> Run:
+def prepare(
+    case_dir: str | Path,
+    out_dir: str | Path,
+    lang: str = "zh",
+    unmask: bool = False,
+    limits: DatabaseLimits = DatabaseLimits(),
+) -> Run:
     """Everything that can be checked before any evidence is loaded, once for the whole run.
 
     case.toml and OUT_DIR (one a run may replace); then OUT_DIR's lock is
@@ -181,7 +206,7 @@ def prepare(case_dir: str | Path, out_dir: str | Path, lang: str = "zh", unmask:
     started = datetime.now(timezone.utc)
     case = load_case(case_dir)
     check_output(case, out_dir)
-    paths = start_run(out_dir, lang)
+    paths = start_run(out_dir, lang, limits)
     try:
         planned = plan_inputs(case)
         readers = [(p.source_index, p.path, p.sha256) for p in planned if p.duplicate_of is None]
@@ -212,9 +237,9 @@ def check_output(case: CaseConfig, out_dir: str | Path) -> None:
     outdir.check_output_folder(out_dir, case.case_dir)
 
 
-def start_run(out_dir: str | Path, lang: str = "en") -> RunPaths:
+def start_run(out_dir: str | Path, lang: str = "en", limits: DatabaseLimits = DatabaseLimits()) -> RunPaths:
     """Take OUT_DIR's lock (a second run into it is refused), clear leftovers, make the staging folder."""
-    paths = RunPaths.for_output(out_dir)
+    paths = RunPaths.for_output(out_dir, limits)
     outdir.lock(paths.out_dir)
     try:
         outdir.remove_stale(paths.out_dir, lang)
@@ -231,9 +256,10 @@ def plan_inputs(case: CaseConfig) -> list[PlannedFile]:
     """Every file of every source, in source then path order; identical files (SHA-256) are read once."""
     planned: list[PlannedFile] = []
     first_by_hash: dict[str, str] = {}
+    root = str(case.case_dir)  # a Path per file costs more than hashing a small one
     for source in case.sources:
         for rel_path in source.files:
-            digest = ingest.file_sha256(case.case_dir / rel_path)
+            digest = ingest.file_sha256(os.path.join(root, rel_path))
             planned.append(
                 PlannedFile(
                     source_index=source.index,
@@ -299,7 +325,9 @@ def load_database(
             _load_parquet(con, f"landing_{kind}", files, ingest.landing_schema(kind))
         _load_parquet(con, "landing_quarantine", [s.quarantine_path for s in read], ingest.QUARANTINE_SCHEMA)
         # Identifier cells ingest normalised (issue 9): listed, loaded with the normalised value.
-        _load_parquet(con, "normalised", [_normalised_path(s) for s in read], ingest.cells.NORMALISED_SCHEMA)
+        # A batch's files share its Parquet files: each path is looked at once.
+        quarantine_files = {s.quarantine_path for s in read}
+        _load_parquet(con, "normalised", [_normalised_path(q) for q in quarantine_files], ingest.cells.NORMALISED_SCHEMA)
 
         input_files = pl.DataFrame(
             [_input_file_row(p, s) for p, s in zip(planned, stats, strict=True)], schema=ingest.INPUT_FILES_SCHEMA
@@ -529,6 +557,8 @@ def _finish(run: Run) -> Run:
     return run
 
 
+# The step that needs Great Expectations (``_preload_validation`` imports it while the first steps run).
+VALIDATE_STEP = "validate"
 STEPS: tuple[Step | Parts, ...] = (
     Parts("ingest batch", "ingest", _ingest_plan, ingest_batch, _ingest_join),
     Step("load DuckDB", "load", _load),
@@ -538,7 +568,7 @@ STEPS: tuple[Step | Parts, ...] = (
     Step("marts", "marts", _on_database(build_marts)),
     Step("check invariants", "marts", _on_database(controls.check_invariants)),
     Step("tracing", "tracing", _on_database(build_tracing)),
-    Step("validate", "validate", _validate),
+    Step(VALIDATE_STEP, "validate", _validate),
     Step("changes", "publish", compare_with_earlier),
     Step("publish", "publish", _publish),
     Step("finish", "publish", _finish),
@@ -562,6 +592,9 @@ def execute(
     """
     if through is not None and through not in {step.name for step in STEPS}:
         raise ValueError(f"no step named {through!r}")
+    names = [step.name for step in STEPS]
+    if VALIDATE_STEP in names[: names.index(through) + 1 if through else None]:
+        _preload_validation()
     stage = None
     try:
         for step in STEPS:
@@ -577,16 +610,31 @@ def execute(
     return run
 
 
+def _preload_validation() -> None:
+    """``fundtrail.validate.preload`` (Great Expectations' import, about 3 s of CPU) on a thread
+    while the first steps run.
+
+    Ingest, load and the SQL steps spend most of their time in polars and DuckDB, which release
+    the GIL, so on a second core the import costs the run little wall time; the validate step
+    then finds the module imported, or waits on Python's import lock for the thread to finish it.
+    """
+    from fundtrail import validate  # sets GX's environment in this thread, before the import
+
+    threading.Thread(target=validate.preload, name="fundtrail-preload-validation", daemon=True).start()
+
+
 def run_case(
     case_dir: str | Path,
     out_dir: str | Path,
     lang: str = "zh",
     unmask: bool = False,
     on_stage: Callable[[str], None] = lambda stage: None,
+    limits: DatabaseLimits = DatabaseLimits(),
 ) -> dict:
     """The whole run here, without Prefect; returns the run summary."""
     on_stage(CHECK_STAGE)
-    return execute(prepare(case_dir, out_dir, lang=lang, unmask=unmask), on_stage=on_stage).summary
+    run = prepare(case_dir, out_dir, lang=lang, unmask=unmask, limits=limits)
+    return execute(run, on_stage=on_stage).summary
 
 
 # ---------------------------------------------------------------- helpers
@@ -596,6 +644,9 @@ def _connect(case: CaseConfig, paths: RunPaths) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(paths.db))
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET temp_directory = ?", [str(paths.scratch / "duckdb_tmp")])
+    con.execute("SET memory_limit = ?", [paths.limits.memory_limit])
+    if paths.limits.threads is not None:
+        con.execute("SET threads = ?", [paths.limits.threads])
     m = case.matching
     sqlrun.set_parameters(
         con,
@@ -629,11 +680,11 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, files: list[Path | 
         sqlrun.create_table(con, name, pl.DataFrame(schema=schema))
 
 
-def _normalised_path(stats: ingest.FileStats) -> Path | None:
-    """The normalised-cells Parquet ingest wrote beside the file's quarantine Parquet (``ingest.write_parsed_rows``)."""
-    if stats.quarantine_path is None:
+def _normalised_path(quarantine_path: Path | None) -> Path | None:
+    """The normalised-cells Parquet ingest wrote beside a quarantine Parquet (``ingest.write_parsed_rows``)."""
+    if quarantine_path is None:
         return None
-    return stats.quarantine_path.parent.parent / "normalised" / stats.quarantine_path.name
+    return quarantine_path.parent.parent / "normalised" / quarantine_path.name
 
 
 def _input_file_row(planned: PlannedFile, stats: ingest.FileStats | None) -> dict:

@@ -7,6 +7,8 @@ means no settings.
 
     [run]
     dask = "tcp://10.0.0.5:8786"   # or: workers = 4 (a local cluster)
+    memory_limit = "4GB"           # DuckDB's, in the run's process (default "50%" of the machine's)
+    threads = 2                    # DuckDB's (default: every core)
 
 ``fundtrail run --dask`` / ``--workers`` override it for one run.
 """
@@ -21,8 +23,10 @@ from pathlib import Path
 
 from fundtrail.errors import RunEnvironmentError
 
-RUN_KEYS = {"dask", "workers"}
+RUN_KEYS = {"dask", "workers", "memory_limit", "threads"}
 DASK_ADDRESS = re.compile(r"(tcp|tls|ucx|inproc)://\S+")
+# What DuckDB's memory_limit takes: an amount in bytes with its unit, or a share of the machine's memory.
+MEMORY_AMOUNT = re.compile(r"\d+(\.\d+)?\s*(%|[KMGT]i?B)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class UserConfig:
     path: Path | None = None
     dask: str | None = None
     workers: int | None = None
+    memory_limit: str | None = None
+    threads: int | None = None
 
 
 def config_path() -> Path:
@@ -66,4 +72,9 @@ def load_user_config(path: Path | None = None) -> UserConfig:
         raise RunEnvironmentError(code="userconfig.workers", path=path, value=workers)
     if dask is not None and workers is not None:
         raise RunEnvironmentError(code="userconfig.dask_and_workers", path=path)
-    return UserConfig(path, dask, workers)
+    memory_limit, threads = run.get("memory_limit"), run.get("threads")
+    if memory_limit is not None and (not isinstance(memory_limit, str) or not MEMORY_AMOUNT.fullmatch(memory_limit)):
+        raise RunEnvironmentError(code="userconfig.memory_limit", path=path, value=memory_limit)
+    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
+        raise RunEnvironmentError(code="userconfig.threads", path=path, value=threads)
+    return UserConfig(path, dask, workers, memory_limit, threads)

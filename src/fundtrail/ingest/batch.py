@@ -17,6 +17,8 @@ single-file reader and joins its group all the same.
 from __future__ import annotations
 
 import codecs
+import functools
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -83,8 +85,9 @@ def plan_batches(
             number = sum(b.source_index == current_source for b in batches) + 1
             batches.append(IngestBatch(f"{current_source:03d}-b{number:05d}", current_source, tuple(current)))
 
+    root = str(case.case_dir)
     for source_index, rel_path, sha256 in files:
-        file_size = (case.case_dir / rel_path).stat().st_size
+        file_size = os.stat(os.path.join(root, rel_path)).st_size
         if current and (source_index != current_source or size + file_size > max_bytes):
             close()
             current, size = [], 0
@@ -98,14 +101,13 @@ def plan_batches(
 def check_source(case: CaseConfig, source: Source, skip: frozenset[tuple[int, str]] = frozenset()) -> None:
     """``ingest.check_file`` for every file of ``source`` but those ``skip`` names (source index, path),
     the column mapping worked out once per header row."""
-    layouts = _Layouts(source)
+    layouts = _Layouts(case, source)
     checked: set[tuple] = set()
     for rel_path in source.files:
         if (source.index, rel_path) in skip:
             continue
-        path = case.case_dir / rel_path
-        layout = layouts.of(rel_path, path)
-        headers = read_header_texts(path, rel_path, layout)
+        layout = layouts.of(rel_path)
+        headers = read_header_texts(layouts.file(rel_path), rel_path, layout)
         key = (tuple(headers), layouts.parse_key(rel_path, layout))
         if key not in checked:
             map_columns(source, layout, headers, rel_path)
@@ -132,9 +134,8 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[Fil
     """Parse every file of ``batch``; write landing/<kind>/, quarantine/ and normalised/<name>.parquet."""
     source = case.sources[batch.source_index - 1]
     work_dir = Path(work_dir)
-    layouts = _Layouts(source)
-    reads = [_read(case, source, layouts.of(f.path, case.case_dir / f.path), i, f, work_dir)
-             for i, f in enumerate(batch.files)]
+    layouts = _Layouts(case, source)
+    reads = [_read(case, layouts, i, f, work_dir) for i, f in enumerate(batch.files)]
     groups: dict[tuple, list[_Read]] = {}
     for r in reads:
         groups.setdefault((tuple(r.headers), layouts.parse_key(r.file.path, r.layout)), []).append(r)
@@ -182,19 +183,27 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[Fil
 
 
 class _Layouts:
-    """Each file's layout; without a preset it depends only on the file ending, so it is worked out once per ending."""
+    """Each file's layout; without a preset it depends only on the file ending, so it is worked out once per ending.
 
-    def __init__(self, source: Source) -> None:
+    Paths stay text here: a case of 20,000 files would build a Path per file and use several times over.
+    """
+
+    def __init__(self, case: CaseConfig, source: Source) -> None:
         self.source = source
+        self.root = str(case.case_dir)
         self.by_suffix: dict[str, Layout] = {}
         self.per_file = layout_reads_file(source)
         self.keys: dict[str, str] = {}
 
-    def of(self, rel_path: str, path: Path) -> Layout:
+    def file(self, rel_path: str) -> str:
+        """The file's path on disk."""
+        return os.path.join(self.root, rel_path)
+
+    def of(self, rel_path: str) -> Layout:
         """The file's layout; with a preset or header names to look for, read from the file's head."""
         if self.per_file:
-            return layout_of(self.source, rel_path, path)
-        suffix = Path(rel_path).suffix.lower()
+            return layout_of(self.source, rel_path, Path(self.file(rel_path)))
+        suffix = _suffix(rel_path)
         if suffix not in self.by_suffix:
             self.by_suffix[suffix] = layout_of(self.source, rel_path)
         return self.by_suffix[suffix]
@@ -203,10 +212,23 @@ class _Layouts:
         """``_parse_key`` of the file's layout, once per ending when the layout is the ending's."""
         if self.per_file:
             return _parse_key(layout)
-        suffix = Path(rel_path).suffix.lower()
+        suffix = _suffix(rel_path)
         if suffix not in self.keys:
             self.keys[suffix] = _parse_key(layout)
         return self.keys[suffix]
+
+
+def _suffix(rel_path: str) -> str:
+    """``Path(rel_path).suffix.lower()`` of a case-relative path (always with '/'), without making a Path."""
+    name = rel_path.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+
+
+@functools.lru_cache(maxsize=256)
+def _header_cells(header_line: str) -> tuple[str, ...]:
+    """A header line's cleaned cells; the files of one export share a handful of header lines."""
+    return tuple(clean_header(h) for h in header_line.split(","))
 
 
 def _parse_key(layout: Layout) -> str:
@@ -215,12 +237,13 @@ def _parse_key(layout: Layout) -> str:
     return repr(replace(layout, encoding="", skip_rows=0, stated={}, account_from=None))
 
 
-def _read(case: CaseConfig, source: Source, layout: Layout, index: int, file: BatchFile, work_dir: Path) -> _Read:
+def _read(case: CaseConfig, layouts: _Layouts, index: int, file: BatchFile, work_dir: Path) -> _Read:
     """Decode in memory and cut off the preamble; spreadsheets go to the single-file reader."""
-    path = case.case_dir / file.path
+    layout = layouts.of(file.path)
     if layout.format in SPREADSHEET_FORMATS:
         return _read_whole(case, index, file, layout, work_dir)
-    data = path.read_bytes()
+    with open(layouts.file(file.path), "rb") as handle:
+        data = handle.read()
     try:
         text = codecs.decode(data, _codec(layout.encoding))
     except UnicodeDecodeError as exc:
@@ -232,7 +255,7 @@ def _read(case: CaseConfig, source: Source, layout: Layout, index: int, file: Ba
     body = parts[layout.skip_rows + 1] if len(parts) > layout.skip_rows + 1 else ""
     if '"' in header_line:
         return _read_whole(case, index, file, layout, work_dir)
-    headers = [clean_header(h) for h in header_line.split(",")]
+    headers = list(_header_cells(header_line))
     lines = body.count("\n")
     if body and not body.endswith("\n"):
         body += "\n"

@@ -182,12 +182,15 @@ def _moved(stat: FileStats, moved: Callable[[Path], Path]) -> FileStats:
 def _stats_record(stat: FileStats, in_entry: Callable[[Path], str]) -> dict:
     """FileStats as JSON, every value typed so that it reads back equal (Decimal, datetime, paths in the entry)."""
     record = {}
-    for f in fields(FileStats):
-        value = getattr(stat, f.name)
+    for name in _STATS_FIELDS:
+        value = getattr(stat, name)
         if isinstance(value, Path):
             value = in_entry(value)
-        record[f.name] = _typed(value)
+        record[name] = _typed(value)
     return record
+
+
+_STATS_FIELDS = tuple(f.name for f in fields(FileStats))
 
 
 def _stats_from_record(record: dict, in_entry: Callable[[str], Path]) -> FileStats:

@@ -133,8 +133,8 @@ def count_file(
     )
 
 
-def file_sha256(path: Path) -> str:
-    with Path(path).open("rb") as handle:
+def file_sha256(path: Path | str) -> str:
+    with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 

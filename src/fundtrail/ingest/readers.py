@@ -279,14 +279,14 @@ def read_table(path: Path, rel_path: str, layout: Layout, scratch_dir: Path) -> 
     return RawTable(headers=headers, cells=rows.slice(1))
 
 
-def read_header_texts(path: Path, rel_path: str, layout: Layout) -> list[str]:
+def read_header_texts(path: Path | str, rel_path: str, layout: Layout) -> list[str]:
     """Only the header row, for checking every file's columns before anything is loaded."""
     if layout.format in SPREADSHEET_FORMATS:
         grid = _sheet_grid(path, rel_path, layout, n_rows=layout.skip_rows + 1)
         if grid.height <= layout.skip_rows:
             raise InputSchemaError(code="readers.no_header_row", path=rel_path, row=layout.skip_rows + 1)
         return [clean_header(h) for h in grid.row(layout.skip_rows)]
-    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=_codec(layout.encoding), newline="") as handle:
+    with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding=_codec(layout.encoding), newline="") as handle:
         line = ""
         try:
             for _ in range(layout.skip_rows + 1):
@@ -301,11 +301,11 @@ def read_header_texts(path: Path, rel_path: str, layout: Layout) -> list[str]:
     return [clean_header(h) for h in header]
 
 
-def _head_undecodable(path: Path, rel_path: str, layout: Layout, exc: UnicodeError) -> InputSchemaError:
+def _head_undecodable(path: Path | str, rel_path: str, layout: Layout, exc: UnicodeError) -> InputSchemaError:
     """The line and bytes a CSV's head fails on (the reader decodes ahead of the header row, so they may lie
     below it); the codec's own reason when it names no bytes (UTF-16 without a BOM)."""
     if isinstance(exc, UnicodeDecodeError):
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             head = handle.read(SCAN_BYTES)
         try:
             codecs.getincrementaldecoder(_codec(layout.encoding))().decode(head, final=False)
