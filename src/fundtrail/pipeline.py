@@ -17,13 +17,15 @@ outputs whole (outputs.md).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
 import shutil
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -438,8 +440,7 @@ def publish(run: Run) -> dict:
     case, paths = run.case, run.paths
     with _connect(case, paths) as con:
         con.execute("SET TimeZone = ?", [case.timezone])
-        for table in OUTPUT_TABLES + AUDIT_TABLES:
-            writer.write_table(con, table, paths.staging_dir)
+        writer.write_tables(con, OUTPUT_TABLES + AUDIT_TABLES, paths.staging_dir)
         summary = writer.summary(con, case, run.started, run.validation)
         summary["warnings"] = run_warnings(con, run.lang)
         summary["changes"] = writer.changes_summary(con, unmask=run.unmask)
@@ -597,17 +598,36 @@ def execute(
         _preload_validation()
     stage = None
     try:
-        for step in STEPS:
-            if step.stage != stage:
-                stage = step.stage
-                on_stage(stage)
-            run = perform(step, run)
-            if step.name == through:
-                break
+        with _fewer_collections():
+            for step in STEPS:
+                if step.stage != stage:
+                    stage = step.stage
+                    on_stage(stage)
+                run = perform(step, run)
+                if step.name == through:
+                    break
     except BaseException:
         abandon_run(run.paths)
         raise
     return run
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cycle collector at a higher threshold while the steps run.
+
+    A run makes millions of small objects that live until its step ends (GX's metric graphs,
+    the report's rows, Prefect's task records); at the default threshold of 700 new objects
+    the collector walked them about 1,700 times, 1.8 s of a 20,000-file run, to find almost
+    no cycles. Every 50,000 it runs a dozen times (0.5 s); the threshold is the process's,
+    so it is put back afterwards.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _preload_validation() -> None:

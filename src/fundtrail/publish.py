@@ -41,16 +41,14 @@ TIERS = tuple(row["tier"] for row in sqlrun.seed_rows("fraud_tiers"))  # most se
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[str], out_dir: Path) -> None:
-    """``write_table`` of each table."""
+    """``<table>.csv`` (UTF-8 with a BOM, formatted as the module says) and ``<table>.parquet`` of each table, rows sorted."""
     sqlrun.build(con, ["row_id_order"])
     for table in tables:
         _write_table(con, table, out_dir)
 
 
 def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> None:
-    """``<table>.csv`` (UTF-8 with a BOM, formatted as the module says) and ``<table>.parquet``, rows sorted."""
-    sqlrun.build(con, ["row_id_order"])
-    _write_table(con, table, out_dir)
+    write_tables(con, [table], out_dir)
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> None:
