@@ -67,7 +67,7 @@ def main() -> None:
     run, database = prepared(args.case_dir, work)
     spent: dict[str, float] = defaultdict(float)
     if args.parts:
-        timed(spent, writer, "write_table", "tables")
+        timed(spent, writer, "write_tables", "tables")
         timed(spent, reports, "write_workbook", "report.xlsx")
         timed(spent, reports, "write_html_report", "report.html")
         timed(spent, pipeline.json, "dumps", "json.dumps")  # manifest.json, mostly
@@ -78,7 +78,7 @@ def main() -> None:
         shutil.copy(database, staging / "case.duckdb")
         spent.clear()
         wall, cpu = time.perf_counter(), time.process_time()
-        pipeline.publish(dataclasses.replace(run, paths=pipeline.RunPaths(run.paths.out_dir, staging)))
+        pipeline.publish(dataclasses.replace(run, paths=dataclasses.replace(run.paths, staging_dir=staging)))
         figures = {"wall_s": round(time.perf_counter() - wall, 2), "cpu_s": round(time.process_time() - cpu, 2)}
         figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         figures |= {f"{label}_cpu_s": round(seconds, 2) for label, seconds in spent.items()}
