@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,11 @@ def test_the_config_file_is_fundtrail_config_else_under_xdg_config_home(tmp_path
     monkeypatch.setenv("FUNDTRAIL_CONFIG", str(tmp_path / "mine.toml"))
     assert config_path() == tmp_path / "mine.toml"
     with pytest.raises(RunEnvironmentError, match=r"mine.toml: FUNDTRAIL_CONFIG names a file that is not there"):
+        load_user_config()
+    monkeypatch.setenv("FUNDTRAIL_CONFIG", os.devnull)  # docs/scale.md: how to ignore the config for one run
+    assert load_user_config() == UserConfig(path=Path(os.devnull))
+    monkeypatch.setenv("FUNDTRAIL_CONFIG", str(tmp_path))
+    with pytest.raises(RunEnvironmentError, match=r"not valid TOML"):  # a folder: a message, not a traceback
         load_user_config()
 
 

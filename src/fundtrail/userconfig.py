@@ -48,13 +48,15 @@ def config_path() -> Path:
 def load_user_config(path: Path | None = None) -> UserConfig:
     """The settings of ``path`` (default ``config_path()``); none when the file does not exist."""
     path = config_path() if path is None else path
-    if not path.is_file():
+    if not path.exists():
         if os.environ.get("FUNDTRAIL_CONFIG") and path == config_path():
             raise RunEnvironmentError(code="userconfig.missing", path=path)
         return UserConfig()
     try:
+        # Read whatever the path is, not only a regular file: FUNDTRAIL_CONFIG=/dev/null reads as
+        # empty, no settings, the documented way to ignore the user's config for one run.
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         raise RunEnvironmentError(code="userconfig.not_toml", path=path, detail=str(exc)) from None
     unknown = sorted(set(raw) - {"run"})
     if unknown:
