@@ -728,6 +728,8 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
             if rest:  # more out than the account holds: _shortfall
                 move((method, OTHER, 0, NO_ACCOUNT, account, event_no, rest))
                 parts.append((OTHER, 0, rest))
+            # _route's order of rules.md §7 (cash, platform, max_hops, not_obtained, dust), written out
+            # here because this loop runs once per part of every outflow: a change there belongs here too.
             if target == TO_CASH:
                 for part_origin, _, part_fen in parts:
                     end((method, account, CASH, part_origin, part_fen))
