@@ -15,9 +15,13 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fundtrail import console, messages
 from fundtrail.errors import FundtrailError, RunEnvironmentError
+
+if TYPE_CHECKING:
+    from fundtrail.userconfig import UserConfig
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -293,16 +297,11 @@ def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> tuple
             display.close()
 
 
-def _engine(args: argparse.Namespace, config=None) -> tuple[str | None, int | None]:
-    """Where the ingest batches run: --dask / --workers, else [run] of the user's config file
-    (``config``, read here when not given)."""
+def _engine(args: argparse.Namespace, config: UserConfig) -> tuple[str | None, int | None]:
+    """Where the ingest batches run: --dask / --workers, else [run] of the user's config file (``config``)."""
     dask, workers = getattr(args, "dask", None), getattr(args, "workers", None)
     if dask is not None or workers is not None:
         return dask, workers
-    if config is None:
-        from fundtrail.userconfig import load_user_config
-
-        config = load_user_config()
     if config.dask is not None or config.workers is not None:
         where = (
             messages.Phrase("cli.engine_dask", address=config.dask)

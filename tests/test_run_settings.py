@@ -59,12 +59,12 @@ def test_run_dask_in_the_user_config_is_the_default_and_the_command_line_overrid
     path = tmp_path / "config.toml"
     path.write_text('[run]\ndask = "tcp://10.0.0.5:8786"\n', encoding="utf-8")
     monkeypatch.setenv("FUNDTRAIL_CONFIG", str(path))
-    assert _engine(argparse.Namespace(dask=None, workers=None, lang="en")) == ("tcp://10.0.0.5:8786", None)
+    assert _engine(argparse.Namespace(dask=None, workers=None, lang="en"), load_user_config()) == ("tcp://10.0.0.5:8786", None)
     assert f"on the Dask cluster at tcp://10.0.0.5:8786 ({path})" in capsys.readouterr().err
-    assert _engine(argparse.Namespace(dask=None, workers=3)) == (None, 3)
-    assert _engine(argparse.Namespace(dask="tcp://other:8786", workers=None)) == ("tcp://other:8786", None)
+    assert _engine(argparse.Namespace(dask=None, workers=3), load_user_config()) == (None, 3)
+    assert _engine(argparse.Namespace(dask="tcp://other:8786", workers=None), load_user_config()) == ("tcp://other:8786", None)
     path.write_text("[run]\nworkers = 2\n", encoding="utf-8")
-    assert _engine(argparse.Namespace()) == (None, 2)  # demo has neither option
+    assert _engine(argparse.Namespace(), load_user_config()) == (None, 2)  # demo has neither option
 
 
 def test_duckdb_limits_come_from_the_user_config_and_reach_every_connection_of_the_run(tmp_path):
