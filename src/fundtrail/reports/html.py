@@ -397,12 +397,12 @@ class _Basis:
     totals: dict[str, tuple[int, Decimal]]  # defendant -> the full count and sum of the entries behind the amount
 
 
-def _basis_entries(raw: dict[str, pl.DataFrame], shown: _Masker) -> _Basis | None:
+def _basis_entries(raw: dict[str, pl.DataFrame], shown: _Masker) -> _Basis:
     """All defendants' lists at once (one join, one mask, one pass): the first entries by time behind each
-    liable amount, their full count and sum from ``liable_entries``; None without it."""
+    liable amount, their full count and sum from ``liable_entries``; every list empty without it."""
     traced = raw.get("liable_entries")
     if traced is None:
-        return None
+        return _Basis(rows={}, listed={}, totals={})
     totals = {
         defendant: (int(count), Decimal(amount))
         for defendant, count, amount in traced.group_by("defendant_id", maintain_order=True)
@@ -443,11 +443,11 @@ def _basis_entries(raw: dict[str, pl.DataFrame], shown: _Masker) -> _Basis | Non
 def _drilldown(
     defendant: dict[str, Any],
     anchor: str,
-    basis: _Basis | None,
+    basis: _Basis,
     unvalidated: dict[str, _Table],
 ) -> dict[str, Any]:
     defendant_id = defendant["defendant_id"]
-    count, total = basis.totals.get(defendant_id, (0, Decimal("0.00"))) if basis is not None else (0, Decimal("0.00"))
+    count, total = basis.totals.get(defendant_id, (0, Decimal("0.00")))
     liable = defendant.get("liable")
     return {
         "id": defendant_id,
@@ -461,8 +461,8 @@ def _drilldown(
         "count": count,
         "total": total,
         "agrees": liable is not None and total == Decimal(liable),
-        "listed": basis.listed.get(defendant_id, 0) if basis is not None else 0,
-        "rows": Markup(basis.rows.get(defendant_id, "")) if basis is not None else Markup(""),
+        "listed": basis.listed.get(defendant_id, 0),
+        "rows": Markup(basis.rows.get(defendant_id, "")),
         "unvalidated": unvalidated.get(defendant_id),
     }
 

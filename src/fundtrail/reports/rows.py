@@ -119,10 +119,6 @@ def tier_badge(tier: str | None) -> str:
 def _cell(column: str, value: Any, kind: str | None, row: dict[str, Any]) -> str:
     """A cell as its column's kind shows it (``html._Table.special``): a tier badge, a code with its Chinese word,
     a link to a drill-down; otherwise by its type (a number right-aligned)."""
-    if kind is None:
-        if numeric(value):
-            return f'<td class="num">{esc(plain_cell(value, column))}</td>'
-        return f"<td>{esc(cell_text(value))}</td>"
     if kind == "tier":
         return f"<td>{tier_badge(value)}</td>"
     if kind == "coded":
