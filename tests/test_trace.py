@@ -224,6 +224,18 @@ def test_pooled_methods_at_account_level_pool_the_victims_and_keep_other_and_ope
     assert rows(con, "select * from bank_requests") == [(1, ONWARD, False, False, *[d("400.00")] * 4, 2)]
 
 
+@pytest.mark.parametrize(("lot_budget", "grain"), [(108, "lot"), (107, "account"), (99, "account")])
+def test_pooled_methods_go_to_account_level_exactly_past_the_lot_budget(tmp_path, lot_budget, grain):
+    # The four-methods case has two outflows, 50 lots' worth each. pro_rata looks at GANG's 4 lots
+    # (opening, V1, other, V2) and at the 4 parts they sent LAYER_1; libr at the same 4 at GANG and
+    # the 4 it sent on (opening 100, other 300, V1 500, V2 300): 2 × 50 + 8 = 108 each. A budget of
+    # 108 keeps both lot by lot; 107 is passed only at the last outflow, 99 before any lot is seen.
+    con = traced(tmp_path, FOUR_METHODS_CASE, lot_budget=lot_budget)
+    assert rows(con, "select method, grain from trace_grain where method in ('pro_rata', 'libr') order by 1") == [
+        ("libr", grain), ("pro_rata", grain)
+    ]
+
+
 @GRAINS
 def test_recoveries_follow_victims_through_two_layers(tmp_path, lot_budget):
     # GANG: V1 1,000.00 (09:00), pays LAYER_1 500.00 (10:00: V1 500); V2 1,000.00 (11:00); pays

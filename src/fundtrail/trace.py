@@ -13,7 +13,8 @@ fifo and lifo take few lots per outflow and are followed lot by lot. pro_rata
 and libr take a part of every lot present, so where accounts pass money among
 themselves every victim's money is soon in every account, and following them
 lot by lot costs victims × accounts × outflows. Each of them is followed lot by
-lot while that stays within a budget of lots looked at (LOT_BUDGET); beyond it,
+lot while that stays within a budget of lots looked at (LOT_BUDGET, the outflows'
+fixed cost counted up front so that a method bound to pass it stops early); beyond it,
 at account level: an account holds its victims' money as one pool per hop
 (beside `other` and `opening`, kept exactly), and what each victim has in a
 frozen account, or brought into it, is resolved afterwards from the pools'
@@ -493,12 +494,17 @@ def _follow_shares(method: int, events: Events, routing: Routing, lot_budget: in
     """pro_rata or libr lot by lot: an outflow takes a part of every lot present (every victim's,
     for libr), a few array operations on the account's Ledger, its parts written as one block.
 
-    Raises LotBudgetExceeded once the outflows' work (LOT_BUDGET) passes lot_budget.
+    Raises LotBudgetExceeded as soon as the outflows' work (LOT_BUDGET) is sure to pass
+    lot_budget: every outflow's fixed cost is counted up front (the number of outflows is known),
+    its lots as it looks at them, so a method that would pass the budget at its last outflow
+    stops at the first one whose lots make the sum pass it: the same answer, found early.
     """
     out = Allocation()
     share = _share_pro_rata if method == PRO_RATA else _share_libr
     ledgers = [Ledger() for _ in range(events.n_nodes)]
-    looked_at = 0
+    looked_at = OUTFLOW_COST * events.kind.count(OUT)
+    if looked_at > lot_budget:
+        raise LotBudgetExceeded
     for event_no, kind, target, account, counterparty, origin, fen, _ in events.rows():
         if kind == START:
             if target == TRACED and fen >= routing.min_fen:
@@ -508,7 +514,7 @@ def _follow_shares(method: int, events: Events, routing: Routing, lot_budget: in
         elif kind == OUT:
             ledger = ledgers[account]
             lots = ledger.current()
-            looked_at += len(lots) + OUTFLOW_COST
+            looked_at += len(lots)
             if looked_at > lot_budget:
                 raise LotBudgetExceeded
             amounts = lots[:, 2]
