@@ -32,6 +32,7 @@ import time
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
+from itertools import chain
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -665,16 +666,20 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
     """One pass over the events with each account's money in pools (see above), in plain integers.
 
     A pool is keyed hop * 3 + origin (origin OTHER, OPENING or POOLED), so sorting the keys gives
-    the order an outflow splits in: lower hop first, then other, opening, victims. _shortfall and
-    _route are written out here (no call or closure per outflow and part): this loop runs once
-    per outflow and pool, the bulk of the allocation on a large case.
+    the order an outflow splits in: lower hop first, then other, opening, victims; a part of pool
+    key k that moves on arrives as key k + 3. The loop does only what the next event depends on:
+    take from the pools, put what stays traced into the counterparty's. What each outflow took is
+    kept as its lists of keys and fen, and _route_taken writes the moves and end points of all of
+    them at once afterwards.
     """
     out = Allocation()
     end = out.ends.extend
-    move = out.parts.extend
     min_fen, max_hops = routing.min_fen, routing.max_hops
+    arrives_from = max(min_fen, 1)  # a part of at least this stays traced (below: dust, or no part at all)
+    moves_below = 3 * max_hops  # a part of a key below this moves on; at or above, max_hops ends it
     pools: list[dict[int, int]] = [{} for _ in range(events.n_nodes)]
     queued = [deque() for _ in range(events.n_nodes)] if method == LIBR else None
+    taken = Taken()
     log = array("q")
     record = log.extend
     logged = bool(freezes)  # only frozen accounts ask which victims' money is where
@@ -695,71 +700,61 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
         elif kind == OUT:
             rest = fen
             if queued is not None and queued[account]:
-                parts, rest = _take_in_order(
+                lots, rest = _take_in_order(
                     queued[account], fen, min_fen, False, lambda o, f: end((method, account, DUST, o, f))
                 )
+                keys = [hop * 3 + lot_origin for lot_origin, hop, _ in lots]
+                took = [lot_fen for _, _, lot_fen in lots]
             else:
-                parts = []
+                keys, took = [], []
             pool = pools[account]
             if pool:
-                keys = sorted(pool)
-                present = [pool[key] for key in keys]
+                pool_keys = sorted(pool)
+                present = [pool[key] for key in pool_keys]
                 total = sum(present)
                 if total <= rest:
                     pool.clear()
                     rest -= total
-                    for key, had in zip(keys, present):
-                        hop, pool_origin = divmod(key, 3)
-                        parts.append((pool_origin, hop, had))
-                        if logged and pool_origin == POOLED:
-                            where = _outcome(target, hop, had, routing)[0]
-                            record((MOVE_RECORD, event_no, account, counterparty, hop, had, had, 0, where, ts))
+                    shares, kept = present, None
                 else:
-                    for key, had, took in zip(keys, present, _split(rest, present)):
-                        hop, pool_origin = divmod(key, 3)
-                        kept = had - took
-                        if took and 0 < kept < min_fen:
-                            end((method, account, DUST, pool_origin, kept))
-                            kept = 0
-                        if kept:
-                            pool[key] = kept
-                        else:
-                            del pool[key]
-                        if took:
-                            parts.append((pool_origin, hop, took))
-                        if logged and pool_origin == POOLED and kept != had:
-                            where = _outcome(target, hop, took, routing)[0] if took else ENDS_HERE
-                            record((MOVE_RECORD, event_no, account, counterparty, hop, had, took, kept, where, ts))
+                    shares = _split(rest, present)
                     rest = 0
+                    kept = [had - share for had, share in zip(present, shares)]
+                    if min_fen > 1:  # fen are whole: below 1 fen is nothing, so dust needs min_amount above 0.01
+                        for i, (key, left) in enumerate(zip(pool_keys, kept)):
+                            if 0 < left < min_fen and shares[i]:
+                                end((method, account, DUST, key % 3, left))
+                                kept[i] = 0
+                    pools[account] = {key: left for key, left in zip(pool_keys, kept) if left}
+                if logged:
+                    for i, key in enumerate(pool_keys):
+                        if key % 3 == POOLED:
+                            had, share = present[i], shares[i]
+                            left = kept[i] if kept is not None else 0
+                            if left != had:
+                                where = _outcome(target, key // 3, share, routing)[0] if share else ENDS_HERE
+                                record((MOVE_RECORD, event_no, account, counterparty, key // 3, had, share, left, where, ts))
+                keys += pool_keys
+                took += shares
             if rest:  # more out than the account holds: _shortfall
-                move((method, OTHER, 0, NO_ACCOUNT, account, event_no, rest))
-                parts.append((OTHER, 0, rest))
-            # _route's order of rules.md §7 (cash, platform, max_hops, not_obtained, dust), written out
-            # here because this loop runs once per part of every outflow: a change there belongs here too.
-            if target == TO_CASH:
-                for part_origin, _, part_fen in parts:
-                    end((method, account, CASH, part_origin, part_fen))
-                continue
-            platform, untraced = target == TO_PLATFORM, target == UNTRACED
-            arriving = pools[counterparty]
-            queue = queued[counterparty] if queued is not None else None
-            for part_origin, hop, part_fen in parts:
-                if platform:
-                    move((method, part_origin, hop + 1, account, counterparty, event_no, part_fen))
-                    end((method, counterparty, PLATFORM, part_origin, part_fen))
-                elif hop >= max_hops:
-                    end((method, account, MAX_HOPS, part_origin, part_fen))
+                out.parts.extend((method, OTHER, 0, NO_ACCOUNT, account, event_no, rest))
+                keys.append(OTHER)  # hop 0
+                took.append(rest)
+            taken.add(event_no, account, counterparty, target, keys, took)
+            if target == TRACED:
+                arriving = pools[counterparty]
+                if queued is None:
+                    for key, part_fen in zip(keys, took):
+                        if part_fen >= arrives_from and key < moves_below:
+                            arriving[key + 3] = arriving.get(key + 3, 0) + part_fen
                 else:
-                    move((method, part_origin, hop + 1, account, counterparty, event_no, part_fen))
-                    if untraced:
-                        end((method, counterparty, NOT_OBTAINED, part_origin, part_fen))
-                    elif part_fen < min_fen:
-                        end((method, counterparty, DUST, part_origin, part_fen))
-                    elif queue is not None and part_origin != POOLED:
-                        queue.append([part_origin, hop + 1, part_fen])
-                    else:
-                        key = (hop + 1) * 3 + part_origin
-                        arriving[key] = arriving.get(key, 0) + part_fen
+                    queue = queued[counterparty]
+                    for key, part_fen in zip(keys, took):
+                        if part_fen >= arrives_from and key < moves_below:
+                            if key % 3 == POOLED:
+                                arriving[key + 3] = arriving.get(key + 3, 0) + part_fen
+                            else:
+                                queue.append([key % 3, key // 3 + 1, part_fen])
         else:
             victims = 0
             for lot_origin, _, lot_fen in _pooled_holdings(pools[account], queued[account] if queued else ()):
@@ -773,12 +768,62 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
                 queued[account].clear()
             if victims:  # a freeze event means freezes is not empty: logged
                 record((FREEZE_RECORD, event_no, account, 0, 0, victims, 0, 0, 0, ts))
+    _route_taken(out, method, taken, routing)
     for node, pool in enumerate(pools):
         for lot_origin, _, lot_fen in _pooled_holdings(pool, queued[node] if queued else ()):
             end((method, node, HELD, lot_origin, lot_fen))
     if logged:
         _resolve_pools(out, method, log, freezes if method == PRO_RATA else [], routing.max_hops)
     return out
+
+
+class Taken:
+    """What the outflows of an account-level pass took: per outflow its event and accounts, per part its pool key and fen."""
+
+    def __init__(self) -> None:
+        self.outflows = array("q")  # event_no, account, counterparty, target per outflow
+        self.keys: list[list[int]] = []
+        self.fen: list[list[int]] = []
+
+    def add(self, event_no: int, account: int, counterparty: int, target: int, keys: list, fen: list) -> None:
+        self.outflows.extend((event_no, account, counterparty, target))
+        self.keys.append(keys)
+        self.fen.append(fen)
+
+
+def _route_taken(out: Allocation, method: int, taken: Taken, routing: Routing) -> None:
+    """The moves and end points of every part the outflows took, _route's order of rules.md §7 in array operations.
+
+    cash ends at the paying account; platform moves and ends there; a part at max_hops ends at the
+    paying account; any other part moves, and ends there as not_obtained (untraced) or dust
+    (traced, below min_amount). A part of 0 fen (a pool an outflow's split left out) is none.
+    """
+    counts = np.fromiter(map(len, taken.keys), dtype=np.int64, count=len(taken.keys))
+    parts = int(counts.sum())
+    keys = np.fromiter(chain.from_iterable(taken.keys), dtype=np.int64, count=parts)
+    fen = np.fromiter(chain.from_iterable(taken.fen), dtype=np.int64, count=parts)
+    event_no, account, counterparty, target = (
+        np.repeat(column, counts) for column in np.frombuffer(taken.outflows, dtype=np.int64).reshape(-1, 4).T
+    )
+    some = fen > 0
+    keys, fen, event_no, account, counterparty, target = (
+        column[some] for column in (keys, fen, event_no, account, counterparty, target)
+    )
+    hop, origin = keys // 3, keys % 3
+    cash = target == TO_CASH
+    platform = target == TO_PLATFORM
+    maxed = ~cash & ~platform & (hop >= routing.max_hops)
+    moving = ~cash & ~maxed
+    out.part_blocks.append(
+        (method, origin[moving], hop[moving] + 1, account[moving], counterparty[moving], event_no[moving], fen[moving])
+    )
+    untraced = moving & (target == UNTRACED)
+    dust = moving & (target == TRACED) & (fen < routing.min_fen)
+    for kind, where, at in (
+        (CASH, cash, account), (PLATFORM, platform, counterparty), (MAX_HOPS, maxed, account),
+        (NOT_OBTAINED, untraced, counterparty), (DUST, dust, counterparty),
+    ):
+        out.end_blocks.append((method, at[where], kind, origin[where], fen[where]))
 
 
 def _pooled_holdings(pool: dict[int, int], queued) -> Iterator[tuple[int, int, int]]:
