@@ -7,9 +7,11 @@ comments: lots are written `origin amount`, in the account's order (oldest first
 
 from __future__ import annotations
 
+from array import array
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -308,17 +310,18 @@ def test_money_is_not_followed_when_the_case_says_so(tmp_path):
 )
 def test_a_part_ends_where_the_order_of_end_points_says(target, hop, fen, where):
     # max_hops 6, min_amount 1.00; the route an outflow's parts take agrees with it
+    # (one part of event 0, paid by node 1 to node 2); a part that ends here does not move
     routing = trace.Routing(max_hops=6, min_fen=100)
     assert trace._outcome(target, hop, fen, routing) == where
-    out, arrived = trace.Allocation(), []
-    trace._route(out, trace.FIFO, 0, 1, 2, target, [(trace.FIRST_VICTIM, hop, fen)], routing,
-                 lambda *part: arrived.append(part))
-    ended = [tuple(out.ends[i:i + 5]) for i in range(0, len(out.ends), 5)]
-    if where[0] == trace.STAYS_THERE:
-        assert (ended, arrived) == ([], [(trace.FIRST_VICTIM, hop + 1, fen)])
-    else:
-        at = 1 if where[0] == trace.ENDS_HERE else 2
-        assert (ended, arrived) == ([(trace.FIFO, at, where[1], trace.FIRST_VICTIM, fen)], [])
+    out = trace.Allocation()
+    trace._route_taken(out, trace.FIFO, array("q", [0, 1, 2, target]), np.array([1]),
+                       np.array([trace.FIRST_VICTIM]), np.array([hop]), np.array([fen]), routing)
+    ended = out.ends_frame().rows()
+    moved = out.parts_frame().rows()
+    stays = where[0] == trace.STAYS_THERE
+    assert moved == ([] if where[0] == trace.ENDS_HERE else [(trace.FIFO, trace.FIRST_VICTIM, hop + 1, 1, 2, 0, fen)])
+    at = 1 if where[0] == trace.ENDS_HERE else 2
+    assert ended == ([] if stays else [(trace.FIFO, at, where[1], trace.FIRST_VICTIM, fen)])
 
 
 # ---------------------------------------------------------------- end points

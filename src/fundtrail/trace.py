@@ -349,43 +349,6 @@ def _start_end(target: int) -> int:
     return DUST if target == TRACED else PLATFORM if target == TO_PLATFORM else NOT_OBTAINED
 
 
-def _route(
-    out: Allocation,
-    method: int,
-    event_no: int,
-    account: int,
-    counterparty: int,
-    target: int,
-    parts: list,
-    routing: Routing,
-    arrive: Callable[[int, int, int], None],
-) -> None:
-    """Write the parts (origin, hop, fen) one outflow took: moves, end points, and arrivals (arrive(origin, hop, fen)).
-
-    The order of the end points is _outcome's, spelled out here once per outflow rather than per part.
-    """
-    ends, moves = out.ends.extend, out.parts.extend
-    if target == TO_CASH:
-        for origin, _, fen in parts:
-            ends((method, account, CASH, origin, fen))
-        return
-    max_hops, min_fen = routing.max_hops, routing.min_fen
-    for origin, hop, fen in parts:
-        if target == TO_PLATFORM:
-            moves((method, origin, hop + 1, account, counterparty, event_no, fen))
-            ends((method, counterparty, PLATFORM, origin, fen))
-        elif hop >= max_hops:
-            ends((method, account, MAX_HOPS, origin, fen))
-        else:
-            moves((method, origin, hop + 1, account, counterparty, event_no, fen))
-            if target == UNTRACED:
-                ends((method, counterparty, NOT_OBTAINED, origin, fen))
-            elif fen < min_fen:
-                ends((method, counterparty, DUST, origin, fen))
-            else:
-                arrive(origin, hop + 1, fen)
-
-
 def _take_in_order(
     lots: deque, fen: int, min_fen: int, newest_first: bool, dust: Callable[[int, int], None]
 ) -> tuple[list, int]:
@@ -412,13 +375,6 @@ def _take_in_order(
     return parts, fen
 
 
-def _shortfall(out: Allocation, method: int, event_no: int, account: int, short: int, parts: list) -> None:
-    """An outflow larger than the lots present: a lot of `other` for the rest, created in the paying account."""
-    if short:
-        out.parts.extend((method, OTHER, 0, NO_ACCOUNT, account, event_no, short))
-        parts.append((OTHER, 0, short))
-
-
 def _split(fen: int, amounts: list[int]) -> list[int]:
     """fen split in proportion to amounts (adding up to more than fen) by largest remainder, ties to the first."""
     whole = sum(amounts)
@@ -436,12 +392,18 @@ def _split(fen: int, amounts: list[int]) -> list[int]:
 
 
 def _follow_queues(method: int, events: Events, routing: Routing) -> Allocation:
-    """fifo or lifo: each account's lots in a deque, taken from the old end or the new one."""
+    """fifo or lifo: each account's lots in a deque, taken from the old end or the new one.
+
+    As at account level, the loop takes lots and puts what stays traced into the counterparty's
+    deque; _route_taken writes every outflow's moves and end points afterwards.
+    """
     out = Allocation()
     end = out.ends.extend
-    min_fen = routing.min_fen
+    min_fen, max_hops = routing.min_fen, routing.max_hops
     newest_first = method == LIFO
     held = [deque() for _ in range(events.n_nodes)]
+    outflows = array("q")  # event_no, account, counterparty, target per outflow
+    taken: list[list] = []  # the parts (origin, hop, fen) each outflow took, in the account's order
     for event_no, kind, target, account, counterparty, origin, fen, _ in events.rows():
         if kind == START:
             if target == TRACED and fen >= min_fen:
@@ -452,17 +414,27 @@ def _follow_queues(method: int, events: Events, routing: Routing) -> Allocation:
             parts, short = _take_in_order(
                 held[account], fen, min_fen, newest_first, lambda o, f: end((method, account, DUST, o, f))
             )
-            _shortfall(out, method, event_no, account, short, parts)
-            arriving = held[counterparty]
-            _route(out, method, event_no, account, counterparty, target, parts, routing,
-                   lambda o, h, f: arriving.append([o, h, f]))
+            if short:  # more out than the lots present: a lot of `other` for the rest, created here
+                out.parts.extend((method, OTHER, 0, NO_ACCOUNT, account, event_no, short))
+                parts.append((OTHER, 0, short))
+            outflows.extend((event_no, account, counterparty, target))
+            taken.append(parts)
+            if target == TRACED:
+                arriving = held[counterparty]
+                for part_origin, hop, part_fen in parts:
+                    if hop < max_hops and part_fen >= min_fen:
+                        arriving.append([part_origin, hop + 1, part_fen])
         else:
             for lot_origin, _, lot_fen in held[account]:
                 end((method, account, FROZEN, lot_origin, lot_fen))
                 out.freeze_lots.extend((event_no, method, lot_origin, lot_fen))
             held[account].clear()
-    for node, lots in enumerate(held):
-        for lot_origin, _, lot_fen in lots:
+    counts = np.fromiter(map(len, taken), dtype=np.int64, count=len(taken))
+    lots = np.fromiter(chain.from_iterable(chain.from_iterable(taken)), dtype=np.int64, count=3 * int(counts.sum()))
+    lots = lots.reshape(-1, 3)
+    _route_taken(out, method, outflows, counts, lots[:, 0], lots[:, 1], lots[:, 2], routing)
+    for node, lots_left in enumerate(held):
+        for lot_origin, _, lot_fen in lots_left:
             end((method, node, HELD, lot_origin, lot_fen))
     return out
 
@@ -615,7 +587,7 @@ def _move_shares(out, method, event_no, account, counterparty, target, lots, tak
 
 def _route_shares(out, method, event_no, account, counterparty, target, parts, short, ledgers, routing):
     """The parts (an array of [origin, hop, fen] this function may change) one outflow took, and short
-    fen it found no lot for: moves, end points, arrivals (as _route, a block at a time)."""
+    fen it found no lot for: moves, end points, arrivals (as _route_taken, a block at a time)."""
     max_hops, min_fen = routing.max_hops, routing.min_fen
     if short:
         out.parts.extend((method, OTHER, 0, NO_ACCOUNT, account, event_no, short))
@@ -736,7 +708,7 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
                                 record((MOVE_RECORD, event_no, account, counterparty, key // 3, had, share, left, where, ts))
                 keys += pool_keys
                 took += shares
-            if rest:  # more out than the account holds: _shortfall
+            if rest:  # more out than the account holds: a lot of `other` for the rest, created here
                 out.parts.extend((method, OTHER, 0, NO_ACCOUNT, account, event_no, rest))
                 keys.append(OTHER)  # hop 0
                 took.append(rest)
@@ -768,7 +740,10 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
                 queued[account].clear()
             if victims:  # a freeze event means freezes is not empty: logged
                 record((FREEZE_RECORD, event_no, account, 0, 0, victims, 0, 0, 0, ts))
-    _route_taken(out, method, taken, routing)
+    counts = np.fromiter(map(len, taken.keys), dtype=np.int64, count=len(taken.keys))
+    keys = np.fromiter(chain.from_iterable(taken.keys), dtype=np.int64, count=int(counts.sum()))
+    fen_taken = np.fromiter(chain.from_iterable(taken.fen), dtype=np.int64, count=len(keys))
+    _route_taken(out, method, taken.outflows, counts, keys % 3, keys // 3, fen_taken, routing)
     for node, pool in enumerate(pools):
         for lot_origin, _, lot_fen in _pooled_holdings(pool, queued[node] if queued else ()):
             end((method, node, HELD, lot_origin, lot_fen))
@@ -791,25 +766,25 @@ class Taken:
         self.fen.append(fen)
 
 
-def _route_taken(out: Allocation, method: int, taken: Taken, routing: Routing) -> None:
-    """The moves and end points of every part the outflows took, _route's order of rules.md §7 in array operations.
+def _route_taken(
+    out: Allocation, method: int, outflows: array, counts: np.ndarray,
+    origin: np.ndarray, hop: np.ndarray, fen: np.ndarray, routing: Routing,
+) -> None:
+    """The moves and end points of every part outflows took, in the order of rules.md §7 (_outcome's), as array operations.
 
-    cash ends at the paying account; platform moves and ends there; a part at max_hops ends at the
-    paying account; any other part moves, and ends there as not_obtained (untraced) or dust
-    (traced, below min_amount). A part of 0 fen (a pool an outflow's split left out) is none.
+    outflows: event_no, account, counterparty, target per outflow; counts: how many of the parts
+    (origin, hop before the move, fen) are each outflow's, in outflow order. cash ends at the
+    paying account; platform moves and ends there; a part at max_hops ends at the paying account;
+    any other part moves, and ends there as not_obtained (untraced) or dust (traced, below
+    min_amount). A part of 0 fen (a pool an outflow's split left out) is none.
     """
-    counts = np.fromiter(map(len, taken.keys), dtype=np.int64, count=len(taken.keys))
-    parts = int(counts.sum())
-    keys = np.fromiter(chain.from_iterable(taken.keys), dtype=np.int64, count=parts)
-    fen = np.fromiter(chain.from_iterable(taken.fen), dtype=np.int64, count=parts)
     event_no, account, counterparty, target = (
-        np.repeat(column, counts) for column in np.frombuffer(taken.outflows, dtype=np.int64).reshape(-1, 4).T
+        np.repeat(column, counts) for column in np.frombuffer(outflows, dtype=np.int64).reshape(-1, 4).T
     )
     some = fen > 0
-    keys, fen, event_no, account, counterparty, target = (
-        column[some] for column in (keys, fen, event_no, account, counterparty, target)
+    origin, hop, fen, event_no, account, counterparty, target = (
+        column[some] for column in (origin, hop, fen, event_no, account, counterparty, target)
     )
-    hop, origin = keys // 3, keys % 3
     cash = target == TO_CASH
     platform = target == TO_PLATFORM
     maxed = ~cash & ~platform & (hop >= routing.max_hops)
@@ -847,7 +822,9 @@ def _resolve_pools(
     victim_id: exact to the fen, and exact proportions up to 2**-96 of a fen's share.
     """
     width = max_hops + 1
-    records = np.frombuffer(log, dtype=np.int64).reshape(-1, LOG_WIDTH).tolist()
+    records = np.frombuffer(log, dtype=np.int64).reshape(-1, LOG_WIDTH)
+    # newest first, as columns: lists of one column each are made faster than a list per record
+    backwards = [column.tolist() for column in records[_may_reach_a_freeze(records, freezes)][::-1].T]
     questions: list[tuple] = []  # ("frozen", event_no, account, victims' fen) or ("arrived", freeze_id)
     arrivals_at: dict[int, list[tuple[int, int]]] = {}
     for freeze_id, node, ts in freezes:
@@ -856,7 +833,7 @@ def _resolve_pools(
     arrived = [0] * len(questions)
     weights: dict[int, dict[int, list[int]]] = {}
     claims: dict[int, dict[int, int]] = {}
-    for record, event_no, account, other, hop, present, taken, kept, where, ts in reversed(records):
+    for record, event_no, account, other, hop, present, taken, kept, where, ts in zip(*backwards):
         if record == FREEZE_RECORD:
             weights[account] = {len(questions): [WEIGHT_SCALE] * width}
             questions.append(("frozen", event_no, account, present))
@@ -903,6 +880,27 @@ def _resolve_pools(
                 out.freeze_lots.extend((asked[1], method, origin, fen))
             else:
                 out.pooled_arrivals.append((asked[1], origin, fen))
+
+
+def _may_reach_a_freeze(records: np.ndarray, freezes: list[tuple[str, int, int]]) -> np.ndarray:
+    """Which log records _resolve_pools must read: freezes, and those of accounts that pay into a
+    frozen account, directly or through others, by some move of the log (at any time: more than
+    it needs). Any other account's records would find no weight to change, there or downstream.
+    """
+    kind, account = records[:, 0], records[:, 2]
+    frozen = set(account[kind == FREEZE_RECORD].tolist()) | {node for _, node, _ in freezes}
+    passing_on = (kind == MOVE_RECORD) & (records[:, 8] != ENDS_HERE)
+    links = np.unique((account[passing_on] << 32) | records[passing_on, 3])  # node ids are far below 2**31
+    payers_of: dict[int, list[int]] = {}
+    for payer, payee in zip((links >> 32).tolist(), (links & 0xFFFFFFFF).tolist()):
+        payers_of.setdefault(payee, []).append(payer)
+    reaching, waiting = set(frozen), list(frozen)
+    while waiting:
+        for payer in payers_of.get(waiting.pop(), ()):
+            if payer not in reaching:
+                reaching.add(payer)
+                waiting.append(payer)
+    return np.isin(account, np.array(sorted(reaching), dtype=np.int64)) | (kind == FREEZE_RECORD)
 
 
 def _split_by_claims(total: int, claims: dict[int, int]) -> dict[int, int]:
@@ -970,12 +968,18 @@ def allot_recoveries(
         shares: dict[str, dict[str, Fraction]] = {account: {} for account in frozen_fen}
         for freeze_id, account, fen in freezes:
             for victim, share in allot_freeze(fen, claims.get((freeze_id, allocation), {}), allocation).items():
-                shares[account][victim] = shares[account].get(victim, Fraction(0)) + share
+                _add_to(shares[account], victim, share)
         cap_at_net_loss(shares, caps)
         for account in sorted(shares):
             rounded = round_largest_remainder(frozen_fen[account], shares[account])
             rows.extend((account, victim, allocation, fen) for victim, fen in sorted(rounded.items()) if fen)
     return rows
+
+
+def _add_to(totals: dict[str, Fraction], key: str, amount: Fraction) -> None:
+    """totals[key] += amount, the first amount kept as it is: most keys get one, and adding a Fraction to 0 costs as much as any sum."""
+    before = totals.get(key)
+    totals[key] = amount if before is None else before + amount
 
 
 def allot_freeze(frozen: int, claims: dict[str, int], allocation: str) -> dict[str, Fraction]:
@@ -1021,7 +1025,7 @@ def cap_at_net_loss(shares: dict[str, dict[str, Fraction]], caps: dict[str, int]
         for by_victim in shares.values():
             for victim, share in by_victim.items():
                 if victim != UNALLOCATED:
-                    totals[victim] = totals.get(victim, Fraction(0)) + share
+                    _add_to(totals, victim, share)
         over = {v: Fraction(caps.get(v, 0)) / total for v, total in totals.items() if total > caps.get(v, 0)}
         if not over:
             return
