@@ -215,8 +215,9 @@ class Allocation:
     parts: PART_COLUMNS per lot that starts or moves; ends: END_COLUMNS per lot (or part) that
     ends, summed by SQL; freeze_lots: FREEZE_COLUMNS per lot a freeze finds; pooled_arrivals:
     (freeze_id, origin_id, fen) per victim whose pooled money reached a frozen account by its
-    freeze time (account level only); grain: method → "lot" or "account". The Python-side passes
-    append to flat arrays, the numpy-side ones whole blocks.
+    freeze time (account level only); grain: method → "lot" or "account". A pass appends a
+    record at a time to the flat arrays (starts, shortfalls, dust, frozen and held lots) and its
+    outflows' moves and end points as whole blocks (_route_taken, _route_shares).
     """
 
     def __init__(self) -> None:
