@@ -226,27 +226,23 @@ def test_pooled_methods_at_account_level_pool_the_victims_and_keep_other_and_ope
     assert rows(con, "select * from bank_requests") == [(1, ONWARD, False, False, *[d("400.00")] * 4, 2)]
 
 
-def test_resolving_pools_reads_only_accounts_that_pay_into_a_frozen_account():
-    # Log of an account-level pass (record, event_no, account, counterparty or origin, hop,
-    # present, taken, kept, where, ts): victims start in 1 and 4; 1 pays 2, 2 pays 3, 3 is frozen;
-    # 4 pays 5 and 5 pays 3 (after the freeze); 6 pays 1 only in cash (ENDS_HERE), 7 pays
-    # nobody. Accounts 1, 2, 4, 5 reach 3 through some move; 6 and 7 do not, whatever the times.
-    S, M, F = trace.START_RECORD, trace.MOVE_RECORD, trace.FREEZE_RECORD
-    stays, here = trace.STAYS_THERE, trace.ENDS_HERE
-    log = np.array([
-        (S, 0, 1, 3, 0, 100, 0, 0, 0, 0),
-        (S, 1, 4, 4, 0, 100, 0, 0, 0, 0),
-        (S, 2, 6, 5, 0, 100, 0, 0, 0, 0),
-        (S, 3, 7, 6, 0, 100, 0, 0, 0, 0),
-        (M, 4, 1, 2, 0, 100, 50, 50, stays, 0),
-        (M, 5, 2, 3, 1, 50, 50, 0, stays, 0),
-        (M, 6, 4, 5, 0, 100, 100, 0, stays, 0),
-        (M, 7, 6, 1, 0, 100, 100, 0, here, 0),
-        (F, 8, 3, 0, 0, 50, 0, 0, 0, 0),
-        (M, 9, 5, 3, 1, 100, 100, 0, stays, 0),
-    ], dtype=np.int64)
-    kept = trace._may_reach_a_freeze(log, [])
-    assert log[kept, 1].tolist() == [0, 1, 4, 5, 6, 8, 9]
+def test_the_account_level_log_follows_only_accounts_paying_into_a_frozen_account():
+    # Nodes 0-7: 1 pays 2, 2 pays 3, 3 is frozen; 4 pays 5, which pays 3 after the freeze; 6 pays
+    # 1 only in cash; 7 pays 0, which pays nobody. 1, 2, 4, 5 (and 3) reach 3 through some
+    # outflow that is not cash, whatever its time; 0, 6 and 7 do not.
+    S, O, F = trace.START, trace.OUT, trace.FREEZE
+    traced, cash = trace.TRACED, trace.TO_CASH
+    events = trace.Events(
+        kind=[S, S, O, O, F, O, O, O, O],
+        target=[traced, traced, traced, traced, -1, traced, traced, cash, traced],
+        account=[1, 4, 1, 2, 3, 4, 5, 6, 7],
+        counterparty=[-1, -1, 2, 3, -1, 5, 3, 1, 0],
+        origin=[3, 4, -1, -1, -1, -1, -1, -1, -1],
+        fen=[100] * 9,
+        ts=list(range(9)),
+        n_nodes=8,
+    )
+    assert trace._paying_into_freezes(events, []) == [False, True, True, True, True, True, False, False]
 
 @pytest.mark.parametrize(("lot_budget", "grain"), [(108, "lot"), (107, "account"), (99, "account")])
 def test_pooled_methods_go_to_account_level_exactly_past_the_lot_budget(tmp_path, lot_budget, grain):

@@ -655,7 +655,8 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
     taken = Taken()
     log = array("q")
     record = log.extend
-    logged = bool(freezes)  # only frozen accounts ask which victims' money is where
+    # only frozen accounts ask which victims' money is where: the log follows the accounts paying into them
+    asking = _paying_into_freezes(events, freezes) if freezes else [False] * events.n_nodes
     for event_no, kind, target, account, counterparty, origin, fen, ts in events.rows():
         if kind == START:
             if target != TRACED or fen < min_fen:
@@ -663,7 +664,7 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
             elif origin >= FIRST_VICTIM:
                 pool = pools[account]
                 pool[POOLED] = pool.get(POOLED, 0) + fen
-                if logged:
+                if asking[account]:
                     record((START_RECORD, event_no, account, origin, 0, fen, 0, 0, 0, ts))
             elif queued is not None:
                 queued[account].append([origin, 0, fen])
@@ -699,7 +700,7 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
                                 end((method, account, DUST, key % 3, left))
                                 kept[i] = 0
                     pools[account] = {key: left for key, left in zip(pool_keys, kept) if left}
-                if logged:
+                if asking[account]:
                     for i, key in enumerate(pool_keys):
                         if key % 3 == POOLED:
                             had, share = present[i], shares[i]
@@ -739,7 +740,7 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
             pools[account].clear()
             if queued:
                 queued[account].clear()
-            if victims:  # a freeze event means freezes is not empty: logged
+            if victims:  # a freeze event means freezes is not empty: asked about
                 record((FREEZE_RECORD, event_no, account, 0, 0, victims, 0, 0, 0, ts))
     counts = np.fromiter(map(len, taken.keys), dtype=np.int64, count=len(taken.keys))
     keys = np.fromiter(chain.from_iterable(taken.keys), dtype=np.int64, count=int(counts.sum()))
@@ -748,7 +749,7 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
     for node, pool in enumerate(pools):
         for lot_origin, _, lot_fen in _pooled_holdings(pool, queued[node] if queued else ()):
             end((method, node, HELD, lot_origin, lot_fen))
-    if logged:
+    if freezes:
         _resolve_pools(out, method, log, freezes if method == PRO_RATA else [], routing.max_hops)
     return out
 
@@ -823,9 +824,8 @@ def _resolve_pools(
     victim_id: exact to the fen, and exact proportions up to 2**-96 of a fen's share.
     """
     width = max_hops + 1
-    records = np.frombuffer(log, dtype=np.int64).reshape(-1, LOG_WIDTH)
     # newest first, as columns: lists of one column each are made faster than a list per record
-    backwards = [column.tolist() for column in records[_may_reach_a_freeze(records, freezes)][::-1].T]
+    backwards = [column.tolist() for column in np.frombuffer(log, dtype=np.int64).reshape(-1, LOG_WIDTH)[::-1].T]
     questions: list[tuple] = []  # ("frozen", event_no, account, victims' fen) or ("arrived", freeze_id)
     arrivals_at: dict[int, list[tuple[int, int]]] = {}
     for freeze_id, node, ts in freezes:
@@ -883,25 +883,24 @@ def _resolve_pools(
                 out.pooled_arrivals.append((asked[1], origin, fen))
 
 
-def _may_reach_a_freeze(records: np.ndarray, freezes: list[tuple[str, int, int]]) -> np.ndarray:
-    """Which log records _resolve_pools must read: freezes, and those of accounts that pay into a
-    frozen account, directly or through others, by some move of the log (at any time: more than
-    it needs). Any other account's records would find no weight to change, there or downstream.
-    """
-    kind, account = records[:, 0], records[:, 2]
-    frozen = set(account[kind == FREEZE_RECORD].tolist()) | {node for _, node, _ in freezes}
-    passing_on = (kind == MOVE_RECORD) & (records[:, 8] != ENDS_HERE)
-    links = np.unique((account[passing_on] << 32) | records[passing_on, 3])  # node ids are far below 2**31
-    payers_of: dict[int, list[int]] = {}
-    for payer, payee in zip((links >> 32).tolist(), (links & 0xFFFFFFFF).tolist()):
-        payers_of.setdefault(payee, []).append(payer)
+def _paying_into_freezes(events: Events, freezes: list[tuple[str, int, int]]) -> list[bool]:
+    """Per node: can its money reach a frozen account, the account itself or through others, by some
+    outflow that is not cash (at any time: more than _resolve_pools needs)? Only these accounts'
+    pools are logged; any other account's log records would find no weight to change there or
+    downstream."""
+    frozen = {account for kind, account in zip(events.kind, events.account) if kind == FREEZE}
+    frozen |= {node for _, node, _ in freezes}
+    payers_of: dict[int, set[int]] = {}
+    for kind, target, account, counterparty in zip(events.kind, events.target, events.account, events.counterparty):
+        if kind == OUT and target != TO_CASH and counterparty != NO_ACCOUNT:
+            payers_of.setdefault(counterparty, set()).add(account)
     reaching, waiting = set(frozen), list(frozen)
     while waiting:
         for payer in payers_of.get(waiting.pop(), ()):
             if payer not in reaching:
                 reaching.add(payer)
                 waiting.append(payer)
-    return np.isin(account, np.array(sorted(reaching), dtype=np.int64)) | (kind == FREEZE_RECORD)
+    return [node in reaching for node in range(events.n_nodes)]
 
 
 def _split_by_claims(total: int, claims: dict[int, int]) -> dict[int, int]:
