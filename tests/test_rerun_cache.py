@@ -52,8 +52,8 @@ def test_a_rerun_parses_only_the_new_file_and_writes_what_a_cold_run_writes(tmp_
     rel = mask_one(digit_runs_expr, arriving.relative_to(case_dir).as_posix())  # as manifest.json shows paths
     headers_read = []
     real_read = batch.read_header_texts
-    monkeypatch.setattr(batch, "read_header_texts", lambda path, rel_path, layout: headers_read.append(rel_path)
-                        or real_read(path, rel_path, layout))
+    monkeypatch.setattr(batch, "read_header_texts", lambda path, rel_path, layout, data: headers_read.append(rel_path)
+                        or real_read(path, rel_path, layout, data))
     summary = pipeline.run_case(case_dir, out)
     monkeypatch.setattr(batch, "read_header_texts", real_read)
 

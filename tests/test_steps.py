@@ -30,7 +30,7 @@ def test_a_run_walks_every_step_once_in_order_and_reads_case_toml_and_headers_on
     monkeypatch.setattr(pipeline, "load_case", lambda case_dir: loads.append(case_dir) or real_load(case_dir))
     monkeypatch.setattr(
         batch, "check_source",
-        lambda case, source, skip: header_checks.append(source.index) or real_check(case, source, skip),
+        lambda case, source, skip, contents: header_checks.append(source.index) or real_check(case, source, skip, contents),
     )
     performed, stages = [], []
 
@@ -48,6 +48,38 @@ def test_a_run_walks_every_step_once_in_order_and_reads_case_toml_and_headers_on
     assert finished.summary["totals"]["validated_amount"] == 522800  # EXPECTED.md step 4
     assert (tmp_path / "out" / "defendants.csv").is_file()
     assert not run.paths.staging_dir.exists()
+
+
+def test_prepare_checks_each_csv_header_from_the_bytes_it_hashed(tmp_path, monkeypatch):
+    """Each CSV is opened once before the run: its header is read from the bytes its SHA-256 was taken of."""
+    given = {}
+    real_read = batch.read_header_texts
+    monkeypatch.setattr(batch, "read_header_texts", lambda path, rel_path, layout, data: given.setdefault(rel_path, data)
+                        and real_read(path, rel_path, layout, data))
+    run = pipeline.prepare(FIXTURE, tmp_path / "out")
+    pipeline.abandon_run(run.paths)
+
+    csv_files = [p.path for p in run.planned if p.path.endswith(".csv") and p.duplicate_of is None]
+    assert len(csv_files) >= 5 and set(csv_files) <= set(given)
+    assert all(given[path] == (FIXTURE / path).read_bytes() for path in csv_files)
+
+
+def test_validation_preload_starts_after_ingest_before_load(monkeypatch):
+    """GX's import (pure Python) on a thread beside ingest took the GIL from ingest's own Python half."""
+    performed, preloaded_after = [], []
+    monkeypatch.setattr(pipeline, "_preload_validation", lambda: preloaded_after.append(list(performed)))
+
+    def perform(step, run):
+        performed.append(step.name)
+        return run
+
+    run = pipeline.Run("id", None, pipeline.RunPaths(REPO, REPO), None, ())
+    pipeline.execute(run, perform)
+    assert preloaded_after == [["ingest batch"]]
+    preloaded_after.clear()
+    performed.clear()
+    pipeline.execute(run, perform, through="tracing")  # no validation, no import
+    assert preloaded_after == []
 
 
 def test_execute_through_a_step_leaves_its_database_and_a_failure_leaves_nothing(tmp_path):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -98,16 +98,23 @@ def plan_batches(
     return batches
 
 
-def check_source(case: CaseConfig, source: Source, skip: frozenset[tuple[int, str]] = frozenset()) -> None:
+def check_source(
+    case: CaseConfig,
+    source: Source,
+    skip: frozenset[tuple[int, str]] = frozenset(),
+    contents: Mapping[tuple[int, str], bytes] | None = None,
+) -> None:
     """``ingest.check_file`` for every file of ``source`` but those ``skip`` names (source index, path),
-    the column mapping worked out once per header row."""
+    the column mapping worked out once per header row. ``contents``: bytes of files already read,
+    by (source index, path); the others are opened here."""
     layouts = _Layouts(case, source)
     checked: set[tuple] = set()
+    contents = contents or {}
     for rel_path in source.files:
         if (source.index, rel_path) in skip:
             continue
         layout = layouts.of(rel_path)
-        headers = read_header_texts(layouts.file(rel_path), rel_path, layout)
+        headers = read_header_texts(layouts.file(rel_path), rel_path, layout, contents.get((source.index, rel_path)))
         key = (tuple(headers), layouts.parse_key(rel_path, layout))
         if key not in checked:
             map_columns(source, layout, headers, rel_path)
