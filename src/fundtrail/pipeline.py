@@ -319,7 +319,8 @@ def ingest_batch(case: CaseConfig, batch: batches.IngestBatch, paths: RunPaths) 
     """Parse one batch into the cache beside OUT_DIR (a new entry, renamed into place whole)."""
     files = tuple((f.path, f.sha256) for f in batch.files)
     return ingest_cache.store(
-        paths.cache, batch.name, batch.source_index, files, lambda work_dir: batches.load_batch(case, batch, work_dir)
+        paths.cache, batch.name, batch.source_index, files,
+        lambda work_dir, entry: batches.load_batch(case, batch, work_dir, named_in=entry),
     )
 
 

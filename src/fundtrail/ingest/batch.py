@@ -137,8 +137,11 @@ class _Read:
     cells: pl.DataFrame | None = None
 
 
-def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[FileStats]:
-    """Parse every file of ``batch``; write landing/<kind>/, quarantine/ and normalised/<name>.parquet."""
+def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path, named_in: Path | None = None) -> list[FileStats]:
+    """Parse every file of ``batch``; write landing/<kind>/, quarantine/ and normalised/<name>.parquet.
+
+    ``named_in``: the folder ``work_dir`` will be moved to, where the stats' paths are to point.
+    """
     source = case.sources[batch.source_index - 1]
     work_dir = Path(work_dir)
     layouts = _Layouts(case, source)
@@ -155,6 +158,9 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[Fil
     )
     rows = parsed.filter(~pl.col("_blank") & ~pl.col("_footer"))
     _, _, landing_path, quarantine_path = write_parsed_rows(rows, source.kind, work_dir, batch.name)
+    if named_in is not None:
+        landing_path = Path(named_in) / landing_path.relative_to(work_dir)
+        quarantine_path = Path(named_in) / quarantine_path.relative_to(work_dir)
 
     facts = _file_facts(parsed, source.kind)
     stats = []
