@@ -129,6 +129,7 @@ class PlannedFile:
     sha256: str
     file_order: int
     duplicate_of: str | None
+    size: int
 
 
 # ---------------------------------------------------------------- the run and its steps
@@ -276,13 +277,9 @@ def plan_inputs(case: CaseConfig, contents: dict[tuple[int, str], bytes] | None 
     root = str(case.case_dir)  # a Path per file costs more than hashing a small one
     for source in case.sources:
         for rel_path in source.files:
-            path = os.path.join(root, rel_path)
-            if contents is None:
-                digest = ingest.file_sha256(path)
-            else:
-                digest, data = ingest.counts.read_and_hash(path, KEEP_FOR_HEADER)
-                if data is not None:
-                    contents[(source.index, rel_path)] = data
+            digest, size, data = ingest.counts.read_and_hash(os.path.join(root, rel_path), KEEP_FOR_HEADER)
+            if contents is not None and data is not None:
+                contents[(source.index, rel_path)] = data
             planned.append(
                 PlannedFile(
                     source_index=source.index,
@@ -291,6 +288,7 @@ def plan_inputs(case: CaseConfig, contents: dict[tuple[int, str], bytes] | None 
                     sha256=digest,
                     file_order=len(planned) + 1,
                     duplicate_of=first_by_hash.get(digest),
+                    size=size,
                 )
             )
             first_by_hash.setdefault(digest, rel_path)
@@ -305,7 +303,7 @@ def plan_batches(
     taken = {(b.source_index, path) for b in cached for path, _ in b.files}
     planned_batches = batches.plan_batches(
         case,
-        [(p.source_index, p.path, p.sha256) for p in planned
+        [(p.source_index, p.path, p.sha256, p.size) for p in planned
          if p.duplicate_of is None and (p.source_index, p.path) not in taken],
     )
     keys = {source.index: ingest_cache.source_key(case, source) for source in case.sources}

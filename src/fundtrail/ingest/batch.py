@@ -68,9 +68,10 @@ class IngestBatch:
 
 
 def plan_batches(
-    case: CaseConfig, files: Iterable[tuple[int, str, str]], max_bytes: int | None = None
+    case: CaseConfig, files: Iterable[tuple[int, str, str] | tuple[int, str, str, int]], max_bytes: int | None = None
 ) -> list[IngestBatch]:
-    """(source index, path, sha256) in plan order → batches of one source, each at most ``max_bytes`` (or one file).
+    """(source index, path, sha256[, size]) in plan order → batches of one source, each at most ``max_bytes``
+    (or one file). A file whose size is not given is looked at on disk.
 
     ``max_bytes`` defaults to BATCH_BYTES as it stands when called.
     """
@@ -86,8 +87,8 @@ def plan_batches(
             batches.append(IngestBatch(f"{current_source:03d}-b{number:05d}", current_source, tuple(current)))
 
     root = str(case.case_dir)
-    for source_index, rel_path, sha256 in files:
-        file_size = os.stat(os.path.join(root, rel_path)).st_size
+    for source_index, rel_path, sha256, *known_size in files:
+        file_size = known_size[0] if known_size else os.stat(os.path.join(root, rel_path)).st_size
         if current and (source_index != current_source or size + file_size > max_bytes):
             close()
             current, size = [], 0

@@ -139,13 +139,14 @@ def file_sha256(path: Path | str) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def read_and_hash(path: Path | str, keep_up_to: int) -> tuple[str, bytes | None]:
-    """The file's SHA-256 and, if it is at most ``keep_up_to`` bytes, its bytes (one read for both)."""
+def read_and_hash(path: Path | str, keep_up_to: int) -> tuple[str, int, bytes | None]:
+    """The file's SHA-256, its size and, if it is at most ``keep_up_to`` bytes, its bytes (one read for all)."""
     with open(path, "rb") as handle:
-        if os.fstat(handle.fileno()).st_size > keep_up_to:
-            return hashlib.file_digest(handle, "sha256").hexdigest(), None
+        size = os.fstat(handle.fileno()).st_size
+        if size > keep_up_to:
+            return hashlib.file_digest(handle, "sha256").hexdigest(), size, None
         data = handle.read()
-    return hashlib.sha256(data).hexdigest(), data
+    return hashlib.sha256(data).hexdigest(), len(data), data
 
 
 def statement_summaries(stats: list[FileStats | None]) -> pl.DataFrame:
