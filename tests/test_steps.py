@@ -67,8 +67,9 @@ def test_prepare_checks_each_csv_header_from_the_bytes_it_hashed(tmp_path, monke
     assert all(given[path] == (FIXTURE / path).read_bytes() for path in csv_files)
 
 
-def test_validation_preload_starts_after_ingest_before_load(monkeypatch):
-    """GX's import (pure Python) on a thread beside ingest took the GIL from ingest's own Python half."""
+def test_validation_preload_starts_after_ingest_in_a_case_of_many_batches_before_it_in_a_small_one(monkeypatch):
+    """GX's import (pure Python) on a thread beside ingest took the GIL from ingest's own Python half;
+    in a case of one batch the steps before validation are shorter than the import."""
     performed, preloaded_after = [], []
     monkeypatch.setattr(pipeline, "_preload_validation", lambda: preloaded_after.append(list(performed)))
 
@@ -76,13 +77,21 @@ def test_validation_preload_starts_after_ingest_before_load(monkeypatch):
         performed.append(step.name)
         return run
 
-    run = pipeline.Run("id", None, pipeline.RunPaths(REPO, REPO), None, ())
-    pipeline.execute(run, perform)
+    def run_of(sizes):
+        planned = tuple(pipeline.PlannedFile(1, "bank_statement", f"f{i}.csv", f"h{i}", i + 1, None, size)
+                        for i, size in enumerate(sizes))
+        return pipeline.Run("id", None, pipeline.RunPaths(REPO, REPO), None, planned)
+
+    two_batches = [batch.BATCH_BYTES // 2 + 1] * 2
+    pipeline.execute(run_of(two_batches), perform)
     assert preloaded_after == [["ingest batch"]]
     preloaded_after.clear()
     performed.clear()
-    pipeline.execute(run, perform, through="tracing")  # no validation, no import
+    pipeline.execute(run_of(two_batches), perform, through="tracing")  # no validation, no import
     assert preloaded_after == []
+    performed.clear()
+    pipeline.execute(run_of([batch.BATCH_BYTES // 2] * 2), perform)
+    assert preloaded_after == [[]]
 
 
 def test_execute_through_a_step_leaves_its_database_and_a_failure_leaves_nothing(tmp_path):

@@ -648,8 +648,9 @@ def _finish(run: Run) -> Run:
     return run
 
 
-# The step that needs Great Expectations, and the one as which ``_preload_validation`` starts
-# importing it: after ingest, whose Python half the import would hold the GIL from (see there).
+# The step that needs Great Expectations, and the one ``_preload_validation`` starts importing it
+# before, in a case of more than one batch: after ingest, whose Python half the import would take
+# the GIL from (see there).
 VALIDATE_STEP = "validate"
 PRELOAD_STEP = "load DuckDB"
 STEPS: tuple[Step | Parts, ...] = (
@@ -687,6 +688,7 @@ def execute(
         raise ValueError(f"no step named {through!r}")
     names = [step.name for step in STEPS]
     validates = VALIDATE_STEP in names[: names.index(through) + 1 if through else None]
+    preload_before = PRELOAD_STEP if _parsed_bytes(run) > batches.BATCH_BYTES else STEPS[0].name
     stage = None
     try:
         with _fewer_collections():
@@ -694,7 +696,7 @@ def execute(
                 if step.stage != stage:
                     stage = step.stage
                     on_stage(stage)
-                if validates and step.name == PRELOAD_STEP:
+                if validates and step.name == preload_before:
                     _preload_validation()
                 run = perform(step, run)
                 if step.name == through:
@@ -731,11 +733,19 @@ def _preload_validation() -> None:
     second core the import costs the run little wall time; the validate step then finds the
     module imported, or waits on Python's import lock for the thread to finish it. It starts
     after ingest: ingest is half Python (decoding, per-file stats), and the import, pure
-    Python too, took the GIL from it (20,000 files: ingest 5.9 s wall beside the import).
+    Python too, took the GIL from it (20,000 files: ingest 5.9 s wall beside the import). A case
+    of one batch or less starts it before ingest: there the steps before validation take less time
+    than the import, which is then what validation waits for.
     """
     from fundtrail import validate  # sets GX's environment in this thread, before the import
 
     threading.Thread(target=validate.preload, name="fundtrail-preload-validation", daemon=True).start()
+
+
+def _parsed_bytes(run: Run) -> int:
+    """The bytes of the case's evidence, each file that repeats another counted once: how long the
+    steps after ingest take grows with it."""
+    return sum(p.size for p in run.planned if p.duplicate_of is None)
 
 
 def run_case(
