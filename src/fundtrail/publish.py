@@ -11,15 +11,19 @@ sql/macros/row_id_order.sql, which the SQL models use too).
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import shutil
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from dataclasses import asdict
+from itertools import chain
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import orjson
 import polars as pl
 
 from fundtrail import changes, code_version, sqlrun
@@ -337,6 +341,60 @@ def write_reports(
         unmask=unmask,
     )
     write_html_report(tables, run_summary, out_dir / "report.html", unmask=unmask)
+
+
+def write_json(path: Path, value: object) -> None:
+    """``value`` in the bytes ``json.dumps(value, ensure_ascii=False, indent=2, default=json_default) + "\n"``
+    gives, as UTF-8 (manifest.json).
+
+    Python's json writes indented JSON in Python: 0.3-0.5 s for the 11 MB manifest.json of a
+    20,000-file case. orjson writes the same bytes in 15 ms for what ``_orjson_writes_as_json``
+    lets through: texts (it escapes every character as json does), ints (one past 64 bits it
+    refuses), bools, None, lists, tuples and dicts of text keys, and through json_default Decimals
+    and times. Anything else (a float, which the two print differently, a dataclass) goes to json.
+    """
+    if _orjson_writes_as_json(value):
+        options = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_APPEND_NEWLINE
+        try:
+            path.write_bytes(orjson.dumps(value, default=json_default, option=options))
+            return
+        except orjson.JSONEncodeError:  # an int beyond 64 bits, a key that is no text
+            pass
+    path.write_bytes((json.dumps(value, ensure_ascii=False, indent=2, default=json_default) + "\n").encode())
+
+
+def json_default(value: object) -> object:
+    """What JSON writes of a value it has no type for: amounts as exact text, times in ISO 8601."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)  # type: ignore[arg-type]
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+# The types orjson writes as json does (an int, or refuses it), or hands to json_default, which makes them text.
+_LEAVES = frozenset({str, int, bool, type(None), Decimal, datetime, date, time})
+_CONTAINERS = frozenset({dict, list, tuple})
+
+
+def _orjson_writes_as_json(value: object) -> bool:
+    """Whether every value inside ``value`` is of a type orjson writes in json's bytes (exact types: a
+    subclass, an enum say, may be written differently; dict keys orjson checks itself). One level of
+    nesting at a time, each as one list, so a manifest's 400,000 values take a few tens of milliseconds."""
+    level = [value]
+    while level:
+        kinds = set(map(type, level))
+        if kinds - _LEAVES - _CONTAINERS:
+            return False
+        if not kinds & _CONTAINERS:
+            return True
+        containers = [item for item in level if type(item) in _CONTAINERS]
+        level = list(chain.from_iterable(item.values() if type(item) is dict else item for item in containers))
+    return True
 
 
 def _zoned(dtype: str) -> bool:
