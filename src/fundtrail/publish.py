@@ -59,10 +59,7 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> No
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> None:
-    columns = con.execute(
-        "select column_name, data_type from information_schema.columns where table_name = ? order by ordinal_position",
-        [table],
-    ).fetchall()
+    columns = _columns(con, table)
     names = [name for name, _ in columns]
     # Sorted once, into the Parquet file; the CSV is written from that file, whose rows a scan reads in
     # their order (DuckDB's preserve_insertion_order), so neither a second sort nor a sorted copy is kept.
@@ -129,20 +126,28 @@ def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _release_memory(con: duckdb.DuckDBPyConnection) -> None:
-    """Hand back the memory DuckDB kept from the tables' sorts and writes (250 MB at 20,000 files).
+    """Hand back the memory DuckDB kept from the queries before (the tables' sorts: 250 MB at 20,000 files).
 
-    DuckDB keeps memory it freed for its next queries until its memory limit is set: set to the
-    value it has (as DuckDB shows it, to a tenth of a unit), so the reports' frames are not stacked
-    on top of it.
+    DuckDB keeps memory its queries freed, for its next ones, until its memory limit is set: set here
+    to the value it has (as DuckDB shows it, to a tenth of a unit), so what comes next (the reports'
+    frames, the workbook) is not stacked on top of it.
     """
     limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
     con.execute("SET memory_limit = ?", [limit])
 
 
 def frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pl.DataFrame]:
-    """Typed frames of whole tables, for the reports; times carry the case timezone."""
+    """Typed frames of whole tables, rows in the order of their files, for the reports; times carry the case timezone."""
     sqlrun.build(con, ["row_id_order"])
-    return {t: con.sql(f"select * from {t} order by row_id_order(#1), columns(*)").pl() for t in tables}
+    return {t: con.sql(f"select * from {t} order by {_order(con, t, _columns(con, t))}").pl() for t in tables}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(name, type) of each column of ``table``, in order."""
+    return con.execute(
+        "select column_name, data_type from information_schema.columns where table_name = ? order by ordinal_position",
+        [table],
+    ).fetchall()
 
 
 def summary(con: duckdb.DuckDBPyConnection, case: CaseConfig, started: datetime, validation: dict) -> dict:
@@ -322,6 +327,9 @@ def write_reports(
         order by defendant_id, ts, entry_id
         """
     ).pl()
+    # The frames are some 25 MB at 20,000 files; DuckDB kept 150 MB more from making them (most from
+    # liable_entries' windows), which the workbook and the page would otherwise be stacked on.
+    _release_memory(con)
     cut = {name for name, frame in tables.items() if frame.height > WORKBOOK_ROW_LIMIT}
     workbook_summary = run_summary
     if cut:
