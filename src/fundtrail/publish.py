@@ -128,12 +128,14 @@ def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def _release_memory(con: duckdb.DuckDBPyConnection) -> None:
     """Hand back the memory DuckDB kept from the queries before (the tables' sorts: 250 MB at 20,000 files).
 
-    DuckDB keeps memory its queries freed, for its next ones, until its memory limit is set: set here
-    to the value it has (as DuckDB shows it, to a tenth of a unit), so what comes next (the reports'
-    frames, the workbook) is not stacked on top of it.
+    DuckDB keeps memory its queries freed, for its next ones, until its threads are set anew (or its
+    memory limit, whose value as DuckDB shows it is not always one it reads back, "no limit" say):
+    one thread more and back, so what comes next (the reports' frames, the workbook) is not stacked
+    on top of it.
     """
-    limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
-    con.execute("SET memory_limit = ?", [limit])
+    threads = con.execute("select current_setting('threads')").fetchall()[0][0]
+    con.execute("SET threads = ?", [threads + 1])
+    con.execute("SET threads = ?", [threads])
 
 
 def frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pl.DataFrame]:
