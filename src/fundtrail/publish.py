@@ -64,7 +64,8 @@ def _write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> N
     # Sorted once, into the Parquet file; the CSV is written from that file, whose rows a scan reads in
     # their order (DuckDB's preserve_insertion_order), so neither a second sort nor a sorted copy is kept.
     parquet_path = out_dir / f"{table}.parquet"
-    con.execute(f"copy (select * from {table} order by {_order(con, table, columns)}) to ? (format parquet)", [str(parquet_path)])
+    order = _order(con, table, columns)
+    con.execute(f"copy (select * from {table} order by {order}) to ? (format parquet)", [str(parquet_path)])
     rows = con.execute("select count(*) from read_parquet(?)", [str(parquet_path)]).fetchall()[0][0]
     # Times are written in two steps: strftime once per value in the inner select, its offset fixed in the outer.
     inner = ", ".join(_time_text(name) if _zoned(dtype) else _quote(name) for name, dtype in columns)
@@ -141,7 +142,11 @@ def _release_memory(con: duckdb.DuckDBPyConnection) -> None:
 def frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pl.DataFrame]:
     """Typed frames of whole tables, rows in the order of their files, for the reports; times carry the case timezone."""
     sqlrun.build(con, ["row_id_order"])
-    return {t: con.sql(f"select * from {t} order by {_order(con, t, _columns(con, t))}").pl() for t in tables}
+    found = {}
+    for t in tables:
+        order = _order(con, t, _columns(con, t))
+        found[t] = con.sql(f"select * from {t} order by {order}").pl()
+    return found
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
