@@ -52,8 +52,8 @@ def test_a_rerun_parses_only_the_new_file_and_writes_what_a_cold_run_writes(tmp_
     rel = mask_one(digit_runs_expr, arriving.relative_to(case_dir).as_posix())  # as manifest.json shows paths
     headers_read = []
     real_read = batch.read_header_texts
-    monkeypatch.setattr(batch, "read_header_texts", lambda path, rel_path, layout: headers_read.append(rel_path)
-                        or real_read(path, rel_path, layout))
+    monkeypatch.setattr(batch, "read_header_texts", lambda path, rel_path, layout, data: headers_read.append(rel_path)
+                        or real_read(path, rel_path, layout, data))
     summary = pipeline.run_case(case_dir, out)
     monkeypatch.setattr(batch, "read_header_texts", real_read)
 
@@ -109,12 +109,12 @@ def test_the_cache_keeps_every_stat_exactly_and_leaves_nothing_half_written(tmp_
                         "period_start": datetime(2024, 3, 1, 16, tzinfo=timezone.utc)},
     )
 
-    def parse(work: Path) -> list:
+    def parse(work: Path, final: Path) -> list:
         for sub in ("landing/bank_statement", "quarantine", "normalised"):
             (work / sub).mkdir(parents=True)
             (work / sub / "k.parquet").write_bytes(b"PAR1")
-        return [replace(stats, landing_path=work / "landing/bank_statement/k.parquet",
-                        quarantine_path=work / "quarantine/k.parquet")]
+        return [replace(stats, landing_path=final / "landing/bank_statement/k.parquet",
+                        quarantine_path=final / "quarantine/k.parquet")]
 
     folder = tmp_path / "cache"
     [stored] = ingest_cache.store(folder, "k", 2, (("a.csv", "ab"),), parse)
@@ -122,7 +122,7 @@ def test_the_cache_keeps_every_stat_exactly_and_leaves_nothing_half_written(tmp_
     [entry] = ingest_cache._entries(folder)
     assert entry.stats == (stored,) and entry.files == (("a.csv", "ab"),)
 
-    def fails(work: Path) -> list:
+    def fails(work: Path, final: Path) -> list:
         (work / "half.parquet").write_bytes(b"PAR")
         raise OSError(28, "No space left on device")
 

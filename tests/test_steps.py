@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
 
 import duckdb
 import polars as pl
@@ -30,7 +33,7 @@ def test_a_run_walks_every_step_once_in_order_and_reads_case_toml_and_headers_on
     monkeypatch.setattr(pipeline, "load_case", lambda case_dir: loads.append(case_dir) or real_load(case_dir))
     monkeypatch.setattr(
         batch, "check_source",
-        lambda case, source, skip: header_checks.append(source.index) or real_check(case, source, skip),
+        lambda case, source, skip, contents: header_checks.append(source.index) or real_check(case, source, skip, contents),
     )
     performed, stages = [], []
 
@@ -48,6 +51,47 @@ def test_a_run_walks_every_step_once_in_order_and_reads_case_toml_and_headers_on
     assert finished.summary["totals"]["validated_amount"] == 522800  # EXPECTED.md step 4
     assert (tmp_path / "out" / "defendants.csv").is_file()
     assert not run.paths.staging_dir.exists()
+
+
+def test_prepare_checks_each_csv_header_from_the_bytes_it_hashed(tmp_path, monkeypatch):
+    """Each CSV is opened once before the run: its header is read from the bytes its SHA-256 was taken of."""
+    given = {}
+    real_read = batch.read_header_texts
+    monkeypatch.setattr(batch, "read_header_texts", lambda path, rel_path, layout, data: given.setdefault(rel_path, data)
+                        and real_read(path, rel_path, layout, data))
+    run = pipeline.prepare(FIXTURE, tmp_path / "out")
+    pipeline.abandon_run(run.paths)
+
+    csv_files = [p.path for p in run.planned if p.path.endswith(".csv") and p.duplicate_of is None]
+    assert len(csv_files) >= 5 and set(csv_files) <= set(given)
+    assert all(given[path] == (FIXTURE / path).read_bytes() for path in csv_files)
+
+
+def test_validation_preload_starts_after_ingest_in_a_case_of_many_batches_before_it_in_a_small_one(monkeypatch):
+    """GX's import (pure Python) on a thread beside ingest took the GIL from ingest's own Python half;
+    in a case of one batch the steps before validation are shorter than the import."""
+    performed, preloaded_after = [], []
+    monkeypatch.setattr(pipeline, "_preload_validation", lambda: preloaded_after.append(list(performed)))
+
+    def perform(step, run):
+        performed.append(step.name)
+        return run
+
+    def run_of(sizes):
+        planned = tuple(pipeline.PlannedFile(1, "bank_statement", f"f{i}.csv", f"h{i}", i + 1, None, size)
+                        for i, size in enumerate(sizes))
+        return pipeline.Run("id", None, pipeline.RunPaths(REPO, REPO), None, planned)
+
+    two_batches = [batch.BATCH_BYTES // 2 + 1] * 2
+    pipeline.execute(run_of(two_batches), perform)
+    assert preloaded_after == [["ingest batch"]]
+    preloaded_after.clear()
+    performed.clear()
+    pipeline.execute(run_of(two_batches), perform, through="tracing")  # no validation, no import
+    assert preloaded_after == []
+    performed.clear()
+    pipeline.execute(run_of([batch.BATCH_BYTES // 2] * 2), perform)
+    assert preloaded_after == [[]]
 
 
 def test_execute_through_a_step_leaves_its_database_and_a_failure_leaves_nothing(tmp_path):
@@ -87,3 +131,25 @@ def test_load_reads_the_parquet_the_batches_named_never_a_glob_of_their_folders(
         rows = con.execute("select count(*) from normalised").fetchall()
     pipeline.abandon_run(run.paths)
     assert rows == [(0,)]  # the fixture's own cells need no normalising (its normalised.csv is a header)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        [],
+        [[]],
+        {"a": {}, "b": [], "c": [{}], "d": [[1, 2], {"e": None}]},
+        # Text that looks like the separators the list of objects is cut at, escapes, non-ASCII text.
+        [{"path": "},\n    {", "note": '"\\\x01\u2028名'}, {"path": "}, {", "n": 1.5e-05}],
+        {"inputs": [{"amount": Decimal("1.20"), "at": datetime(2026, 1, 2, tzinfo=timezone.utc)}, {"amount": None}]},
+        {"inputs": [{"flag": True, "n": 7}, {"nested": {"x": [1]}}], "nan": float("nan")},
+        [{"a": 1}, {}],
+        (1, "two", (3,)),
+        {1: "a key that is not text"},
+        "just text",
+    ],
+)
+def test_manifest_json_is_json_dumps_with_indent_2(value):
+    expected = json.dumps(value, ensure_ascii=False, indent=2, default=pipeline._json_default)
+    assert pipeline.manifest_json(value) == expected

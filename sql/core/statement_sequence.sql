@@ -6,11 +6,9 @@
 -- last balance of one statement plus the next one's first amount is not its first balance).
 -- Coverage is the stated period when the preamble gives one, else the first to the last posting.
 create or replace table statement_sequence as
-with ordered as (
-    select *, row_number() over (partition by source, account_no order by position) as step
-    from statement_chains
-),
-statements as (
+-- A statement's ends are its rows of least and greatest position (unique within the statement:
+-- source_row or -source_row of one file).
+with statements as (
     select
         o.account_no,
         o.source,
@@ -19,12 +17,12 @@ statements as (
         coalesce(any_value(s.period_start), min(o.ts)) as covers_from,
         coalesce(any_value(s.period_end), max(o.ts)) as covers_to,
         any_value(s.period_start) is not null as stated_period,
-        arg_min(o.posting_id, o.step) as first_row,
-        arg_min(o.amount, o.step) as first_amount,
-        arg_min(o.balance, o.step) as first_balance,
-        arg_max(o.posting_id, o.step) as last_row,
-        arg_max(o.balance, o.step) as last_balance
-    from ordered as o
+        arg_min(o.posting_id, o.position) as first_row,
+        arg_min(o.amount, o.position) as first_amount,
+        arg_min(o.balance, o.position) as first_balance,
+        arg_max(o.posting_id, o.position) as last_row,
+        arg_max(o.balance, o.position) as last_balance
+    from statement_chains as o
     left join statement_summaries as s on s.path = o.source
     group by o.account_no, o.source
 ),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -68,9 +68,10 @@ class IngestBatch:
 
 
 def plan_batches(
-    case: CaseConfig, files: Iterable[tuple[int, str, str]], max_bytes: int | None = None
+    case: CaseConfig, files: Iterable[tuple[int, str, str] | tuple[int, str, str, int]], max_bytes: int | None = None
 ) -> list[IngestBatch]:
-    """(source index, path, sha256) in plan order → batches of one source, each at most ``max_bytes`` (or one file).
+    """(source index, path, sha256[, size]) in plan order → batches of one source, each at most ``max_bytes``
+    (or one file). A file whose size is not given is looked at on disk.
 
     ``max_bytes`` defaults to BATCH_BYTES as it stands when called.
     """
@@ -86,8 +87,8 @@ def plan_batches(
             batches.append(IngestBatch(f"{current_source:03d}-b{number:05d}", current_source, tuple(current)))
 
     root = str(case.case_dir)
-    for source_index, rel_path, sha256 in files:
-        file_size = os.stat(os.path.join(root, rel_path)).st_size
+    for source_index, rel_path, sha256, *known_size in files:
+        file_size = known_size[0] if known_size else os.stat(os.path.join(root, rel_path)).st_size
         if current and (source_index != current_source or size + file_size > max_bytes):
             close()
             current, size = [], 0
@@ -98,16 +99,23 @@ def plan_batches(
     return batches
 
 
-def check_source(case: CaseConfig, source: Source, skip: frozenset[tuple[int, str]] = frozenset()) -> None:
+def check_source(
+    case: CaseConfig,
+    source: Source,
+    skip: frozenset[tuple[int, str]] = frozenset(),
+    contents: Mapping[tuple[int, str], bytes] | None = None,
+) -> None:
     """``ingest.check_file`` for every file of ``source`` but those ``skip`` names (source index, path),
-    the column mapping worked out once per header row."""
+    the column mapping worked out once per header row. ``contents``: bytes of files already read,
+    by (source index, path); the others are opened here."""
     layouts = _Layouts(case, source)
     checked: set[tuple] = set()
+    contents = contents or {}
     for rel_path in source.files:
         if (source.index, rel_path) in skip:
             continue
         layout = layouts.of(rel_path)
-        headers = read_header_texts(layouts.file(rel_path), rel_path, layout)
+        headers = read_header_texts(layouts.file(rel_path), rel_path, layout, contents.get((source.index, rel_path)))
         key = (tuple(headers), layouts.parse_key(rel_path, layout))
         if key not in checked:
             map_columns(source, layout, headers, rel_path)
@@ -130,8 +138,11 @@ class _Read:
     cells: pl.DataFrame | None = None
 
 
-def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[FileStats]:
-    """Parse every file of ``batch``; write landing/<kind>/, quarantine/ and normalised/<name>.parquet."""
+def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path, named_in: Path | None = None) -> list[FileStats]:
+    """Parse every file of ``batch``; write landing/<kind>/, quarantine/ and normalised/<name>.parquet.
+
+    ``named_in``: the folder ``work_dir`` will be moved to, where the stats' paths are to point.
+    """
     source = case.sources[batch.source_index - 1]
     work_dir = Path(work_dir)
     layouts = _Layouts(case, source)
@@ -148,6 +159,9 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path) -> list[Fil
     )
     rows = parsed.filter(~pl.col("_blank") & ~pl.col("_footer"))
     _, _, landing_path, quarantine_path = write_parsed_rows(rows, source.kind, work_dir, batch.name)
+    if named_in is not None:
+        landing_path = Path(named_in) / landing_path.relative_to(work_dir)
+        quarantine_path = Path(named_in) / quarantine_path.relative_to(work_dir)
 
     facts = _file_facts(parsed, source.kind)
     stats = []

@@ -27,7 +27,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -106,16 +106,15 @@ def reusable(folder: Path, case: CaseConfig, readers: Iterable[tuple[int, str, s
 
 
 def store(folder: Path, key: str, source_index: int, files: tuple[tuple[str, str], ...],
-          parse: Callable[[Path], list[FileStats]]) -> list[FileStats]:
-    """Run ``parse`` into a hidden folder, then rename it to ``folder/key``; the stats, paths in place."""
+          parse: Callable[[Path, Path], list[FileStats]]) -> list[FileStats]:
+    """``parse(work, final)`` writes into a hidden folder ``work``, its stats naming the files as they
+    will be in ``final`` (``folder/key``), which it is then renamed to."""
     final = Path(folder) / key
     work = Path(folder) / f".tmp-{key}-{os.getpid()}-{threading.get_ident()}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        # A batch's files share its few Parquet files: each path is moved and written out once.
-        moved = functools.lru_cache(maxsize=None)(lambda path: final / path.relative_to(work))
-        stats = [_moved(stat, moved) for stat in parse(work)]
+        stats = parse(work, final)
         shutil.rmtree(work / "batch-scratch", ignore_errors=True)  # spreadsheets' converted copies
         in_entry = functools.lru_cache(maxsize=None)(lambda path: path.relative_to(final).as_posix())
         entry = {
@@ -175,22 +174,17 @@ def _entries(folder: Path) -> list[CachedBatch]:
     return found
 
 
-def _moved(stat: FileStats, moved: Callable[[Path], Path]) -> FileStats:
-    return replace(stat, landing_path=moved(stat.landing_path), quarantine_path=moved(stat.quarantine_path))
-
-
 def _stats_record(stat: FileStats, in_entry: Callable[[Path], str]) -> dict:
     """FileStats as JSON, every value typed so that it reads back equal (Decimal, datetime, paths in the entry)."""
-    record = {}
-    for name in _STATS_FIELDS:
-        value = getattr(stat, name)
-        if isinstance(value, Path):
-            value = in_entry(value)
-        record[name] = _typed(value)
-    return record
+    # vars() is the fields in order; a batch writes this for each of thousands of files.
+    return {
+        name: value if type(value) in _AS_THEY_ARE else in_entry(value) if isinstance(value, Path) else _typed(value)
+        for name, value in vars(stat).items()
+    }
 
 
-_STATS_FIELDS = tuple(f.name for f in fields(FileStats))
+# What JSON keeps as it is (bool is not among them: FileStats has no bool; _typed takes one all the same).
+_AS_THEY_ARE = frozenset({str, int, type(None)})
 
 
 def _stats_from_record(record: dict, in_entry: Callable[[str], Path]) -> FileStats:

@@ -10,6 +10,7 @@ preamble's figures.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -136,6 +137,16 @@ def count_file(
 def file_sha256(path: Path | str) -> str:
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def read_and_hash(path: Path | str, keep_up_to: int) -> tuple[str, int, bytes | None]:
+    """The file's SHA-256, its size and, if it is at most ``keep_up_to`` bytes, its bytes (one read for all)."""
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > keep_up_to:
+            return hashlib.file_digest(handle, "sha256").hexdigest(), size, None
+        data = handle.read()
+    return hashlib.sha256(data).hexdigest(), len(data), data
 
 
 def statement_summaries(stats: list[FileStats | None]) -> pl.DataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass, field, replace
@@ -279,14 +280,18 @@ def read_table(path: Path, rel_path: str, layout: Layout, scratch_dir: Path) -> 
     return RawTable(headers=headers, cells=rows.slice(1))
 
 
-def read_header_texts(path: Path | str, rel_path: str, layout: Layout) -> list[str]:
-    """Only the header row, for checking every file's columns before anything is loaded."""
+def read_header_texts(path: Path | str, rel_path: str, layout: Layout, data: bytes | None = None) -> list[str]:
+    """Only the header row, for checking every file's columns before anything is loaded.
+
+    ``data``: the file's bytes, when the caller has read them already (a CSV is then not opened again).
+    """
     if layout.format in SPREADSHEET_FORMATS:
         grid = _sheet_grid(path, rel_path, layout, n_rows=layout.skip_rows + 1)
         if grid.height <= layout.skip_rows:
             raise InputSchemaError(code="readers.no_header_row", path=rel_path, row=layout.skip_rows + 1)
         return [clean_header(h) for h in grid.row(layout.skip_rows)]
-    with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding=_codec(layout.encoding), newline="") as handle:
+    raw_file = open(path, "rb") if data is None else io.BytesIO(data)
+    with raw_file as raw, io.TextIOWrapper(raw, encoding=_codec(layout.encoding), newline="") as handle:
         line = ""
         try:
             for _ in range(layout.skip_rows + 1):
@@ -295,10 +300,23 @@ def read_header_texts(path: Path | str, rel_path: str, layout: Layout) -> list[s
                     break  # the end of the file comes before the header row
         except UnicodeError as exc:  # UTF-16 without a BOM raises a plain UnicodeError
             raise _head_undecodable(path, rel_path, layout, exc) from None
-    header = _csv_line(line, rel_path, layout.skip_rows + 1)
+    header = _header_line_cells(line, rel_path, layout.skip_rows + 1)
     if not line or not header:
         raise InputSchemaError(code="readers.no_header_line", path=rel_path, line=layout.skip_rows + 1)
-    return [clean_header(h) for h in header]
+    return list(header)
+
+
+def _header_line_cells(line: str, rel_path: str, number: int) -> tuple[str, ...]:
+    """``_csv_line`` of a header line, cleaned; the files of one export share a handful of header lines."""
+    try:
+        return _cleaned_csv_line(line)
+    except csv.Error as exc:
+        raise InputSchemaError(code="readers.not_csv_row", path=rel_path, line=number, detail=str(exc)) from None
+
+
+@functools.lru_cache(maxsize=256)
+def _cleaned_csv_line(line: str) -> tuple[str, ...]:
+    return tuple(clean_header(h) for h in next(csv.reader([line]), []))
 
 
 def _head_undecodable(path: Path | str, rel_path: str, layout: Layout, exc: UnicodeError) -> InputSchemaError:
