@@ -81,3 +81,14 @@ def test_write_tables_writes_each_table_as_write_table_does(tmp_path):
     lines = _csv(together / "a.csv").splitlines()
     assert lines[1] == "r.csv:0,2023-01-01T08:00:00+08:00" and lines[10] == "r.csv:9,2023-01-01T08:09:00+08:00"
     assert lines[11] == "r.csv:10,2023-01-01T08:10:00+08:00" and len(lines) == 51
+
+
+def test_writing_leaves_the_database_settings_as_they_were(tmp_path):
+    con = duckdb.connect()
+    con.execute("SET threads = 3")
+    con.execute("SET memory_limit = '-1'")  # no limit: DuckDB shows it in a unit it does not read back
+    shown = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    con.execute("create table t as select 'r.csv:' || i as id from range(20) t(i)")
+    publish.write_tables(con, ["t"], tmp_path)
+    assert con.execute("select current_setting('threads'), current_setting('memory_limit')").fetchall() == [(3, shown)]
+    assert _csv(tmp_path / "t.csv").count("\n") == 21

@@ -8,6 +8,8 @@ The reference sheet is written cell by cell with xlsxwriter's public
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -39,10 +41,16 @@ TEXTS = [
     None,
     "",
 ]
-MONEY = [Decimal("1.23"), Decimal("-0.01"), Decimal("12345678901234.56"), Decimal("9999999999999.99"), None]
+MONEY = [
+    Decimal("1.23"), Decimal("-0.01"), Decimal("12345678901234.56"), Decimal("9999999999999.99"), None,
+    Decimal("0.10"), Decimal("-9999999999999.99"), Decimal("-10000000000000.00"), Decimal("4503599627370.49"),
+]
 COUNTS = [0, -7, 12_345_678_901_234_567, None, 42]
-TIMES = [dt.datetime(2023, 6, 1, 14, 3, 22), dt.datetime(1900, 2, 28, 23, 59, 59, 500_000), None]
-DAYS = [dt.date(2023, 6, 1), None, dt.date(1900, 1, 1)]
+TIMES = [
+    dt.datetime(2023, 6, 1, 14, 3, 22), dt.datetime(1900, 2, 28, 23, 59, 59, 500_000), None,
+    dt.datetime(1900, 1, 1, 6, 0), dt.datetime(1900, 3, 1, 0, 0, 0, 1), dt.datetime(2019, 12, 31, 23, 59, 59, 999_999),
+]
+DAYS = [dt.date(2023, 6, 1), None, dt.date(1900, 1, 1), dt.date(1900, 2, 28), dt.date(1900, 3, 1)]
 
 
 def _frame() -> pl.DataFrame:
@@ -120,6 +128,13 @@ def test_table_rows_are_the_cells_xlsxwriter_writes(tmp_path):
     assert fast["B2"].value == 1.23 and fast["B2"].number_format == "#,##0.00"
     assert fast["A13"].value == "control _x0001_ char"  # Excel's escape, which openpyxl does not decode
     assert len(fast["A19"].value) == 32_767
+    # And byte for byte: the same <sheetData> XML (the reference sheet is the first, the fast one the second).
+    with zipfile.ZipFile(path) as book_zip:
+        reference_xml, fast_xml = (
+            re.search(r"<sheetData>.*</sheetData>", book_zip.read(f"xl/worksheets/sheet{n}.xml").decode(), re.S).group()
+            for n in (1, 2)
+        )
+    assert fast_xml == reference_xml
 
 
 def test_a_text_that_looks_like_rich_text_markup_stays_the_text(tmp_path):

@@ -26,15 +26,19 @@ named ``<title> (2)``, ``(3)``… . Personal data is masked unless
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
+import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
@@ -47,6 +51,11 @@ MAX_DATA_ROWS = 1_048_575
 EXACT_NUMBER_LIMIT = Decimal(10) ** 13
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 WIDTH_SAMPLE_ROWS = 500
+# A sheet's rows are made this many at a time: the cells of a slice, not of the whole sheet, are held at once.
+ROWS_AT_ONCE = 10_000
+# zlib's fastest level for the workbook's zip: a third of the default level's time for a file about a
+# quarter larger (5.2 against 4.1 MB at 20,000 files); the sheets inside are the same.
+ZIP_LEVEL = 1
 MIN_WIDTH, MAX_WIDTH = 8, 50
 
 MONEY_FORMAT = "#,##0.00"
@@ -67,7 +76,7 @@ def write_workbook(
     unmask: bool = False,
 ) -> None:
     labels.check_lang(lang)
-    shown = mask_tables(tables, unmask)
+    shown = mask_tables({name: tables[name] for name in TABLE_ORDER if name in tables}, unmask)
     timezone = summary.get("timezone")
     total_rows = sum(f.height for f in shown.values())
     workbook = xlsxwriter.Workbook(
@@ -88,7 +97,25 @@ def write_workbook(
             if frame is not None:
                 _table_sheets(workbook, formats, name, _prepared(frame, timezone, lang), lang, timezone)
     finally:
-        workbook.close()
+        with _fast_zip():
+            workbook.close()
+
+
+class _FastZipFile(zipfile.ZipFile):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, compresslevel=ZIP_LEVEL, **kwargs)
+
+
+@contextlib.contextmanager
+def _fast_zip() -> Iterator[None]:
+    """xlsxwriter's zip at ZIP_LEVEL: Workbook.close makes a ZipFile with no level (zlib's default, 6)
+    and has no option for one, so while it closes, the ZipFile it finds in its module is one with a level."""
+    saved = xlsxwriter.workbook.ZipFile
+    xlsxwriter.workbook.ZipFile = _FastZipFile
+    try:
+        yield
+    finally:
+        xlsxwriter.workbook.ZipFile = saved
 
 
 def _formats(workbook: xlsxwriter.Workbook) -> dict[str, Any]:
@@ -178,25 +205,59 @@ def _column_cells(sheet: Worksheet, values: pl.Series, formats: dict[str, Any]) 
     dtype = values.dtype
     if dtype == pl.String:
         return _text_cells(values, _style(formats["quoted"]))
-    items = values.to_list()
     if isinstance(dtype, pl.Decimal):
-        money, money_text = _style(formats["money"]), _style(formats["money_text"])
-        cells = [
-            None if v is None
-            else f"{money}><v>{float(v):.16G}</v></c>" if exact_as_number(v)
-            else _string_cell(str(v), money_text)
-            for v in items
-        ]
-    elif dtype.is_integer():
-        cells = [None if v is None else f"><v>{v:.16G}</v></c>" for v in items]
-    elif isinstance(dtype, pl.Datetime) or dtype == pl.Date:
+        return _money_cells(values, _style(formats["money"]), _style(formats["money_text"]))
+    if dtype.is_integer():
+        return _number_cells(values, "")
+    if isinstance(dtype, pl.Datetime) or dtype == pl.Date:
         style = _style(formats["datetime" if isinstance(dtype, pl.Datetime) else "date"])
-        cells = [None if v is None else f"{style}><v>{sheet._convert_date_time(v):.16G}</v></c>" for v in items]
-    else:
-        quoted = _style(formats["quoted"])
-        texts = (None if v is None else str(v) for v in items)
-        cells = [None if t is None else _string_cell(t, quoted if t.startswith(FORMULA_TRIGGERS) else "") for t in texts]
+        return _number_cells(_excel_serials(values, sheet.date_1904), style)
+    quoted = _style(formats["quoted"])
+    texts = (None if v is None else str(v) for v in values.to_list())
+    cells = [None if t is None else _string_cell(t, quoted if t.startswith(FORMULA_TRIGGERS) else "") for t in texts]
     return pl.Series(cells, dtype=pl.String)
+
+
+def _number_cells(values: pl.Series, style: str) -> pl.Series:
+    """Number cells as write_number writes them (its ``%.16G``; Python's format, which polars has not)."""
+    return pl.Series([None if v is None else f"{style}><v>{v:.16G}</v></c>" for v in values.to_list()], dtype=pl.String)
+
+
+def _money_cells(values: pl.Series, money: str, money_text: str) -> pl.Series:
+    """Amounts below EXACT_NUMBER_LIMIT as numbers, larger ones as their exact text.
+
+    polars' cast of a Decimal to a double divides the integer by 10^scale, one correctly rounded
+    IEEE operation for amounts this small, so it is ``float(Decimal)`` without making a Decimal a value.
+    """
+    exact = values.abs() < EXACT_NUMBER_LIMIT
+    cells = _number_cells(values.cast(pl.Float64), money)
+    if exact.all(ignore_nulls=True):
+        return cells
+    large = (~exact).fill_null(False)
+    texts = [_string_cell(str(v), money_text) for v in values.filter(large).to_list()]
+    return cells.scatter(large.arg_true(), pl.Series(texts, dtype=pl.String))
+
+
+# Days from xlsxwriter's epochs to 1970-01-01, and microseconds in a day.
+_EPOCH_DAYS = {False: (dt.date(1970, 1, 1) - dt.date(1899, 12, 31)).days, True: (dt.date(1970, 1, 1) - dt.date(1904, 1, 1)).days}
+_DAY_US = 86_400_000_000
+
+
+def _excel_serials(values: pl.Series, date_1904: bool) -> pl.Series:
+    """xlsxwriter's Excel serial of each (naive) time or date, computed as its
+    ``_datetime_to_excel_datetime`` does, operation for operation on doubles, so the same numbers."""
+    since_epoch = values.cast(pl.Datetime("us")).dt.epoch("us") + _EPOCH_DAYS[date_1904] * _DAY_US
+    days = since_epoch // _DAY_US
+    in_day = since_epoch - days * _DAY_US
+    seconds, micros = in_day // 1_000_000, in_day % 1_000_000
+    serial = days.cast(pl.Float64) + (seconds.cast(pl.Float64) + micros.cast(pl.Float64) / 1e6) / 86_400
+    if date_1904:
+        return serial
+    if values.dtype != pl.Date:
+        # A time on 1900-01-01 (ISO calendar 1900-W01-1) is a time of Excel's day 0; a date is day 1.
+        serial = serial - (days == 1).cast(pl.Float64)
+    # Excel's invented 1900-02-29 shifts every serial after 59 by one.
+    return serial + (serial > 59).cast(pl.Float64)
 
 
 def _text_cells(values: pl.Series, quoted: str) -> pl.Series:
@@ -235,26 +296,37 @@ def _write_data_rows(sheet: Worksheet, frame: pl.DataFrame, formats: dict[str, A
     """
     if frame.is_empty():
         return
-    row = pl.col("row")
+    written = False
+    for offset in range(0, frame.height, ROWS_AT_ONCE):
+        lines = _row_lines(sheet, frame.slice(offset, ROWS_AT_ONCE), offset + 2, formats)
+        if lines.is_empty():
+            continue
+        if not written:
+            sheet._write_single_row(1)  # the header row goes out first; the rows below follow it in the stream
+            written = True
+        # Straight into the stream's file as UTF-8, as polars holds the text (not through a Python str).
+        sheet.fh.flush()
+        sheet.fh.buffer.write(lines["xml"].str.join("").cast(pl.Binary).item())
+        last = lines["row"][-1] - 1
+        sheet._check_dimensions(last, 0)
+        sheet.previous_row = last + 1
+
+
+def _row_lines(sheet: Worksheet, frame: pl.DataFrame, first_row: int, formats: dict[str, Any]) -> pl.DataFrame:
+    """``row`` (the spreadsheet's row number) and ``xml`` (its <row> element) of each row with a value."""
+    row = pl.col("row").cast(pl.String)
     cells = pl.DataFrame(
         {f"c{col}": _column_cells(sheet, frame.get_column(name), formats) for col, name in enumerate(frame.columns)}
-    ).with_columns(pl.int_range(2, frame.height + 2).cast(pl.String).alias("row"))
-    xml = cells.select(
-        row,
-        pl.concat_str(
-            [pl.concat_str(pl.lit(f'<c r="{xl_col_to_name(col)}'), row, pl.lit('"'), pl.col(f"c{col}"))
-             for col in range(frame.width)],
-            ignore_nulls=True,
-        ).alias("cells"),
-    ).filter(pl.col("cells") != "")
-    if xml.is_empty():
-        return
-    sheet._write_single_row(1)  # the header row goes out first; the rows below follow it in the stream
-    lines = xml.select(pl.concat_str(pl.lit('<row r="'), row, pl.lit('">'), pl.col("cells"), pl.lit("</row>")))
-    sheet.fh.write(lines.to_series().str.join("").item())
-    last = int(xml["row"][-1]) - 1
-    sheet._check_dimensions(last, 0)
-    sheet.previous_row = last + 1
+    ).with_columns(pl.int_range(first_row, first_row + frame.height).alias("row"))
+    xml = pl.concat_str(
+        [pl.concat_str(pl.lit(f'<c r="{xl_col_to_name(col)}'), row, pl.lit('"'), pl.col(f"c{col}")) for col in range(frame.width)],
+        ignore_nulls=True,
+    )
+    return (
+        cells.select("row", xml.alias("cells"))
+        .filter(pl.col("cells") != "")
+        .select("row", pl.concat_str(pl.lit('<row r="'), row, pl.lit('">'), pl.col("cells"), pl.lit("</row>")).alias("xml"))
+    )
 
 
 def _title(lang: str, column: str, dtype: pl.DataType, timezone: str | None) -> str:
