@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
-from decimal import Decimal
-
 import duckdb
 import polars as pl
 import pytest
@@ -131,25 +127,3 @@ def test_load_reads_the_parquet_the_batches_named_never_a_glob_of_their_folders(
         rows = con.execute("select count(*) from normalised").fetchall()
     pipeline.abandon_run(run.paths)
     assert rows == [(0,)]  # the fixture's own cells need no normalising (its normalised.csv is a header)
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        {},
-        [],
-        [[]],
-        {"a": {}, "b": [], "c": [{}], "d": [[1, 2], {"e": None}]},
-        # Text that looks like the separators the list of objects is cut at, escapes, non-ASCII text.
-        [{"path": "},\n    {", "note": '"\\\x01\u2028名'}, {"path": "}, {", "n": 1.5e-05}],
-        {"inputs": [{"amount": Decimal("1.20"), "at": datetime(2026, 1, 2, tzinfo=timezone.utc)}, {"amount": None}]},
-        {"inputs": [{"flag": True, "n": 7}, {"nested": {"x": [1]}}], "nan": float("nan")},
-        [{"a": 1}, {}],
-        (1, "two", (3,)),
-        {1: "a key that is not text"},
-        "just text",
-    ],
-)
-def test_manifest_json_is_json_dumps_with_indent_2(value):
-    expected = json.dumps(value, ensure_ascii=False, indent=2, default=pipeline._json_default)
-    assert pipeline.manifest_json(value) == expected

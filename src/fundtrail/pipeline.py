@@ -18,16 +18,14 @@ outputs whole (outputs.md).
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import hashlib
-import json
 import os
 import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -499,80 +497,8 @@ def publish(run: Run) -> dict:
         "expectations": run.validation,
         "history": [*run.earlier_runs, this_run][-HISTORY_KEPT:],
     }
-    (paths.staging_dir / "manifest.json").write_text(manifest_json(manifest) + "\n", encoding="utf-8")
+    writer.write_json(paths.staging_dir / "manifest.json", manifest)
     return summary
-
-
-def manifest_json(value: object) -> str:
-    """``json.dumps(value, ensure_ascii=False, indent=2, default=_json_default)``, the same text, faster.
-
-    With an indent, json encodes in Python, value by value: 0.5-1 s for the 22,000 ``inputs`` of a
-    20,000-file case. Here json's C encoder writes every run of plain values (a flat object, a list
-    of flat objects) in one call, its item separator carrying the newline and indent; only the
-    nesting above them is walked in Python. A key that is not text takes json.dumps itself.
-    """
-    try:
-        return _indented(value, 0)
-    except _NotTextKey:
-        return json.dumps(value, ensure_ascii=False, indent=2, default=_json_default)
-
-
-class _NotTextKey(Exception):
-    pass
-
-
-# What json writes as one token (through _json_default for Decimal and datetime).
-_PLAIN = (str, int, float, bool, type(None), Decimal, datetime)
-
-
-@functools.lru_cache(maxsize=None)
-def _flat_encoder(depth: int) -> Callable[[object], str]:
-    """json's C encoder for a container at ``depth``: between items a newline and the items' indent."""
-    return json.JSONEncoder(
-        ensure_ascii=False, separators=(",\n" + "  " * (depth + 1), ": "), default=_json_default
-    ).encode
-
-
-_PLAIN_TYPES = frozenset(_PLAIN)
-
-
-def _flat_object(value: object) -> bool:
-    """A non-empty object of text keys and plain values (their exact types: a subclass is walked)."""
-    return (
-        type(value) is dict and bool(value)
-        and set(map(type, value)) == {str} and _PLAIN_TYPES.issuperset(map(type, value.values()))
-    )
-
-
-def _indented(value: object, depth: int) -> str:
-    if isinstance(value, _PLAIN):
-        return _flat_encoder(depth)(value)
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        if not all(isinstance(k, str) for k in value):
-            raise _NotTextKey
-        children = list(value.values())
-    elif isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        children = list(value)
-    else:
-        return _indented(_json_default(value), depth)
-    inner, outer = "  " * (depth + 1), "  " * depth
-    if all(isinstance(child, _PLAIN) for child in children):
-        text = _flat_encoder(depth)(value)
-        return text[0] + "\n" + inner + text[1:-1] + "\n" + outer + text[-1]
-    if isinstance(value, dict):
-        items = (inner + _flat_encoder(0)(key) + ": " + _indented(child, depth + 1) for key, child in value.items())
-        return "{\n" + ",\n".join(items) + "\n" + outer + "}"
-    if all(_flat_object(child) for child in children):
-        # One call with the objects' item separator; a literal newline is only ever a separator (json
-        # escapes it in text), so "},<newline><indent>{" is exactly where one object ends and the next begins.
-        deeper = "  " * (depth + 2)
-        text = _flat_encoder(depth + 1)(value).replace("},\n" + deeper + "{", "\n" + inner + "},\n" + inner + "{\n" + deeper)
-        return "[\n" + inner + "{\n" + deeper + text[2:-2] + "\n" + inner + "}\n" + outer + "]"
-    return "[\n" + ",\n".join(inner + _indented(child, depth + 1) for child in children) + "\n" + outer + "]"
 
 
 def finish_run(paths: RunPaths) -> Path:
@@ -858,15 +784,3 @@ def _inputs_digest(inputs: list[dict]) -> dict:
     sorted, as manifest.json's ``inputs`` shows them (so anyone can recompute it from the manifest)."""
     lines = sorted(f"{i.get('path')}\t{i.get('sha256')}\n" for i in inputs if isinstance(i, dict))
     return {"inputs": len(lines), "inputs_sha256": hashlib.sha256("".join(lines).encode()).hexdigest()}
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "__dataclass_fields__"):
-        return asdict(value)  # type: ignore[arg-type]
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
