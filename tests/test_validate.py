@@ -359,6 +359,26 @@ def test_many_bad_rows_stay_in_duckdb(tmp_path):
     assert len(zero["examples"]) == 5
 
 
+@pytest.mark.parametrize("order", ["n", "-n"])
+def test_example_rows_do_not_depend_on_the_order_rows_were_loaded(tmp_path, order):
+    """Load order follows the ingest cache's batch names, which change with the code: the examples
+    are the failing rows first in their own order (by file, then row), whichever order they came in."""
+    build_database(tmp_path / "case.duckdb", {})
+    con = duckdb.connect(str(tmp_path / "case.duckdb"))
+    con.execute(
+        "insert into stg_bank_statement (source, source_row, account_no, ts, amount) "
+        "select 'bank/big.csv', n, '6222001', timestamptz '2023-06-01 02:00:00+00', 0 "
+        f"from range(2, 502) as r(n) order by {order}"
+    )
+    con.close()
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    shutil.copy(REPO / "expectations" / "stg_bank_statement.json", suites)
+    summary = validate_database(tmp_path / "case.duckdb", tmp_path / "validation", suites)
+    zero = next(f for f in _suite(summary, "stg_bank_statement")["failures"] if f["check"] == "amount_not_zero")
+    assert [row["source_row"] for row in zero["examples"]] == [2, 3, 4, 5, 6]
+
+
 def test_staging_suites_follow_the_canonical_kinds():
     for kind, columns in KINDS.items():
         suite = json.loads((REPO / "expectations" / f"stg_{kind}.json").read_text(encoding="utf-8"))

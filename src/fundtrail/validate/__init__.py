@@ -248,7 +248,7 @@ def _examples(
         query = kwargs["unexpected_rows_query"].format(batch=f'"{table}"')
     if query:
         try:
-            cursor = con.execute(f"select * from ({query}) as failing limit {EXAMPLE_ROWS}")
+            cursor = con.execute(f"select * from ({query}) as failing order by all limit {EXAMPLE_ROWS}")
             names = [d[0] for d in cursor.description]
             return [_jsonable(dict(zip(names, row))) for row in cursor.fetchall()]
         except duckdb.Error:
