@@ -341,20 +341,27 @@ def test_preload_imports_gx_on_a_thread_and_the_package_alone_does_not():
     assert done.stdout.split() == ["False", "True", "false"]
 
 
-def test_many_bad_rows_stay_in_duckdb(tmp_path):
-    """5,000 failing rows: counted in SQL, only five example rows come back to Python."""
+def _zero_amount_failure(tmp_path: Path, rows: int, order: str = "n") -> dict:
+    """The amount_not_zero failure of stg_bank_statement holding ``rows`` zero amounts (source rows
+    2, 3, … inserted in ``order``), validated with that suite alone."""
     build_database(tmp_path / "case.duckdb", {})
     con = duckdb.connect(str(tmp_path / "case.duckdb"))
     con.execute(
         "insert into stg_bank_statement (source, source_row, account_no, ts, amount) "
-        "select 'bank/big.csv', n, '6222001', timestamptz '2023-06-01 02:00:00+00', 0 from range(2, 5002) as r(n)"
+        "select 'bank/big.csv', n, '6222001', timestamptz '2023-06-01 02:00:00+00', 0 "
+        f"from range(2, {rows + 2}) as r(n) order by {order}"
     )
     con.close()
     suites = tmp_path / "suites"
     suites.mkdir()
     shutil.copy(REPO / "expectations" / "stg_bank_statement.json", suites)
     summary = validate_database(tmp_path / "case.duckdb", tmp_path / "validation", suites)
-    zero = next(f for f in _suite(summary, "stg_bank_statement")["failures"] if f["check"] == "amount_not_zero")
+    return next(f for f in _suite(summary, "stg_bank_statement")["failures"] if f["check"] == "amount_not_zero")
+
+
+def test_many_bad_rows_stay_in_duckdb(tmp_path):
+    """5,000 failing rows: counted in SQL, only five example rows come back to Python."""
+    zero = _zero_amount_failure(tmp_path, 5000)
     assert zero["unexpected_count"] == 5000
     assert len(zero["examples"]) == 5
 
@@ -363,19 +370,7 @@ def test_many_bad_rows_stay_in_duckdb(tmp_path):
 def test_example_rows_do_not_depend_on_the_order_rows_were_loaded(tmp_path, order):
     """Load order follows the ingest cache's batch names, which change with the code: the examples
     are the failing rows first in their own order (by file, then row), whichever order they came in."""
-    build_database(tmp_path / "case.duckdb", {})
-    con = duckdb.connect(str(tmp_path / "case.duckdb"))
-    con.execute(
-        "insert into stg_bank_statement (source, source_row, account_no, ts, amount) "
-        "select 'bank/big.csv', n, '6222001', timestamptz '2023-06-01 02:00:00+00', 0 "
-        f"from range(2, 502) as r(n) order by {order}"
-    )
-    con.close()
-    suites = tmp_path / "suites"
-    suites.mkdir()
-    shutil.copy(REPO / "expectations" / "stg_bank_statement.json", suites)
-    summary = validate_database(tmp_path / "case.duckdb", tmp_path / "validation", suites)
-    zero = next(f for f in _suite(summary, "stg_bank_statement")["failures"] if f["check"] == "amount_not_zero")
+    zero = _zero_amount_failure(tmp_path, 500, order)
     assert [row["source_row"] for row in zero["examples"]] == [2, 3, 4, 5, 6]
 
 
