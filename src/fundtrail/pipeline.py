@@ -581,7 +581,7 @@ VALIDATE_STEP = "validate"
 PRELOAD_STEP = "load DuckDB"
 STEPS: tuple[Step | Parts, ...] = (
     Parts("ingest batch", "ingest", _ingest_plan, ingest_batch, _ingest_join),
-    Step("load DuckDB", "load", _load),
+    Step(PRELOAD_STEP, "load", _load),
     Step("check roster", "load", _on_database(check_roster)),
     Step("transfers", "transfers", _on_database(build_transfers)),
     Step("match entries", "match", _on_database(match_entries)),
