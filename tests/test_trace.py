@@ -244,6 +244,7 @@ def test_the_account_level_log_follows_only_accounts_paying_into_a_frozen_accoun
     )
     assert trace._paying_into_freezes(events, []) == [False, True, True, True, True, True, False, False]
 
+
 @pytest.mark.parametrize(("lot_budget", "grain"), [(108, "lot"), (107, "account"), (99, "account")])
 def test_pooled_methods_go_to_account_level_exactly_past_the_lot_budget(tmp_path, lot_budget, grain):
     # The four-methods case has two outflows, 50 lots' worth each. pro_rata looks at GANG's 4 lots

@@ -14,8 +14,7 @@ with totals as (
         coalesce(-sum(amount) filter (where amount < 0), 0)::DECIMAL(38, 2) as amount_out,
         min(ts) as first_ts,
         max(ts) as last_ts,
-        arg_min_null(posting_id, (ts, file_order, source_row)) as first_posting_id,
-        arg_min_null(balance - amount, (ts, file_order, source_row)) as opening_balance
+        arg_min_null({'posting_id': posting_id, 'opening': balance - amount}, (ts, file_order, source_row)) as first
     from postings
     where not is_duplicate
     group by account_no
@@ -32,6 +31,6 @@ select
     t.amount_out,
     t.first_ts,
     t.last_ts,
-    t.first_posting_id,
-    case when t.opening_balance > 0 then t.opening_balance end::DECIMAL(38, 2) as opening
+    t.first.posting_id as first_posting_id,
+    case when t.first.opening > 0 then t.first.opening end::DECIMAL(38, 2) as opening
 from totals as t;

@@ -533,8 +533,7 @@ def _share_libr(lots: np.ndarray, fen: int, total: int) -> np.ndarray:
         first = amounts[not_victims]
         before = np.cumsum(first) - first
         taken[not_victims] = np.clip(fen - before, 0, first)
-        found = int(taken.sum())
-        fen -= found
+        fen -= int(taken.sum())
         total -= int(first.sum())
     if fen:
         victims = ~not_victims
@@ -1047,7 +1046,7 @@ def cap_at_net_loss(shares: dict[str, dict[str, Fraction]], caps: dict[str, int]
                 for victim, share in under.items():
                     by_victim[victim] = share + freed * share / weight
             else:
-                by_victim[UNALLOCATED] = by_victim.get(UNALLOCATED, Fraction(0)) + freed
+                _add_to(by_victim, UNALLOCATED, freed)
             for victim in [v for v, s in by_victim.items() if s == 0]:
                 del by_victim[victim]
 
