@@ -51,7 +51,6 @@ def write_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[str], out_dir:
     with _one_thread(con):
         for table in tables:
             _write_table(con, table, out_dir)
-    _release_memory(con)
 
 
 def write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> None:
@@ -65,8 +64,8 @@ def _write_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> N
     # their order (DuckDB's preserve_insertion_order), so neither a second sort nor a sorted copy is kept.
     parquet_path = out_dir / f"{table}.parquet"
     order = _order(con, table, columns)
-    con.execute(f"copy (select * from {table} order by {order}) to ? (format parquet)", [str(parquet_path)])
-    rows = con.execute("select count(*) from read_parquet(?)", [str(parquet_path)]).fetchall()[0][0]
+    copied = con.execute(f"copy (select * from {table} order by {order}) to ? (format parquet)", [str(parquet_path)])
+    rows = copied.fetchall()[0][0]  # COPY answers with the rows it wrote
     # Times are written in two steps: strftime once per value in the inner select, its offset fixed in the outer.
     inner = ", ".join(_time_text(name) if _zoned(dtype) else _quote(name) for name, dtype in columns)
     formatted = ", ".join(f"{_text(name, dtype)} as {_quote(name)}" for name, dtype in columns)
@@ -116,7 +115,8 @@ def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     Writing a CSV in order on two threads, DuckDB holds the rows one thread wrote ahead of the other:
     240 MB more for the 112 MB traces.csv of a 20,000-file case, where one thread streams it in 35 MB
     and spends less CPU. Its sort into traces.parquet peaks 70 MB lower on one thread, for about
-    0.4 s more wall time on two idle cores (the same CPU time).
+    0.4 s more wall time on two idle cores (the same CPU time). Setting the threads back also hands
+    back the memory the sorts kept (see ``_release_memory``).
     """
     threads = con.execute("select current_setting('threads')").fetchall()[0][0]
     con.execute("SET threads = 1")
