@@ -381,10 +381,11 @@ def _drilldowns(raw: dict[str, pl.DataFrame], anchors: dict[str, str], shown: _M
     if defendants is None or entries is None or defendants.height == 0:
         return []
     unvalidated = _unvalidated_by_defendant(raw, shown)
-    basis = _basis_entries(raw, shown)
+    listed_defendants = figures.by_tier(defendants, "liable").head(MAX_TABLE_ROWS)
+    basis = _basis_entries(raw, shown, listed_defendants.get_column("defendant_id"))
     return [
         _drilldown(defendant, anchors[defendant["defendant_id"]], basis, unvalidated)
-        for defendant in figures.by_tier(defendants, "liable").head(MAX_TABLE_ROWS).iter_rows(named=True)
+        for defendant in listed_defendants.iter_rows(named=True)
     ]
 
 
@@ -397,12 +398,14 @@ class _Basis:
     totals: dict[str, tuple[int, Decimal]]  # defendant -> the full count and sum of the entries behind the amount
 
 
-def _basis_entries(raw: dict[str, pl.DataFrame], shown: _Masker) -> _Basis:
-    """All defendants' lists at once (one join, one mask, one pass): the first entries by time behind each
-    liable amount, their full count and sum from ``liable_entries``; every list empty without it."""
+def _basis_entries(raw: dict[str, pl.DataFrame], shown: _Masker, defendant_ids: pl.Series) -> _Basis:
+    """The lists of the defendants the page lists (``defendant_ids``), all at once (one join, one mask,
+    one pass): the first entries by time behind each liable amount, their full count and sum from
+    ``liable_entries``; every list empty without it."""
     traced = raw.get("liable_entries")
     if traced is None:
         return _Basis(rows={}, listed={}, totals={})
+    traced = traced.filter(pl.col("defendant_id").is_in(defendant_ids.implode()))
     totals = {
         defendant: (int(count), Decimal(amount))
         for defendant, count, amount in traced.group_by("defendant_id", maintain_order=True)
