@@ -309,11 +309,14 @@ def allocate(
     try:
         for method in (FIFO, LIFO):
             out.merge(_follow_queues(method, events, routing), method, "lot")
+        asking = None  # worked out once, for whichever pooled methods go to account level
         for method in (PRO_RATA, LIBR):
             try:
                 out.merge(_follow_shares(method, events, routing, lot_budget), method, "lot")
             except LotBudgetExceeded:
-                out.merge(_follow_pools(method, events, routing, freezes), method, "account")
+                if asking is None:
+                    asking = _paying_into_freezes(events, freezes) if freezes else [False] * events.n_nodes
+                out.merge(_follow_pools(method, events, routing, freezes, asking), method, "account")
     finally:
         if collecting:
             gc.enable()
@@ -634,8 +637,13 @@ LOG_WIDTH = 10  # record, event_no, account, counterparty or origin, hop, presen
 WEIGHT_SCALE = 1 << 96  # victims' shares of a pool are carried as integers over 2**96
 
 
-def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[tuple[str, int, int]]) -> Allocation:
+def _follow_pools(
+    method: int, events: Events, routing: Routing, freezes: list[tuple[str, int, int]], asking: list[bool]
+) -> Allocation:
     """One pass over the events with each account's money in pools (see above), in plain integers.
+
+    Only the nodes ``asking`` marks (``_paying_into_freezes``: frozen accounts ask which victims' money
+    is where, so the log follows the accounts paying into them) have their pools logged.
 
     A pool is keyed hop * 3 + origin (origin OTHER, OPENING or POOLED), so sorting the keys gives
     the order an outflow splits in: lower hop first, then other, opening, victims; a part of pool
@@ -654,8 +662,6 @@ def _follow_pools(method: int, events: Events, routing: Routing, freezes: list[t
     taken = Taken()
     log = array("q")
     record = log.extend
-    # only frozen accounts ask which victims' money is where: the log follows the accounts paying into them
-    asking = _paying_into_freezes(events, freezes) if freezes else [False] * events.n_nodes
     for event_no, kind, target, account, counterparty, origin, fen, ts in events.rows():
         if kind == START:
             if target != TRACED or fen < min_fen:
