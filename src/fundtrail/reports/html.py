@@ -790,20 +790,19 @@ def _kept_nodes(edges: pl.DataFrame, end_column: int) -> pl.DataFrame:
     other column) and how many its column folds into one (``folded``)."""
     sent = edges.group_by(pl.col("a").alias("column"), pl.col("source").alias("node")).agg(pl.col("amount").sum().alias("sent"))
     received = edges.group_by(pl.col("b").alias("column"), pl.col("target").alias("node")).agg(pl.col("amount").sum().alias("received"))
-    sent_, received_ = pl.col("sent"), pl.col("received")
-    size = pl.when(sent_.is_null() | (received_ >= sent_)).then(received_).otherwise(sent_)
+    nodes = pl.len().over("column").cast(pl.Int64)
     limit = (
-        pl.when(pl.col("column") == end_column).then(pl.len().over("column").cast(pl.Int64))
+        pl.when(pl.col("column") == end_column).then(nodes)
         .when(pl.col("column") == 0).then(pl.lit(TRACED_VICTIM_NODES))
         .otherwise(pl.lit(TRACED_NODES_PER_LAYER))
     )
     return (
         sent.join(received, on=["column", "node"], how="full", coalesce=True)
-        .with_columns(size.alias("size"))
+        .with_columns(pl.max_horizontal("sent", "received").alias("size"))
         .sort(["column", "size", "node"], descending=[False, True, False])
         .with_columns(
             (pl.int_range(pl.len()).over("column") < limit).alias("kept"),
-            (pl.len().over("column").cast(pl.Int64) - limit).clip(lower_bound=0).alias("folded"),
+            (nodes - limit).clip(lower_bound=0).alias("folded"),
         )
     )
 
