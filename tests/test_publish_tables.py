@@ -92,3 +92,21 @@ def test_writing_leaves_the_database_settings_as_they_were(tmp_path):
     publish.write_tables(con, ["t"], tmp_path)
     assert con.execute("select current_setting('threads'), current_setting('memory_limit')").fetchall() == [(3, shown)]
     assert _csv(tmp_path / "t.csv").count("\n") == 21
+
+
+def test_tables_written_beside_a_block_carry_the_case_offset_and_wait_for_it(tmp_path):
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Kolkata'")  # a connection's own setting: the second one must be told
+    con.execute("create table t as select 'r.csv:1' as id, TIMESTAMPTZ '2023-06-01 02:03:04+00' as ts")
+    with publish.tables_written_beside(con, ["t"], tmp_path):
+        ran_beside = con.execute("select count(*) from t").fetchall()[0][0]
+    assert ran_beside == 1
+    assert _csv(tmp_path / "t.csv") == BOM + "id,ts\nr.csv:1,2023-06-01T07:33:04+05:30\n"
+
+
+def test_a_table_that_fails_beside_the_block_fails_the_caller(tmp_path):
+    con = duckdb.connect()
+    con.execute("create table t as select 1 as n")
+    with pytest.raises(duckdb.IOException, match="not_made"):
+        with publish.tables_written_beside(con, ["t"], tmp_path / "not_made"):
+            pass

@@ -458,7 +458,6 @@ def publish(run: Run) -> dict:
     case, paths = run.case, run.paths
     with _connect(case, paths) as con:
         con.execute("SET TimeZone = ?", [case.timezone])
-        writer.write_tables(con, OUTPUT_TABLES + AUDIT_TABLES, paths.staging_dir)
         summary = writer.summary(con, case, run.started, run.validation)
         summary["warnings"] = run_warnings(con, run.lang)
         summary["changes"] = writer.changes_summary(con, unmask=run.unmask)
@@ -471,7 +470,9 @@ def publish(run: Run) -> dict:
             "parsed": sum(i.get("ingest") == "parsed" for i in inputs),
             "from_cache": sum(i.get("ingest") == "cache" for i in inputs),
         }
-        writer.write_reports(con, summary, paths.staging_dir, lang=run.lang, unmask=run.unmask)
+        report_tables = writer.report_frames(con)
+        with writer.tables_written_beside(con, OUTPUT_TABLES + AUDIT_TABLES, paths.staging_dir):
+            writer.write_reports(report_tables, summary, paths.staging_dir, lang=run.lang, unmask=run.unmask)
         masked = writer.masked_manifest_parts(case.raw, inputs, writer.integrity(con))
     this_run = {
         "run_id": run.run_id,

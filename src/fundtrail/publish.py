@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from itertools import chain
 from datetime import date, datetime, time
@@ -310,11 +311,30 @@ def _masked_fields(rows: list[dict], fields: tuple[str, ...]) -> list[dict]:
     return [row | shown for row, shown in zip(rows, masked, strict=True)]
 
 
-def write_reports(
-    con: duckdb.DuckDBPyConnection, run_summary: dict, out_dir: Path, lang: str, unmask: bool
-) -> None:
-    from fundtrail.reports import write_html_report, write_workbook
+def tables_written_beside(
+    con: duckdb.DuckDBPyConnection, tables: Iterable[str], out_dir: Path
+) -> contextlib.AbstractContextManager[None]:
+    """``write_tables`` on a second connection and thread while the caller's block runs.
 
+    The tables are DuckDB's work on one thread (``_one_thread``), the reports Python's: side by
+    side they take the two cores (a 20,000-file case: 3.4 s of tables beside 3.1 s of reports).
+    The block must not change DuckDB's thread count (``_release_memory``) meanwhile.
+    """
+    return _beside(con, write_tables, tables, out_dir)
+
+
+@contextlib.contextmanager
+def _beside(con: duckdb.DuckDBPyConnection, work, *args) -> Iterator[None]:
+    timezone = _one(con, "select current_setting('TimeZone')")[0]
+    with con.cursor() as cursor, ThreadPoolExecutor(1, thread_name_prefix="fundtrail-tables") as pool:
+        cursor.execute("SET TimeZone = ?", [timezone])  # a connection's own setting: the CSVs' offsets
+        done = pool.submit(work, cursor, *args)
+        yield
+        done.result()
+
+
+def report_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """The tables report.xlsx and report.html are made of, read before either is written."""
     tables = frames(con, ["defendants", "victims", "entries", "payments", "quarantine", "info_defendants"])
     if tables["info_defendants"].is_empty():
         del tables["info_defendants"]
@@ -337,6 +357,15 @@ def write_reports(
     # The frames are some 25 MB at 20,000 files; DuckDB kept 150 MB more from making them (most from
     # liable_entries' windows), which the workbook and the page would otherwise be stacked on.
     _release_memory(con)
+    return tables
+
+
+def write_reports(
+    tables: dict[str, pl.DataFrame], run_summary: dict, out_dir: Path, lang: str, unmask: bool
+) -> None:
+    """report.xlsx and report.html, from ``report_frames``."""
+    from fundtrail.reports import write_html_report, write_workbook
+
     cut = {name for name, frame in tables.items() if frame.height > WORKBOOK_ROW_LIMIT}
     workbook_summary = run_summary
     if cut:
