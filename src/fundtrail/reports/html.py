@@ -50,7 +50,7 @@ from markupsafe import Markup
 from fundtrail import messages
 from fundtrail.reports import figures, labels, mask, templating
 from fundtrail.reports.mask import account_expr, digit_runs_expr, mask_ahead, mask_one, mask_table, victim_id_expr
-from fundtrail.reports.rows import entry_row, entry_values, payment_values
+from fundtrail.reports.rows import entry_rows, payment_rows
 from fundtrail.reports.templating import cell_text, numeric, plain_cell
 
 # Limits of what the page lists; the CSV named in each cut note holds every row.
@@ -422,23 +422,22 @@ def _basis_entries(raw: dict[str, pl.DataFrame], shown: _Masker, defendant_ids: 
         .filter(pl.int_range(pl.len()).over(LIABLE_OF) < MAX_DRILL_ENTRIES)
         .sort(LIABLE_OF, "ts", "entry_id")
     )
-    # An entry behind several defendants' amounts (own, unit, gang) is written once.
+    # An entry behind several defendants' amounts (own, unit, gang) is written once, its payments' rows below it.
     distinct = listed.unique("entry_id", maintain_order=True)
-    matched = _matched_payments(distinct, raw.get("payments"), shown)
-    written = {
-        real_id: entry_row(entry, matched.get(real_id, ()))
-        for real_id, entry in zip(
-            distinct.get_column("entry_id").to_list(),
-            entry_values(shown.table("entries", distinct)).iter_rows(),
-            strict=True,
-        )
-    }
-    rows: dict[str, list[str]] = defaultdict(list)
-    for defendant, real_id in listed.select(LIABLE_OF, "entry_id").iter_rows():
-        rows[defendant].append(written[real_id])
+    written = (
+        pl.DataFrame({"entry_id": distinct.get_column("entry_id"), "row": entry_rows(shown.table("entries", distinct))})
+        .join(_matched_payments(distinct, raw.get("payments"), shown), on="entry_id", how="left")
+        .select("entry_id", pl.concat_str("row", pl.col("payment_rows").fill_null("")).alias("rows"))
+    )
+    lists = (
+        listed.select(LIABLE_OF, "entry_id")
+        .join(written, on="entry_id", how="left", maintain_order="left")
+        .group_by(LIABLE_OF, maintain_order=True)
+        .agg(pl.col("rows").str.join(""), pl.len().alias("listed"))
+    )
     return _Basis(
-        rows={d: "".join(r) for d, r in rows.items()},
-        listed={d: len(r) for d, r in rows.items()},
+        rows=dict(zip(lists.get_column(LIABLE_OF).to_list(), lists.get_column("rows").to_list(), strict=True)),
+        listed=dict(zip(lists.get_column(LIABLE_OF).to_list(), lists.get_column("listed").to_list(), strict=True)),
         totals=totals,
     )
 
@@ -470,10 +469,12 @@ def _drilldown(
     }
 
 
-def _matched_payments(entries: pl.DataFrame, payments: pl.DataFrame | None, shown: _Masker) -> dict[str, list[tuple]]:
-    """Payments of each listed entry (``rows.payment_values`` of the masked rows), keyed by the real entry_id."""
+def _matched_payments(entries: pl.DataFrame, payments: pl.DataFrame | None, shown: _Masker) -> pl.DataFrame:
+    """``entry_id`` (the real one) and ``payment_rows``: the rows (``rows.payment_rows``, masked) of the
+    payments each listed entry was matched to, in the order of its payment_ids."""
+    empty = pl.DataFrame(schema={"entry_id": pl.String, "payment_rows": pl.String})
     if payments is None or entries.height == 0:
-        return {}
+        return empty
     wanted = (
         entries.select(pl.col("entry_id").alias("for_entry"), pl.col("payment_ids").str.split(";").alias("payment_id"))
         .explode("payment_id")
@@ -481,13 +482,13 @@ def _matched_payments(entries: pl.DataFrame, payments: pl.DataFrame | None, show
         .with_row_index("order")
     )
     joined = wanted.join(payments.drop("entry_id", strict=False), on="payment_id", how="inner").sort("order")
-    result: dict[str, list[tuple]] = defaultdict(list)
-    masked = shown.table("payments", joined)
-    for for_entry, payment in zip(
-        joined.get_column("for_entry").to_list(), payment_values(masked).iter_rows(), strict=True
-    ):
-        result[for_entry].append(payment)
-    return result
+    if joined.is_empty():
+        return empty
+    return (
+        pl.DataFrame({"entry_id": joined.get_column("for_entry"), "row": payment_rows(shown.table("payments", joined))})
+        .group_by("entry_id", maintain_order=True)
+        .agg(pl.col("row").str.join("").alias("payment_rows"))
+    )
 
 
 UNVALIDATED_COLUMNS = ("entry_id", "ts", "amount", "reason", "nearest_payment_id", "nearest_seconds", "amount_difference", "taken_by")
