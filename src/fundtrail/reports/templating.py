@@ -60,6 +60,13 @@ def render(template: str, **values: Any) -> str:
     return environment().get_template(template).render(**values)
 
 
+def write(template: str, path: Path, **values: Any) -> None:
+    """The page ``render`` gives, written to ``path`` as UTF-8 piece by piece as the template makes it:
+    a 20 MB page is never one text (twice that as Python holds it) nor one run of bytes."""
+    with open(path, "w", encoding="utf-8") as page:
+        page.writelines(environment().get_template(template).generate(**values))
+
+
 def numeric(value: Any) -> bool:
     return isinstance(value, (Decimal, int)) and not isinstance(value, bool)
 
