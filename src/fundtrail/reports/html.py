@@ -50,7 +50,7 @@ from markupsafe import Markup
 from fundtrail import messages
 from fundtrail.reports import figures, labels, mask, templating
 from fundtrail.reports.mask import account_expr, digit_runs_expr, mask_ahead, mask_one, mask_table, victim_id_expr
-from fundtrail.reports.rows import entry_rows, payment_rows
+from fundtrail.reports.rows import entry_rows, money_texts, payment_rows
 from fundtrail.reports.templating import cell_text, numeric, plain_cell
 
 # Limits of what the page lists; the CSV named in each cut note holds every row.
@@ -959,30 +959,35 @@ def _victim_paths(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any
         first = flow.get_column("method").min()
         pooled_in = _sum(flow.filter((pl.col("method") == first) & (pl.col("source_layer") == -1)))
     masked = shown.loose_table("trace_victim_paths", steps)
+    # Each step's values as the drill-down shows them, made in polars a column at a time.
+    shown_steps = masked.select(
+        steps.get_column("victim_id").alias("real"), "victim_id", "method", "step", "hop",
+        pl.col("from_account").fill_null(""), "account_no",
+        pl.col("ts").dt.strftime("%Y-%m-%d %H:%M:%S").fill_null(""), "kind", money_texts(masked, "amount"),
+        pl.col("posting_id").fill_null(""), "steps_total", money_texts(masked, "amount_total"),
+    )
     people: list[dict[str, Any]] = []
     index: dict[str, int] = {}
-    for real, row in zip(steps.get_column("victim_id").to_list(), masked.iter_rows(named=True), strict=True):
+    for real, victim_id, method, step, hop, from_account, account_no, ts, kind, amount, posting_id, steps_total, amount_total in shown_steps.iter_rows():
         if real not in index:
             index[real] = len(people)
             paid, returned, net_loss = losses.get(real, (None, None, None))
             traced, pro_rata = recovered.get(real, (None, None))
             people.append({
-                "id": row["victim_id"],
+                "id": victim_id,
                 "paid": figures.money(paid), "returned": figures.money(returned), "net_loss": figures.money(net_loss),
                 "traced": figures.money(traced), "pro_rata": figures.money(pro_rata),
                 "pool_share": figures.share(paid / pooled_in) if paid is not None and pooled_in else "",
                 "pooled_in": figures.money(pooled_in),
                 "methods": {m: _empty_path() for m in METHOD_ORDER},
             })
-        path = people[index[real]]["methods"].setdefault(row["method"], _empty_path())
-        amount = figures.money(row["amount"])
-        if row["step"] == "move":
-            ts = row["ts"]
-            path["moves"].append([row["hop"], row["from_account"] or "", row["account_no"], ts.strftime("%Y-%m-%d %H:%M:%S") if ts else "", amount, row["posting_id"] or ""])
-            path["moves_total"], path["moves_amount"] = row["steps_total"], figures.money(row["amount_total"])
+        path = people[index[real]]["methods"].setdefault(method, _empty_path())
+        if step == "move":
+            path["moves"].append([hop, from_account, account_no, ts, amount, posting_id])
+            path["moves_total"], path["moves_amount"] = steps_total, amount_total
         else:
-            path["ends"].append([row["account_no"], row["kind"], templating.value_zh(row["kind"]), amount])
-            path["ends_total"], path["ends_amount"] = row["steps_total"], figures.money(row["amount_total"])
+            path["ends"].append([account_no, kind, templating.value_zh(kind), amount])
+            path["ends_total"], path["ends_amount"] = steps_total, amount_total
     return {
         "victims": people,
         "methods": [{"method": m, "zh": templating.value_zh(m), "grain": grain.get(m, "lot")} for m in METHOD_ORDER],

@@ -47,7 +47,7 @@ def entry_rows(entries: pl.DataFrame) -> pl.Series:
     flag = pl.when(pl.col("ambiguous")).then(pl.lit("⚠ ")).otherwise(pl.lit(""))
     row = pl.concat_str(
         pl.lit('<tr class="entry"><td><code>'), _shown("entry_id"), pl.lit("</code></td><td>"), _time("ts"),
-        pl.lit('</td><td class="num">'), _money_text(entries, "amount"), pl.lit("</td><td>"), _shown("member_code"),
+        pl.lit('</td><td class="num">'), money_texts(entries, "amount"), pl.lit("</td><td>"), _shown("member_code"),
         pl.lit("</td><td>"), _shown("defendant_id"), pl.lit("</td><td>"), _shown("victim_id"), pl.lit("</td><td>"),
         flag, _count_text(entries, "candidates"), pl.lit("</td><td>"), _source_lines(cited), pl.lit("</td></tr>\n"),
     )
@@ -58,7 +58,7 @@ def payment_rows(payments: pl.DataFrame) -> pl.Series:
     """Each (masked) payment's row under the entry it was matched to, in its order, made as ``entry_rows``."""
     row = pl.concat_str(
         pl.lit('<tr class="payment"><td>↳ <code>'), _shown("payment_id"), pl.lit("</code></td><td>"), _time("ts"),
-        pl.lit('</td><td class="num">'), _money_text(payments, "amount"), pl.lit('</td><td colspan="2">'),
+        pl.lit('</td><td class="num">'), money_texts(payments, "amount"), pl.lit('</td><td colspan="2">'),
         _shown("from_account"), pl.lit(" → "), _shown("to_account"), pl.lit("</td><td>"), _shown("victim_id"),
         pl.lit("</td><td></td><td>"), _source_lines(_given(payments, "sources")), pl.lit("</td></tr>\n"),
     )
@@ -95,14 +95,14 @@ def _signed_grouped(text: pl.Expr) -> pl.Expr:
     return pl.concat_str(pl.when(negative).then(pl.lit("-")).otherwise(pl.lit("")), _grouped(text.str.strip_prefix("-")))
 
 
-def _money_text(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """``money`` of each amount: polars writes a two-place Decimal's exact digits, grouped here; other
+def money_texts(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """``money`` of each amount of ``frame``'s column ``name``: polars writes a two-place Decimal's exact digits, grouped here; other
     types (a test's amounts of another scale, say, which ``money`` rounds) go through ``money`` itself."""
     dtype = frame.schema[name]
     if not (isinstance(dtype, pl.Decimal) and dtype.scale == 2):
         return pl.col(name).map_elements(money, return_dtype=pl.String, skip_nulls=False)
     parts = pl.col(name).cast(pl.String).str.split_exact(".", 1)
-    return pl.concat_str(_signed_grouped(parts.struct[0]), pl.lit("."), parts.struct[1]).fill_null("")
+    return pl.concat_str(_signed_grouped(parts.struct[0]), pl.lit("."), parts.struct[1]).fill_null("").alias(name)
 
 
 def _count_text(frame: pl.DataFrame, name: str) -> pl.Expr:
