@@ -6,7 +6,9 @@ only shapes data: each ``_section`` function below takes the tables, cuts
 them at the limit named beside it, masks the rows it keeps and hands plain
 values to its template; the templates decide the markup, but for the rows
 there are thousands of (table bodies, the drill-downs' evidence rows), which
-``rows.py`` writes with the same escaping.
+``rows.py`` writes with the same escaping. The page goes to its file piece
+by piece as the template makes it; the evidence rows, most of its 20 MB at
+20,000 files, stay in polars until their piece is written (``_Rows``).
 
 No network: the CSS, the few lines of JavaScript and every diagram (inline
 SVG) are in the file, and no URL is referenced except ``validation_href``, a

@@ -1,12 +1,13 @@
-"""The long, repeated rows of report.html, written in Python: the drill-downs' evidence rows and table bodies.
+"""The long, repeated rows of report.html, written outside the templates: the drill-downs' evidence rows (in polars, a column at a time) and table bodies (in Python).
 
 A 20,000-file case lists tens of thousands of evidence rows (up to 500
 entries for each of up to 1,000 defendants, each with its payments and
 source rows) and thousands of table rows; as Jinja loops with a macro per
 cell and per source line they cost about a million template calls, most of
-the report's time. The markup here is the one those loops wrote, row for
-row (``sections/drilldowns.html`` and the ``table`` macro of
-``macros.html`` call these functions where the loops were); every value is
+the report's time, and as Python loops over each value still a second. The
+markup here is the one those loops wrote, row for row
+(``sections/drilldowns.html`` and the ``table`` macro of ``macros.html``
+show what these functions make where the loops were); every value is
 escaped exactly as the autoescaping templates escape it (markupsafe's
 rules), so the page is the same.
 """

@@ -3,9 +3,10 @@
 Autoescaped: every value reaches the page escaped, so no Python code escapes
 by hand. The templates share ``base.html`` (page shell, inline ``report.css``),
 ``macros.html`` (cells, tables, badges, cut notes), the filters below and
-``rows.py`` (table rows, tier badges and evidence rows, written in Python for
-speed with these filters), so a number, an amount or an empty cell looks the
-same on every page.
+``rows.py`` (table rows, tier badges and evidence rows, written outside the
+templates for speed with these filters, or in polars as they do), so a
+number, an amount or an empty cell looks the same on every page. A page is
+written as the template makes it (``write``), never held whole.
 """
 
 from __future__ import annotations
