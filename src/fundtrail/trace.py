@@ -31,8 +31,8 @@ import math
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator
-from itertools import chain
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain, repeat
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -198,10 +198,12 @@ class Events:
         )
 
     def rows(self) -> Iterator[tuple[int, int, int, int, int, int, int, int]]:
-        """(event_no, kind, target, account, counterparty, origin, fen, ts) per event."""
+        """(event_no, kind, target, account, counterparty, origin, fen, ts) per event.
+
+        A zip over the columns, not a generator: each pass's loop then gets its tuples straight from C.
+        """
         columns = (self.kind, self.target, self.account, self.counterparty, self.origin, self.fen, self.ts)
-        for event_no, row in enumerate(zip(*columns, strict=True)):
-            yield (event_no, *row)
+        return zip(range(len(self.kind)), *columns, strict=True)
 
 
 PART_COLUMNS = ("method_id", "origin_id", "hop", "from_id", "to_id", "event_no", "amount_fen")
@@ -379,13 +381,12 @@ def _take_in_order(
     return parts, fen
 
 
-def _split(fen: int, amounts: list[int]) -> list[int]:
-    """fen split in proportion to amounts (adding up to more than fen) by largest remainder, ties to the first."""
-    whole = sum(amounts)
+def _split(fen: int, amounts: Sequence[int], whole: int) -> list[int]:
+    """fen split in proportion to amounts (not negative, adding up to whole, more than fen) by largest remainder, ties to the first."""
     shares = [amount * fen // whole for amount in amounts]
     left = fen - sum(shares)
     if left:
-        remainders = [amount * fen - share * whole for amount, share in zip(amounts, shares, strict=True)]
+        remainders = [amount * fen % whole for amount in amounts]
         # sorted is stable, also with reverse=True: equal remainders keep their order, first wins
         for i in sorted(range(len(amounts)), key=remainders.__getitem__, reverse=True)[:left]:
             shares[i] += 1
@@ -565,7 +566,7 @@ def _largest_remainder(fen: int, amounts: np.ndarray, whole: int) -> np.ndarray:
             else:
                 shares[np.argsort(-remainders, kind="stable")[:left]] += 1
         return shares
-    return np.array(_split(fen, amounts.tolist()), dtype=np.int64)
+    return np.array(_split(fen, amounts.tolist(), whole), dtype=np.int64)
 
 
 def _move_shares(out, method, event_no, account, counterparty, target, lots, taken, ledger, ledgers, routing):
@@ -688,15 +689,14 @@ def _follow_pools(
                 keys, took = [], []
             pool = pools[account]
             if pool:
-                pool_keys = sorted(pool)
-                present = [pool[key] for key in pool_keys]
+                pool_keys, present = zip(*sorted(pool.items()))
                 total = sum(present)
                 if total <= rest:
                     pool.clear()
                     rest -= total
                     shares, kept = present, None
                 else:
-                    shares = _split(rest, present)
+                    shares = _split(rest, present, total)
                     rest = 0
                     kept = [had - share for had, share in zip(present, shares)]
                     if min_fen > 1:  # fen are whole: below 1 fen is nothing, so dust needs min_amount above 0.01
@@ -706,13 +706,10 @@ def _follow_pools(
                                 kept[i] = 0
                     pools[account] = {key: left for key, left in zip(pool_keys, kept) if left}
                 if asking[account]:
-                    for i, key in enumerate(pool_keys):
-                        if key % 3 == POOLED:
-                            had, share = present[i], shares[i]
-                            left = kept[i] if kept is not None else 0
-                            if left != had:
-                                where = _outcome(target, key // 3, share, routing)[0] if share else ENDS_HERE
-                                record((MOVE_RECORD, event_no, account, counterparty, key // 3, had, share, left, where, ts))
+                    for key, had, share, left in zip(pool_keys, present, shares, repeat(0) if kept is None else kept):
+                        if key % 3 == POOLED and left != had:
+                            where = _outcome(target, key // 3, share, routing)[0] if share else ENDS_HERE
+                            record((MOVE_RECORD, event_no, account, counterparty, key // 3, had, share, left, where, ts))
                 keys += pool_keys
                 took += shares
             if rest:  # more out than the account holds: a lot of `other` for the rest, created here
