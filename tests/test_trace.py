@@ -667,6 +667,29 @@ def test_leads_by_victims_and_by_pass_through(tmp_path):
     ]
 
 
+
+def test_pass_through_segments_shared_ends_money_out_before_it_came_and_more_out_than_in(tmp_path):
+    # STRANGER, no opening balance; money in and money out as two running totals (fen):
+    #   10:00 +100.00 (in 0-100) | 10:30 -100.00 (out 0-100): both end at 100, one break;
+    #   [0, 100] came 10:00, left 10:30: passed 100.00.
+    #   11:00 -50.00 (out 100-150) before 12:00 +150.00 (in 100-250): [100, 150] left at 11:00,
+    #   before it came at 12:00: not passed.
+    #   13:00 -120.00 (out 150-270): [150, 250] came 12:00, left 13:00: passed 100.00;
+    #   [250, 270] left with no inflow behind it: not received, not passed.
+    # received 250.00, passed on 200.00 (80 %: no lead).
+    con = traced(tmp_path, {
+        "bank_statement": [
+            statement(STRANGER, "2023-06-01 10:00:00+08", "100.00", ONWARD),
+            statement(STRANGER, "2023-06-01 10:30:00+08", "-100.00", ONWARD),
+            statement(STRANGER, "2023-06-01 11:00:00+08", "-50.00", ONWARD),
+            statement(STRANGER, "2023-06-01 12:00:00+08", "150.00", ONWARD),
+            statement(STRANGER, "2023-06-01 13:00:00+08", "-120.00", ONWARD),
+        ],
+    })
+    assert rows(con, "select account_no, received_fen, passed_fen from lead_pass_through") == [(STRANGER, 25000, 20000)]
+    assert rows(con, "select count(*) from leads") == [(0,)]
+
+
 # ---------------------------------------------------------------- conservation and settings
 
 

@@ -3,8 +3,10 @@
 -- Inflows are matched to outflows (withdrawals included) first in, first out, on the account's
 -- posting order (time, file, row); the opening balance leaves first and is not counted as
 -- received. Each piece of money is one segment of the two cumulative axes (money in, money out);
--- an ASOF join finds the inflow and the outflow each segment belongs to. A piece counts as passed
--- on when it left at or after it came and at most pass_through_hours later. Amounts in fen.
+-- it belongs to the first inflow and the first outflow ending at or after its end, found by one
+-- window over the axes' ends (one sort, where an ASOF join per axis sorted each again). A piece
+-- counts as passed on when it left at or after it came and at most pass_through_hours later.
+-- Amounts in fen.
 create or replace table lead_pass_through as
 with live as (
     select
@@ -21,54 +23,55 @@ openings as (
     select account_no, coalesce((opening::DECIMAL(38, 2) * 100)::BIGINT, 0) as opening_fen
     from trace_accounts
 ),
-inflows as (
+flows as (
+    -- each posting's end on its axis: an inflow's on money in (after the opening), an outflow's on money out
     select
         l.account_no,
         l.ts,
         l.fen,
-        o.opening_fen + sum(l.fen) over (
-            partition by l.account_no order by l.ts, l.file_order, l.source_row rows unbounded preceding
-        ) as in_end
+        case
+            when l.fen > 0 then o.opening_fen + sum(l.fen) filter (where l.fen > 0) over by_posting
+            else sum(-l.fen) filter (where l.fen < 0) over by_posting
+        end as point
     from live as l
     join openings as o using (account_no)
-    where l.fen > 0
+    window by_posting as (partition by l.account_no order by l.ts, l.file_order, l.source_row rows unbounded preceding)
 ),
-outflows as (
-    select
-        account_no,
-        ts,
-        sum(-fen) over (partition by account_no order by ts, file_order, source_row rows unbounded preceding) as out_end
-    from live
-    where fen < 0
-),
-breaks as (
-    select account_no, in_end as point from inflows
-    union
-    select account_no, out_end from outflows
-    union
-    select account_no, opening_fen from openings where opening_fen > 0
+points as (
+    -- every break of the two axes once, with the inflow and the outflow (if any) that end there
+    select account_no, point, max(in_ts) as in_ts, max(out_ts) as out_ts
+    from (
+        select account_no, point, case when fen > 0 then ts end as in_ts, case when fen < 0 then ts end as out_ts
+        from flows
+        union all
+        select account_no, opening_fen, null, null from openings where opening_fen > 0
+    )
+    group by all
 ),
 segments as (
-    select account_no, coalesce(lag(point) over (partition by account_no order by point), 0) as seg_start, point as seg_end
-    from breaks
-),
-placed as (
-    select s.account_no, s.seg_end, s.seg_end - s.seg_start as fen, i.ts as in_ts
-    from segments as s
-    join openings as o using (account_no)
-    asof join inflows as i on i.account_no = s.account_no and s.seg_end <= i.in_end
-    where s.seg_start >= o.opening_fen
+    -- a segment belongs to the first inflow and the first outflow ending at or after its end: read
+    -- from the top of each axis down, the earliest time among the ends passed so far (an axis's
+    -- times only grow with its ends)
+    select
+        account_no,
+        coalesce(lead(point) over from_top, 0) as seg_start,
+        point as seg_end,
+        min(in_ts) over from_top as in_ts,
+        min(out_ts) over from_top as out_ts
+    from points
+    window from_top as (partition by account_no order by point desc rows unbounded preceding)
 ),
 passed as (
-    select p.account_no, sum(p.fen) as passed_fen
-    from placed as p
-    asof join outflows as x on x.account_no = p.account_no and p.seg_end <= x.out_end
-    where x.ts >= p.in_ts
-        and x.ts <= p.in_ts + to_hours(getvariable('pass_through_hours')::BIGINT)
-    group by p.account_no
+    select s.account_no, sum(s.seg_end - s.seg_start) as passed_fen
+    from segments as s
+    join openings as o using (account_no)
+    where s.seg_start >= o.opening_fen
+        and s.out_ts >= s.in_ts
+        and s.out_ts <= s.in_ts + to_hours(getvariable('pass_through_hours')::BIGINT)
+    group by s.account_no
 ),
 received as (
-    select account_no, sum(fen) as received_fen from inflows group by account_no
+    select account_no, sum(fen) as received_fen from flows where fen > 0 group by account_no
 )
 select
     a.account_no,

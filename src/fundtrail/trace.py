@@ -32,8 +32,8 @@ import math
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator
-from itertools import chain
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain, repeat
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -218,10 +218,12 @@ class Events:
         )
 
     def rows(self) -> Iterator[tuple[int, int, int, int, int, int, int, int]]:
-        """(event_no, kind, target, account, counterparty, origin, fen, ts) per event."""
+        """(event_no, kind, target, account, counterparty, origin, fen, ts) per event.
+
+        A zip over the columns, not a generator: each pass's loop then gets its tuples straight from C.
+        """
         columns = (self.kind, self.target, self.account, self.counterparty, self.origin, self.fen, self.ts)
-        for event_no, row in enumerate(zip(*columns, strict=True)):
-            yield (event_no, *row)
+        return zip(range(len(self.kind)), *columns, strict=True)
 
 
 PART_COLUMNS = ("method_id", "origin_id", "hop", "from_id", "to_id", "event_no", "amount_fen")
@@ -237,7 +239,7 @@ class Allocation:
     (freeze_id, origin_id, fen) per victim whose pooled money reached a frozen account by its
     freeze time (account level only); grain: method → "lot" or "account". A pass appends a
     record at a time to the flat arrays (starts, shortfalls, dust, frozen and held lots) and its
-    outflows' moves and end points as whole blocks (_route_taken, _route_shares).
+    outflows' moves and end points as whole blocks (_route_taken).
     """
 
     def __init__(self) -> None:
@@ -399,13 +401,12 @@ def _take_in_order(
     return parts, fen
 
 
-def _split(fen: int, amounts: list[int]) -> list[int]:
-    """fen split in proportion to amounts (adding up to more than fen) by largest remainder, ties to the first."""
-    whole = sum(amounts)
+def _split(fen: int, amounts: Sequence[int], whole: int) -> list[int]:
+    """fen split in proportion to amounts (not negative, adding up to whole, more than fen) by largest remainder, ties to the first."""
     shares = [amount * fen // whole for amount in amounts]
     left = fen - sum(shares)
     if left:
-        remainders = [amount * fen - share * whole for amount, share in zip(amounts, shares, strict=True)]
+        remainders = [amount * fen % whole for amount in amounts]
         # sorted is stable, also with reverse=True: equal remainders keep their order, first wins
         for i in sorted(range(len(amounts)), key=remainders.__getitem__, reverse=True)[:left]:
             shares[i] += 1
@@ -489,7 +490,9 @@ SAFE_PRODUCT = 2**62  # fen × fen products below this are exact in int64
 
 def _follow_shares(method: int, events: Events, routing: Routing, lot_budget: int) -> Allocation:
     """pro_rata or libr lot by lot: an outflow takes a part of every lot present (every victim's,
-    for libr), a few array operations on the account's Ledger, its parts written as one block.
+    for libr), a few array operations on the account's Ledger. As in the other passes, the loop
+    only puts what stays traced into the counterparty's Ledger; _route_taken writes every
+    outflow's moves and end points afterwards.
 
     Raises LotBudgetExceeded as soon as the outflows' work (LOT_BUDGET) is sure to pass
     lot_budget: every outflow's fixed cost is counted up front (the number of outflows is known),
@@ -499,6 +502,7 @@ def _follow_shares(method: int, events: Events, routing: Routing, lot_budget: in
     out = Allocation()
     share = _share_pro_rata if method == PRO_RATA else _share_libr
     ledgers = [Ledger() for _ in range(events.n_nodes)]
+    taken = Outflows()
     looked_at = OUTFLOW_COST * events.kind.count(OUT)
     if looked_at > lot_budget:
         raise LotBudgetExceeded
@@ -519,10 +523,9 @@ def _follow_shares(method: int, events: Events, routing: Routing, lot_budget: in
             if total <= fen:  # every lot leaves whole, under either method
                 ledger.lots = EMPTY_LOTS
                 parts = lots if not len(lots) or int(amounts.min()) > 0 else lots[amounts > 0]
-                _route_shares(out, method, event_no, account, counterparty, target, parts.copy(), fen - total,
-                              ledgers, routing)
+                _pass_on(out, method, taken, event_no, account, counterparty, target, parts, fen - total, ledgers, routing)
             else:
-                _move_shares(out, method, event_no, account, counterparty, target, lots, share(lots, fen, total),
+                _move_shares(out, method, taken, event_no, account, counterparty, target, lots, share(lots, fen, total),
                              ledger, ledgers, routing)
         else:
             ledger = ledgers[account]
@@ -531,11 +534,22 @@ def _follow_shares(method: int, events: Events, routing: Routing, lot_budget: in
                 out.end_blocks.append((method, account, FROZEN, lots[:, 0], lots[:, 2]))
                 out.freeze_blocks.append((event_no, method, lots[:, 0], lots[:, 2]))
             ledger.lots = EMPTY_LOTS
+    parts = np.concatenate(taken.parts) if taken.parts else EMPTY_LOTS
+    counts = np.fromiter(map(len, taken.parts), dtype=np.int64, count=len(taken.parts))
+    _route_taken(out, method, taken.outflows, counts, parts[:, 0], parts[:, 1], parts[:, 2], routing)
     for node, ledger in enumerate(ledgers):
         lots = ledger.current()
         if len(lots):
             out.end_blocks.append((method, node, HELD, lots[:, 0], lots[:, 2]))
     return out
+
+
+class Outflows:
+    """What the outflows of a lot-by-lot pro_rata or libr pass took: per outflow its event and accounts, and its parts."""
+
+    def __init__(self) -> None:
+        self.outflows = array("q")  # event_no, account, counterparty, target per outflow
+        self.parts: list[np.ndarray] = []  # [origin, hop before the move, fen] per part, per outflow
 
 
 # Each share function returns the fen taken from every lot (an array beside the lots) by an
@@ -585,10 +599,10 @@ def _largest_remainder(fen: int, amounts: np.ndarray, whole: int) -> np.ndarray:
             else:
                 shares[np.argsort(-remainders, kind="stable")[:left]] += 1
         return shares
-    return np.array(_split(fen, amounts.tolist()), dtype=np.int64)
+    return np.array(_split(fen, amounts.tolist(), whole), dtype=np.int64)
 
 
-def _move_shares(out, method, event_no, account, counterparty, target, lots, taken, ledger, ledgers, routing):
+def _move_shares(out, method, outflows, event_no, account, counterparty, target, lots, taken, ledger, ledgers, routing):
     """An outflow below the lots' total: taken (adding up to it) from each lot; the rest stays, dust written off."""
     min_fen = routing.min_fen
     took = taken > 0
@@ -605,41 +619,23 @@ def _move_shares(out, method, event_no, account, counterparty, target, lots, tak
     ledger.lots = remaining
     parts = lots[took]
     parts[:, 2] = taken[took]
-    _route_shares(out, method, event_no, account, counterparty, target, parts, 0, ledgers, routing)
+    _pass_on(out, method, outflows, event_no, account, counterparty, target, parts, 0, ledgers, routing)
 
 
-def _route_shares(out, method, event_no, account, counterparty, target, parts, short, ledgers, routing):
-    """The parts (an array of [origin, hop, fen] this function may change) one outflow took, and short
-    fen it found no lot for: moves, end points, arrivals (as _route_taken, a block at a time)."""
-    max_hops, min_fen = routing.max_hops, routing.min_fen
+def _pass_on(out, method, outflows, event_no, account, counterparty, target, parts, short, ledgers, routing):
+    """The parts (an array of [origin, hop, fen], left as it is) one outflow took, and short fen it
+    found no lot for: kept for _route_taken, and what stays traced (a traced counterparty, below
+    max_hops, at least min_amount: _route_taken's rules) put into the counterparty's Ledger."""
     if short:
         out.parts.extend((method, OTHER, 0, NO_ACCOUNT, account, event_no, short))
         parts = np.concatenate([parts, np.array([[OTHER, 0, short]], dtype=np.int64)])
-    if not len(parts):
-        return
-    if target == TO_CASH:
-        out.end_blocks.append((method, account, CASH, parts[:, 0], parts[:, 2]))
-        return
-    if target != TO_PLATFORM and parts[:, 1].max() >= max_hops:
-        maxed = parts[:, 1] >= max_hops
-        out.end_blocks.append((method, account, MAX_HOPS, parts[maxed, 0], parts[maxed, 2]))
-        parts = parts[~maxed]
-        if not len(parts):
-            return
-    parts[:, 1] += 1
-    origin, hop, amount = parts[:, 0], parts[:, 1], parts[:, 2]
-    out.part_blocks.append((method, origin, hop, account, counterparty, event_no, amount))
-    if target == TO_PLATFORM:
-        out.end_blocks.append((method, counterparty, PLATFORM, origin, amount))
-    elif target == UNTRACED:
-        out.end_blocks.append((method, counterparty, NOT_OBTAINED, origin, amount))
-    else:
-        if min_fen > 1 and amount.min() < min_fen:
-            small = amount < min_fen
-            out.end_blocks.append((method, counterparty, DUST, origin[small], amount[small]))
-            parts = parts[~small]
-        if len(parts):
-            ledgers[counterparty].arrivals.append(parts)
+    outflows.outflows.extend((event_no, account, counterparty, target))
+    outflows.parts.append(parts)
+    if target == TRACED and len(parts):
+        arriving = parts[(parts[:, 1] < routing.max_hops) & (parts[:, 2] >= routing.min_fen)]
+        if len(arriving):
+            arriving[:, 1] += 1
+            ledgers[counterparty].arrivals.append(arriving)
 
 
 # ---------------------------------------------------------------- pro_rata and libr at account level
@@ -708,15 +704,14 @@ def _follow_pools(
                 keys, took = [], []
             pool = pools[account]
             if pool:
-                pool_keys = sorted(pool)
-                present = [pool[key] for key in pool_keys]
+                pool_keys, present = zip(*sorted(pool.items()))
                 total = sum(present)
                 if total <= rest:
                     pool.clear()
                     rest -= total
                     shares, kept = present, None
                 else:
-                    shares = _split(rest, present)
+                    shares = _split(rest, present, total)
                     rest = 0
                     kept = [had - share for had, share in zip(present, shares)]
                     if min_fen > 1:  # fen are whole: below 1 fen is nothing, so dust needs min_amount above 0.01
@@ -726,13 +721,10 @@ def _follow_pools(
                                 kept[i] = 0
                     pools[account] = {key: left for key, left in zip(pool_keys, kept) if left}
                 if asking[account]:
-                    for i, key in enumerate(pool_keys):
-                        if key % 3 == POOLED:
-                            had, share = present[i], shares[i]
-                            left = kept[i] if kept is not None else 0
-                            if left != had:
-                                where = _outcome(target, key // 3, share, routing)[0] if share else ENDS_HERE
-                                record((MOVE_RECORD, event_no, account, counterparty, key // 3, had, share, left, where, ts))
+                    for key, had, share, left in zip(pool_keys, present, shares, repeat(0) if kept is None else kept):
+                        if key % 3 == POOLED and left != had:
+                            where = _outcome(target, key // 3, share, routing)[0] if share else ENDS_HERE
+                            record((MOVE_RECORD, event_no, account, counterparty, key // 3, had, share, left, where, ts))
                 keys += pool_keys
                 took += shares
             if rest:  # more out than the account holds: a lot of `other` for the rest, created here
