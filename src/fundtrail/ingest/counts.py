@@ -140,12 +140,23 @@ def file_sha256(path: Path | str) -> str:
 
 
 def read_and_hash(path: Path | str, keep_up_to: int) -> tuple[str, int, bytes | None]:
-    """The file's SHA-256, its size and, if it is at most ``keep_up_to`` bytes, its bytes (one read for all)."""
-    with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
+    """The file's SHA-256, its size and, if it is at most ``keep_up_to`` bytes, its bytes (one read for all).
+
+    On the bare descriptor: a buffered file object per file was a third of the time a run of
+    20,000 small files spent here.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
         if size > keep_up_to:
-            return hashlib.file_digest(handle, "sha256").hexdigest(), size, None
-        data = handle.read()
+            with open(fd, "rb", closefd=False) as handle:
+                return hashlib.file_digest(handle, "sha256").hexdigest(), size, None
+        data = os.read(fd, size + 1)
+        # To the end, as a buffered read() goes: a short read, or a file that grew since fstat.
+        while chunk := os.read(fd, 1 << 16):
+            data += chunk
+    finally:
+        os.close(fd)
     return hashlib.sha256(data).hexdigest(), len(data), data
 
 
