@@ -632,7 +632,7 @@ def test_the_time_and_amount_cells_are_kept_as_written_beside_their_values(tmp_p
 
 
 def test_read_and_hash_keeps_small_files_and_hashes_large_ones_whole(tmp_path: Path) -> None:
-    from fundtrail.ingest.counts import read_and_hash
+    from fundtrail.ingest.counts import read_and_hash, read_bytes
 
     (tmp_path / "abc.csv").write_bytes(b"abc")
     (tmp_path / "empty.csv").write_bytes(b"")
@@ -648,3 +648,4 @@ def test_read_and_hash_keeps_small_files_and_hashes_large_ones_whole(tmp_path: P
     )
     with pytest.raises(FileNotFoundError):
         read_and_hash(tmp_path / "missing.csv", 3)
+    assert (read_bytes(tmp_path / "abc.csv"), read_bytes(str(tmp_path / "empty.csv"))) == (b"abc", b"")
