@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from fundtrail.config import load_case, parse_case
+from fundtrail.config import _glob_inside, load_case, parse_case
 from fundtrail.errors import CaseConfigError
 
 
@@ -92,3 +92,25 @@ def test_an_empty_file_is_not_blamed_on_skip_rows(tmp_path):
     assert load_case(_statement_case(tmp_path, "bank/*.csv")).sources[0].files == ("bank/empty.csv",)
     with pytest.raises(CaseConfigError, match=r"skip_rows = 2 is beyond the end of bank/empty\.csv \(0 bytes\)"):
         load_case(_statement_case(tmp_path, "bank/*.csv", skip_rows=2))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("bank/*.csv", ("bank/.hidden.csv", "bank/a.csv")),  # pathlib's * takes hidden names too
+        ("*/a.csv", ("bank/a.csv", "other/a.csv")),
+        ("./bank/*.csv", ("bank/.hidden.csv", "bank/a.csv")),
+        ("bank//a.*", ("bank/a.csv",)),
+        ("bank/sub/*", ("bank/sub/b.txt", "bank/sub/c.csv")),
+        ("bank/**/*.csv", ("bank/.hidden.csv", "bank/a.csv", "bank/sub/c.csv")),
+    ],
+)
+def test_a_glob_finds_what_pathlib_finds_with_each_size(tmp_path, pattern, expected):
+    for rel, text in {"bank/a.csv": "ab", "bank/.hidden.csv": "abc", "bank/sub/b.txt": "x",
+                      "bank/sub/c.csv": "abcd", "other/a.csv": "abcde"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    sizes = {"bank/a.csv": 2, "bank/.hidden.csv": 3, "bank/sub/b.txt": 1, "bank/sub/c.csv": 4, "other/a.csv": 5}
+    files, found_sizes = _glob_inside(tmp_path, pattern, "path", tmp_path / "case.toml")
+    assert files == expected
+    assert found_sizes == {rel: sizes[rel] for rel in expected}

@@ -629,3 +629,23 @@ def test_the_time_and_amount_cells_are_kept_as_written_beside_their_values(tmp_p
         (utc(2024, 3, 10, 16, 30), "2024/3/10 23:30", Decimal("1000.00"), "1,000.00元"),
         (utc(2024, 3, 10, 17, 0), "2024-03-11", Decimal("-5.00"), "-5"),
     ]
+
+
+def test_read_and_hash_keeps_small_files_and_hashes_large_ones_whole(tmp_path: Path) -> None:
+    from fundtrail.ingest.counts import read_and_hash, read_bytes
+
+    (tmp_path / "abc.csv").write_bytes(b"abc")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    # SHA-256 of "abc" and of nothing: the FIPS 180-2 test vector and the well-known empty digest.
+    assert read_and_hash(tmp_path / "abc.csv", 3) == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 3, b"abc"
+    )
+    assert read_and_hash(str(tmp_path / "abc.csv"), 2) == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 3, None
+    )
+    assert read_and_hash(tmp_path / "empty.csv", 3) == (
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, b""
+    )
+    with pytest.raises(FileNotFoundError):
+        read_and_hash(tmp_path / "missing.csv", 3)
+    assert (read_bytes(tmp_path / "abc.csv"), read_bytes(str(tmp_path / "empty.csv"))) == (b"abc", b"")

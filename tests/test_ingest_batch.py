@@ -172,3 +172,31 @@ def test_a_row_wider_than_its_header_is_quarantined_as_ragged_in_a_batch_too(tmp
     assert quarantine.select("source", "source_row", "column", "value", "reason").rows() == [
         ("bank/b.csv", 3, "row", "CNY", "ragged row")
     ]
+
+
+def test_identifiers_and_amounts_normalise_in_a_batch_whose_other_files_are_plain_ascii(tmp_path):
+    header = "account_no,ts,amount,counterparty_account\n"
+    case = make_case(
+        tmp_path / "case",
+        {
+            "bank/a.csv": (header + "6222,2023-06-01 10:00,100.00,6333\n").encode(),
+            # A zero-width space in an account, full-width digits in an amount.
+            "bank/b.csv": (header + "6222,2023-06-01 11:00,５.００,63\u200b33\n").encode(),
+            # An empty account cell, filled by the source's own account_no, written in full-width digits.
+            "bank/c.csv": (header + ",2023-06-01 12:00,7.00,6333\n").encode(),
+        },
+        account_no="６２２２",
+    )
+    [batch] = batches_of(case)
+    stats = load_batch(case, batch, tmp_path / "work")
+    landing = pl.read_parquet(stats[0].landing_path).sort("source", "source_row")
+    assert landing.select("source", "account_no", "amount", "counterparty_account").rows() == [
+        ("bank/a.csv", "6222", Decimal("100.00"), "6333"),
+        ("bank/b.csv", "6222", Decimal("5.00"), "6333"),
+        ("bank/c.csv", "6222", Decimal("7.00"), "6333"),
+    ]
+    normalised = pl.read_parquet(tmp_path / "work" / "normalised" / f"{batch.name}.parquet").sort("source")
+    assert normalised.select("source", "source_row", "column", "value", "normalised").rows() == [
+        ("bank/b.csv", 2, "counterparty_account", "63<U+200B>33", "6333"),
+        ("bank/c.csv", 2, "account_no", "６２２２", "6222"),
+    ]

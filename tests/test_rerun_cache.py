@@ -121,6 +121,15 @@ def test_the_cache_keeps_every_stat_exactly_and_leaves_nothing_half_written(tmp_
     assert stored.landing_path == folder / "k" / "landing/bank_statement/k.parquet"
     [entry] = ingest_cache._entries(folder)
     assert entry.stats == (stored,) and entry.files == (("a.csv", "ab"),)
+    # The record names its fields once; one written with other fields (an older FileStats) is not read.
+    record = json.loads((folder / "k" / ingest_cache.STATS_FILE).read_text(encoding="utf-8"))
+    assert record["fields"][:3] == ["path", "sha256", "kind"]
+    assert record["stats"][0][:3] == ["a.csv", "ab", "bank_statement"]
+    kept = (folder / "k" / ingest_cache.STATS_FILE).read_text(encoding="utf-8")
+    record["fields"] = record["fields"][:-1]
+    (folder / "k" / ingest_cache.STATS_FILE).write_text(json.dumps(record), encoding="utf-8")
+    assert ingest_cache._entries(folder) == []
+    (folder / "k" / ingest_cache.STATS_FILE).write_text(kept, encoding="utf-8")
 
     def fails(work: Path, final: Path) -> list:
         (work / "half.parquet").write_bytes(b"PAR")

@@ -8,6 +8,7 @@ bad money literals. Each error names the file and the key.
 from __future__ import annotations
 
 import codecs
+import glob
 import os
 import re
 import stat
@@ -247,7 +248,7 @@ def _source(
     pattern = raw.get("path")
     if not isinstance(pattern, str) or not pattern:
         raise CaseConfigError(code="config.required", file=where, key=key("path"))
-    files = _glob_inside(case_dir, pattern, key("path"), where)
+    files, sizes = _glob_inside(case_dir, pattern, key("path"), where)
 
     fmt = raw.get("format")
     if fmt is not None and not isinstance(fmt, str):
@@ -268,7 +269,7 @@ def _source(
         raise CaseConfigError(code="config.whole_number", file=where, key=key("skip_rows"), value=skip_rows)
     for rel_path in files if skip_rows else ():
         # Every line takes at least one byte: a file cannot have more lines than bytes.
-        size = (case_dir / rel_path).stat().st_size
+        size = sizes[rel_path]
         if skip_rows >= size:
             raise CaseConfigError(
                 code="config.skip_rows_beyond", file=where, key=key("skip_rows"), value=skip_rows, path=rel_path,
@@ -349,34 +350,53 @@ def _resolve_preset(name: str, kind: str, case_dir: Path, key: Phrase, where: Pa
     return preset
 
 
-def _glob_inside(case_dir: Path, pattern: str, key: Phrase, where: Path) -> tuple[str, ...]:
+def _glob_inside(case_dir: Path, pattern: str, key: Phrase, where: Path) -> tuple[tuple[str, ...], dict[str, int]]:
+    """The pattern's files, sorted, relative to the case folder, and each one's size in bytes."""
     if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
         raise CaseConfigError(code="config.path_outside", file=where, key=key, value=pattern)
-    matches = []
+    root = str(case_dir)
+    sizes: dict[str, int] = {}
     # A case folder of 20,000 bank returns sits in a few folders: each folder is resolved and checked
     # once, and a file on its own only when it is a link.
-    inside_folders: dict[Path, bool] = {}
-    prefix = str(case_dir / "_")[:-1]  # glob's paths are case_dir joined with the relative path
-    for path in case_dir.glob(pattern):
+    inside_folders: dict[str, bool] = {}
+    for rel_path in _matches(case_dir, pattern):
+        full = os.path.join(root, rel_path)
         try:
-            mode = path.lstat().st_mode
+            status = os.lstat(full)
         except OSError:
             continue
-        if stat.S_ISLNK(mode):
-            resolved = path.resolve()
+        if stat.S_ISLNK(status.st_mode):
+            resolved = Path(full).resolve()
             inside, is_file = resolved.is_relative_to(case_dir), resolved.is_file()
+            size = resolved.stat().st_size if inside and is_file else 0
         else:
-            inside = inside_folders.get(path.parent)
+            folder = os.path.dirname(full)
+            inside = inside_folders.get(folder)
             if inside is None:
-                inside = inside_folders[path.parent] = path.parent.resolve().is_relative_to(case_dir)
-            is_file = stat.S_ISREG(mode)
+                inside = inside_folders[folder] = Path(folder).resolve().is_relative_to(case_dir)
+            is_file, size = stat.S_ISREG(status.st_mode), status.st_size
         if not inside:
-            raise CaseConfigError(code="config.path_leads_outside", file=where, key=key, value=pattern, path=path)
+            raise CaseConfigError(code="config.path_leads_outside", file=where, key=key, value=pattern, path=Path(full))
         if is_file:
-            matches.append(str(path)[len(prefix):].replace(os.sep, "/"))
-    if not matches:
+            sizes[rel_path] = size
+    if not sizes:
         raise CaseConfigError(code="config.path_no_match", file=where, key=key, value=pattern, folder=case_dir)
-    return tuple(sorted(matches))
+    return tuple(sorted(sizes)), sizes
+
+
+def _matches(case_dir: Path, pattern: str) -> list[str]:
+    """What ``case_dir.glob(pattern)`` finds, as relative paths with '/'.
+
+    A pattern of plain folders and one wildcard name (``bank/returns/*.csv``) is matched by
+    ``glob.glob``, which hands back text: a Path per match cost ~0.3 s for 20,000 files. ``glob.glob``
+    reads such a pattern as pathlib does (hidden names included); ``**``, '.' or empty parts and
+    a last part without a wildcard (where the two treat a dangling link differently) go to pathlib.
+    """
+    parts = pattern.split("/")
+    if "**" in pattern or any(part in ("", ".") for part in parts) or not glob.has_magic(parts[-1]):
+        prefix = str(case_dir / "_")[:-1]  # pathlib's paths are case_dir joined with the relative path
+        return [str(path)[len(prefix):].replace(os.sep, "/") for path in case_dir.glob(pattern)]
+    return [path.replace(os.sep, "/") for path in glob.glob(pattern, root_dir=case_dir, include_hidden=True)]
 
 
 def _table(raw: dict[str, Any], key: str, where: Path) -> dict[str, Any]:

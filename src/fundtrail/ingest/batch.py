@@ -27,7 +27,7 @@ import polars as pl
 
 from fundtrail.config import CaseConfig, Source
 from fundtrail.errors import InputSchemaError
-from fundtrail.ingest.counts import FileStats, decimal, stated_summary
+from fundtrail.ingest.counts import FileStats, decimal, read_bytes, stated_summary
 from fundtrail.ingest.mapping import map_columns, split_positions, with_split_columns
 from fundtrail.ingest.parse import parse_rows, stats_money_column, write_parsed_rows
 from fundtrail.ingest.readers import (
@@ -256,8 +256,7 @@ def _read(case: CaseConfig, layouts: _Layouts, index: int, file: BatchFile, work
     layout = layouts.of(file.path)
     if layout.format in SPREADSHEET_FORMATS:
         return _read_whole(case, index, file, layout, work_dir)
-    with open(layouts.file(file.path), "rb") as handle:
-        data = handle.read()
+    data = read_bytes(layouts.file(file.path))
     try:
         text = codecs.decode(data, _codec(layout.encoding))
     except UnicodeDecodeError as exc:

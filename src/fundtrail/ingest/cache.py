@@ -20,6 +20,7 @@ OUT_DIR's lock.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -37,7 +38,10 @@ from fundtrail.ingest.counts import FileStats
 
 STATS_FILE = "stats.json"
 # Bumped when the layout of a cache entry changes; an entry of another format is not read.
-FORMAT = 1
+FORMAT = 2
+# A FileStats as stats.json keeps it: its values in the order of its fields, named once per entry
+# (20,000 records of named fields were a tenth of the ingest of a 20,000-file case).
+STATS_FIELDS = [f.name for f in dataclasses.fields(FileStats)]
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ def store(folder: Path, key: str, source_index: int, files: tuple[tuple[str, str
             "key": key,
             "source_index": source_index,
             "files": [list(f) for f in files],
+            "fields": STATS_FIELDS,
             "stats": [_stats_record(stat, in_entry) for stat in stats],
         }
         (work / STATS_FILE).write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
@@ -160,7 +165,7 @@ def _entries(folder: Path) -> list[CachedBatch]:
             continue
         try:
             record = json.loads((entry / STATS_FILE).read_text(encoding="utf-8"))
-            if record.get("format") != FORMAT or record.get("key") != entry.name:
+            if (record.get("format"), record.get("key"), record.get("fields")) != (FORMAT, entry.name, STATS_FIELDS):
                 continue
             # A batch's files share its few Parquet files: each path is made and looked for once.
             paths = functools.lru_cache(maxsize=None)(lambda relative, entry=entry: entry / relative)
@@ -174,21 +179,22 @@ def _entries(folder: Path) -> list[CachedBatch]:
     return found
 
 
-def _stats_record(stat: FileStats, in_entry: Callable[[Path], str]) -> dict:
-    """FileStats as JSON, every value typed so that it reads back equal (Decimal, datetime, paths in the entry)."""
+def _stats_record(stat: FileStats, in_entry: Callable[[Path], str]) -> list:
+    """FileStats as JSON (its values in STATS_FIELDS order), every value typed so that it reads back
+    equal (Decimal, datetime, paths in the entry)."""
     # vars() is the fields in order; a batch writes this for each of thousands of files.
-    return {
-        name: value if type(value) in _AS_THEY_ARE else in_entry(value) if isinstance(value, Path) else _typed(value)
-        for name, value in vars(stat).items()
-    }
+    return [
+        value if type(value) in _AS_THEY_ARE else in_entry(value) if isinstance(value, Path) else _typed(value)
+        for value in vars(stat).values()
+    ]
 
 
 # What JSON keeps as it is (bool is not among them: FileStats has no bool; _typed takes one all the same).
 _AS_THEY_ARE = frozenset({str, int, type(None)})
 
 
-def _stats_from_record(record: dict, in_entry: Callable[[str], Path]) -> FileStats:
-    values = {name: _untyped(value) for name, value in record.items()}
+def _stats_from_record(record: list, in_entry: Callable[[str], Path]) -> FileStats:
+    values = {name: _untyped(value) for name, value in zip(STATS_FIELDS, record, strict=True)}
     for name in ("landing_path", "quarantine_path"):
         values[name] = in_entry(values[name])
     return FileStats(**values)

@@ -140,13 +140,39 @@ def file_sha256(path: Path | str) -> str:
 
 
 def read_and_hash(path: Path | str, keep_up_to: int) -> tuple[str, int, bytes | None]:
-    """The file's SHA-256, its size and, if it is at most ``keep_up_to`` bytes, its bytes (one read for all)."""
-    with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
+    """The file's SHA-256, its size and, if it is at most ``keep_up_to`` bytes, its bytes (one read for all).
+
+    On the bare descriptor: a buffered file object per file was a third of the time a run of
+    20,000 small files spent here.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
         if size > keep_up_to:
-            return hashlib.file_digest(handle, "sha256").hexdigest(), size, None
-        data = handle.read()
+            with open(fd, "rb", closefd=False) as handle:
+                return hashlib.file_digest(handle, "sha256").hexdigest(), size, None
+        data = _read_to_end(fd, size)
+    finally:
+        os.close(fd)
     return hashlib.sha256(data).hexdigest(), len(data), data
+
+
+def read_bytes(path: Path | str) -> bytes:
+    """The whole file, as ``open(path, "rb").read()`` reads it, on the bare descriptor."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return _read_to_end(fd, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
+
+
+def _read_to_end(fd: int, size: int) -> bytes:
+    """``size`` bytes (what fstat said) and then on to the end, as a buffered read() goes: a short
+    read, or a file that grew since fstat."""
+    data = os.read(fd, size + 1)
+    while chunk := os.read(fd, 1 << 16):
+        data += chunk
+    return data
 
 
 def statement_summaries(stats: list[FileStats | None]) -> pl.DataFrame:

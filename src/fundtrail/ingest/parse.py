@@ -82,6 +82,14 @@ def parse_rows(
     footer_pattern = layout.mapping.footer
     footer = pl.col("c0").str.contains(footer_pattern).fill_null(False) if footer_pattern and file_columns else pl.lit(False)
 
+    # The canonical columns whose texts are printable ASCII throughout, raw and mapped, among
+    # those that normalise (identifiers, money): there normalising can change nothing.
+    plain_cells = _plain_cells(
+        table.cells, [c for c in kind_columns if c.identifier or c.type == "money"], positions
+    )
+    plain_raw = {c.name: _plain_raw(c, positions, layout, plain_cells) for c in kind_columns}
+    plain = {name: raw_plain and _plain_mapping(name, layout) for name, raw_plain in plain_raw.items()}
+
     # Per canonical column: the trimmed raw text (what quarantine shows, and what a keep_text
     # column stages beside its value), the text after value mapping with placeholders removed,
     # and a placeholder flag.
@@ -93,8 +101,8 @@ def parse_rows(
         if col.keep_text:
             texts.append(raw.alias(col.name + TEXT_SUFFIX))
         if col.identifier:
-            mapped = cells.identifier_text(mapped)
-            changed = cells.identifier_text(raw).fill_null("") != raw
+            mapped = cells.identifier_text(mapped, plain[col.name])
+            changed = cells.identifier_text(raw, plain_raw[col.name]).fill_null("") != raw
             texts.append(pl.when(changed).then(raw).alias(f"_normalised_{col.name}"))
         if col.type == "direction":
             # '-' is a direction word (out), not a placeholder.
@@ -126,7 +134,7 @@ def parse_rows(
             first.append(cells.date_parts(text(name)).alias(f"_parts_{name}"))
             second.append(cells.date_from_parts(pl.col(f"_parts_{name}")).alias(name))
         elif col.type == "money":
-            first.append(cells.money_text(text(name), from_spreadsheet).alias(f"_clean_{name}"))
+            first.append(cells.money_text(text(name), from_spreadsheet, plain[name]).alias(f"_clean_{name}"))
             value = cells.money_from_text(pl.col(f"_clean_{name}"))
             if name == "amount" and layout.mapping.sign == "out_positive":
                 value = -value
@@ -191,6 +199,32 @@ def _raw_cell(col: Column, positions: dict[str, int], layout: Layout) -> pl.Expr
         # The file's own value wins; the constant fills cells the file left empty.
         return cell.fill_null(pl.lit(constant)) if constant else cell
     return pl.lit(constant, pl.String)
+
+
+def _plain_cells(frame: pl.DataFrame, columns: list[Column], positions: dict[str, int]) -> set[str]:
+    """The file columns feeding ``columns`` whose every cell is printable ASCII (or empty)."""
+    names = sorted({f"c{positions[c.name]}" for c in columns if c.name in positions})
+    if not names or frame.height == 0:
+        return set(names)
+    found = frame.select(pl.col(c).str.contains(cells.NOT_PLAIN).any().alias(c) for c in names).row(0)
+    return {c for c, not_plain in zip(names, found, strict=True) if not not_plain}
+
+
+def _plain_raw(col: Column, positions: dict[str, int], layout: Layout, plain_cells: set[str]) -> bool:
+    """Whether ``_raw_cell`` of the column is printable ASCII throughout: its cells and its constant."""
+    constant = {"account_no": layout.account_no, "account_name": layout.account_name}.get(col.name)
+    if col.name == "account_no" and constant is not None and layout.account_no_wins:
+        return cells.is_plain(constant)
+    if col.name in positions:
+        return f"c{positions[col.name]}" in plain_cells and (not constant or cells.is_plain(constant))
+    return constant is None or cells.is_plain(constant)
+
+
+def _plain_mapping(name: str, layout: Layout) -> bool:
+    """Whether every text ``_mapped_value`` may put in the column's place is printable ASCII."""
+    exact = layout.values.get(name, {})
+    patterns = layout.mapping.patterns.get(name, ())
+    return all(cells.is_plain(v) for v in exact.values()) and all(cells.is_plain(c) for _, c in patterns)
 
 
 def _mapped_value(raw: pl.Expr, name: str, layout: Layout) -> pl.Expr:
