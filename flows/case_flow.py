@@ -7,7 +7,8 @@ case database itself. A step of parts (the ingest batches) is one task per
 part, never one per file: a case of 80,000 files is a few dozen task runs.
 The parts run side by side on the task runner (threads by default, or the
 processes of a Dask cluster, ``task_runner``); every other step runs in the
-flow's own process, on DuckDB.
+flow's own process, on DuckDB (a ``Beside`` step on a thread of its own, which
+pipeline.execute starts).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ _TASKS = {
 }
 
 
-def _as_tasks(step: pipeline.Step | pipeline.Parts, run: pipeline.Run) -> pipeline.Run:
+def _as_tasks(step: pipeline.Step | pipeline.Parts | pipeline.Beside, run: pipeline.Run) -> pipeline.Run:
     # Prefect walks every task argument looking for futures; a case of 20,000 files made that
     # walk (over the case's file lists, the plan and the stats) most of a run. quote() skips it.
     # quote() does not survive Dask's own walk over a task's arguments: parts get the small case,

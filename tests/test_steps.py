@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import duckdb
 import polars as pl
 import pytest
@@ -40,7 +43,9 @@ def test_a_run_walks_every_step_once_in_order_and_reads_case_toml_and_headers_on
     run = pipeline.prepare(FIXTURE, tmp_path / "out")
     finished = pipeline.execute(run, perform, stages.append)
 
-    assert performed == [step.name for step in pipeline.STEPS]
+    in_order = [step.name for step in pipeline.STEPS if not isinstance(step, pipeline.Beside)]
+    assert [name for name in performed if name in in_order] == in_order
+    assert sorted(performed) == sorted(step.name for step in pipeline.STEPS)
     assert stages == list(pipeline.STAGES[1:])
     assert len(loads) == 1
     assert header_checks == [source.index for source in run.case.sources]  # each source's headers, once
@@ -63,7 +68,7 @@ def test_prepare_checks_each_csv_header_from_the_bytes_it_hashed(tmp_path, monke
     assert all(given[path] == (FIXTURE / path).read_bytes() for path in csv_files)
 
 
-def test_validation_preload_starts_after_ingest_in_a_case_of_many_batches_before_it_in_a_small_one(monkeypatch):
+def test_validation_preload_starts_after_ingest_in_a_case_of_many_batches_before_it_in_a_small_one(monkeypatch, tmp_path):
     """GX's import (pure Python) on a thread beside ingest took the GIL from ingest's own Python half;
     in a case of one batch the steps before validation are shorter than the import."""
     performed, preloaded_after = [], []
@@ -76,14 +81,14 @@ def test_validation_preload_starts_after_ingest_in_a_case_of_many_batches_before
     def run_of(sizes):
         planned = tuple(pipeline.PlannedFile(1, "bank_statement", f"f{i}.csv", f"h{i}", i + 1, None, size)
                         for i, size in enumerate(sizes))
-        return pipeline.Run("id", None, pipeline.RunPaths(REPO, REPO), None, planned)
+        return pipeline.Run("id", None, pipeline.RunPaths(tmp_path / "out", tmp_path / "staging"), None, planned)
 
     two_batches = [batch.BATCH_BYTES // 2 + 1] * 2
     pipeline.execute(run_of(two_batches), perform)
     assert preloaded_after == [["ingest batch"]]
     preloaded_after.clear()
     performed.clear()
-    pipeline.execute(run_of(two_batches), perform, through="tracing")  # no validation, no import
+    pipeline.execute(run_of(two_batches), perform, through=pipeline.LEADS_STEP)  # no validation, no import
     assert preloaded_after == []
     performed.clear()
     pipeline.execute(run_of([batch.BATCH_BYTES // 2] * 2), perform)
@@ -98,7 +103,7 @@ def test_execute_through_a_step_leaves_its_database_and_a_failure_leaves_nothing
     pipeline.abandon_run(run.paths)
 
     def fail_at_tracing(step, run):
-        if step.name == "tracing":
+        if step.name == "traces":  # a step beside others: its failure is the run's
             raise OSError(28, "No space left on device")
         return step.do(run)
 
@@ -108,6 +113,47 @@ def test_execute_through_a_step_leaves_its_database_and_a_failure_leaves_nothing
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.cache"]  # no staging folder, no lock file: the batches stay
     with pytest.raises(ValueError, match="no step named 'publsh'"):
         pipeline.execute(run, through="publsh")
+
+
+def test_a_step_beside_runs_while_the_steps_after_it_do_and_the_step_it_names_waits_for_it(tmp_path):
+    """The traces are followed beside matching and the marts; leads and recoveries need them."""
+    beside = next(step for step in pipeline.STEPS if isinstance(step, pipeline.Beside))
+    between = [step.name for step in pipeline.STEPS[pipeline.STEPS.index(beside) + 1:]]
+    between = between[: between.index(beside.until)]
+    seen_beside, done = [], threading.Event()
+
+    def perform(step, run):
+        if step.name == beside.name:
+            # Only finishes once every step between has run: without a thread of its own it never would.
+            assert done.wait(timeout=30), "the steps between never ran beside it"
+            seen_beside.append(step.name)
+        elif step.name == between[-1]:
+            done.set()
+        elif step.name == beside.until:
+            seen_beside.append(step.name)
+        return run
+
+    pipeline.execute(_bare_run(tmp_path), perform, through=beside.until)
+    assert between == ["match entries", "marts", "check invariants"]
+    assert seen_beside == [beside.name, beside.until]
+
+
+def test_a_run_stopped_before_the_step_a_step_beside_waits_for_still_waits_for_it(tmp_path):
+    finished = []
+
+    def perform(step, run):
+        if isinstance(step, pipeline.Beside):
+            time.sleep(0.2)
+            finished.append(step.name)
+        return run
+
+    pipeline.execute(_bare_run(tmp_path), perform, through="match entries")
+    assert finished == ["traces"]
+
+
+def _bare_run(tmp_path) -> pipeline.Run:
+    """A Run of no files whose steps do nothing; a failure removes only its (temporary) staging folder."""
+    return pipeline.Run("id", None, pipeline.RunPaths(tmp_path / "out", tmp_path / "staging"), None, ())
 
 
 def test_load_reads_the_parquet_the_batches_named_never_a_glob_of_their_folders(tmp_path):

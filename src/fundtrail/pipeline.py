@@ -8,7 +8,8 @@ tests and scripts; ``flows/case_flow.py`` executes each as a Prefect task,
 and the CLI's progress stages are ``STAGES``. Steps hand each other paths
 and small records, never open connections, so each can run in its own task;
 a step of independent parts (``Parts``: the ingest batches) can run its
-parts side by side, on threads or a Dask cluster.
+parts side by side, on threads or a Dask cluster, and a step ``Beside`` the
+ones after it (the traces, beside matching and the marts) on a thread of its own.
 
 Outputs are written into a hidden folder beside OUT_DIR and moved into place
 only when everything succeeded: an interrupted run leaves the previous
@@ -18,6 +19,7 @@ outputs whole (outputs.md).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import gc
 import hashlib
 import os
@@ -25,6 +27,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -183,6 +186,22 @@ class Parts:
         """The parts one after the other, here."""
         settings = settings_for_batches(run.case)
         return self.join(run, [self.part(settings, item, run.paths) for item in self.plan(run)])
+
+
+@dataclass(frozen=True)
+class Beside:
+    """A step on the case database that runs on a thread of its own beside the steps after it, up to
+    the step named ``until``, which waits for it.
+
+    It hands the Run on as it was (``_on_database``), and the steps beside it neither read nor write
+    what it makes: only database work that needs nothing they make goes beside them. Its stage is
+    the ``until`` step's; the run shows that stage when the ``until`` step begins.
+    """
+
+    name: str
+    stage: str
+    do: Callable[[Run], Run]
+    until: str
 
 
 # prepare's stage: case.toml, the output folder, every input file's hash and header.
@@ -425,10 +444,16 @@ def build_marts(case: CaseConfig, paths: RunPaths) -> None:
         sqlrun.build(con, ["info_defendants", "info_record_checks"])
 
 
-def build_tracing(case: CaseConfig, paths: RunPaths) -> None:
-    """rules.md §7-§8: money followed onward from the receiving cards; frozen money allotted to victims."""
+def build_traces(case: CaseConfig, paths: RunPaths) -> None:
+    """rules.md §7: money followed onward from the receiving cards, lot by lot (needs only the transfers)."""
     with _connect(case, paths) as con:
-        trace.build_tracing(con, case)
+        trace.build_traces(con, case)
+
+
+def build_leads_and_recoveries(case: CaseConfig, paths: RunPaths) -> None:
+    """rules.md §7-§8 on the traces and the marts: leads, bank requests, frozen money allotted to victims."""
+    with _connect(case, paths) as con:
+        trace.build_leads_and_recoveries(con, case)
 
 
 def validate(case: CaseConfig, paths: RunPaths) -> dict:
@@ -580,36 +605,40 @@ def _finish(run: Run) -> Run:
 # the GIL from (see there).
 VALIDATE_STEP = "validate"
 PRELOAD_STEP = "load DuckDB"
-STEPS: tuple[Step | Parts, ...] = (
+LEADS_STEP = "leads and recoveries"
+STEPS: tuple[Step | Parts | Beside, ...] = (
     Parts("ingest batch", "ingest", _ingest_plan, ingest_batch, _ingest_join),
     Step(PRELOAD_STEP, "load", _load),
     Step("check roster", "load", _on_database(check_roster)),
     Step("transfers", "transfers", _on_database(build_transfers)),
+    # Following the money is mostly Python (one core), matching and the marts DuckDB's: side by side.
+    Beside("traces", "tracing", _on_database(build_traces), until=LEADS_STEP),
     Step("match entries", "match", _on_database(match_entries)),
     Step("marts", "marts", _on_database(build_marts)),
     Step("check invariants", "marts", _on_database(controls.check_invariants)),
-    Step("tracing", "tracing", _on_database(build_tracing)),
+    Step(LEADS_STEP, "tracing", _on_database(build_leads_and_recoveries)),
     Step(VALIDATE_STEP, "validate", _validate),
     Step("changes", "publish", compare_with_earlier),
     Step("publish", "publish", _publish),
     Step("finish", "publish", _finish),
 )
 # The stages a run reports, in order: prepare's, then the steps'.
-STAGES: tuple[str, ...] = (CHECK_STAGE, *dict.fromkeys(step.stage for step in STEPS))
+STAGES: tuple[str, ...] = (CHECK_STAGE, *dict.fromkeys(step.stage for step in STEPS if not isinstance(step, Beside)))
 
 
 def execute(
     run: Run,
-    perform: Callable[[Step | Parts, Run], Run] = lambda step, run: step.do(run),
+    perform: Callable[[Step | Parts | Beside, Run], Run] = lambda step, run: step.do(run),
     on_stage: Callable[[str], None] = lambda stage: None,
     through: str | None = None,
 ) -> Run:
     """STEPS in order, each through ``perform`` (here by default; the flow makes each a Prefect task).
 
     ``on_stage`` hears each stage as it begins. ``through`` stops after the
-    step of that name and leaves the staging folder (and its case.duckdb) for
-    the caller; otherwise the last step moves the outputs into place. On any
-    failure the staging folder is removed and OUT_DIR stays as it was.
+    step of that name (and whatever runs beside it) and leaves the staging
+    folder (and its case.duckdb) for the caller; otherwise the last step moves
+    the outputs into place. On any failure the staging folder is removed and
+    OUT_DIR stays as it was.
     """
     if through is not None and through not in {step.name for step in STEPS}:
         raise ValueError(f"no step named {through!r}")
@@ -618,20 +647,55 @@ def execute(
     preload_before = PRELOAD_STEP if _parsed_bytes(run) > batches.BATCH_BYTES else STEPS[0].name
     stage = None
     try:
-        with _fewer_collections():
+        with _fewer_collections(), _StepsBeside() as beside:
             for step in STEPS:
-                if step.stage != stage:
-                    stage = step.stage
-                    on_stage(stage)
-                if validates and step.name == preload_before:
-                    _preload_validation()
-                run = perform(step, run)
+                beside.wait_for(step.name)
+                if isinstance(step, Beside):
+                    beside.start(step, perform, run)
+                else:
+                    if step.stage != stage:
+                        stage = step.stage
+                        on_stage(stage)
+                    if validates and step.name == preload_before:
+                        _preload_validation()
+                    run = perform(step, run)
                 if step.name == through:
                     break
     except BaseException:
         abandon_run(run.paths)
         raise
     return run
+
+
+class _StepsBeside:
+    """The ``Beside`` steps running, each on its thread, until the step it is waited for by.
+
+    Leaving waits for every one still running, so no thread is left writing to a staging folder
+    a failed run removes, and raises the first failure among them, unless one is raised already.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(thread_name_prefix="fundtrail-beside")
+        self._running: dict[str, list[Future]] = {}
+
+    def start(self, step: Beside, perform: Callable[[Beside, Run], Run], run: Run) -> None:
+        # In the thread's copy of this context: a Prefect flow's task runs find their flow run in it.
+        done = self._pool.submit(contextvars.copy_context().run, perform, step, run)
+        self._running.setdefault(step.until, []).append(done)
+
+    def wait_for(self, name: str) -> None:
+        for done in self._running.pop(name, []):
+            done.result()
+
+    def __enter__(self) -> _StepsBeside:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        running = [done for waiting in self._running.values() for done in waiting]
+        self._pool.shutdown(wait=True)
+        if error is None:
+            for done in running:
+                done.result()
 
 
 @contextlib.contextmanager

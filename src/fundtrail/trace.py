@@ -1,7 +1,8 @@
 """Tracing money onward (rules.md §7) and allotting frozen money to victims (§8).
 
 ``build_tracing(con, case)`` runs on a case database where the transfers and
-the marts are built. SQL (sql/trace/) says everything that is a set: which
+the marts are built: ``build_traces`` needs only the transfers, ``build_leads_and_recoveries``
+the marts too. SQL (sql/trace/) says everything that is a set: which
 accounts are traced, the events in the order they run, the leads, the
 recoveries' claims. What is left here is sequential: lots are taken out of an
 account in the order events happen, one method after the other, in integer
@@ -85,16 +86,20 @@ def build_tracing(
     con: duckdb.DuckDBPyConnection, case: CaseConfig, lot_budget: int = LOT_BUDGET
 ) -> dict[str, float]:
     """Create traces, endpoints, leads and recoveries (and their helpers); returns seconds per part."""
+    return build_traces(con, case, lot_budget) | build_leads_and_recoveries(con, case)
+
+
+def build_traces(
+    con: duckdb.DuckDBPyConnection, case: CaseConfig, lot_budget: int = LOT_BUDGET
+) -> dict[str, float]:
+    """Traces, endpoints and their balance (rules.md §7); returns seconds per part.
+
+    It needs the transfers, not the marts: a run follows the money beside matching and the marts.
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     tracing = case.tracing
-    sqlrun.set_parameters(
-        con,
-        {"pass_through_hours": tracing.pass_through_hours, "max_hops": tracing.max_hops},
-    )
-    con.execute("SET VARIABLE platform_accounts = ?::VARCHAR[]", [list(tracing.platform_accounts)])
-    following = follows_money(case)
-    con.execute("SET VARIABLE follow_money = ?", [following])
+    _set_variables(con, case)
     sqlrun.build(con, TRACE_INPUTS)
     timings["events (SQL)"] = time.perf_counter() - started
 
@@ -122,7 +127,14 @@ def build_tracing(
     sqlrun.build(con, TRACE_OUTPUTS)
     check_conservation(con)
     timings["traces and endpoints (SQL)"] = time.perf_counter() - started
+    return timings
 
+
+def build_leads_and_recoveries(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> dict[str, float]:
+    """Leads, bank requests, the report's flow and paths, recoveries (rules.md §7-§8), on ``build_traces``'s
+    traces and the marts; returns seconds per part."""
+    timings: dict[str, float] = {}
+    _set_variables(con, case)
     started = time.perf_counter()
     sqlrun.build(con, LEAD_OUTPUTS + REQUEST_OUTPUTS)
     timings["leads and bank requests (SQL)"] = time.perf_counter() - started
@@ -134,10 +146,18 @@ def build_tracing(
 
     started = time.perf_counter()
     sqlrun.build(con, RECOVERY_INPUTS)
-    sqlrun.create_table(con, "recovery_allotments", recovery_allotments(con) if following else _no_allotments())
+    sqlrun.create_table(con, "recovery_allotments", recovery_allotments(con) if follows_money(case) else _no_allotments())
     sqlrun.build(con, RECOVERY_OUTPUTS)
     timings["recoveries"] = time.perf_counter() - started
     return timings
+
+
+def _set_variables(con: duckdb.DuckDBPyConnection, case: CaseConfig) -> None:
+    """The case's tracing settings as the SQL of sql/trace reads them (variables are the connection's own)."""
+    tracing = case.tracing
+    sqlrun.set_parameters(con, {"pass_through_hours": tracing.pass_through_hours, "max_hops": tracing.max_hops})
+    con.execute("SET VARIABLE platform_accounts = ?::VARCHAR[]", [list(tracing.platform_accounts)])
+    con.execute("SET VARIABLE follow_money = ?", [follows_money(case)])
 
 
 def follows_money(case: CaseConfig) -> bool:
