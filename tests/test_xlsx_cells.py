@@ -34,6 +34,7 @@ TEXTS = [
     "\x0bvertical tab first",
     "literal _x0041_ escape",
     "line\nbreak",
+    "carriage\rreturn\r\n",
     "ends with newline\n",
     "emoji 😀 here",
     "x" * 40_000,
@@ -45,7 +46,8 @@ MONEY = [
     Decimal("1.23"), Decimal("-0.01"), Decimal("12345678901234.56"), Decimal("9999999999999.99"), None,
     Decimal("0.10"), Decimal("-9999999999999.99"), Decimal("-10000000000000.00"), Decimal("4503599627370.49"),
 ]
-COUNTS = [0, -7, 12_345_678_901_234_567, None, 42]
+# Beside 2**53 a double no longer holds every integer: write_number's float() rounds 2**53 + 1.
+COUNTS = [0, -7, 12_345_678_901_234_567, None, 42, 2**53 - 1, 2**53 + 1, -(2**53) - 1]
 TIMES = [
     dt.datetime(2023, 6, 1, 14, 3, 22), dt.datetime(1900, 2, 28, 23, 59, 59, 500_000), None,
     dt.datetime(1900, 1, 1, 6, 0), dt.datetime(1900, 3, 1, 0, 0, 0, 1), dt.datetime(2019, 12, 31, 23, 59, 59, 999_999),
@@ -127,7 +129,7 @@ def test_table_rows_are_the_cells_xlsxwriter_writes(tmp_path):
     assert fast["B4"].value == "12345678901234.56" and fast["B4"].alignment.horizontal == "right"
     assert fast["B2"].value == 1.23 and fast["B2"].number_format == "#,##0.00"
     assert fast["A13"].value == "control _x0001_ char"  # Excel's escape, which openpyxl does not decode
-    assert len(fast["A19"].value) == 32_767
+    assert len(fast["A20"].value) == 32_767
     # And byte for byte: the same <sheetData> XML (the reference sheet is the first, the fast one the second).
     with zipfile.ZipFile(path) as book_zip:
         reference_xml, fast_xml = (
@@ -146,3 +148,22 @@ def test_a_text_that_looks_like_rich_text_markup_stays_the_text(tmp_path):
     xlsx._write_data_rows(sheet, pl.DataFrame({"memo": ["<r><t>x</t></r>"]}), formats)
     workbook.close()
     assert openpyxl.load_workbook(path)["t"]["A2"].value == "<r><t>x</t></r>"
+
+
+def test_the_workbook_copies_its_rows_into_the_sheet_as_xlsxwriter_does(tmp_path):
+    """xlsx._Workbook's sheets copy their rows' file as bytes; xlsxwriter's own copy goes through text."""
+    frame = _frame()
+    sheets = []
+    for name, workbook_class in (("own", xlsxwriter.Workbook), ("bytes", xlsx._Workbook)):
+        path = tmp_path / f"{name}.xlsx"
+        workbook = workbook_class(str(path), {"constant_memory": True, "strings_to_formulas": False})
+        formats = xlsx._formats(workbook)
+        sheet = workbook.add_worksheet("t")
+        sheet.write_string(0, 0, "text", formats["header"])
+        xlsx._write_data_rows(sheet, frame, formats)
+        workbook.add_worksheet("empty")
+        workbook.close()
+        with zipfile.ZipFile(path) as book_zip:
+            sheets.append([book_zip.read(f"xl/worksheets/sheet{n}.xml") for n in (1, 2)])
+    assert b"carriage_x000D_return_x000D_\n" in sheets[0][0]
+    assert sheets[1] == sheets[0]

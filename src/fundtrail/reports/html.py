@@ -6,7 +6,9 @@ only shapes data: each ``_section`` function below takes the tables, cuts
 them at the limit named beside it, masks the rows it keeps and hands plain
 values to its template; the templates decide the markup, but for the rows
 there are thousands of (table bodies, the drill-downs' evidence rows), which
-``rows.py`` writes with the same escaping.
+``rows.py`` writes with the same escaping. The page goes to its file piece
+by piece as the template makes it; the evidence rows, most of its 20 MB at
+20,000 files, stay in polars until their piece is written (``_Rows``).
 
 No network: the CSS, the few lines of JavaScript and every diagram (inline
 SVG) are in the file, and no URL is referenced except ``validation_href``, a
@@ -50,7 +52,7 @@ from markupsafe import Markup
 from fundtrail import messages
 from fundtrail.reports import figures, labels, mask, templating
 from fundtrail.reports.mask import account_expr, digit_runs_expr, mask_ahead, mask_one, mask_table, victim_id_expr
-from fundtrail.reports.rows import entry_row, entry_values, payment_values
+from fundtrail.reports.rows import entry_rows, money_texts, payment_rows
 from fundtrail.reports.templating import cell_text, numeric, plain_cell
 
 # Limits of what the page lists; the CSV named in each cut note holds every row.
@@ -91,8 +93,9 @@ def write_html_report(
     defendants = raw.get("defendants", pl.DataFrame())
     anchors = {d: f"d-{i}" for i, d in enumerate(defendants.get_column("defendant_id").to_list())} if defendants.height else {}
     info = figures.info_defendants(raw, summary)
-    page = templating.render(
+    templating.write(
         "report.html",
+        path,
         title=str(summary.get("title") or summary.get("case_id") or ""),
         unmask=unmask,
         validation_href=validation_href,
@@ -111,7 +114,6 @@ def write_html_report(
         victims=_plain_table(raw, "victims", shown) if case.fraud else None,
         quarantine=_quarantine(raw, shown),
     )
-    path.write_text(page, encoding="utf-8")
 
 
 class _Masker:
@@ -390,10 +392,23 @@ def _drilldowns(raw: dict[str, pl.DataFrame], anchors: dict[str, str], shown: _M
 
 
 @dataclass(frozen=True)
+class _Rows:
+    """One defendant's evidence rows: which of the entries' rows (kept once each, in polars, as UTF-8),
+    joined into a Python text only as the page is written (markupsafe reads ``__html__``). A 20,000-file
+    case lists 18 MB of rows, an entry under up to three defendants; as texts, twice that."""
+
+    written: pl.Series
+    at: pl.Series
+
+    def __html__(self) -> str:
+        return self.written.gather(self.at).str.join("").item()
+
+
+@dataclass(frozen=True)
 class _Basis:
     """The entries behind every defendant's liable amount, each defendant's list as report.html shows it."""
 
-    rows: dict[str, str]  # defendant -> the evidence rows (masked, markup), at most MAX_DRILL_ENTRIES entries
+    rows: dict[str, _Rows]  # defendant -> the evidence rows (masked, markup), at most MAX_DRILL_ENTRIES entries
     listed: dict[str, int]  # defendant -> entries listed
     totals: dict[str, tuple[int, Decimal]]  # defendant -> the full count and sum of the entries behind the amount
 
@@ -422,23 +437,26 @@ def _basis_entries(raw: dict[str, pl.DataFrame], shown: _Masker, defendant_ids: 
         .filter(pl.int_range(pl.len()).over(LIABLE_OF) < MAX_DRILL_ENTRIES)
         .sort(LIABLE_OF, "ts", "entry_id")
     )
-    # An entry behind several defendants' amounts (own, unit, gang) is written once.
+    # An entry behind several defendants' amounts (own, unit, gang) is written once, its payments' rows below it.
     distinct = listed.unique("entry_id", maintain_order=True)
-    matched = _matched_payments(distinct, raw.get("payments"), shown)
-    written = {
-        real_id: entry_row(entry, matched.get(real_id, ()))
-        for real_id, entry in zip(
-            distinct.get_column("entry_id").to_list(),
-            entry_values(shown.table("entries", distinct)).iter_rows(),
-            strict=True,
-        )
-    }
-    rows: dict[str, list[str]] = defaultdict(list)
-    for defendant, real_id in listed.select(LIABLE_OF, "entry_id").iter_rows():
-        rows[defendant].append(written[real_id])
+    written = (
+        pl.DataFrame({"entry_id": distinct.get_column("entry_id"), "row": entry_rows(shown.table("entries", distinct))})
+        .join(_matched_payments(distinct, raw.get("payments"), shown), on="entry_id", how="left")
+        .select("entry_id", pl.concat_str("row", pl.col("payment_rows").fill_null("")).alias("rows"))
+    )
+    lists = (
+        listed.select(LIABLE_OF, "entry_id")
+        .join(written.select("entry_id").with_row_index("at"), on="entry_id", how="left", maintain_order="left")
+        .group_by(LIABLE_OF, maintain_order=True)
+        .agg("at", pl.len().alias("listed"))
+    )
+    rows = written.get_column("rows")
     return _Basis(
-        rows={d: "".join(r) for d, r in rows.items()},
-        listed={d: len(r) for d, r in rows.items()},
+        rows={
+            defendant: _Rows(rows, pl.Series(at, dtype=pl.UInt32))
+            for defendant, at in zip(lists.get_column(LIABLE_OF).to_list(), lists.get_column("at").to_list(), strict=True)
+        },
+        listed=dict(zip(lists.get_column(LIABLE_OF).to_list(), lists.get_column("listed").to_list(), strict=True)),
         totals=totals,
     )
 
@@ -465,15 +483,17 @@ def _drilldown(
         "total": total,
         "agrees": liable is not None and total == Decimal(liable),
         "listed": basis.listed.get(defendant_id, 0),
-        "rows": Markup(basis.rows.get(defendant_id, "")),
+        "rows": basis.rows.get(defendant_id, Markup("")),
         "unvalidated": unvalidated.get(defendant_id),
     }
 
 
-def _matched_payments(entries: pl.DataFrame, payments: pl.DataFrame | None, shown: _Masker) -> dict[str, list[tuple]]:
-    """Payments of each listed entry (``rows.payment_values`` of the masked rows), keyed by the real entry_id."""
+def _matched_payments(entries: pl.DataFrame, payments: pl.DataFrame | None, shown: _Masker) -> pl.DataFrame:
+    """``entry_id`` (the real one) and ``payment_rows``: the rows (``rows.payment_rows``, masked) of the
+    payments each listed entry was matched to, in the order of its payment_ids."""
+    empty = pl.DataFrame(schema={"entry_id": pl.String, "payment_rows": pl.String})
     if payments is None or entries.height == 0:
-        return {}
+        return empty
     wanted = (
         entries.select(pl.col("entry_id").alias("for_entry"), pl.col("payment_ids").str.split(";").alias("payment_id"))
         .explode("payment_id")
@@ -481,13 +501,13 @@ def _matched_payments(entries: pl.DataFrame, payments: pl.DataFrame | None, show
         .with_row_index("order")
     )
     joined = wanted.join(payments.drop("entry_id", strict=False), on="payment_id", how="inner").sort("order")
-    result: dict[str, list[tuple]] = defaultdict(list)
-    masked = shown.table("payments", joined)
-    for for_entry, payment in zip(
-        joined.get_column("for_entry").to_list(), payment_values(masked).iter_rows(), strict=True
-    ):
-        result[for_entry].append(payment)
-    return result
+    if joined.is_empty():
+        return empty
+    return (
+        pl.DataFrame({"entry_id": joined.get_column("for_entry"), "row": payment_rows(shown.table("payments", joined))})
+        .group_by("entry_id", maintain_order=True)
+        .agg(pl.col("row").str.join("").alias("payment_rows"))
+    )
 
 
 UNVALIDATED_COLUMNS = ("entry_id", "ts", "amount", "reason", "nearest_payment_id", "nearest_seconds", "amount_difference", "taken_by")
@@ -941,30 +961,35 @@ def _victim_paths(raw: dict[str, pl.DataFrame], shown: _Masker) -> dict[str, Any
         first = flow.get_column("method").min()
         pooled_in = _sum(flow.filter((pl.col("method") == first) & (pl.col("source_layer") == -1)))
     masked = shown.loose_table("trace_victim_paths", steps)
+    # Each step's values as the drill-down shows them, made in polars a column at a time.
+    shown_steps = masked.select(
+        steps.get_column("victim_id").alias("real"), "victim_id", "method", "step", "hop",
+        pl.col("from_account").fill_null(""), "account_no",
+        pl.col("ts").dt.strftime("%Y-%m-%d %H:%M:%S").fill_null(""), "kind", money_texts(masked, "amount"),
+        pl.col("posting_id").fill_null(""), "steps_total", money_texts(masked, "amount_total"),
+    )
     people: list[dict[str, Any]] = []
     index: dict[str, int] = {}
-    for real, row in zip(steps.get_column("victim_id").to_list(), masked.iter_rows(named=True), strict=True):
+    for real, victim_id, method, step, hop, from_account, account_no, ts, kind, amount, posting_id, steps_total, amount_total in shown_steps.iter_rows():
         if real not in index:
             index[real] = len(people)
             paid, returned, net_loss = losses.get(real, (None, None, None))
             traced, pro_rata = recovered.get(real, (None, None))
             people.append({
-                "id": row["victim_id"],
+                "id": victim_id,
                 "paid": figures.money(paid), "returned": figures.money(returned), "net_loss": figures.money(net_loss),
                 "traced": figures.money(traced), "pro_rata": figures.money(pro_rata),
                 "pool_share": figures.share(paid / pooled_in) if paid is not None and pooled_in else "",
                 "pooled_in": figures.money(pooled_in),
                 "methods": {m: _empty_path() for m in METHOD_ORDER},
             })
-        path = people[index[real]]["methods"].setdefault(row["method"], _empty_path())
-        amount = figures.money(row["amount"])
-        if row["step"] == "move":
-            ts = row["ts"]
-            path["moves"].append([row["hop"], row["from_account"] or "", row["account_no"], ts.strftime("%Y-%m-%d %H:%M:%S") if ts else "", amount, row["posting_id"] or ""])
-            path["moves_total"], path["moves_amount"] = row["steps_total"], figures.money(row["amount_total"])
+        path = people[index[real]]["methods"].setdefault(method, _empty_path())
+        if step == "move":
+            path["moves"].append([hop, from_account, account_no, ts, amount, posting_id])
+            path["moves_total"], path["moves_amount"] = steps_total, amount_total
         else:
-            path["ends"].append([row["account_no"], row["kind"], templating.value_zh(row["kind"]), amount])
-            path["ends_total"], path["ends_amount"] = row["steps_total"], figures.money(row["amount_total"])
+            path["ends"].append([account_no, kind, templating.value_zh(kind), amount])
+            path["ends_total"], path["ends_amount"] = steps_total, amount_total
     return {
         "victims": people,
         "methods": [{"method": m, "zh": templating.value_zh(m), "grain": grain.get(m, "lot")} for m in METHOD_ORDER],

@@ -3,9 +3,10 @@
 Autoescaped: every value reaches the page escaped, so no Python code escapes
 by hand. The templates share ``base.html`` (page shell, inline ``report.css``),
 ``macros.html`` (cells, tables, badges, cut notes), the filters below and
-``rows.py`` (table rows, tier badges and evidence rows, written in Python for
-speed with these filters), so a number, an amount or an empty cell looks the
-same on every page.
+``rows.py`` (table rows, tier badges and evidence rows, written outside the
+templates for speed with these filters, or in polars as they do), so a
+number, an amount or an empty cell looks the same on every page. A page is
+written as the template makes it (``write``), never held whole.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ def environment() -> jinja2.Environment:
 
 def render(template: str, **values: Any) -> str:
     return environment().get_template(template).render(**values)
+
+
+def write(template: str, path: Path, **values: Any) -> None:
+    """The page ``render`` gives, written to ``path`` as UTF-8 piece by piece as the template makes it:
+    a 20 MB page is never one text (twice that as Python holds it) nor one run of bytes."""
+    with open(path, "w", encoding="utf-8") as page:
+        page.writelines(environment().get_template(template).generate(**values))
 
 
 def numeric(value: Any) -> bool:
