@@ -3,6 +3,7 @@
 Not a test. Run:
 
     .venv/bin/python bench/bench_validate.py [CASE_DIR] [--repeat N] [--profile]
+    .venv/bin/python bench/bench_validate.py --db CASE_DB [--timezone TZ] [--repeat N] [--profile]
     .venv/bin/python bench/bench_validate.py CASE_DIR --overlap [--repeat N]
 
 CASE_DIR defaults to data/fixture-fraud. The case is run once without Prefect
@@ -11,6 +12,11 @@ CASE_DIR defaults to data/fixture-fraud. The case is run once without Prefect
 in the process pays GX's first-use costs, as a run does), and, in a fresh
 interpreter, the import of GX that the validate step also pays. CPU time is
 printed beside wall time because the machine may be shared.
+
+``--db`` skips the run: the validations are timed on a copy of that finished
+case database (a run's ``case.duckdb``, left as it is), with the case's time zone
+from ``--timezone`` (UTC when not given; only the statement-findings times shown
+depend on it).
 
 ``--overlap`` measures what ``fundtrail.validate.preload`` in a background thread
 saves a whole run: N times in turn, a child process runs the case plainly, and
@@ -43,6 +49,8 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("case_dir", nargs="?", default="data/fixture-fraud")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--db", help="a finished case.duckdb to validate (a copy of it) instead of running CASE_DIR")
+    parser.add_argument("--timezone", help="the case time zone, with --db")
     parser.add_argument("--profile", action="store_true", help="print the 30 costliest calls of the last call")
     parser.add_argument("--overlap", action="store_true", help="whole runs with and without preload, in turn")
     parser.add_argument("--child", choices=("plain", "preload"), help=argparse.SUPPRESS)
@@ -63,10 +71,14 @@ def main(argv: list[str]) -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench-validate-"))
     try:
-        run_case(args.case_dir, work / "out")
         db = work / "case.duckdb"
-        shutil.copy(work / "out" / "case.duckdb", db)
-        timezone = load_case(args.case_dir).timezone
+        if args.db:
+            shutil.copyfile(args.db, db)
+            timezone = args.timezone
+        else:
+            run_case(args.case_dir, work / "out")
+            shutil.copy(work / "out" / "case.duckdb", db)
+            timezone = load_case(args.case_dir).timezone
         walls = []
         for attempt in range(1, args.repeat + 1):
             profile = cProfile.Profile() if args.profile and attempt == args.repeat else None
