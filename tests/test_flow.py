@@ -70,7 +70,11 @@ def test_flow_runs_the_pipeline_steps_as_tasks_and_replaces_outputs_whole(prefec
     names = task_run_names(flow_run.id)
     ingest = [step.name for step in pipeline.STEPS if isinstance(step, pipeline.Parts)]
     assert ingest == ["ingest batch"]
-    assert names == ["ingest batch"] * len(batches) + [step.name for step in pipeline.STEPS[1:]]
+    in_order = [step.name for step in pipeline.STEPS[1:] if not isinstance(step, pipeline.Beside)]
+    assert [name for name in names if name in in_order or name == "ingest batch"] == ["ingest batch"] * len(batches) + in_order
+    # The traces start once the transfers are made, beside the steps up to the one that waits for them.
+    assert names.count("traces") == 1
+    assert names.index("transfers") < names.index("traces") < names.index(pipeline.LEADS_STEP)
 
 
 def test_failed_run_leaves_previous_outputs_whole(prefect_harness, tmp_path):
