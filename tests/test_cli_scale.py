@@ -35,3 +35,25 @@ def test_generate_files_per_account_writes_one_reply_per_account_and_month(tmp_p
 def test_files_per_account_is_refused_for_the_info_case(tmp_path, capsys):
     assert main(["generate", "--lang", "en", "info", "--out", str(tmp_path / "case"), "--files-per-account"]) == 2
     assert "--files-per-account is for the fraud case" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [(None, "dirty_decay_ms:0,muzzy_decay_ms:0"), ("narenas:1", "narenas:1")],
+)
+def test_the_command_hands_polars_freed_memory_back_at_once_unless_told_otherwise(given, kept):
+    """Set before polars loads, or jemalloc never reads it: checked in a fresh interpreter. polars puts
+    its own defaults in front (jemalloc takes the last value of an option), so the end is what counts."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    if given is not None:
+        env["_RJEM_MALLOC_CONF"] = given
+    probe = "import sys, os, flows.cli; print(os.environ['_RJEM_MALLOC_CONF']); print('polars' in sys.modules)"
+    shown = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    conf, polars_loaded = shown.stdout.split()
+    assert polars_loaded == "True"
+    assert conf.endswith(kept)
+    assert ("dirty_decay_ms:0" in conf) == (given is None)
