@@ -18,7 +18,7 @@ FIXTURE = REPO / "data" / "fixture-fraud"
 
 def test_stages_are_the_steps_stages_in_order_after_the_check():
     assert pipeline.STAGES == (
-        "check", "ingest", "load", "transfers", "match", "marts", "tracing", "validate", "publish"
+        "check", "ingest", "load", "transfers", "match", "marts", "validate", "tracing", "publish"
     )
     names = [step.name for step in pipeline.STEPS]
     assert len(set(names)) == len(names)
@@ -88,7 +88,7 @@ def test_validation_preload_starts_after_ingest_in_a_case_of_many_batches_before
     assert preloaded_after == [["ingest batch"]]
     preloaded_after.clear()
     performed.clear()
-    pipeline.execute(run_of(two_batches), perform, through=pipeline.LEADS_STEP)  # no validation, no import
+    pipeline.execute(run_of(two_batches), perform, through="check invariants")  # no validation, no import
     assert preloaded_after == []
     performed.clear()
     pipeline.execute(run_of([batch.BATCH_BYTES // 2] * 2), perform)
@@ -134,7 +134,7 @@ def test_a_step_beside_runs_while_the_steps_after_it_do_and_the_step_it_names_wa
         return run
 
     pipeline.execute(_bare_run(tmp_path), perform, through=beside.until)
-    assert between == ["match entries", "marts", "check invariants"]
+    assert between == ["match entries", "marts", "check invariants", "validate"]
     assert seen_beside == [beside.name, beside.until]
 
 
