@@ -12,7 +12,10 @@ style replies into a temporary folder (scale 3.3: about 20,000 files and
 The floor reads each file of each [[source]] with polars, in the encoding and
 after the preamble rows ingest uses, all text, nothing else: the least any
 run must do. Every file is read once untimed first, so that floor and run
-both find the files in the page cache. Then the pipeline runs in a child process (plain
+both find the files in the page cache. The floor is read again after each run,
+and each run is set against the mean of the floors read just before and after it:
+this machine's speed drifts by a quarter within minutes, and one floor read
+30 s before a run was as often a fast moment as a slow one. Then the pipeline runs in a child process (plain
 ``fundtrail.pipeline.run_case``, no Prefect) and, with ``--prefect``, the CLI
 ``fundtrail run`` in another (its stage lines read through a pseudo-terminal;
 the "prefect" stage is Prefect's own start-up, reported beside the ratio and
@@ -77,6 +80,18 @@ def read_floor(case_dir: Path) -> tuple[float, float, int, int]:
     return time.perf_counter() - started, time.process_time() - cpu_started, len(jobs), rows
 
 
+def _floor(case_dir: Path) -> tuple[float, float]:
+    floor, floor_cpu, files, rows = read_floor(case_dir)
+    print(f"floor: polars reads {files:,} files ({rows:,} lines after preambles) in {floor:.2f} s, "
+          f"{floor_cpu:.2f} s CPU ({floor / files * 1000:.2f} ms per file)")
+    return floor, floor_cpu
+
+
+def _around(before: tuple[float, float], after: tuple[float, float]) -> tuple[float, float]:
+    """The floor of a run: the mean of those read just before and just after it (wall, CPU)."""
+    return (before[0] + after[0]) / 2, (before[1] + after[1]) / 2
+
+
 def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, int, str, int]:
     """Wall and CPU seconds, exit status, everything printed (through a pseudo-terminal), peak RSS in MB."""
     master, slave = pty.openpty()
@@ -136,10 +151,10 @@ def report(label: str, run: tuple, floor: float, floor_cpu: float, stages: dict)
             print(f"  {stage:<10} {took:8.2f} s")
     if prefect:
         print(f"  Prefect start-up {prefect:.1f} s (not counted)")
-    print(f"  run / floor = {counted:.1f} / {floor:.1f} = {counted / floor:.1f}× (wall)")
+    print(f"  run / floor = {counted:.1f} / {floor:.1f} = {counted / floor:.2f}× (wall; floor: mean of before and after)")
     if not prefect:
         # CPU seconds stay comparable when other work shares the machine; Prefect's start-up is not separable there.
-        print(f"  run / floor = {cpu:.1f} / {floor_cpu:.1f} = {cpu / floor_cpu:.1f}× (CPU)")
+        print(f"  run / floor = {cpu:.1f} / {floor_cpu:.1f} = {cpu / floor_cpu:.2f}× (CPU)")
 
 
 def main(argv: list[str]) -> None:
@@ -167,9 +182,7 @@ def main(argv: list[str]) -> None:
         print(f"generated scale {args.generate} in {time.perf_counter() - started:.0f} s → {case_dir}")
     assert case_dir is not None, "give CASE_DIR or --generate SCALE"
 
-    floor, floor_cpu, files, rows = read_floor(case_dir)
-    print(f"floor: polars reads {files:,} files ({rows:,} lines after preambles) in {floor:.2f} s, "
-          f"{floor_cpu:.2f} s CPU ({floor / files * 1000:.2f} ms per file)")
+    before = _floor(case_dir)
 
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")])
@@ -177,14 +190,17 @@ def main(argv: list[str]) -> None:
         command = [sys.executable, __file__, "--child-plain", str(case_dir), str(out_root / "out-plain")]
         run = run_child(command, env)
         found = re.search(r"STAGES (\{.*\})", run[3])
-        report("plain run_case", run, floor, floor_cpu, json.loads(found.group(1)) if found else {})
+        after = _floor(case_dir)
+        report("plain run_case", run, *_around(before, after), json.loads(found.group(1)) if found else {})
+        before = after
     if args.prefect:
         # English stage names: the lines are read by STAGE_LINE.
         cli = [sys.executable, "-m", "flows.cli", "run", "--lang", "en", str(case_dir), "--out", str(out_root / "out-prefect")]
         run = run_child(cli + [f"--workers={args.workers}"] if args.workers else cli, env)
         stages = {m.group(1): float(m.group(2)) for m in STAGE_LINE.finditer(run[3])}
         server = env.get("PREFECT_API_URL") or "temporary server"
-        report(f"fundtrail run ({server})", run, floor, floor_cpu, stages)
+        after = _floor(case_dir)
+        report(f"fundtrail run ({server})", run, *_around(before, after), stages)
     if args.out is None:
         shutil.rmtree(work, ignore_errors=True)
 
