@@ -194,12 +194,11 @@ class Beside:
     the step named ``until``, which waits for it.
 
     It hands the Run on as it was (``_on_database``), and the steps beside it neither read nor write
-    what it makes: only database work that needs nothing they make goes beside them. Its stage is
-    the ``until`` step's; the run shows that stage when the ``until`` step begins.
+    what it makes: only database work that needs nothing they make goes beside them. It has no stage
+    of its own: its time shows in the ``until`` step's, which waits for it.
     """
 
     name: str
-    stage: str
     do: Callable[[Run], Run]
     until: str
 
@@ -612,7 +611,7 @@ STEPS: tuple[Step | Parts | Beside, ...] = (
     Step("check roster", "load", _on_database(check_roster)),
     Step("transfers", "transfers", _on_database(build_transfers)),
     # Following the money is mostly Python (one core), matching and the marts DuckDB's: side by side.
-    Beside("traces", "tracing", _on_database(build_traces), until=LEADS_STEP),
+    Beside("traces", _on_database(build_traces), until=LEADS_STEP),
     Step("match entries", "match", _on_database(match_entries)),
     Step("marts", "marts", _on_database(build_marts)),
     Step("check invariants", "marts", _on_database(controls.check_invariants)),
