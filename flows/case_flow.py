@@ -164,6 +164,10 @@ def run_prepared(run: pipeline.Run, task_runner=None) -> dict:
     _prepared[key] = run
     flow_ = reconcile if task_runner is None else reconcile.with_options(task_runner=task_runner)
     try:
+        if not os.environ.get("PREFECT_API_URL"):
+            # The temporary server takes ~10 s to start, in a process of its own, while this one
+            # waits: Great Expectations' import (~3 s of CPU, needed by validation) fits in the wait.
+            pipeline.preload_validation()
         with ServerWatch(_api_url(), lambda message: _server_lost(run, message)):
             return flow_(str(run.case.case_dir), str(run.paths.out_dir), lang=run.lang, unmask=run.unmask, prepared=key)
     except BaseException:

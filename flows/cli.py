@@ -331,6 +331,22 @@ def _check_server() -> None:
     raise RunEnvironmentError(code="cli.no_server", url=url, problem=problem)
 
 
+# The services a temporary server runs beside its API: they record each task run and event in
+# its database, and match events against automations and stream them to subscribers. The
+# temporary server's database lives in fundtrail's own PREFECT_HOME, with no UI and no
+# automations, so nobody reads what they write; at 20,000 files they cost the server 1.5 s of
+# CPU during the run, on the two cores the run needs. Flow runs and their states are still
+# recorded (by the API itself); a running server, which the user reads, records everything.
+TEMPORARY_SERVER_QUIET = {
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_EVENT_LOGGER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",  # and its Actions
+    "PREFECT_API_EVENTS_STREAM_OUT_ENABLED": "false",
+    "PREFECT_SERVER_LOGS_STREAM_OUT_ENABLED": "false",
+}
+
+
 def _quiet_prefect(verbose: bool) -> None:
     """Prefect settings must be in the environment before prefect is imported."""
     defaults = {
@@ -346,6 +362,8 @@ def _quiet_prefect(verbose: bool) -> None:
         "PREFECT_INTERNAL_LOGGING_LEVEL": "INFO" if verbose else "CRITICAL",
         "PREFECT_UI_ENABLED": "false",
     }
+    if not os.environ.get("PREFECT_API_URL"):
+        defaults.update(TEMPORARY_SERVER_QUIET)
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
     home = Path(os.environ["PREFECT_HOME"]).expanduser()
