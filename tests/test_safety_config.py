@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -107,28 +104,6 @@ def test_read_only_prefect_home_is_refused_before_prefect_starts(tmp_path: Path,
     monkeypatch.setattr(cli.tempfile, "mkstemp", refuse)
     with pytest.raises(RunEnvironmentError, match=rf"PREFECT_HOME={home}: cannot write there \(Read-only file system\)"):
         cli._quiet_prefect(verbose=False)
-
-
-def test_a_temporary_server_runs_none_of_its_services_and_a_running_one_is_left_alone(monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    for key in cli.TEMPORARY_SERVER_QUIET:
-        monkeypatch.delenv(key, raising=False)
-    cli._quiet_prefect(verbose=False)
-    assert all(os.environ[key] == "false" for key in cli.TEMPORARY_SERVER_QUIET)
-    # The settings' names are Prefect's: in a fresh interpreter, with them, its temporary server starts no service.
-    enabled = subprocess.run(
-        [sys.executable, "-c", "from prefect.server.services.base import RunInEphemeralServers as S;"
-         "print(len(S.all_services()), [s.__name__ for s in S.enabled_services()])"],
-        env=dict(os.environ), capture_output=True, text=True, check=True,
-    ).stdout.split(" ", 1)
-    assert int(enabled[0]) >= 6 and enabled[1].strip() == "[]"
-
-    for key in cli.TEMPORARY_SERVER_QUIET:
-        monkeypatch.delenv(key)
-    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
-    cli._quiet_prefect(verbose=False)
-    assert not any(key in os.environ for key in cli.TEMPORARY_SERVER_QUIET)
 
 
 def test_an_os_error_mid_run_is_one_line_naming_the_file(tmp_path: Path, capsys, monkeypatch) -> None:
