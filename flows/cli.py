@@ -206,16 +206,20 @@ def _prefect_api(verbose: bool) -> Iterator[TemporaryServer | None]:
         yield None
         return
     server = TemporaryServer()
+    os.environ["PREFECT_API_URL"] = server.url
     try:
         with contextlib.ExitStack() as settings:
-            os.environ["PREFECT_API_URL"] = server.url
-            settings.callback(os.environ.pop, "PREFECT_API_URL", None)
             if "prefect.settings" in sys.modules:  # read by an earlier command of this process (tests)
                 from prefect.settings import PREFECT_API_URL, temporary_settings
 
                 settings.enter_context(temporary_settings({PREFECT_API_URL: server.url}))
             yield server
     finally:
+        os.environ.pop("PREFECT_API_URL")
+        if "prefect.context" in sys.modules:  # Prefect read the server's URL from the environment as it loaded
+            from prefect.context import refresh_global_settings_context
+
+            refresh_global_settings_context()
         server.stop()
 
 
