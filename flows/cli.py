@@ -225,7 +225,7 @@ def _prefect_api(verbose: bool) -> Iterator[TemporaryServer | None]:
 
 def _configured_api_url() -> str | None:
     """The server the user set up: PREFECT_API_URL, or, once Prefect is imported, its settings' (a test harness)."""
-    if "prefect.settings" not in sys.modules:
+    if os.environ.get("PREFECT_API_URL") or "prefect.settings" not in sys.modules:
         return os.environ.get("PREFECT_API_URL") or None
     from prefect.settings import get_current_settings
 
