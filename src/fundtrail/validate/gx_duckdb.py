@@ -110,12 +110,12 @@ try:
     from great_expectations.core.id_dict import IDDict  # noqa: E402
     from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
     from great_expectations.datasource.fluent import SQLDatasource  # noqa: E402
-    from great_expectations.exceptions import ExecutionEngineError  # noqa: E402
+    from great_expectations.exceptions import ExecutionEngineError, MetricResolutionError  # noqa: E402
     from great_expectations.execution_engine import SqlAlchemyExecutionEngine  # noqa: E402
     from great_expectations.expectations.expectation import Expectation  # noqa: E402
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
     from great_expectations.expectations.metrics.metric_provider import metric_value  # noqa: E402
-    from great_expectations.util import convert_to_json_serializable  # noqa: E402
+    from great_expectations.util import convert_to_json_serializable, get_sqlalchemy_selectable  # noqa: E402
     from great_expectations.validator.validation_graph import MetricEdge, ValidationGraph  # noqa: E402
     from great_expectations.expectations.metrics.query_metrics.query_table.unexpected_rows_query_table import (  # noqa: E402
         UnexpectedRowsQueryTable,
@@ -129,6 +129,7 @@ finally:
 logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 _graph_logger = logging.getLogger("great_expectations.validator.validation_graph")
 _engine_logger = logging.getLogger("great_expectations.execution_engine.sqlalchemy_execution_engine")
+COMPOUND_UNIQUE_COUNT = "compound_columns.unique.unexpected_count"
 
 
 class _DuckDBCatalog:
@@ -199,8 +200,14 @@ class _OneConnectionEngine(SqlAlchemyExecutionEngine):
         # compile and send a LIMIT 0 query for each (two in five of all its queries).
         asked, nothing = [], {}
         for computation in metric_fn_direct_configurations:
-            if _asks_no_values(computation.metric_configuration):
-                nothing[computation.metric_configuration.id] = []
+            metric = computation.metric_configuration
+            if _asks_no_values(metric):
+                nothing[metric.id] = []
+            elif metric.metric_name == COMPOUND_UNIQUE_COUNT:
+                try:
+                    nothing[metric.id] = self._compound_duplicate_rows(**computation.metric_provider_kwargs)
+                except Exception as exc:  # as GX reports a metric function's failure
+                    raise MetricResolutionError(message=str(exc), failed_metrics=(metric,)) from exc
             else:
                 asked.append(computation)
         resolved = super()._process_direct_and_bundled_metric_computation_configurations(
@@ -209,6 +216,29 @@ class _OneConnectionEngine(SqlAlchemyExecutionEngine):
         if self._caching:
             self._metric_cache.update(nothing)
         return resolved | nothing
+
+    def _compound_duplicate_rows(self, metrics: dict[str, Any], **_: Any) -> int:
+        """``compound_columns.unique.unexpected_count``: the rows whose values in every listed
+        column are set and repeat together, as GX counts them, in one grouped pass.
+
+        GX joins the whole table to its group counts (on equality of every listed column, so
+        a row with any of them null never counts) and sums a flag per row: on the bank
+        statements' 265,000 rows that query was the costliest of a validation (0.13 s CPU,
+        a grouped count 0.05 s). The domain (and so GX's ``ignore_row_if``) is GX's own."""
+        _condition, compute_kwargs, accessor_kwargs = metrics["unexpected_condition"]
+        selectable = get_sqlalchemy_selectable(
+            self.get_domain_records(domain_kwargs=dict(**compute_kwargs, **accessor_kwargs))
+        )
+        columns = [sa.column(name) for name in accessor_kwargs["column_list"]]
+        repeated = (
+            sa.select(sa.func.count().label("rows"))
+            .select_from(selectable)
+            .where(*(column.is_not(None) for column in columns))
+            .group_by(*columns)
+            .having(sa.func.count() >= 2)  # noqa: PLR2004  (GX's own threshold: _num_rows < 2 is unique)
+            .subquery("repeated_groups")
+        )
+        return int(self.execute_query(sa.select(sa.func.coalesce(sa.func.sum(repeated.c.rows), 0))).scalar())
 
     def resolve_metric_bundle(self, metric_fn_bundle: Any) -> dict[Any, Any]:
         """GX's own, less its two ``logger.debug`` f-strings, which Python formats even with debug
