@@ -298,6 +298,12 @@ class FundtrailDuckDBDatasource(SQLDatasource):
     type: Literal["fundtrail_duckdb"] = "fundtrail_duckdb"
     execution_engine_override = _OneConnectionEngine
 
+    def test_connection(self, test_assets: bool = True) -> None:
+        """The connection only: GxSession declares an asset for a table only when the database's
+        catalog lists it, so GX's probe of each asset (a cursor, a transaction and a
+        ``SELECT 1 ... LIMIT 1`` per table, 21 on a case) cannot fail."""
+        super().test_connection(test_assets=False)
+
 
 def result_format(key_columns: list[str], examples: int) -> dict[str, Any]:
     """``examples`` 0: every count, no failing value (BASIC, and GX's fetch of failing values
