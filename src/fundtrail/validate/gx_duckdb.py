@@ -39,6 +39,13 @@ fixtures came out byte for byte as before):
 - ``_lean_gx``: memos for three pure computations GX repeats thousands of times
   per suite, and each metric's dependency subtree expanded once per session
   (see there).
+- The bundled column checks' query is compiled once, to run it: GX's own
+  ``resolve_metric_bundle`` compiled it to text a second time for a debug log
+  line (``_OneConnectionEngine.resolve_metric_bundle``).
+- A compound-uniqueness count is one grouped query, not GX's join of the whole
+  table back to its group counts (``_compound_duplicate_rows``, the same count).
+- The datasource tests its connection, not each asset (a cursor, a transaction
+  and a query per table): every asset is a table the catalog lists.
 
 On the fixture case that took ``validate_database`` from 1.9 to 1.2 s CPU, and
 on the 20,000-file case's database from 2.1–3.0 to 1.8–2.3 s, of which DuckDB's
