@@ -36,6 +36,10 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "reason": pl.String(),
 }
 POSITIVE_AMOUNT_KINDS = {"deposit_sheet", "payment_ledger"}
+# The parsed rows' Parquet is read once by the run's load (and again by a rerun from the cache):
+# LZ4 writes a 50,000-row batch in about 40 ms where polars' default zstd took 67, for files
+# about 1.6 times the size.
+PARQUET_COMPRESSION = "lz4"
 
 
 class Reason:
@@ -365,7 +369,7 @@ def write_parsed_rows(
     }
     for path in paths.values():
         path.parent.mkdir(parents=True, exist_ok=True)
-    landing.write_parquet(paths["landing"])
-    quarantine.write_parquet(paths["quarantine"])
-    cells.normalised_cells(rows).write_parquet(paths["normalised"])
+    landing.write_parquet(paths["landing"], compression=PARQUET_COMPRESSION)
+    quarantine.write_parquet(paths["quarantine"], compression=PARQUET_COMPRESSION)
+    cells.normalised_cells(rows).write_parquet(paths["normalised"], compression=PARQUET_COMPRESSION)
     return landing, quarantine, paths["landing"], paths["quarantine"]
