@@ -6,17 +6,23 @@ fixture cases are compared file for file with ``load_file``.
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import pickle
 import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fundtrail.config import load_case, parse_case
 from fundtrail.errors import InputSchemaError
 from fundtrail.ingest import load_file
 from fundtrail.ingest.batch import check_source, load_batch, plan_batches
+from fundtrail.ingest.readers import _line_of
 from fundtrail.pipeline import plan_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,3 +206,59 @@ def test_identifiers_and_amounts_normalise_in_a_batch_whose_other_files_are_plai
         ("bank/b.csv", 2, "counterparty_account", "63<U+200B>33", "6333"),
         ("bank/c.csv", 2, "account_no", "６２２２", "6222"),
     ]
+
+
+def test_the_texts_the_check_decoded_are_parsed_and_stay_in_this_process(tmp_path):
+    header = "account_no,ts,amount\n"
+    case = make_case(
+        tmp_path / "case",
+        {
+            "bank/a.csv": (header + "6222,2023-06-01 10:00,100.00\n").encode("gbk"),
+            "bank/b.csv": (header + "6333,2023-06-01 11:00,-5.00\n6333,2023-06-01 12:00,7.00\n").encode("gbk"),
+            # Bytes not valid GBK on line 402, below the part of the file the header check decodes:
+            # no text is kept for it; the batch reads the file and names them.
+            "bank/c.csv": (header + "6444,2023-06-01 10:00,1.00\n" * 400).encode("gbk") + b"\xff\n",
+        },
+        encoding="gbk",
+    )
+    planned = [p for p in plan_inputs(case) if p.duplicate_of is None]
+    contents = {(1, p.path): (case.case_dir / p.path).read_bytes() for p in planned}
+    decoded: dict = {}
+    check_source(case, case.sources[0], contents=contents, decoded_into=decoded)
+    assert sorted(decoded) == [(1, "bank/a.csv"), (1, "bank/b.csv")]
+
+    [batch] = plan_batches(case, [(1, p.path, p.sha256) for p in planned], decoded=decoded)
+    assert decoded == {}  # the batch holds the texts now
+    checked = [header + "6222,2023-06-01 10:00,100.00\n",
+               header + "6333,2023-06-01 11:00,-5.00\n6333,2023-06-01 12:00,7.00\n", None]
+    assert batch.texts == checked
+    # What a Dask worker receives: the batch without its texts (the files are read there).
+    assert pickle.loads(pickle.dumps(batch)).texts == []
+
+    with pytest.raises(InputSchemaError, match=r"bank/c\.csv: line 402: bytes ff are not valid gbk"):
+        load_batch(case, batch, tmp_path / "work")
+    assert batch.texts == []  # taken by the batch's read
+    # The checked texts are what is parsed, not the files as they are on disk by now.
+    (case.case_dir / "bank/b.csv").write_bytes(b"gone")
+    stats = load_batch(case, dataclasses.replace(batch, texts=[*checked[:2], header]), tmp_path / "work")
+    assert [(s.path, s.rows_read, s.amount_in, s.amount_out) for s in stats] == [
+        ("bank/a.csv", 1, Decimal("100.00"), Decimal("0.00")),
+        ("bank/b.csv", 2, Decimal("7.00"), Decimal("5.00")),
+        ("bank/c.csv", 0, Decimal("0.00"), Decimal("0.00")),
+    ]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="a,\r\n", max_size=16), st.integers(1, 4))
+def test_a_line_of_a_decoded_text_is_the_line_readline_reads(text, number):
+    line = _line_of(text, number)
+    with io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8", newline="") as handle:
+        read = ""
+        for _ in range(number):
+            read = handle.readline()
+            if not read:
+                break
+    if line is None:  # a lone '\r' before the line's end: the header is read from the file
+        assert "\r" in text.replace("\r\n", "")
+    else:
+        assert line == read

@@ -22,7 +22,16 @@ from hypothesis import strategies as st
 
 from fundtrail.config import parse_case
 from fundtrail.ingest import load_file
-from fundtrail.ingest.cells import COMPACT_TS, TS_PATTERN, parse_money, parse_timestamps
+from fundtrail.ingest.cells import (
+    COMPACT_TS,
+    TS_PATTERN,
+    money_text,
+    parse_money,
+    parse_timestamps,
+    plain_wall_time,
+    timestamp_parts,
+    wall_time,
+)
 
 UTC = timezone.utc
 
@@ -211,6 +220,75 @@ def test_time_either_fails_or_re_renders_to_the_written_fields(text: str) -> Non
         wall = parsed.astimezone(timezone(timedelta(minutes=offset)))
     rendered = [wall.year, wall.month, wall.day, wall.hour, wall.minute, wall.second, wall.microsecond]
     assert rendered == fields
+
+
+# ---------------------------------------------------------------- the shorter ways of a uniform column
+
+
+def test_a_file_whose_times_and_amounts_are_all_plain_is_parsed_as_any_other(tmp_path: Path) -> None:
+    # Every time in PLAIN_TS and every amount of digits, signs and points: parse_rows takes the
+    # shorter ways, and these rows still load or fail as the general parse decides.
+    (tmp_path / "sheet.csv").write_text(
+        "ts,amount,member_code\n"
+        "2023-06-01 14:03:22,100.5,S1\n"
+        "2023-02-29 10:00:00,1,S1\n"  # no 29 February in 2023
+        "2023-06-01 23:59:60,1,S1\n"  # a leap second is a bad time, never the next day
+        "2023-06-01 24:00:00,1,S1\n"
+        "2023-06-01 10:00:00,1.234,S1\n"  # a third decimal
+        "2023-06-01 10:00:00,+-1,S1\n"
+        "2023-06-01 10:00:00,-,S1\n"  # a placeholder: no amount
+        "2023-06-01 10:00:00,10000000000000000,S1\n"
+        "1991-04-14 02:30:00,+7.00,S1\n",  # within the spring-forward gap of China's summer time
+        encoding="utf-8",
+    )
+    case = parse_case(
+        {"case": {"id": "x", "timezone": "Asia/Shanghai"}, "source": [{"kind": "deposit_sheet", "path": "sheet.csv"}]},
+        tmp_path,
+    )
+    stats = load_file(case, case.sources[0], "sheet.csv", tmp_path / "work")
+    quarantine = pl.read_parquet(stats.quarantine_path)
+    assert quarantine.select("source_row", "column", "reason").rows() == [
+        (3, "ts", "bad time"),
+        (4, "ts", "bad time"),
+        (5, "ts", "bad time"),
+        (6, "amount", "bad amount"),
+        (7, "amount", "bad amount"),
+        (8, "amount", "missing required value"),
+        (9, "amount", "amount out of range"),
+        (10, "ts", "bad time"),
+    ]
+    landing = pl.read_parquet(stats.landing_path)
+    assert landing.select("source_row", "ts", "amount").rows() == [
+        (2, datetime(2023, 6, 1, 6, 3, 22, tzinfo=UTC), Decimal("100.50")),
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.builds(
+        "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}".format,
+        st.integers(0, 9999) | st.sampled_from([1900, 2000, 2023, 2024]),
+        st.integers(0, 99) | st.sampled_from([1, 2, 12, 13]),
+        st.integers(0, 99) | st.sampled_from([1, 28, 29, 30, 31, 32]),
+        st.integers(0, 99) | st.sampled_from([0, 23, 24]),
+        st.integers(0, 99) | st.sampled_from([0, 59, 60]),
+        st.integers(0, 99) | st.sampled_from([0, 59, 60, 61]),
+    )
+)
+def test_a_plain_time_takes_the_general_parse_s_wall_time(text: str) -> None:
+    frame = pl.DataFrame({"v": [text]}).with_columns(
+        general=wall_time(timestamp_parts(pl.col("v"))), plain=plain_wall_time(pl.col("v"))
+    )
+    # Compared in polars: year 0 is a time polars holds and Python's datetime does not.
+    assert frame.select(pl.col("plain").eq_missing(pl.col("general"))).item(), frame.row(0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789.+-", min_size=1, max_size=22), st.booleans())
+def test_digits_signs_and_points_are_cleaned_to_themselves(text: str, from_spreadsheet: bool) -> None:
+    frame = pl.DataFrame({"v": [text]})
+    general = frame.select(money_text(pl.col("v"), from_spreadsheet)).item()
+    assert frame.select(money_text(pl.col("v"), from_spreadsheet, digits_only=True)).item() == general
 
 
 # ---------------------------------------------------------------- item 5: invisible differences

@@ -32,7 +32,7 @@ def test_a_run_walks_every_step_once_in_order_and_reads_case_toml_and_headers_on
     monkeypatch.setattr(pipeline, "load_case", lambda case_dir: loads.append(case_dir) or real_load(case_dir))
     monkeypatch.setattr(
         batch, "check_source",
-        lambda case, source, skip, contents: header_checks.append(source.index) or real_check(case, source, skip, contents),
+        lambda case, source, *rest: header_checks.append(source.index) or real_check(case, source, *rest),
     )
     performed, stages = [], []
 
@@ -55,7 +55,8 @@ def test_a_run_walks_every_step_once_in_order_and_reads_case_toml_and_headers_on
 
 
 def test_prepare_checks_each_csv_header_from_the_bytes_it_hashed(tmp_path, monkeypatch):
-    """Each CSV is opened once before the run: its header is read from the bytes its SHA-256 was taken of."""
+    """Each CSV is opened once before the run: its header is read from the bytes its SHA-256 was taken
+    of, decoded whole (the text ingest then parses)."""
     given = {}
     real_read = batch.read_header_texts
     monkeypatch.setattr(batch, "read_header_texts", lambda path, rel_path, layout, data: given.setdefault(rel_path, data)
@@ -65,7 +66,9 @@ def test_prepare_checks_each_csv_header_from_the_bytes_it_hashed(tmp_path, monke
 
     csv_files = [p.path for p in run.planned if p.path.endswith(".csv") and p.duplicate_of is None]
     assert len(csv_files) >= 5 and set(csv_files) <= set(given)
-    assert all(given[path] == (FIXTURE / path).read_bytes() for path in csv_files)
+    encodings = {p.path: run.case.sources[p.source_index - 1].encoding for p in run.planned}
+    assert all(given[path] == (FIXTURE / path).read_bytes().decode(encodings[path]).removeprefix("\ufeff")
+               for path in csv_files)
 
 
 def test_validation_preload_starts_after_ingest_in_a_case_of_many_batches_before_it_in_a_small_one(monkeypatch, tmp_path):

@@ -19,8 +19,8 @@ from __future__ import annotations
 import codecs
 import functools
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -37,6 +37,7 @@ from fundtrail.ingest.readers import (
     _codec,
     clean_header,
     csv_cells,
+    decode_whole,
     layout_of,
     layout_reads_file,
     read_header_texts,
@@ -60,42 +61,68 @@ class BatchFile:
 
 @dataclass(frozen=True)
 class IngestBatch:
-    """Files of one source, in plan order; ``name`` names its Parquet files."""
+    """Files of one source, in plan order; ``name`` names its Parquet files.
+
+    ``texts``: each file's text as ``check_source`` decoded it from the bytes its SHA-256 was taken
+    of (or None: read and decoded again here), for this process only: a batch sent to another
+    (a Dask worker) goes without them, and its files are read there. ``load_batch`` takes them
+    (``take_texts``), so they go as the batch is read, whoever still holds the batch.
+    """
 
     name: str
     source_index: int
     files: tuple[BatchFile, ...]
+    texts: list[str | None] = field(default_factory=list, compare=False, repr=False)
+
+    def take_texts(self) -> list[str | None]:
+        """The texts, one per file (None where there is none), once: the batch keeps none of them."""
+        taken = self.texts[:] or [None] * len(self.files)
+        self.texts.clear()
+        return taken
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "texts": []}
 
 
 def plan_batches(
-    case: CaseConfig, files: Iterable[tuple[int, str, str] | tuple[int, str, str, int]], max_bytes: int | None = None
+    case: CaseConfig,
+    files: Iterable[tuple[int, str, str] | tuple[int, str, str, int]],
+    max_bytes: int | None = None,
+    decoded: MutableMapping[tuple[int, str], str] | None = None,
 ) -> list[IngestBatch]:
     """(source index, path, sha256[, size]) in plan order → batches of one source, each at most ``max_bytes``
     (or one file). A file whose size is not given is looked at on disk.
 
-    ``max_bytes`` defaults to BATCH_BYTES as it stands when called.
+    ``max_bytes`` defaults to BATCH_BYTES as it stands when called. ``decoded``: the texts
+    ``check_source`` decoded, by (source index, path); each goes with its file's batch, and the
+    mapping is left empty (its texts are the batches' now, and go when they do).
     """
     max_bytes = BATCH_BYTES if max_bytes is None else max_bytes
+    decoded = {} if decoded is None else decoded
     batches: list[IngestBatch] = []
     current: list[BatchFile] = []
+    texts: list[str | None] = []
     current_source = None
     size = 0
 
     def close() -> None:
         if current:
             number = sum(b.source_index == current_source for b in batches) + 1
-            batches.append(IngestBatch(f"{current_source:03d}-b{number:05d}", current_source, tuple(current)))
+            kept = texts if any(t is not None for t in texts) else []
+            batches.append(IngestBatch(f"{current_source:03d}-b{number:05d}", current_source, tuple(current), kept))
 
     root = str(case.case_dir)
     for source_index, rel_path, sha256, *known_size in files:
         file_size = known_size[0] if known_size else os.stat(os.path.join(root, rel_path)).st_size
         if current and (source_index != current_source or size + file_size > max_bytes):
             close()
-            current, size = [], 0
+            current, texts, size = [], [], 0
         current_source = source_index
         current.append(BatchFile(rel_path, sha256, file_size))
+        texts.append(decoded.pop((source_index, rel_path), None))
         size += file_size
     close()
+    decoded.clear()  # the texts of files no batch reads (a copy of a file of another source)
     return batches
 
 
@@ -104,10 +131,12 @@ def check_source(
     source: Source,
     skip: frozenset[tuple[int, str]] = frozenset(),
     contents: Mapping[tuple[int, str], bytes] | None = None,
+    decoded_into: MutableMapping[tuple[int, str], str] | None = None,
 ) -> None:
     """``ingest.check_file`` for every file of ``source`` but those ``skip`` names (source index, path),
     the column mapping worked out once per header row. ``contents``: bytes of files already read,
-    by (source index, path); the others are opened here."""
+    by (source index, path); the others are opened here. A CSV among them is decoded whole, and
+    ``decoded_into`` (if given) receives its text by the same key, for ``plan_batches``."""
     layouts = _Layouts(case, source)
     checked: set[tuple] = set()
     contents = contents or {}
@@ -115,7 +144,14 @@ def check_source(
         if (source.index, rel_path) in skip:
             continue
         layout = layouts.of(rel_path)
-        headers = read_header_texts(layouts.file(rel_path), rel_path, layout, contents.get((source.index, rel_path)))
+        data: bytes | str | None = contents.get((source.index, rel_path))
+        if data is not None and layout.format not in SPREADSHEET_FORMATS:
+            text = decode_whole(data, layout)
+            if text is not None:
+                data = text
+                if decoded_into is not None:
+                    decoded_into[(source.index, rel_path)] = text
+        headers = read_header_texts(layouts.file(rel_path), rel_path, layout, data)
         key = (tuple(headers), layouts.parse_key(rel_path, layout))
         if key not in checked:
             map_columns(source, layout, headers, rel_path)
@@ -146,7 +182,8 @@ def load_batch(case: CaseConfig, batch: IngestBatch, work_dir: Path, named_in: P
     source = case.sources[batch.source_index - 1]
     work_dir = Path(work_dir)
     layouts = _Layouts(case, source)
-    reads = [_read(case, layouts, i, f, work_dir) for i, f in enumerate(batch.files)]
+    texts = batch.take_texts()
+    reads = [_read(case, layouts, i, f, work_dir, text) for i, (f, text) in enumerate(zip(batch.files, texts, strict=True))]
     groups: dict[tuple, list[_Read]] = {}
     for r in reads:
         groups.setdefault((tuple(r.headers), layouts.parse_key(r.file.path, r.layout)), []).append(r)
@@ -251,16 +288,18 @@ def _parse_key(layout: Layout) -> str:
     return repr(replace(layout, encoding="", skip_rows=0, stated={}, account_from=None))
 
 
-def _read(case: CaseConfig, layouts: _Layouts, index: int, file: BatchFile, work_dir: Path) -> _Read:
-    """Decode in memory and cut off the preamble; spreadsheets go to the single-file reader."""
+def _read(case: CaseConfig, layouts: _Layouts, index: int, file: BatchFile, work_dir: Path, text: str | None) -> _Read:
+    """Decode in memory (unless ``text`` is the file's, decoded already) and cut off the preamble;
+    spreadsheets go to the single-file reader."""
     layout = layouts.of(file.path)
     if layout.format in SPREADSHEET_FORMATS:
         return _read_whole(case, index, file, layout, work_dir)
-    data = read_bytes(layouts.file(file.path))
-    try:
-        text = codecs.decode(data, _codec(layout.encoding))
-    except UnicodeDecodeError as exc:
-        raise undecodable(file.path, layout, exc) from None
+    if text is None:
+        data = read_bytes(layouts.file(file.path))
+        try:
+            text = codecs.decode(data, _codec(layout.encoding))
+        except UnicodeDecodeError as exc:
+            raise undecodable(file.path, layout, exc) from None
     parts = text.split("\n", layout.skip_rows + 1)
     if len(parts) <= layout.skip_rows or (len(parts) == layout.skip_rows + 1 and not parts[-1]):
         raise InputSchemaError(code="readers.no_header_line", path=file.path, line=layout.skip_rows + 1)

@@ -280,16 +280,22 @@ def read_table(path: Path, rel_path: str, layout: Layout, scratch_dir: Path) -> 
     return RawTable(headers=headers, cells=rows.slice(1))
 
 
-def read_header_texts(path: Path | str, rel_path: str, layout: Layout, data: bytes | None = None) -> list[str]:
+def read_header_texts(path: Path | str, rel_path: str, layout: Layout, data: bytes | str | None = None) -> list[str]:
     """Only the header row, for checking every file's columns before anything is loaded.
 
-    ``data``: the file's bytes, when the caller has read them already (a CSV is then not opened again).
+    ``data``: the file's bytes, when the caller has read them already (a CSV is then not opened
+    again), or its text (``decode_whole``).
     """
     if layout.format in SPREADSHEET_FORMATS:
         grid = _sheet_grid(path, rel_path, layout, n_rows=layout.skip_rows + 1)
         if grid.height <= layout.skip_rows:
             raise InputSchemaError(code="readers.no_header_row", path=rel_path, row=layout.skip_rows + 1)
         return [clean_header(h) for h in grid.row(layout.skip_rows)]
+    if isinstance(data, str):
+        line = _line_of(data, layout.skip_rows + 1)
+        if line is not None:
+            return _header(line, rel_path, layout)
+        data = None  # a lone '\r' above the header (old Mac line breaks): read as ever, from the file
     raw_file = open(path, "rb") if data is None else io.BytesIO(data)
     with raw_file as raw, io.TextIOWrapper(raw, encoding=_codec(layout.encoding), newline="") as handle:
         line = ""
@@ -300,6 +306,32 @@ def read_header_texts(path: Path | str, rel_path: str, layout: Layout, data: byt
                     break  # the end of the file comes before the header row
         except UnicodeError as exc:  # UTF-16 without a BOM raises a plain UnicodeError
             raise _head_undecodable(path, rel_path, layout, exc) from None
+    return _header(line, rel_path, layout)
+
+
+def decode_whole(data: bytes, layout: Layout) -> str | None:
+    """A CSV's bytes decoded whole in its layout's encoding, or None where they are not valid in it
+    (``read_header_texts`` of the bytes then names them as it always does)."""
+    try:
+        return codecs.decode(data, _codec(layout.encoding))
+    except UnicodeError:
+        return None
+
+
+def _line_of(text: str, number: int) -> str | None:
+    """Line ``number`` (from 1) of ``text`` with its line break, as ``readline`` of a text file opened
+    with ``newline=""`` reads it ("" past the end); None when a lone '\r' (a line break there too)
+    comes before its end."""
+    parts = text.split("\n", number)
+    for part in parts[:number]:
+        if "\r" in part[:-1]:
+            return None
+    if len(parts) < number:
+        return ""
+    return parts[number - 1] + ("\n" if len(parts) > number else "")
+
+
+def _header(line: str, rel_path: str, layout: Layout) -> list[str]:
     header = _header_line_cells(line, rel_path, layout.skip_rows + 1)
     if not line or not header:
         raise InputSchemaError(code="readers.no_header_line", path=rel_path, line=layout.skip_rows + 1)
