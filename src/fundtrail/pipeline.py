@@ -150,6 +150,9 @@ class Run:
     unmask: bool = False
     # The batches earlier runs parsed that this run takes from the cache as they are.
     cached: tuple[ingest_cache.CachedBatch, ...] = ()
+    # The texts of the CSVs prepare decoded for their header, by (source index, path), until
+    # ingest's plan hands them to the batches (batches.plan_batches empties it).
+    decoded: dict[tuple[int, str], str] = field(default_factory=dict, compare=False, repr=False)
     # One per planned file, in plan order, once ingest has run: its stats, or None for a file read once already.
     stats: tuple[ingest.FileStats | None, ...] = ()
     # The cache entries this run read (taken or parsed): the rest go when it finishes.
@@ -233,11 +236,15 @@ def prepare(
         planned = plan_inputs(case, contents)
         readers = [(p.source_index, p.path, p.sha256) for p in planned if p.duplicate_of is None]
         cached = ingest_cache.reusable(paths.cache, case, readers)
-        check_inputs(case, skip=_header_known(planned, cached), contents=contents)
+        decoded: dict[tuple[int, str], str] = {}
+        check_inputs(case, skip=_header_known(planned, cached), contents=contents, decoded_into=decoded)
     except BaseException:
         abandon_run(paths)
         raise
-    return Run(uuid.uuid4().hex, case, paths, started, tuple(planned), lang=lang, unmask=unmask, cached=tuple(cached))
+    return Run(
+        uuid.uuid4().hex, case, paths, started, tuple(planned), lang=lang, unmask=unmask, cached=tuple(cached),
+        decoded=decoded,
+    )
 
 
 def _header_known(planned: list[PlannedFile], cached: list[ingest_cache.CachedBatch]) -> frozenset[tuple[int, str]]:
@@ -252,11 +259,12 @@ def check_inputs(
     case: CaseConfig,
     skip: frozenset[tuple[int, str]] = frozenset(),
     contents: dict[tuple[int, str], bytes] | None = None,
+    decoded_into: dict[tuple[int, str], str] | None = None,
 ) -> None:
     """Every file's header (but ``skip``'s) against its kind, before anything is loaded (case-format.md);
-    ``contents`` holds files ``plan_inputs`` read already."""
+    ``contents`` holds files ``plan_inputs`` read already, ``decoded_into`` receives the CSVs' texts."""
     for source in case.sources:
-        batches.check_source(case, source, skip, contents)
+        batches.check_source(case, source, skip, contents, decoded_into)
 
 
 def check_output(case: CaseConfig, out_dir: str | Path) -> None:
@@ -313,15 +321,19 @@ def plan_inputs(case: CaseConfig, contents: dict[tuple[int, str], bytes] | None 
 
 
 def plan_batches(
-    case: CaseConfig, planned: list[PlannedFile], cached: tuple[ingest_cache.CachedBatch, ...] = ()
+    case: CaseConfig,
+    planned: list[PlannedFile],
+    cached: tuple[ingest_cache.CachedBatch, ...] = (),
+    decoded: dict[tuple[int, str], str] | None = None,
 ) -> list[batches.IngestBatch]:
     """The files to parse (not the SHA-256 duplicates, not those of ``cached`` batches) in batches of one
-    source and bounded size, each named by its cache key."""
+    source and bounded size, each named by its cache key; ``decoded``'s texts go with their batches."""
     taken = {(b.source_index, path) for b in cached for path, _ in b.files}
     planned_batches = batches.plan_batches(
         case,
         [(p.source_index, p.path, p.sha256, p.size) for p in planned
          if p.duplicate_of is None and (p.source_index, p.path) not in taken],
+        decoded=decoded,
     )
     keys = {source.index: ingest_cache.source_key(case, source) for source in case.sources}
     return [
@@ -572,7 +584,7 @@ def _on_database(step: Callable[[CaseConfig, RunPaths], object]) -> Callable[[Ru
 
 
 def _ingest_plan(run: Run) -> list[batches.IngestBatch]:
-    return plan_batches(run.case, list(run.planned), run.cached)
+    return plan_batches(run.case, list(run.planned), run.cached, run.decoded)
 
 
 def _ingest_join(run: Run, results: list[list[ingest.FileStats]]) -> Run:
