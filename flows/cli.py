@@ -206,22 +206,26 @@ def _prefect_api(verbose: bool) -> Iterator[TemporaryServer | None]:
         yield None
         return
     server = TemporaryServer()
+    os.environ["PREFECT_API_URL"] = server.url
     try:
         with contextlib.ExitStack() as settings:
-            os.environ["PREFECT_API_URL"] = server.url
-            settings.callback(os.environ.pop, "PREFECT_API_URL", None)
             if "prefect.settings" in sys.modules:  # read by an earlier command of this process (tests)
                 from prefect.settings import PREFECT_API_URL, temporary_settings
 
                 settings.enter_context(temporary_settings({PREFECT_API_URL: server.url}))
             yield server
     finally:
+        os.environ.pop("PREFECT_API_URL")
+        if "prefect.context" in sys.modules:  # Prefect read the server's URL from the environment as it loaded
+            from prefect.context import refresh_global_settings_context
+
+            refresh_global_settings_context()
         server.stop()
 
 
 def _configured_api_url() -> str | None:
     """The server the user set up: PREFECT_API_URL, or, once Prefect is imported, its settings' (a test harness)."""
-    if "prefect.settings" not in sys.modules:
+    if os.environ.get("PREFECT_API_URL") or "prefect.settings" not in sys.modules:
         return os.environ.get("PREFECT_API_URL") or None
     from prefect.settings import get_current_settings
 

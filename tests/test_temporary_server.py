@@ -89,3 +89,26 @@ def test_a_command_given_an_api_url_starts_no_server(monkeypatch, tmp_path: Path
     with cli._prefect_api(verbose=False) as server:
         assert server is None
         assert os.environ["PREFECT_API_URL"] == "http://127.0.0.1:4200/api"
+
+
+def test_after_the_command_prefect_no_longer_points_at_its_stopped_server(tmp_path: Path) -> None:
+    """Prefect, first imported during the command, reads the server's URL from the environment; a second
+    command in the same process (a notebook, a script calling main twice) must not find the dead server."""
+    script = textwrap.dedent("""
+        from flows import cli
+
+        class Server:
+            url = "http://127.0.0.1:1/api"
+            def stop(self):
+                pass
+
+        cli.TemporaryServer = Server
+        with cli._prefect_api(verbose=False) as server:
+            from prefect.settings import get_current_settings
+            during = get_current_settings().api.url
+        print(during, get_current_settings().api.url)
+    """)
+    env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PYTHONPATH=f"{REPO / 'src'}:{REPO}")
+    shown = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["http://127.0.0.1:1/api", "None"]
