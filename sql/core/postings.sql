@@ -9,6 +9,8 @@
 -- must agree) and among rows of the five keys alone (one side has no balance: it cannot tell
 -- same-second postings apart by balance, so they pair up in row order).
 -- Only rows whose five keys occur in more than one file can repeat another: they alone are numbered.
+-- They are found by a hash of the five keys (grouping on one number, not five columns): a hash shared by
+-- two key sets only numbers a few more rows, each among its own keys, and a repeat needs all five keys equal.
 create or replace table postings as
 with rows as (
     select s.*, s.source || ':' || s.source_row as posting_id, f.file_order
@@ -16,10 +18,10 @@ with rows as (
     join input_files as f on f.path = s.source
 ),
 shared as (
-    select account_no, ts, amount, counterparty_account, txn_ref
+    select hash(account_no, ts, amount, counterparty_account, txn_ref) as keys_hash
     from rows
     where account_no is not null and ts is not null and amount is not null
-    group by account_no, ts, amount, counterparty_account, txn_ref
+    group by keys_hash
     having min(file_order) < max(file_order)
 ),
 numbered as (
@@ -41,12 +43,8 @@ numbered as (
             order by r.source_row
         ) as occurrence
     from rows as r
-    semi join shared as k
-        on r.account_no = k.account_no
-        and r.ts = k.ts
-        and r.amount = k.amount
-        and r.counterparty_account is not distinct from k.counterparty_account
-        and r.txn_ref is not distinct from k.txn_ref
+    semi join shared as k on hash(r.account_no, r.ts, r.amount, r.counterparty_account, r.txn_ref) = k.keys_hash
+    where r.account_no is not null and r.ts is not null and r.amount is not null
 ),
 repeats as (
     select

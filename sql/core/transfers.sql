@@ -8,10 +8,10 @@ create or replace table transfers as
 with single as (
     select p.*
     from postings as p
+    anti join (select out_posting as posting_id from mirror_pairs union all select in_posting from mirror_pairs) as m
+        using (posting_id)
     where not p.is_duplicate
         and p.counterparty_account is not null
-        and not exists (select 1 from mirror_pairs as m where m.out_posting = p.posting_id)
-        and not exists (select 1 from mirror_pairs as m where m.in_posting = p.posting_id)
 )
 select
     i.posting_id as transfer_id,
