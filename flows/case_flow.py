@@ -96,12 +96,14 @@ class ServerWatch:
     for minutes and, at exit, each queued event takes about 7 s to give up: a
     run whose server died would hang for minutes or hours before it failed.
     Every ``interval`` seconds the watch asks the API's ``/health``; after
-    ``misses`` unanswered asks in a row it calls ``on_lost`` with the message.
+    ``misses`` unanswered asks in a row it calls ``on_lost`` with the message
+    ``lost`` (one for the user's server, one for the command's temporary one).
     """
 
-    def __init__(self, api_url: str, on_lost: Callable[[Phrase], None], interval: float = 5.0, misses: int = 4) -> None:
+    def __init__(self, api_url: str, on_lost: Callable[[Phrase], None], interval: float = 5.0, misses: int = 4,
+                 lost: str = "cli.server_stopped") -> None:
         self.health = api_url.rstrip("/") + "/health"
-        self.on_lost, self.interval, self.misses = on_lost, interval, misses
+        self.on_lost, self.interval, self.misses, self.lost = on_lost, interval, misses, lost
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="fundtrail-server-watch", daemon=True)
         # The server is local or the user's own: never through a proxy of the environment.
@@ -126,7 +128,7 @@ class ServerWatch:
             unanswered = 0 if answered else unanswered + 1
             if unanswered >= self.misses:
                 url = self.health.removesuffix("/health")
-                self.on_lost(Phrase("cli.server_stopped", url=url, misses=self.misses,
+                self.on_lost(Phrase(self.lost, url=url, misses=self.misses,
                                     seconds=round(self.interval * self.misses)))
                 return
 
@@ -158,13 +160,15 @@ def _server_lost(run: pipeline.Run, message: Phrase) -> None:
     os._exit(RunEnvironmentError.exit_code)
 
 
-def run_prepared(run: pipeline.Run, task_runner=None) -> dict:
-    """The flow for a run already prepared in this process (the CLI checks the case before Prefect starts)."""
+def run_prepared(run: pipeline.Run, task_runner=None, temporary_server: bool = False) -> dict:
+    """The flow for a run already prepared in this process (the CLI checks the case before Prefect starts);
+    ``temporary_server``: the API is the command's own temporary server (flows/server.py)."""
     key = run.run_id
     _prepared[key] = run
     flow_ = reconcile if task_runner is None else reconcile.with_options(task_runner=task_runner)
+    lost = "cli.temporary_server_stopped" if temporary_server else "cli.server_stopped"
     try:
-        with ServerWatch(_api_url(), lambda message: _server_lost(run, message)):
+        with ServerWatch(_api_url(), lambda message: _server_lost(run, message), lost=lost):
             return flow_(str(run.case.case_dir), str(run.paths.out_dir), lang=run.lang, unmask=run.unmask, prepared=key)
     except BaseException:
         pipeline.abandon_run(run.paths)  # Prefect may fail before the first step: the lock must go all the same

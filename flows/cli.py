@@ -11,12 +11,15 @@ default), made from the message catalogue (fundtrail.messages, fundtrail.console
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flows.server import TemporaryServer
 from fundtrail import console, messages
 from fundtrail.errors import FundtrailError, RunEnvironmentError
 
@@ -159,7 +162,8 @@ def _add_output_options(parser: argparse.ArgumentParser, h) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    summary, currency = _reconcile(args.case_dir, args.out, args)
+    with _prefect_api(args.verbose) as server:
+        summary, currency = _reconcile(args.case_dir, args.out, args, server)
     print(console.summary_text(summary, args.out, currency, args.lang, args.unmask), end="")
     return 0
 
@@ -183,13 +187,49 @@ def _demo(args: argparse.Namespace) -> int:
 
     cases = args.out / "cases"
     results = args.out / "results"
-    for kind, generate in (("fraud", generate_fraud), ("info", generate_info)):
-        case_dir = cases / kind
-        print(messages.text("cli.generating", args.lang, kind=kind, case_dir=case_dir))
-        generate(case_dir, scale=args.scale, seed=args.seed)
-        summary, currency = _reconcile(case_dir, results / kind, args)
-        print(console.summary_text(summary, results / kind, currency, args.lang, args.unmask), end="")
+    with _prefect_api(args.verbose) as server:
+        for kind, generate in (("fraud", generate_fraud), ("info", generate_info)):
+            case_dir = cases / kind
+            print(messages.text("cli.generating", args.lang, kind=kind, case_dir=case_dir))
+            generate(case_dir, scale=args.scale, seed=args.seed)
+            summary, currency = _reconcile(case_dir, results / kind, args, server)
+            print(console.summary_text(summary, results / kind, currency, args.lang, args.unmask), end="")
     return 0
+
+
+@contextlib.contextmanager
+def _prefect_api(verbose: bool) -> Iterator[TemporaryServer | None]:
+    """The Prefect server of the command's runs: the user's (PREFECT_API_URL), or a temporary one
+    (flows/server.py), started now and stopped when the command ends."""
+    _quiet_prefect(verbose=verbose)
+    if _configured_api_url():
+        yield None
+        return
+    server = TemporaryServer()
+    os.environ["PREFECT_API_URL"] = server.url
+    try:
+        with contextlib.ExitStack() as settings:
+            if "prefect.settings" in sys.modules:  # read by an earlier command of this process (tests)
+                from prefect.settings import PREFECT_API_URL, temporary_settings
+
+                settings.enter_context(temporary_settings({PREFECT_API_URL: server.url}))
+            yield server
+    finally:
+        os.environ.pop("PREFECT_API_URL")
+        if "prefect.context" in sys.modules:  # Prefect read the server's URL from the environment as it loaded
+            from prefect.context import refresh_global_settings_context
+
+            refresh_global_settings_context()
+        server.stop()
+
+
+def _configured_api_url() -> str | None:
+    """The server the user set up: PREFECT_API_URL, or, once Prefect is imported, its settings' (a test harness)."""
+    if "prefect.settings" not in sys.modules:
+        return os.environ.get("PREFECT_API_URL") or None
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url
 
 
 def _schedule(args: argparse.Namespace) -> int:
@@ -245,8 +285,9 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> tuple[dict, str]:
-    """The run's summary and the case's currency (the summary's amounts are in it)."""
+def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace, server: TemporaryServer | None) -> tuple[dict, str]:
+    """The run's summary and the case's currency (the summary's amounts are in it), on the user's
+    Prefect server or on ``server``, the command's temporary one."""
     from fundtrail import pipeline
     from fundtrail.progress import StageDisplay
     from fundtrail.userconfig import load_user_config
@@ -265,9 +306,13 @@ def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> tuple
         show(pipeline.CHECK_STAGE)
         run = pipeline.prepare(case_dir, out_dir, lang=args.lang, unmask=args.unmask, limits=limits)
         try:
-            _quiet_prefect(verbose=args.verbose)
-            show("prefect")  # the temporary Prefect server takes ~10 s to start with no API URL
-            _check_server()
+            show("prefect")
+            if server is None:
+                _check_server()
+            else:
+                # Great Expectations' import (~3 s of CPU, needed by validation) while the server comes up.
+                pipeline.preload_validation()
+                server.wait_until_up()
             import httpx
 
             from flows import progress
@@ -279,7 +324,7 @@ def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> tuple
             raise
         with progress.listening(show):
             try:
-                return run_prepared(run, runner), run.case.currency
+                return run_prepared(run, runner, temporary_server=server is not None), run.case.currency
             except httpx.HTTPError as exc:
                 # The server went away and Prefect's client gave up before the ServerWatch did.
                 if pipeline.finished(run):
@@ -290,7 +335,9 @@ def _reconcile(case_dir: Path, out_dir: Path, args: argparse.Namespace) -> tuple
                         file=sys.stderr,
                     )
                     raise SystemExit(0) from None
-                url = os.environ.get("PREFECT_API_URL") or messages.text("cli.temporary_server", args.lang)
+                if server is not None:
+                    raise RunEnvironmentError(code="cli.temporary_server_gone", url=server.url, detail=str(exc)) from None
+                url = os.environ.get("PREFECT_API_URL")
                 raise RunEnvironmentError(code="cli.server_gone", url=url, detail=str(exc)) from None
     finally:
         if display is not None:
@@ -337,7 +384,6 @@ def _quiet_prefect(verbose: bool) -> None:
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "GX_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
         "PREFECT_HOME": str(Path.home() / ".cache" / "fundtrail" / "prefect"),
         # Failed task runs are logged at ERROR with a traceback; the CLI reports the error itself.
         "PREFECT_LOGGING_LEVEL": "INFO" if verbose else "CRITICAL",

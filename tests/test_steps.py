@@ -72,7 +72,7 @@ def test_validation_preload_starts_after_ingest_in_a_case_of_many_batches_before
     """GX's import (pure Python) on a thread beside ingest took the GIL from ingest's own Python half;
     in a case of one batch the steps before validation are shorter than the import."""
     performed, preloaded_after = [], []
-    monkeypatch.setattr(pipeline, "_preload_validation", lambda: preloaded_after.append(list(performed)))
+    monkeypatch.setattr(pipeline, "preload_validation", lambda: preloaded_after.append(list(performed)))
 
     def perform(step, run):
         performed.append(step.name)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import gc
 import hashlib
 import os
@@ -599,7 +600,7 @@ def _finish(run: Run) -> Run:
     return run
 
 
-# The step that needs Great Expectations, and the one ``_preload_validation`` starts importing it
+# The step that needs Great Expectations, and the one ``preload_validation`` starts importing it
 # before, in a case of more than one batch: after ingest, whose Python half the import would take
 # the GIL from (see there).
 VALIDATE_STEP = "validate"
@@ -657,7 +658,7 @@ def execute(
                         stage = step.stage
                         on_stage(stage)
                     if validates and step.name == preload_before:
-                        _preload_validation()
+                        preload_validation()
                     run = perform(step, run)
                 if step.name == through:
                     break
@@ -716,9 +717,13 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _preload_validation() -> None:
+@functools.cache
+def preload_validation() -> None:
     """``fundtrail.validate.preload`` (Great Expectations' import, about 3 s of CPU) on a thread
-    while the steps before validation run.
+    while the steps before validation run; once a process (a second call finds it started).
+
+    A caller with time to spare before the steps may start it earlier: the CLI does while
+    Prefect's temporary server starts in a process of its own.
 
     Load and the SQL steps spend most of their time in DuckDB, which releases the GIL, so on a
     second core the import costs the run little wall time; the validate step then finds the
