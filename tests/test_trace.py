@@ -150,6 +150,26 @@ def test_four_methods_side_by_side_on_one_card_and_the_next_layer(tmp_path):
     assert rows(con, "select * from bank_requests") == [(1, ONWARD, False, False, *[d("400.00")] * 4, 2)]
 
 
+def test_traces_are_stored_in_the_order_of_traces_csv(tmp_path):
+    # outputs.md: rows by the first column, then every other, NULL last; publish writes traces as
+    # stored. The case above under fifo, by hand: origins V1 < V2 < opening < other (capitals first);
+    # V1 arrives from VICTIM_A (hop 0), goes on whole to LAYER_1 (hop 1), 300.00 of it to ONWARD (hop 2);
+    # V2 stays at GANG; opening (no payer) goes on whole, then whole to ONWARD; 100.00 of other goes on.
+    con = traced(tmp_path, FOUR_METHODS_CASE)
+    stored = rows(con, "select * exclude (n) from (select *, row_number() over () as n from traces) order by n")
+    assert [(*row[:5], row[6]) for row in stored[:8]] == [
+        ("fifo", "V1", 0, VICTIM_A, GANG, d("1000.00")),
+        ("fifo", "V1", 1, GANG, LAYER_1, d("1000.00")),
+        ("fifo", "V1", 2, LAYER_1, ONWARD, d("300.00")),
+        ("fifo", "V2", 0, VICTIM_B, GANG, d("600.00")),
+        ("fifo", "opening", 0, None, GANG, d("100.00")),
+        ("fifo", "opening", 1, GANG, LAYER_1, d("100.00")),
+        ("fifo", "opening", 2, LAYER_1, ONWARD, d("100.00")),
+        ("fifo", "other", 0, None, GANG, d("300.00")),
+    ]
+    assert stored == sorted(stored, key=lambda row: [(value is None, value) for value in row])
+
+
 def test_proportional_cents_go_by_largest_remainder_ties_to_the_earlier_lot(tmp_path):
     # GANG: V1 1.00, V2 1.00, other 1.00 (cash deposit), then pays 1.00: a third of a yuan each,
     # 33 fen and ⅓ fen left over three times; the one fen left goes to the first lot (V1).
