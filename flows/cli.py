@@ -401,7 +401,7 @@ def _quiet_prefect(verbose: bool) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        # Prefect would otherwise fail ~20 s later with "ephemeral server timed out".
+        # The temporary server would otherwise fail to start, later and less clearly.
         raise RunEnvironmentError(code="cli.prefect_home", home=home, reason=exc.strerror) from None
 
 
