@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import urllib.request
 from collections.abc import Callable
 
 from prefect import flow, task
@@ -26,6 +25,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import progress
+from flows.server import health_problem
 from fundtrail import console, pipeline
 from fundtrail.errors import RunEnvironmentError
 from fundtrail.messages import Phrase
@@ -102,12 +102,10 @@ class ServerWatch:
 
     def __init__(self, api_url: str, on_lost: Callable[[Phrase], None], interval: float = 5.0, misses: int = 4,
                  lost: str = "cli.server_stopped") -> None:
-        self.health = api_url.rstrip("/") + "/health"
+        self.api_url = api_url.rstrip("/")
         self.on_lost, self.interval, self.misses, self.lost = on_lost, interval, misses, lost
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="fundtrail-server-watch", daemon=True)
-        # The server is local or the user's own: never through a proxy of the environment.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def __enter__(self) -> ServerWatch:
         self._thread.start()
@@ -120,15 +118,10 @@ class ServerWatch:
     def _watch(self) -> None:
         unanswered = 0
         while not self._stop.wait(self.interval):
-            try:
-                with self._opener.open(self.health, timeout=self.interval) as response:
-                    answered = response.status == 200
-            except (OSError, ValueError):
-                answered = False
+            answered = health_problem(self.api_url, timeout=self.interval) is None
             unanswered = 0 if answered else unanswered + 1
             if unanswered >= self.misses:
-                url = self.health.removesuffix("/health")
-                self.on_lost(Phrase(self.lost, url=url, misses=self.misses,
+                self.on_lost(Phrase(self.lost, url=self.api_url, misses=self.misses,
                                     seconds=round(self.interval * self.misses)))
                 return
 

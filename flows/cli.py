@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows.server import TemporaryServer
+from flows.server import TemporaryServer, health_problem
 from fundtrail import console, messages
 from fundtrail.errors import FundtrailError, RunEnvironmentError
 
@@ -225,8 +225,9 @@ def _prefect_api(verbose: bool) -> Iterator[TemporaryServer | None]:
 
 def _configured_api_url() -> str | None:
     """The server the user set up: PREFECT_API_URL, or, once Prefect is imported, its settings' (a test harness)."""
-    if os.environ.get("PREFECT_API_URL") or "prefect.settings" not in sys.modules:
-        return os.environ.get("PREFECT_API_URL") or None
+    url = os.environ.get("PREFECT_API_URL")
+    if url or "prefect.settings" not in sys.modules:
+        return url or None
     from prefect.settings import get_current_settings
 
     return get_current_settings().api.url
@@ -362,20 +363,9 @@ def _engine(args: argparse.Namespace, config: UserConfig) -> tuple[str | None, i
 
 def _check_server() -> None:
     """A PREFECT_API_URL that does not answer fails now, not after Prefect's client has retried for a minute."""
-    import urllib.request
-
     url = os.environ.get("PREFECT_API_URL")
-    if not url:
-        return
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url.rstrip("/") + "/health", timeout=10) as response:
-            if response.status == 200:
-                return
-            problem = f"HTTP {response.status}"
-    except (OSError, ValueError) as exc:
-        problem = str(getattr(exc, "reason", exc))
-    raise RunEnvironmentError(code="cli.no_server", url=url, problem=problem)
+    if url and (problem := health_problem(url, timeout=10)) is not None:
+        raise RunEnvironmentError(code="cli.no_server", url=url, problem=problem)
 
 
 def _quiet_prefect(verbose: bool) -> None:

@@ -49,8 +49,6 @@ class TemporaryServer:
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
             preexec_fn=functools.partial(_stop_with, os.getpid()) if sys.platform == "linux" else None,
         )
-        # The server is local: never through a proxy of the environment.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def wait_until_up(self, timeout: float = START_TIMEOUT) -> None:
         """Return once the server answers ``/health``; a server that ended or is not up by ``timeout`` s is an error."""
@@ -59,12 +57,8 @@ class TemporaryServer:
             if self._process.poll() is not None:
                 raise RunEnvironmentError(code="cli.temporary_server_ended", status=self._process.returncode,
                                           log=self._log_tail())
-            try:
-                with self._opener.open(self.url + "/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (OSError, ValueError):
-                pass
+            if health_problem(self.url, timeout=2) is None:
+                return
             if time.monotonic() > deadline:
                 raise RunEnvironmentError(code="cli.temporary_server_slow", seconds=round(timeout), log=self._log_tail())
             time.sleep(0.1)
@@ -85,6 +79,19 @@ class TemporaryServer:
         said = [line.strip() for line in lines if line.strip() and not line[0].isspace()
                 and not line.startswith(("Traceback", "(Background on this error"))]
         return " / ".join(said[-LOG_LINES:]) or "-"
+
+
+def health_problem(api_url: str, timeout: float) -> str | None:
+    """None when the Prefect API at ``api_url`` answers ``/health``, else what went wrong.
+
+    Asked directly, never through a proxy of the environment: the server is local or the user's own.
+    """
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(api_url.rstrip("/") + "/health", timeout=timeout) as response:
+            return None if response.status == 200 else f"HTTP {response.status}"
+    except (OSError, ValueError) as exc:
+        return str(getattr(exc, "reason", exc))
 
 
 def _free_port() -> int:

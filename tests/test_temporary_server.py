@@ -8,26 +8,16 @@ import subprocess
 import sys
 import textwrap
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from flows import cli
-from flows.server import TemporaryServer
+from flows.server import TemporaryServer, health_problem
 from fundtrail import console
 from fundtrail.errors import RunEnvironmentError
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _answers(url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url + "/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def _ended(pid: int, within: float) -> bool:
@@ -59,12 +49,12 @@ def test_the_server_answers_and_ends_with_fundtrail_even_killed(tmp_path: Path) 
     try:
         url, pid = child.stdout.readline().split()
         assert url.startswith("http://127.0.0.1:") and url.endswith("/api")
-        assert _answers(url)
+        assert health_problem(url, timeout=2) is None
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
     assert _ended(int(pid), within=15), "the temporary server outlived the fundtrail process that started it"
-    assert not _answers(url)
+    assert health_problem(url, timeout=2) is not None
 
 
 def test_a_server_that_cannot_start_is_one_line_with_what_it_said(tmp_path: Path, monkeypatch) -> None:
