@@ -5,7 +5,7 @@ Not a test. Run:
     /usr/bin/time -v .venv/bin/python bench/bench_run.py CASE_DIR [OUT_DIR]
 
 CASE_DIR is any case folder, e.g. one made by
-`fundtrail generate fraud --out /tmp/case-1m --scale 36.3` (about 1M
+`fundtrail generate fraud --out /tmp/case-1m --scale 26.3` (about 1M
 statement rows). This times the plain pipeline (`fundtrail.pipeline.run_case`,
 no Prefect server): `fundtrail run` adds Prefect's start-up (about 10 s) and
 runs ingest tasks side by side.
